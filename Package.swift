@@ -1,0 +1,76 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "CityBrain",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "citybrain", targets: ["citybrain"]),
+        .library(name: "CityBrainCore", targets: ["CityBrainCore"]),
+        .library(name: "CityBrainIO", targets: ["CityBrainIO"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(
+            name: "ZeroMQ",
+            dependencies: ["CZeroMQ"],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "CityBrainCore",
+            dependencies: [
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "CityBrainIO",
+            dependencies: [
+                "CityBrainCore",
+                "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "citybrain",
+            dependencies: [
+                "CityBrainCore",
+                "CityBrainIO",
+                "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: upcoming),
+        .testTarget(name: "CityBrainCoreTests", dependencies: ["CityBrainCore"], swiftSettings: upcoming),
+        .testTarget(
+            name: "CityBrainIOTests",
+            dependencies: ["CityBrainIO", "CityBrainCore", "ZeroMQ"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CityBrainCLITests",
+            dependencies: ["citybrain"],
+            swiftSettings: upcoming
+        ),
+    ]
+)

@@ -1,0 +1,81 @@
+/// One alert event on the dispatch stream.
+///
+/// Everything but ``seq`` and ``emittedAt`` is a function of event time and the input, so the
+/// same feed gives the same alerts on every replay. `seq` is assigned by the alert sink in
+/// emission order (gap-free per run); `emittedAt` is wall-clock time, excluded from
+/// deterministic output.
+public struct Alert: Sendable, Hashable, Codable {
+    /// Gap-free sequence number on the stream, from 1; 0 until the sink stamps it.
+    public var seq: UInt64
+    /// Identifies one lifecycle: `<rule>:<key>:<ts of the raise>`. Raise and resolve share it.
+    public var id: String
+    public var rule: String
+    public var state: AlertState
+    public var severity: Severity
+    public var department: String
+    /// The key the rule aggregates by (the sensor id).
+    public var key: String
+    public var sensor: String?
+    public var district: String?
+    public var kind: EventKind
+    /// The window whose close changed the state: `[windowStart, windowEnd)` in Unix ms.
+    public var windowStart: Int64
+    public var windowEnd: Int64
+    /// The observed value: the left side of the rule's first comparison.
+    public var value: Double?
+    /// What it was compared with: the right side of that comparison.
+    public var threshold: Double?
+    /// Every aggregate the rule computed for the window, by canonical name, in rule order.
+    public var values: [NamedValue]
+    public var message: String
+    /// Event time at which the state changed (the window end), Unix ms.
+    public var ts: Int64
+    /// Wall-clock publish time, Unix ms; `nil` in deterministic output.
+    public var emittedAt: Int64?
+
+    /// One named aggregate value of an alert.
+    public struct NamedValue: Sendable, Hashable, Codable {
+        public var name: String
+        public var value: Double?
+
+        public init(name: String, value: Double?) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(
+        seq: UInt64 = 0, id: String, rule: String, state: AlertState, severity: Severity, department: String,
+        key: String, sensor: String?, district: String?, kind: EventKind, windowStart: Int64, windowEnd: Int64,
+        value: Double?, threshold: Double?, values: [NamedValue], message: String, ts: Int64, emittedAt: Int64? = nil
+    ) {
+        self.seq = seq
+        self.id = id
+        self.rule = rule
+        self.state = state
+        self.severity = severity
+        self.department = department
+        self.key = key
+        self.sensor = sensor
+        self.district = district
+        self.kind = kind
+        self.windowStart = windowStart
+        self.windowEnd = windowEnd
+        self.value = value
+        self.threshold = threshold
+        self.values = values
+        self.message = message
+        self.ts = ts
+        self.emittedAt = emittedAt
+    }
+
+    /// The routing topic: `alert.<department>.<severity>`.
+    public var topic: String { "alert.\(department).\(severity.rawValue)" }
+
+    enum CodingKeys: String, CodingKey {
+        case seq, id, rule, state, severity, department, key, sensor, district, kind
+        case windowStart = "window_start", windowEnd = "window_end"
+        case value, threshold, values, message, ts
+        case emittedAt = "emitted_at"
+    }
+}

@@ -1,0 +1,18 @@
+/// Stamps alerts with gap-free sequence numbers in the order they are emitted.
+///
+/// Not thread-safe: the alert sink owns one and calls it from its serial queue.
+public struct AlertSequencer: Sendable {
+    /// The last number handed out; the next alert gets `last + 1`.
+    public private(set) var last: UInt64
+
+    public init(startingAfter last: UInt64 = 0) {
+        self.last = last
+    }
+
+    public mutating func stamp(_ alerts: inout [Alert]) {
+        for index in alerts.indices {
+            last += 1
+            alerts[index].seq = last
+        }
+    }
+}

@@ -1,0 +1,39 @@
+/// One sensor reading: the unit of data flowing through the pipeline.
+///
+/// `timestamp` is **event time** (when the sensor measured, Unix milliseconds), the only clock the
+/// engine knows. Build one directly in tests, or decode a wire frame with ``EventDecoder``:
+///
+/// ```swift
+/// let event = Event(kind: .traffic, sensor: "seg-00421", district: "d07",
+///                   timestamp: 1_732_270_000_123,
+///                   measurements: [Measurement("speed_kmh", 43.5), Measurement("occupancy", 0.31)])
+/// event.value("speed_kmh")   // 43.5
+/// ```
+public struct Event: Sendable, Hashable {
+    public var kind: EventKind
+    /// The sensor id: the partitioning key.
+    public var sensor: String
+    /// The district the sensor stands in, if the feed says.
+    public var district: String?
+    /// Event time in Unix milliseconds.
+    public var timestamp: Int64
+    /// The numeric readings, in the order the frame carried them.
+    public var measurements: [Measurement]
+
+    public init(kind: EventKind, sensor: String, district: String? = nil, timestamp: Int64, measurements: [Measurement]) {
+        self.kind = kind
+        self.sensor = sensor
+        self.district = district
+        self.timestamp = timestamp
+        self.measurements = measurements
+    }
+
+    /// The value of the measurement called `name`, or `nil` if the event does not carry it.
+    @inlinable
+    public func value(_ name: String) -> Double? {
+        for measurement in measurements where measurement.name == name {
+            return measurement.value
+        }
+        return nil
+    }
+}

@@ -1,0 +1,19 @@
+/// Writes an ``Event`` as its native JSON wire frame (the inverse of ``EventDecoder``).
+///
+/// Field order is fixed (`kind`, `sensor`, `district`, `ts`, then measurements in order), so the
+/// same event always gives the same bytes: recordings and replays stay comparable.
+public enum EventEncoder {
+    /// The JSON object for `event`, e.g.
+    /// `{"kind":"traffic","sensor":"seg-00421","district":"d07","ts":1732270000123,"speed_kmh":43.5}`.
+    public static func json(_ event: Event) -> String {
+        var writer = JSONObjectWriter()
+        writer.field("kind", event.kind.rawValue)
+        writer.field("sensor", event.sensor)
+        if let district = event.district { writer.field("district", district) }
+        writer.field("ts", event.timestamp)
+        for measurement in event.measurements {
+            writer.field(measurement.name, measurement.value)
+        }
+        return writer.finish()
+    }
+}

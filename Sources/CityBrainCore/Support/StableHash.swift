@@ -1,0 +1,21 @@
+/// FNV-1a, 64-bit: a hash that is the same in every process and on every run.
+///
+/// Swift's `Hasher` is seeded per process, so it cannot route keys to partitions reproducibly;
+/// this can.
+public enum StableHash {
+    @inlinable
+    public static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    /// The partition, in `0..<count`, that owns `key`.
+    @inlinable
+    public static func partition(of key: String, count: Int) -> Int {
+        Int(fnv1a(key) % UInt64(count))
+    }
+}
