@@ -6,7 +6,7 @@
 /// ```swift
 /// let event = Event(kind: .traffic, sensor: "seg-00421", district: "d07",
 ///                   timestamp: 1_732_270_000_123,
-///                   measurements: [Measurement("speed_kmh", 43.5), Measurement("occupancy", 0.31)])
+///                   readings: [Reading("speed_kmh", 43.5), Reading("occupancy", 0.31)])
 /// event.value("speed_kmh")   // 43.5
 /// ```
 public struct Event: Sendable, Hashable {
@@ -18,21 +18,21 @@ public struct Event: Sendable, Hashable {
     /// Event time in Unix milliseconds.
     public var timestamp: Int64
     /// The numeric readings, in the order the frame carried them.
-    public var measurements: [Measurement]
+    public var readings: [Reading]
 
-    public init(kind: EventKind, sensor: String, district: String? = nil, timestamp: Int64, measurements: [Measurement]) {
+    public init(kind: EventKind, sensor: String, district: String? = nil, timestamp: Int64, readings: [Reading]) {
         self.kind = kind
         self.sensor = sensor
         self.district = district
         self.timestamp = timestamp
-        self.measurements = measurements
+        self.readings = readings
     }
 
     /// The value of the measurement called `name`, or `nil` if the event does not carry it.
     @inlinable
     public func value(_ name: String) -> Double? {
-        for measurement in measurements where measurement.name == name {
-            return measurement.value
+        for reading in readings where reading.name == name {
+            return reading.value
         }
         return nil
     }

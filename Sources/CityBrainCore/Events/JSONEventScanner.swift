@@ -21,7 +21,7 @@ struct JSONEventScanner {
         var sensor: String?
         var district: String?
         var timestamp: Int64?
-        var measurements: [Measurement] = []
+        var readings: [Reading] = []
         var seen: Set<String> = []
 
         skipWhitespace()
@@ -43,10 +43,10 @@ struct JSONEventScanner {
                 case "district": district = try scanStringValue(field: key)
                 case "ts": timestamp = try scanTimestamp()
                 default:
-                    guard measurements.count < MeasurementLimits.maxMeasurements else {
-                        throw FrameRejection(.outOfRange, "more than \(MeasurementLimits.maxMeasurements) measurements")
+                    guard readings.count < MeasurementLimits.maxMeasurements else {
+                        throw FrameRejection(.outOfRange, "more than \(MeasurementLimits.maxMeasurements) readings")
                     }
-                    measurements.append(Measurement(key, try scanNumberValue(field: key)))
+                    readings.append(Reading(key, try scanNumberValue(field: key)))
                 }
                 skipWhitespace()
                 guard let next = peek() else { throw malformed("unexpected end of frame after field '\(key)'") }
@@ -70,15 +70,15 @@ struct JSONEventScanner {
         }
         try checkIdentifier(sensor, field: "sensor")
         if let district { try checkIdentifier(district, field: "district") }
-        for measurement in measurements {
-            if let range = MeasurementLimits.range(of: measurement.name, for: kind), !range.contains(measurement.value) {
+        for reading in readings {
+            if let range = MeasurementLimits.range(of: reading.name, for: kind), !range.contains(reading.value) {
                 throw FrameRejection(
                     .outOfRange,
-                    "field '\(measurement.name)' = \(measurement.value) is outside \(format(range.lowerBound))…\(format(range.upperBound)) for kind \(kind.rawValue)"
+                    "field '\(reading.name)' = \(reading.value) is outside \(format(range.lowerBound))…\(format(range.upperBound)) for kind \(kind.rawValue)"
                 )
             }
         }
-        return Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, measurements: measurements)
+        return Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings)
     }
 
     private func checkIdentifier(_ value: String, field: String) throws(FrameRejection) {

@@ -34,7 +34,7 @@ public enum MeasurementLimits {
     /// Longest accepted sensor or district id, in UTF-8 bytes.
     public static let maxIdentifierBytes = 128
 
-    /// Most measurements one event may carry.
+    /// Most readings one event may carry.
     public static let maxMeasurements = 32
 
     /// The range of `field` for `kind`, if the field is known.

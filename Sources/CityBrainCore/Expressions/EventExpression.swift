@@ -1,4 +1,4 @@
-/// A numeric expression over one event's measurements: what an aggregate consumes, e.g. the
+/// A numeric expression over one event's readings: what an aggregate consumes, e.g. the
 /// `occupied / capacity` in `mean(occupied / capacity)`.
 public indirect enum EventExpression: Sendable, Hashable {
     case field(String)

@@ -59,7 +59,7 @@ public struct ExpressionCompiler: Sendable {
     private mutating func slot(function name: String, arguments: [SyntaxNode], at: Int, canonical: String) throws(ExpressionError) -> Int {
         guard let function = AggregateFunction.named(name) else {
             let hint = Suggestion.hint(for: name, in: AggregateFunction.allCases.map(\.rawValue))
-            throw ExpressionError("unknown aggregate '\(name)'\(hint); aggregates are \(AggregateFunction.allCases.map(\.rawValue).joined(separator: ", "))", at: at)
+            throw ExpressionError("unknown aggregate '\(name)'\(hint) (aggregates: \(AggregateFunction.allCases.map(\.rawValue).joined(separator: ", ")))", at: at)
         }
         let input: EventExpression?
         switch (function, arguments.count) {
@@ -88,7 +88,7 @@ public struct ExpressionCompiler: Sendable {
         case .identifier(let name, let at):
             guard isKnownField(name) else {
                 let known = MeasurementLimits.knownFields(of: kind)
-                throw ExpressionError("unknown field '\(name)' for kind \(kind.rawValue)\(Suggestion.hint(for: name, in: known)); known fields are \(known.joined(separator: ", "))", at: at)
+                throw ExpressionError("unknown field '\(name)' for kind \(kind.rawValue)\(Suggestion.hint(for: name, in: known)) (known fields: \(known.joined(separator: ", ")))", at: at)
             }
             return .field(name)
         case .call(let name, _, let at):

@@ -70,7 +70,16 @@ public enum PipelineLoader {
         if reader.diagnostics.isEmpty && pipeline.rules.isEmpty {
             reader.diagnostics.append(Diagnostic(file: sources.first?.name ?? "<none>", line: 1, column: 1, message: "the pipeline has no rules"))
         }
-        guard reader.diagnostics.isEmpty else { throw PipelineErrors(reader.diagnostics) }
+        guard reader.diagnostics.isEmpty else {
+            let order = Dictionary(sources.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+            throw PipelineErrors(reader.diagnostics.enumerated().sorted { a, b in
+                let (x, y) = (a.element, b.element)
+                if x.file != y.file { return (order[x.file] ?? 0) < (order[y.file] ?? 0) }
+                if x.line != y.line { return x.line < y.line }
+                if x.column != y.column { return x.column < y.column }
+                return a.offset < b.offset
+            }.map(\.element))
+        }
         pipeline.name = pipelineNames.first ?? "pipeline"
         return pipeline
     }
@@ -86,7 +95,7 @@ private struct Reader {
     var file = ""
     var diagnostics: [Diagnostic] = []
 
-    static let ruleKeys = ["name", "description", "match", "window", "when", "clear_when", "severity", "department", "message"]
+    static let ruleKeys = ["name", "description", "match", "window", "when", "clear_when", "severity", "department", "message", "resolve_message"]
     static let defaultMessage = "{rule} on {sensor} ({district}): {value} against threshold {threshold}"
 
     mutating func compose(_ source: PipelineSource) -> Node? {
@@ -125,7 +134,7 @@ private struct Reader {
                 continue
             }
             if !allowed.contains(name) {
-                error(at: key, "unknown field '\(name)' in \(context)\(Suggestion.hint(for: name, in: allowed)); expected one of \(allowed.joined(separator: ", "))")
+                error(at: key, "unknown field '\(name)' in \(context)\(Suggestion.hint(for: name, in: allowed)) (expected one of \(allowed.joined(separator: ", ")))")
             }
         }
     }
@@ -196,13 +205,23 @@ private struct Reader {
                 severity = parsed
             } else {
                 let names = Severity.allCases.map(\.rawValue)
-                error(at: severityNode, "unknown severity '\(text)'\(Suggestion.hint(for: text, in: names)); expected one of \(names.joined(separator: ", "))")
+                error(at: severityNode, "unknown severity '\(text)'\(Suggestion.hint(for: text, in: names)) (expected one of \(names.joined(separator: ", ")))")
             }
         }
         let description = string(mapping["description"], field: "description")
         let whenText = required(mapping["when"], field: "when", in: node, context: context)
 
-        guard let filter, let whenText, let whenNode = mapping["when"] else { return nil }
+        guard let filter, let whenText, let whenNode = mapping["when"] else {
+            // Without a valid kind the fields cannot be checked, but the syntax still can.
+            for field in ["when", "clear_when"] {
+                if let node = mapping[field], let text = node.scalar?.string {
+                    do throws(ExpressionError) { _ = try ExpressionParser.parse(text) } catch {
+                        self.error(at: node, error.message, columnOffset: offset(error.offset, in: node))
+                    }
+                }
+            }
+            return nil
+        }
         var compiler = ExpressionCompiler(kind: filter.kind)
         let condition = compileCondition(whenText, node: whenNode, compiler: &compiler)
         var clearCondition: Condition?
@@ -217,11 +236,19 @@ private struct Reader {
         } catch {
             self.error(at: messageNode ?? node, "in message: \(error.message)", columnOffset: offset(error.offset, in: messageNode))
         }
+        var resolveMessage: MessageTemplate?
+        if let resolveNode = mapping["resolve_message"], let text = string(resolveNode, field: "resolve_message") {
+            do throws(ExpressionError) {
+                resolveMessage = try MessageTemplate.parse(text, compiler: &compiler)
+            } catch {
+                self.error(at: resolveNode, "in resolve_message: \(error.message)", columnOffset: offset(error.offset, in: resolveNode))
+            }
+        }
         guard diagnostics.count == before, let name, let window, let department, let condition else { return nil }
         return Rule(
             name: name, description: description, filter: filter, window: window,
             inputs: compiler.inputs, slots: compiler.slots, condition: condition, clearCondition: clearCondition,
-            severity: severity, department: department, message: message
+            severity: severity, department: department, message: message, resolveMessage: resolveMessage
         )
     }
 
@@ -256,7 +283,7 @@ private struct Reader {
         }
         guard let kind = EventKind(rawValue: kindText) else {
             let kinds = EventKind.allCases.map(\.rawValue)
-            error(at: kindNode, "unknown kind '\(kindText)'\(Suggestion.hint(for: kindText, in: kinds)); expected one of \(kinds.joined(separator: ", "))")
+            error(at: kindNode, "unknown kind '\(kindText)'\(Suggestion.hint(for: kindText, in: kinds)) (expected one of \(kinds.joined(separator: ", ")))")
             return nil
         }
         var filter = EventFilter(kind: kind)

@@ -20,11 +20,13 @@ public struct Rule: Sendable, Hashable {
     public var severity: Severity
     public var department: String
     public var message: MessageTemplate
+    /// The message of a `resolved` alert; by default `Resolved: ` and ``message``.
+    public var resolveMessage: MessageTemplate
 
     public init(
         name: String, description: String? = nil, filter: EventFilter, window: TumblingWindow,
         inputs: [EventExpression?], slots: [AggregateSlot], condition: Condition, clearCondition: Condition? = nil,
-        severity: Severity, department: String, message: MessageTemplate
+        severity: Severity, department: String, message: MessageTemplate, resolveMessage: MessageTemplate? = nil
     ) {
         self.name = name
         self.description = description
@@ -37,6 +39,7 @@ public struct Rule: Sendable, Hashable {
         self.severity = severity
         self.department = department
         self.message = message
+        self.resolveMessage = resolveMessage ?? MessageTemplate(segments: [.text("Resolved: ")] + message.segments)
     }
 
     /// The slot values of a closed window, in slot order.

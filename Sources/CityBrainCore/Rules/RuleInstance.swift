@@ -105,7 +105,7 @@ struct RuleInstance {
             values: zip(rule.slots, values).map { Alert.NamedValue(name: $0.name, value: $1) },
             message: "", ts: end
         )
-        alert.message = rule.message.render(alert: alert, values: values)
+        alert.message = (state == .resolved ? rule.resolveMessage : rule.message).render(alert: alert, values: values)
         return alert
     }
 }

@@ -13,9 +13,9 @@ public enum Suggestion {
         return best?.0
     }
 
-    /// `"; did you mean 'window'?"` or `""`.
+    /// `", did you mean 'window'?"` or `""`.
     public static func hint(for word: String, in candidates: some Sequence<String>) -> String {
-        closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
+        closest(to: word, in: candidates).map { ", did you mean '\($0)'?" } ?? ""
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {

@@ -1,5 +1,5 @@
 /// One named numeric reading carried by an ``Event``, e.g. `speed_kmh = 43.5`.
-public struct Measurement: Sendable, Hashable {
+public struct Reading: Sendable, Hashable {
     /// The JSON field name, e.g. `"speed_kmh"`.
     public var name: String
     /// Always finite: the decoder rejects NaN and infinities.

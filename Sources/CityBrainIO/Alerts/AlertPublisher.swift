@@ -1,0 +1,90 @@
+import CityBrainCore
+import Dispatch
+import Foundation
+import Logging
+import ZeroMQ
+
+/// Publishes alerts on a ZeroMQ XPUB socket as two frames: topic `alert.<department>.<severity>`
+/// and the alert's JSON. Subscribers filter by topic prefix (`alert.traffic-police.`).
+///
+/// The socket lives on the publisher's own serial queue. Being an XPUB, it also sees
+/// subscriptions, so a caller can wait for consumers before the first alert
+/// (``waitForSubscribers(_:timeoutMilliseconds:)``), which avoids PUB/SUB's "slow joiner" loss.
+/// Missed alerts while no consumer is connected are the catch-up protocol's job.
+public final class AlertPublisher: AlertSink, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "citybrain.alert-publisher")
+    /// Touched only on `queue`.
+    private var socket: Socket?
+    private var subscriptions = 0
+    private let logger: Logger
+    /// The endpoints actually bound (with the port libzmq picked for `tcp://…:*`).
+    public let boundEndpoints: [String]
+
+    /// Binds an XPUB socket on each endpoint, e.g. `tcp://*:5557`.
+    public init(context: Context, endpoints: [String], logger: Logger) throws {
+        self.logger = logger
+        var bound: [String] = []
+        var created: Socket?
+        try queue.sync {
+            let socket = try Socket(context, .xpub)
+            try socket.setXPubVerbose(true)
+            try socket.setSendHighWaterMark(100_000)
+            try socket.setLinger(milliseconds: 2_000)
+            for endpoint in endpoints {
+                try socket.bind(endpoint)
+                bound.append(try socket.lastEndpoint)
+            }
+            created = socket
+        }
+        self.socket = created
+        self.boundEndpoints = bound
+        logger.info("alerts: XPUB on \(bound.joined(separator: ", "))")
+    }
+
+    public func deliver(_ alerts: [Alert]) {
+        queue.async { [self] in
+            guard let socket else { return }
+            drainSubscriptions(socket)
+            for alert in alerts {
+                do {
+                    try socket.send(Message(alert.topic, alert.json))
+                } catch {
+                    logger.error("publishing alert \(alert.seq) failed: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Waits until at least `count` subscriptions have arrived (each SUB socket sends one per
+    /// topic prefix it subscribes to). Returns whether they did within the timeout.
+    public func waitForSubscribers(_ count: Int, timeoutMilliseconds: Int) -> Bool {
+        queue.sync {
+            guard let socket else { return false }
+            let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMilliseconds) * 1_000_000
+            var poller = Poller()
+            poller.add(socket)
+            while subscriptions < count {
+                let now = DispatchTime.now().uptimeNanoseconds
+                guard now < deadline else { return false }
+                _ = try? poller.poll(timeoutMilliseconds: Int((deadline - now) / 1_000_000) + 1)
+                drainSubscriptions(socket)
+            }
+            return true
+        }
+    }
+
+    /// Reads pending (un)subscription messages: first byte 1 subscribes, 0 unsubscribes.
+    private func drainSubscriptions(_ socket: Socket) {
+        while let frame = try? socket.receive(dontWait: true) {
+            guard let flag = frame.bytes.first else { continue }
+            subscriptions += flag == 1 ? 1 : -1
+        }
+    }
+
+    public func close() {
+        queue.sync {
+            socket?.close()
+            socket = nil
+        }
+    }
+}

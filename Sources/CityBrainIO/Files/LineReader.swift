@@ -1,0 +1,66 @@
+import Foundation
+
+/// Reads a file or standard input line by line in large chunks, handing each line's bytes to a
+/// closure without building strings. Lines end with `\n`; a trailing `\r` is dropped.
+public struct LineReader {
+    private let descriptor: Int32
+    private let ownsDescriptor: Bool
+    /// What errors and rejections call the input, e.g. `feed.jsonl` or `<stdin>`.
+    public let name: String
+
+    /// Opens `path`; `-` means standard input.
+    public init(path: String) throws {
+        if path == "-" {
+            descriptor = STDIN_FILENO
+            ownsDescriptor = false
+            name = "<stdin>"
+        } else {
+            descriptor = open(path, O_RDONLY)
+            guard descriptor >= 0 else {
+                throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot open \(path): \(String(cString: strerror(errno)))"])
+            }
+            ownsDescriptor = true
+            name = path
+        }
+    }
+
+    /// Calls `body` with each line's bytes and its 1-based number.
+    public func forEachLine(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        defer { if ownsDescriptor { close(descriptor) } }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var filled = 0
+        var lineNumber = 0
+        while true {
+            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "reading \(name): \(String(cString: strerror(errno)))"])
+            }
+            let endOfInput = count == 0
+            filled += count
+            var start = 0
+            try buffer.withUnsafeBytes { bytes in
+                while let newline = (start..<filled).first(where: { bytes[$0] == 0x0A }) {
+                    lineNumber += 1
+                    var end = newline
+                    if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+                    try body(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), lineNumber)
+                    start = newline + 1
+                }
+                if endOfInput, start < filled {
+                    lineNumber += 1
+                    try body(UnsafeRawBufferPointer(rebasing: bytes[start..<filled]), lineNumber)
+                    start = filled
+                }
+            }
+            if start > 0 {
+                buffer.withUnsafeMutableBytes { bytes in
+                    bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + start, byteCount: filled - start)
+                }
+                filled -= start
+            }
+            if endOfInput { return }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import CityBrainCore
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// The ingest loop: owns the feed sockets on a thread of its own, receives frames in batches,
+/// decodes them without copying, counts and reports rejects, and hands each batch of events on.
+///
+/// A message is one JSON frame, or a topic frame then a JSON frame (see `docs/wire-format.md`);
+/// any other frame count is rejected as ``RejectReason/wrongFrameCount``. A bad frame never
+/// affects the good frames around it.
+public final class FeedReceiver: Sendable {
+    /// Tuning knobs with production defaults.
+    public struct Options: Sendable {
+        /// Largest JSON frame decoded; larger ones are rejected and counted.
+        public var maxFrameBytes = 64 * 1024
+        /// Hard cap libzmq enforces per message (`ZMQ_MAXMSGSIZE`); a peer that exceeds it is
+        /// disconnected by libzmq before CityBrain sees the message.
+        public var maxMessageBytes: Int64 = 1024 * 1024
+        /// Events handed on per batch, at most.
+        public var batchSize = 4096
+        /// Receive queue per socket, in messages (`ZMQ_RCVHWM`).
+        public var receiveHighWaterMark: Int32 = 100_000
+
+        public init() {}
+    }
+
+    private let context: Context
+    private let endpoints: FeedEndpoints
+    private let options: Options
+    private let statistics: IngestStatistics
+    private let reporter: RejectionReporter
+    private let deliver: @Sendable ([Event]) -> Void
+    private let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    private let stopped = DispatchSemaphore(value: 0)
+    private let started = DispatchSemaphore(value: 0)
+    private let startError = Mutex<(any Error)?>(nil)
+
+    /// - Parameter deliver: receives each decoded batch on the ingest thread (e.g.
+    ///   ``StreamEngine/submit(_:)``, which may block for backpressure).
+    public init(
+        context: Context, endpoints: FeedEndpoints, options: Options = Options(),
+        statistics: IngestStatistics, reporter: RejectionReporter, logger: Logger,
+        deliver: @escaping @Sendable ([Event]) -> Void
+    ) {
+        self.context = context
+        self.endpoints = endpoints
+        self.options = options
+        self.statistics = statistics
+        self.reporter = reporter
+        self.logger = logger
+        self.deliver = deliver
+    }
+
+    /// Starts the ingest thread; returns once every socket is bound or connected, or throws the
+    /// first socket error.
+    public func start() throws {
+        let thread = Thread { [self] in run() }
+        thread.name = "citybrain-ingest"
+        thread.start()
+        started.wait()
+        if let error = startError.withLock({ $0 }) { throw error }
+    }
+
+    /// Asks the loop to finish its current batch and stop; waits until it has, then returns.
+    /// Every event received before the call has been delivered.
+    public func stop() {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        stopped.wait()
+    }
+
+    private func run() {
+        let sockets: [(socket: Socket, name: String)]
+        do {
+            sockets = try openSockets()
+        } catch {
+            startError.withLock { $0 = error }
+            started.signal()
+            stopped.signal()
+            return
+        }
+        started.signal()
+        var poller = Poller()
+        for entry in sockets { poller.add(entry.socket) }
+        let decoder = EventDecoder(maxFrameBytes: options.maxFrameBytes)
+        var batch: [Event] = []
+        batch.reserveCapacity(options.batchSize)
+        var counts = IngestStatistics.Snapshot()
+        while !stopping.load(ordering: .acquiring) {
+            let ready: [Int]
+            do {
+                ready = try poller.poll(timeoutMilliseconds: 100)
+            } catch {
+                logger.error("feed poll failed: \(error)")
+                break
+            }
+            // Drain every ready socket in bounded slices so one busy feed cannot starve another.
+            var progress = !ready.isEmpty
+            while progress {
+                progress = false
+                for index in ready {
+                    let (socket, name) = sockets[index]
+                    while batch.count < options.batchSize {
+                        guard let received = receiveOne(from: socket, name: name, decoder: decoder, counts: &counts) else { break }
+                        progress = true
+                        if let event = received { batch.append(event) }
+                    }
+                    if batch.count >= options.batchSize { flush(&batch, &counts) }
+                }
+            }
+            flush(&batch, &counts)
+        }
+        flush(&batch, &counts)
+        for entry in sockets { entry.socket.close() }
+        stopped.signal()
+    }
+
+    private func flush(_ batch: inout [Event], _ counts: inout IngestStatistics.Snapshot) {
+        if counts.frames > 0 {
+            statistics.add(counts)
+            counts = IngestStatistics.Snapshot()
+        }
+        guard !batch.isEmpty else { return }
+        deliver(batch)
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    private func openSockets() throws -> [(socket: Socket, name: String)] {
+        var sockets: [(socket: Socket, name: String)] = []
+        func configure(_ socket: Socket) throws {
+            try socket.setReceiveHighWaterMark(options.receiveHighWaterMark)
+            try socket.setMaxMessageSize(options.maxMessageBytes)
+            try socket.setLinger(milliseconds: 0)
+        }
+        if !endpoints.subscribe.isEmpty {
+            let sub = try Socket(context, .sub)
+            try configure(sub)
+            for topic in endpoints.topics.isEmpty ? [""] : endpoints.topics { try sub.subscribe(topic) }
+            for endpoint in endpoints.subscribe { try sub.connect(endpoint) }
+            sockets.append((sub, endpoints.subscribe.joined(separator: ",")))
+        }
+        for endpoint in endpoints.pull {
+            let pull = try Socket(context, .pull)
+            try configure(pull)
+            try pull.bind(endpoint)
+            sockets.append((pull, endpoint))
+        }
+        for entry in sockets { logger.info("ingest: \(entry.socket.type) on \(entry.name)") }
+        return sockets
+    }
+
+    /// Receives and decodes one message. `nil`: nothing waiting. `.some(nil)`: rejected.
+    private func receiveOne(from socket: Socket, name: String, decoder: EventDecoder, counts: inout IngestStatistics.Snapshot) -> Event?? {
+        do {
+            enum First { case decoded(Result<Event, FrameRejection>), topic([UInt8]) }
+            let first = try socket.receiveFrame(dontWait: true) { bytes, more -> First in
+                if more { return .topic(Array(bytes)) }
+                return .decoded(Result { () throws(FrameRejection) in try decoder.decode(json: bytes) })
+            }
+            let outcome: Result<Event, FrameRejection>
+            switch first {
+            case nil:
+                return nil
+            case .decoded(let result)?:
+                outcome = result
+            case .topic(let topic)?:
+                let second = try socket.receiveFrame { json, more -> Result<Event, FrameRejection> in
+                    if more { return .failure(FrameRejection(.wrongFrameCount, "")) }
+                    return topic.withUnsafeBytes { topicBytes in
+                        Result { () throws(FrameRejection) in try decoder.decode(json: json, topic: topicBytes) }
+                    }
+                }
+                switch second {
+                case .failure(let rejection)? where rejection.reason == .wrongFrameCount:
+                    let extra = try socket.discardRemainingFrames()
+                    outcome = .failure(FrameRejection(.wrongFrameCount, "message has \(2 + extra) frames; expected 1 (JSON) or 2 (topic, JSON)"))
+                case let result?:
+                    outcome = result
+                case nil:
+                    outcome = .failure(FrameRejection(.wrongFrameCount, "message ended after its topic frame"))
+                }
+            }
+            switch outcome {
+            case .success(let event):
+                counts.frames += 1
+                counts.accepted += 1
+                return .some(event)
+            case .failure(let rejection):
+                counts.record(rejection)
+                reporter.report(rejection, source: name)
+                return .some(nil)
+            }
+        } catch {
+            logger.error("feed receive on \(name) failed: \(error)")
+            return nil
+        }
+    }
+}

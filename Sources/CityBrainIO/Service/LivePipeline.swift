@@ -1,0 +1,81 @@
+import CityBrainCore
+import Logging
+import ZeroMQ
+
+/// A running CityBrain: feed sockets → engine → alert dispatcher → publisher and other sinks.
+///
+/// ```swift
+/// let live = try LivePipeline(context: context, configuration: .init(pipeline: pipeline,
+///     feeds: FeedEndpoints(subscribe: ["tcp://127.0.0.1:5556"]), alertEndpoints: ["tcp://*:5557"]),
+///     logger: logger)
+/// try live.start()
+/// …
+/// live.stop()   // drains every received event and published alert
+/// ```
+public final class LivePipeline: Sendable {
+    public struct Configuration: Sendable {
+        public var pipeline: Pipeline
+        public var feeds: FeedEndpoints
+        /// XPUB endpoints to bind for the alert stream; empty publishes nothing.
+        public var alertEndpoints: [String]
+        public var partitions: Int
+        /// Leave the wall-clock `emitted_at` out of alerts.
+        public var deterministic: Bool
+        public var receiver: FeedReceiver.Options
+
+        public init(
+            pipeline: Pipeline, feeds: FeedEndpoints, alertEndpoints: [String], partitions: Int = ProcessInfoCores.active,
+            deterministic: Bool = false, receiver: FeedReceiver.Options = FeedReceiver.Options()
+        ) {
+            self.pipeline = pipeline
+            self.feeds = feeds
+            self.alertEndpoints = alertEndpoints
+            self.partitions = partitions
+            self.deterministic = deterministic
+            self.receiver = receiver
+        }
+    }
+
+    public let engine: StreamEngine
+    public let ingest = IngestStatistics()
+    /// The alert publisher, when alert endpoints were given.
+    public let publisher: AlertPublisher?
+    private let dispatcher: AlertDispatcher
+    private let receiver: FeedReceiver
+
+    /// Binds the alert stream and prepares ingest; nothing is received before ``start()``.
+    /// - Parameter sinks: further alert destinations (a JSON-lines file, the terminal).
+    public init(context: Context, configuration: Configuration, sinks: [any AlertSink] = [], logger: Logger) throws {
+        let publisher = configuration.alertEndpoints.isEmpty
+            ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, logger: logger)
+        let dispatcher = AlertDispatcher(sinks: (publisher.map { [$0] } ?? []) + sinks, deterministic: configuration.deterministic)
+        let engine = StreamEngine(pipeline: configuration.pipeline, partitions: configuration.partitions) { output in
+            dispatcher.handle(output)
+        }
+        self.publisher = publisher
+        self.dispatcher = dispatcher
+        self.engine = engine
+        self.receiver = FeedReceiver(
+            context: context, endpoints: configuration.feeds, options: configuration.receiver,
+            statistics: ingest, reporter: RejectionReporter(logger: logger), logger: logger
+        ) { events in engine.submit(events) }
+    }
+
+    /// Opens the feed sockets and starts receiving.
+    public func start() throws {
+        try receiver.start()
+    }
+
+    /// Stops receiving, processes everything already received, publishes the resulting alerts
+    /// and closes the sinks. Windows still open stay open: live input has no end.
+    public func stop() {
+        receiver.stop()
+        engine.drain()
+        dispatcher.close()
+    }
+
+    /// Counters for status displays.
+    public var status: PipelineStatus {
+        PipelineStatus(ingest: ingest.snapshot, engine: engine.statistics, lastSequence: dispatcher.lastSequence)
+    }
+}

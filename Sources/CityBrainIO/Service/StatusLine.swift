@@ -1,0 +1,49 @@
+import CityBrainCore
+
+/// Turns successive ``PipelineStatus`` samples into one line with rates:
+/// `in 12,345 ev (3,210/s) │ alerts 12 (open 3) │ bad 3 │ late 0 │ wm 10:23:45 (lag 5.1 s) │ windows 1,234`.
+public struct StatusLine: Sendable {
+    private var previous: (status: PipelineStatus, seconds: Double)?
+
+    public init() {}
+
+    /// The line for `status` sampled at `seconds` (any monotonic clock) and the wall-clock
+    /// time `nowMilliseconds`, used for the watermark lag.
+    public mutating func render(_ status: PipelineStatus, seconds: Double, nowMilliseconds: Int64) -> String {
+        var rate = 0.0
+        if let previous, seconds > previous.seconds {
+            rate = Double(status.ingest.accepted - previous.status.ingest.accepted) / (seconds - previous.seconds)
+        }
+        previous = (status, seconds)
+        var watermark = "wm -"
+        if let mark = status.engine.watermark {
+            let lag = Double(nowMilliseconds - mark) / 1000
+            watermark = "wm \(EventTime.timeOfDay(mark)) (lag \(Self.grouped(lag, decimals: 1)) s)"
+        }
+        return [
+            "in \(Self.grouped(Double(status.ingest.accepted))) ev (\(Self.grouped(rate))/s)",
+            "alerts \(status.lastSequence) (open \(status.engine.openAlerts))",
+            "bad \(Self.grouped(Double(status.ingest.rejectedTotal)))",
+            "late \(Self.grouped(Double(status.engine.lateEvents)))",
+            watermark,
+            "windows \(Self.grouped(Double(status.engine.openWindows)))",
+        ].joined(separator: " │ ")
+    }
+
+    /// `1234567.8` → `1,234,568`; with decimals, `-2.5`.
+    static func grouped(_ value: Double, decimals: Int = 0) -> String {
+        guard value.isFinite else { return "-" }
+        if decimals > 0, abs(value) < 1000 {
+            let scale = Double(10 * decimals)
+            return String((value * scale).rounded() / scale)
+        }
+        let whole = Int64(value.rounded())
+        let digits = Array(String(abs(whole)))
+        var text = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { text += "," }
+            text.append(digit)
+        }
+        return (whole < 0 ? "-" : "") + text
+    }
+}

@@ -1,0 +1,142 @@
+import ArgumentParser
+import CityBrainCore
+import CityBrainIO
+import Foundation
+import Logging
+import ZeroMQ
+
+/// `citybrain run`: the pipeline, on live ZeroMQ feeds or on a file.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline on live ZeroMQ feeds (--feed/--pull) or on a JSON-lines file (--input).",
+        discussion: """
+        Live: SUB sockets connect to every --feed, a PULL socket binds every --pull, alerts are \
+        published on an XPUB bound at --alerts, and a status line shows progress. SIGINT or \
+        SIGTERM drains what was received, publishes its alerts and exits 0.
+
+        Offline (--input): events are read one JSON object per line ('-' for standard input) \
+        through the same pipeline code; at the end of the input every window closes. Alerts \
+        are written as JSON lines to --output (default standard output).
+
+        Examples:
+          citybrain run --feed tcp://127.0.0.1:5556 --alerts 'tcp://*:5557'
+          citybrain run --pipeline Pipelines/city.yaml --input feed.jsonl --deterministic
+        """
+    )
+
+    @OptionGroup var pipelineOptions: PipelineOptions
+
+    @Option(name: .long, help: ArgumentHelp("Feed to subscribe to (SUB connects); repeatable.", valueName: "endpoint"))
+    var feed: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Endpoint to bind a PULL feed socket on (senders get backpressure); repeatable.", valueName: "endpoint"))
+    var pull: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Subscribe only to feed topics with this prefix, e.g. traffic.d07.; repeatable.", valueName: "prefix"))
+    var topic: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Endpoint to bind the alert stream (XPUB) on; repeatable. Live default: tcp://*:5557.", valueName: "endpoint"))
+    var alerts: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Read events from this JSON-lines file instead of sockets ('-' for standard input).", valueName: "file"))
+    var input: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write alerts as JSON lines here ('-' for standard output). Default with --input: standard output.", valueName: "file"))
+    var output: String?
+
+    @Flag(name: .long, help: "Also print each alert as a readable line on standard output (live mode).")
+    var print = false
+
+    @Option(name: .long, help: "Partitions (serial queues) the keys are spread over. Default: the number of cores.")
+    var partitions: Int = ProcessInfoCores.active
+
+    @Option(name: .long, help: "Largest JSON frame accepted, in bytes; larger frames are rejected and counted.")
+    var maxFrameBytes: Int = 64 * 1024
+
+    @Flag(name: .long, help: "Leave the wall-clock emitted_at out of alerts, so output depends on the input only.")
+    var deterministic = false
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if input != nil, !(feed.isEmpty && pull.isEmpty) {
+            throw ValidationError("give either --input FILE or live feeds (--feed/--pull), not both")
+        }
+        if input == nil, feed.isEmpty, pull.isEmpty {
+            throw ValidationError("nothing to read: give --feed ENDPOINT (e.g. tcp://127.0.0.1:5556), --pull ENDPOINT, or --input FILE")
+        }
+        guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
+        guard maxFrameBytes > 0 else { throw ValidationError("--max-frame-bytes must be positive") }
+    }
+
+    func run() throws {
+        let logger = common.makeLogger("citybrain.run")
+        let pipeline = try pipelineOptions.load()
+        logger.info("pipeline '\(pipeline.name)': \(pipeline.rules.count) rule(s), \(partitions) partition(s)")
+        if let input { try runOffline(pipeline, input: input, logger: logger) } else { try runLive(pipeline, logger: logger) }
+    }
+
+    private func outputSink() throws -> (any AlertSink)? {
+        guard let output else { return nil }
+        return output == "-" ? AlertLineWriter() : try AlertLineWriter(path: output)
+    }
+
+    private func runOffline(_ pipeline: Pipeline, input: String, logger: Logger) throws {
+        var sinks: [any AlertSink] = [try outputSink() ?? AlertLineWriter()]
+        if !alerts.isEmpty {
+            // The publisher's socket keeps its context alive until the sink is closed.
+            sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, logger: logger))
+        }
+        let summary = try OfflineRun.run(
+            pipeline: pipeline, input: try LineReader(path: input), sinks: sinks,
+            partitions: partitions, deterministic: deterministic, logger: logger
+        )
+        let rejected = summary.ingest.rejectedTotal
+        logger.info("""
+            done: \(summary.ingest.accepted) event(s), \(rejected) rejected\(rejected > 0 ? " (\(summary.ingest.rejectedSummary))" : ""), \
+            \(summary.engine.lateEvents) late, \(summary.engine.alerts) alert(s)
+            """)
+    }
+
+    private func runLive(_ pipeline: Pipeline, logger: Logger) throws {
+        let context = try Context()
+        let console = Console()
+        var sinks: [any AlertSink] = []
+        if let sink = try outputSink() { sinks.append(sink) }
+        if print { sinks.append(AlertConsoleSink(console: console)) }
+        var options = FeedReceiver.Options()
+        options.maxFrameBytes = maxFrameBytes
+        let live: LivePipeline
+        do {
+            live = try LivePipeline(
+                context: context,
+                configuration: .init(
+                    pipeline: pipeline, feeds: FeedEndpoints(subscribe: feed, pull: pull, topics: topic),
+                    alertEndpoints: alerts.isEmpty ? ["tcp://*:5557"] : alerts, partitions: partitions,
+                    deterministic: deterministic, receiver: options
+                ),
+                sinks: sinks, logger: logger
+            )
+            try live.start()
+        } catch let error as ZMQError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
+        }
+        logger.warning("security: feed and alert sockets use the NULL mechanism (no authentication); use them on trusted networks only")
+        let termination = Termination()
+        let reporter = StatusReporter(console: console, logger: logger) { live.status }
+        reporter.start()
+        termination.wait()
+        reporter.stop()
+        console.clearStatus()
+        logger.info("stopping: draining received events")
+        live.stop()
+        let status = live.status
+        logger.info("""
+            stopped: \(status.ingest.accepted) event(s), \(status.ingest.rejectedTotal) rejected\
+            \(status.ingest.rejectedTotal > 0 ? " (\(status.ingest.rejectedSummary))" : ""), \(status.engine.lateEvents) late, \
+            \(status.lastSequence) alert(s)
+            """)
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import CityBrainCore
+import Foundation
+
+/// `citybrain validate`: checks pipeline files without running them.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check pipeline files and report every error with file, line and column.",
+        discussion: "Files given together are loaded as one pipeline, as `run --pipeline A --pipeline B` would. Exit code 0 when valid, 1 when not."
+    )
+
+    @Argument(help: ArgumentHelp("Pipeline files (YAML).", valueName: "file"))
+    var files: [String] = ["Pipelines/city.yaml"]
+
+    func run() throws {
+        let sources = try files.map(PipelineOptions.read)
+        do {
+            let pipeline = try PipelineLoader.load(sources)
+            let rules = pipeline.rules.map { "\($0.name) → \($0.department)" }.joined(separator: ", ")
+            print("\(files.joined(separator: ", ")): ok, \(pipeline.rules.count) rule(s): \(rules)")
+        } catch {
+            for diagnostic in error.diagnostics { print(diagnostic) }
+            let count = error.diagnostics.count
+            FileHandle.standardError.write(Data("\(count) error\(count == 1 ? "" : "s")\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
