@@ -29,7 +29,9 @@ public indirect enum SyntaxNode: Sendable, Equatable {
     }
 
     private var wrapped: String {
-        if case .binary = self { return "(\(canonical))" }
-        return canonical
+        switch self {
+        case .binary, .unary("not", _, _): "(\(canonical))"
+        default: canonical
+        }
     }
 }

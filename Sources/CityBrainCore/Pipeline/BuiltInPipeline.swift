@@ -1,6 +1,6 @@
 /// The default pipeline compiled into the binary, so `citybrain demo` and `citybrain run`
-/// work from any directory. It must equal `Pipelines/city.yaml` (a test checks this); edit the
-/// file, then paste it here.
+/// work from any directory. Generated from `Pipelines/city.yaml` by
+/// `scripts/embed-default-pipeline`; a test checks that the two agree.
 public enum BuiltInPipeline {
     /// Name used in diagnostics for the embedded copy.
     public static let name = "<built-in Pipelines/city.yaml>"
@@ -46,6 +46,7 @@ rules:
     severity: critical
     department: environment-bureau
     message: "PM2.5 at {sensor} ({district}) averages {mean(pm25)} µg/m³ over 5 minutes (limit {threshold})"
+
 """#
 
     /// The embedded default pipeline, loaded.

@@ -1,0 +1,56 @@
+import CityBrainCore
+import Synchronization
+
+/// Runs events through a real ``StreamEngine`` and collects what it emits.
+final class EngineHarness: Sendable {
+    let engine: StreamEngine
+    private let collected = AlertCollector()
+
+    init(_ pipeline: Pipeline, partitions: Int = 2) {
+        let collected = self.collected
+        engine = StreamEngine(pipeline: pipeline, partitions: partitions) { output in
+            collected.append(output.alerts)
+        }
+    }
+
+    convenience init(yaml: String, partitions: Int = 2) throws {
+        self.init(try PipelineLoader.load(yaml: yaml), partitions: partitions)
+    }
+
+    /// Submits `events` in batches of `batchSize` and waits for the output.
+    func feed(_ events: [Event], batchSize: Int = 1_000) {
+        var start = 0
+        while start < events.count {
+            engine.submit(Array(events[start..<min(start + batchSize, events.count)]))
+            start += batchSize
+        }
+        engine.drain()
+    }
+
+    /// Ends the input (closing every window) and returns all alerts emitted so far.
+    func finish() -> [Alert] {
+        engine.finish()
+        return alerts
+    }
+
+    var alerts: [Alert] { collected.all }
+}
+
+/// A thread-safe list of alerts.
+final class AlertCollector: Sendable {
+    private let alerts = Mutex<[Alert]>([])
+    func append(_ more: [Alert]) { alerts.withLock { $0 += more } }
+    var all: [Alert] { alerts.withLock { $0 } }
+}
+
+/// Event builders for tests: times are seconds after a minute-aligned base.
+enum Fixture {
+    static let base: Int64 = 1_732_269_600_000  // 2024-11-22T10:00:00Z
+
+    static func traffic(_ sensor: String, at seconds: Double, speed: Double, occupancy: Double = 0.1, district: String = "d01") -> Event {
+        Event(kind: .traffic, sensor: sensor, district: district, timestamp: base + Int64((seconds * 1000).rounded()),
+              readings: [Reading("speed_kmh", speed), Reading("occupancy", occupancy)])
+    }
+
+    static func minute(_ n: Int64) -> Int64 { base + n * 60_000 }
+}
