@@ -41,7 +41,8 @@ public struct LineReader {
             filled += count
             var start = 0
             try buffer.withUnsafeBytes { bytes in
-                while let newline = (start..<filled).first(where: { bytes[$0] == 0x0A }) {
+                while start < filled, let found = memchr(bytes.baseAddress! + start, 0x0A, filled - start) {
+                    let newline = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
                     lineNumber += 1
                     var end = newline
                     if end > start, bytes[end - 1] == 0x0D { end -= 1 }

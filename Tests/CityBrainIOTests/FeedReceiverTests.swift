@@ -1,0 +1,64 @@
+import CityBrainCore
+import CityBrainIO
+import Logging
+import Testing
+import ZeroMQ
+
+@Suite("Feed receiver")
+struct FeedReceiverTests {
+    let logger = Logger(label: "test")
+
+    @Test("bad messages are counted per reason and never stop the good ones around them")
+    func badFramesAreCounted() throws {
+        let context = try Context()
+        let endpoint = "ipc:///tmp/citybrain-test-\(UInt64.random(in: 0...UInt64.max)).ipc"
+        let events = Collector<Event>()
+        let statistics = IngestStatistics()
+        var options = FeedReceiver.Options()
+        options.maxFrameBytes = 512
+        let receiver = FeedReceiver(
+            context: context, endpoints: FeedEndpoints(pull: [endpoint]), options: options, statistics: statistics,
+            reporter: RejectionReporter(logger: logger), logger: logger
+        ) { events.append($0) }
+        try receiver.start()
+        defer { receiver.stop() }
+
+        let push = try Socket(context, .push)
+        try push.connect(endpoint)
+        func good(_ n: Int) -> String { #"{"kind":"traffic","sensor":"seg-\#(n)","district":"d01","ts":1732270000000,"speed_kmh":40}"# }
+        let messages: [Message] = [
+            Message(good(1)),
+            Message("{not json"),
+            Message("traffic.d01.seg-2", good(2)),
+            Message(#"{"kind":"traffic","ts":1732270000000}"#),
+            Message(#"{"kind":"traffic","sensor":"x","ts":1732270000000,"speed_kmh":"fast"}"#),
+            Message(#"{"kind":"traffic","sensor":"x","ts":1732270000000,"speed_kmh":NaN}"#),
+            Message(#"{"kind":"traffic","sensor":"x","ts":1732270000000,"occupancy":7}"#),
+            Message(#"{"kind":"tram","sensor":"x","ts":1732270000000}"#),
+            Message("{\"kind\":\"traffic\",\"sensor\":\"x\",\"ts\":1732270000000,\"pad\":\"\(String(repeating: "x", count: 600))\"}"),
+            Message("a", "b", "c"),
+            Message("parking.d01.seg-3", good(3)),
+            Message(good(4)),
+        ]
+        for message in messages { try push.send(message) }
+        #expect(eventually { statistics.snapshot.frames == messages.count })
+        let snapshot = statistics.snapshot
+        #expect(events.all.map(\.sensor) == ["seg-1", "seg-2", "seg-4"])
+        #expect(snapshot.accepted == 3)
+        #expect(snapshot.rejected == [
+            .malformedJSON: 1, .missingField: 1, .wrongType: 1, .nonFinite: 1, .outOfRange: 1, .unknownKind: 1,
+            .frameTooLarge: 1, .wrongFrameCount: 1, .topicMismatch: 1,
+        ])
+        #expect(snapshot.rejectedSummary == "malformed_json=1 missing_field=1 wrong_type=1 non_finite=1 out_of_range=1 unknown_kind=1 frame_too_large=1 wrong_frame_count=1 topic_mismatch=1")
+    }
+
+    @Test("an unreachable feed endpoint is reported at start, not later")
+    func startFailure() throws {
+        let receiver = FeedReceiver(
+            context: try Context(), endpoints: FeedEndpoints(pull: ["tcp://256.0.0.1:1"]), statistics: IngestStatistics(),
+            reporter: RejectionReporter(logger: logger), logger: logger
+        ) { _ in }
+        #expect(throws: ZMQError.self) { try receiver.start() }
+        receiver.stop()
+    }
+}

@@ -1,0 +1,91 @@
+import CityBrainCore
+import CityBrainIO
+import Foundation
+import Logging
+import Testing
+
+@Suite("Files and terminal output")
+struct FilesAndTerminalTests {
+    func temporaryFile(_ contents: String) throws -> String {
+        let path = NSTemporaryDirectory() + "citybrain-\(UUID().uuidString).jsonl"
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("lines split on LF and CRLF; a last line without a newline counts; long lines grow the buffer")
+    func lineReader() throws {
+        let long = String(repeating: "y", count: 3_000_000)
+        let path = try temporaryFile("a\r\n\nb\n\(long)\nlast")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var lines: [(String, Int)] = []
+        try LineReader(path: path).forEachLine { bytes, number in lines.append((String(decoding: bytes, as: UTF8.self), number)) }
+        #expect(lines.map(\.0) == ["a", "", "b", long, "last"])
+        #expect(lines.map(\.1) == [1, 2, 3, 4, 5])
+        #expect(throws: (any Error).self) { try LineReader(path: "/nonexistent/file.jsonl") }
+    }
+
+    @Test("JSON-lines input skips blank lines, counts bad ones and batches the good")
+    func jsonLines() throws {
+        let path = try temporaryFile("""
+        {"kind":"traffic","sensor":"s1","ts":1732270000000,"speed_kmh":40}
+
+        {"kind":"traffic","sensor":"s2","ts":1732270000000,"speed_kmh":"x"}
+        {"kind":"traffic","sensor":"s3","ts":1732270000000,"speed_kmh":41}
+        garbage
+        """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let statistics = IngestStatistics()
+        var batches: [[Event]] = []
+        try JSONLinesInput.read(try LineReader(path: path), batchSize: 1, statistics: statistics,
+                                reporter: RejectionReporter(logger: Logger(label: "t"))) { batches.append($0) }
+        #expect(batches.map { $0.map(\.sensor) } == [["s1"], ["s3"]])
+        #expect(statistics.snapshot.frames == 4)
+        #expect(statistics.snapshot.rejected == [.wrongType: 1, .malformedJSON: 1])
+    }
+
+    @Test("an offline run writes the alerts of a bounded input, every window closed at the end")
+    func offlineRun() throws {
+        var simulator = CitySimulator(sensors: 30, seed: 2, start: 1_732_269_600_000, reportInterval: 10_000)
+        let events = simulator.events(until: 1_732_269_600_000 + 16 * 60_000)
+        let path = try temporaryFile(events.map { EventEncoder.json($0) + "\n" }.joined())
+        let output = path + ".alerts"
+        defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: output) }
+        let summary = try OfflineRun.run(
+            pipeline: try BuiltInPipeline.city(), input: try LineReader(path: path), sinks: [try AlertLineWriter(path: output)],
+            partitions: 2, deterministic: true, logger: Logger(label: "t")
+        )
+        #expect(summary.ingest.accepted == events.count)
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        let alerts = try lines.map { try Alert(json: Array($0.utf8)) }
+        #expect(alerts.count == summary.engine.alerts)
+        // The input ends at 16 minutes; ending it closes the partial window [15m, 20m), whose one
+        // clean minute resolves the pollution episode at its end, just as a full window would.
+        #expect(alerts.map(ExpectedAlert.init) == ExpectedAlert.forCycle(of: simulator))
+        #expect(summary.engine.openWindows == 0)
+    }
+
+    @Test("alert lines for people: state, severity, department, place and message")
+    func formatter() {
+        let alert = Alert(seq: 3, id: "x", rule: "jam", state: .raised, severity: .critical, department: "traffic-police", key: "seg-1",
+                          sensor: "seg-1", district: "d07", kind: .traffic, windowStart: 0, windowEnd: 60_000, value: 1, threshold: 2,
+                          values: [], message: "Jam on seg-1", ts: 1_732_270_000_000)
+        #expect(AlertLineFormatter(colour: false).format(alert)
+                == "10:06:40  #3  RAISED   critical traffic-police      seg-1 (d07)         Jam on seg-1")
+        #expect(AlertLineFormatter(colour: true).format(alert).hasPrefix("\u{1B}[1;31m"))
+    }
+
+    @Test("the status line shows rates, counts and the watermark lag")
+    func statusLine() {
+        var line = StatusLine()
+        var ingest = IngestStatistics.Snapshot()
+        ingest.accepted = 1_000
+        var engine = EngineStatistics()
+        engine.watermark = 1_732_270_000_000
+        engine.openWindows = 12_345
+        _ = line.render(PipelineStatus(ingest: ingest, engine: engine, lastSequence: 0), seconds: 10, nowMilliseconds: 1_732_270_005_000)
+        ingest.accepted = 4_000
+        ingest.rejected = [.malformedJSON: 2]
+        let text = line.render(PipelineStatus(ingest: ingest, engine: engine, lastSequence: 7), seconds: 11, nowMilliseconds: 1_732_270_005_000)
+        #expect(text == "in 4,000 ev (3,000/s) │ alerts 7 (open 0) │ bad 2 │ late 0 │ wm 10:06:40 (lag 5.0 s) │ windows 12,345")
+    }
+}

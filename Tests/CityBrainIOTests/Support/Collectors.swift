@@ -1,0 +1,32 @@
+import CityBrainCore
+import CityBrainIO
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A thread-safe list, filled from callbacks on other threads.
+final class Collector<Element: Sendable>: Sendable {
+    private let items = Mutex<[Element]>([])
+    func append(_ more: [Element]) { items.withLock { $0 += more } }
+    func append(_ item: Element) { items.withLock { $0.append(item) } }
+    var all: [Element] { items.withLock { $0 } }
+    var count: Int { items.withLock { $0.count } }
+}
+
+/// An alert sink that keeps what it is given.
+final class CollectingSink: AlertSink {
+    let alerts = Collector<Alert>()
+    func deliver(_ alerts: [Alert]) { self.alerts.append(alerts) }
+    func close() {}
+}
+
+/// Polls `condition` every few milliseconds until it holds or `seconds` pass: for network tests,
+/// where no event time can tell us that bytes have crossed a socket. Bounded, never a bare sleep.
+func eventually(within seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+    let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+    while DispatchTime.now().uptimeNanoseconds < deadline {
+        if condition() { return true }
+        usleep(2_000)
+    }
+    return condition()
+}
