@@ -57,6 +57,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Leave the wall-clock emitted_at out of alerts, so output depends on the input only.")
     var deterministic = false
 
+    @Option(name: .long, help: "Before reading feeds, wait up to 30 s for this many alert-stream subscriptions, so the first alerts reach them.")
+    var awaitSubscribers: Int = 0
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -68,6 +71,7 @@ struct RunCommand: ParsableCommand {
         }
         guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
         guard maxFrameBytes > 0 else { throw ValidationError("--max-frame-bytes must be positive") }
+        guard awaitSubscribers >= 0 else { throw ValidationError("--await-subscribers must not be negative") }
     }
 
     func run() throws {
@@ -118,6 +122,12 @@ struct RunCommand: ParsableCommand {
                 ),
                 sinks: sinks, logger: logger
             )
+            if awaitSubscribers > 0, let publisher = live.publisher {
+                logger.info("waiting for \(awaitSubscribers) alert subscriber(s)")
+                if !publisher.waitForSubscribers(awaitSubscribers, timeoutMilliseconds: 30_000) {
+                    logger.warning("fewer than \(awaitSubscribers) alert subscriber(s) after 30 s; starting anyway")
+                }
+            }
             try live.start()
         } catch let error as ZMQError {
             logger.critical("cannot start: \(error)")

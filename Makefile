@@ -1,0 +1,41 @@
+# CityBrain: the two commands a new user needs are `make demo` and `make test`.
+# Both install what is missing first (libzmq3-dev and pkg-config, through apt).
+
+SWIFT ?= swift
+PREFIX ?= /usr/local
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test deps build release install clean
+
+## demo: build and run the simulated city through the default pipeline, alerts printed live
+demo: deps
+	$(SWIFT) build -c release --product citybrain
+	.build/release/citybrain demo
+
+## test: build and run every test
+test: deps
+	$(SWIFT) test
+
+## deps: install the system libraries CityBrain needs, if they are missing
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "Swift 6.1 or newer is required (https://www.swift.org/install/)" >&2; exit 1; }
+	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists libzmq; then \
+		echo "installing libzmq3-dev and pkg-config with apt-get"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libzmq3-dev pkg-config; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product citybrain
+
+## install: the binary, the default pipeline and the systemd unit (see docs/operations.md)
+install: release
+	$(SUDO) install -D -m 0755 .build/release/citybrain $(DESTDIR)$(PREFIX)/bin/citybrain
+	$(SUDO) install -D -m 0644 Pipelines/city.yaml $(DESTDIR)/etc/citybrain/city.yaml
+	[ -e $(DESTDIR)/etc/citybrain/citybrain.env ] || $(SUDO) install -D -m 0644 deploy/citybrain.env $(DESTDIR)/etc/citybrain/citybrain.env
+	$(SUDO) install -D -m 0644 deploy/citybrain.service $(DESTDIR)/etc/systemd/system/citybrain.service
+
+clean:
+	rm -rf .build
