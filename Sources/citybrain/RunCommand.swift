@@ -104,6 +104,8 @@ struct RunCommand: ParsableCommand {
     }
 
     private func runLive(_ pipeline: Pipeline, logger: Logger) throws {
+        // Install signal handling first, so a SIGTERM during start-up still drains and exits 0.
+        let termination = Termination()
         let context = try Context()
         let console = Console()
         var sinks: [any AlertSink] = []
@@ -134,7 +136,6 @@ struct RunCommand: ParsableCommand {
             throw ExitCode.failure
         }
         logger.warning("security: feed and alert sockets use the NULL mechanism (no authentication); use them on trusted networks only")
-        let termination = Termination()
         let reporter = StatusReporter(console: console, logger: logger) { live.status }
         reporter.start()
         termination.wait()

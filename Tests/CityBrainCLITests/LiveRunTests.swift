@@ -60,3 +60,51 @@ struct LiveRunTests {
         #expect(result.stderr.contains("stopped: 11 event(s), 7 rejected (malformed_json=3 non_finite=1 frame_too_large=1 wrong_frame_count=1 topic_mismatch=1), 0 late, 1 alert(s)"))
     }
 }
+
+@Suite("citybrain tail and demo")
+struct TailAndDemoTests {
+    @Test("tail prints each alert of its department, as JSON lines or readable lines, and exits after --count")
+    func tail() throws {
+        let context = try Context()
+        let publisher = try Socket(context, .xpub)
+        try publisher.setReceiveTimeout(milliseconds: 20_000)
+        try publisher.bind("tcp://127.0.0.1:*")
+        let alert = Alert(seq: 1, id: "jam:seg-1:1732269660000", rule: "jam", state: .raised, severity: .warning, department: "traffic-police",
+                          key: "seg-1", sensor: "seg-1", district: "d07", kind: .traffic, windowStart: 1_732_269_600_000,
+                          windowEnd: 1_732_269_660_000, value: 12, threshold: 20, values: [], message: "Jam on seg-1", ts: 1_732_269_660_000)
+        for json in [true, false] {
+            let process = try CommandRunner.start(["tail", "--alerts", try publisher.lastEndpoint, "--department", "traffic-police",
+                                                   "--count", "1", "--timeout", "20"] + (json ? ["--json"] : []))
+            let subscription = try #require(try publisher.receive())
+            #expect(subscription.bytes == [1] + Array("alert.traffic-police.".utf8))
+            var other = alert
+            other.department = "parking-management"
+            try publisher.send(Message(other.topic, other.json))  // filtered out by the subscription
+            try publisher.send(Message(alert.topic, alert.json))
+            let result = process.finish(timeout: 20)
+            #expect(result.status == 0)
+            if json {
+                #expect(result.stdout == alert.json + "\n")
+            } else {
+                #expect(result.stdout == "10:01:00  #1  RAISED   warning  traffic-police      seg-1 (d07)         Jam on seg-1\n")
+            }
+            _ = try publisher.receive()  // the unsubscription when tail exits
+        }
+    }
+
+    @Test("tail exits 1 when --timeout passes before --count alerts")
+    func tailTimeout() throws {
+        let result = try CommandRunner.run(["tail", "--alerts", "ipc:///tmp/citybrain-nobody-\(UUID().uuidString).ipc", "--count", "1", "--timeout", "0.5"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("timed out after 0.5 s with 0 of 1 alerts"))
+    }
+
+    @Test("demo shows the simulated city's first incident within seconds and stops cleanly")
+    func demo() throws {
+        // Event time ×300: the first jam (minutes 2–3) is raised after about 0.6 s of wall time.
+        let result = try CommandRunner.run(["demo", "--duration", "4", "--speed", "300", "--sensors", "60"], timeout: 60)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("RAISED   warning  traffic-police"))
+        #expect(result.stdout.contains("demo stopped:"))
+    }
+}
