@@ -1,7 +1,6 @@
 import CityBrainCore
 import Foundation
 import Logging
-import Synchronization
 import ZeroMQ
 
 /// Consumes an alert stream: a SUB socket on its own thread, decoding each two-frame alert
@@ -12,10 +11,7 @@ public final class AlertSubscriber: Sendable {
     private let topics: [String]
     private let logger: Logger
     private let handler: @Sendable (Alert, String) -> Void
-    private let stopping = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
-    private let started = DispatchSemaphore(value: 0)
-    private let startError = Mutex<(any Error)?>(nil)
+    private let thread = SocketThread(name: "citybrain-alert-subscriber")
 
     /// - Parameters:
     ///   - topics: topic prefixes, e.g. `alert.traffic-police.` (default: every alert).
@@ -33,36 +29,26 @@ public final class AlertSubscriber: Sendable {
 
     /// Connects and starts receiving; throws if a socket cannot be set up.
     public func start() throws {
-        let thread = Thread { [self] in run() }
-        thread.name = "citybrain-alert-subscriber"
-        thread.start()
-        started.wait()
-        if let error = startError.withLock({ $0 }) { throw error }
+        try thread.start(setup: { [self] in
+            let socket = try Socket(context, .sub)
+            try socket.setLinger(milliseconds: 0)
+            for topic in topics { try socket.subscribe(topic) }
+            for endpoint in endpoints { try socket.connect(endpoint) }
+            return socket
+        }) { [self] socket, isStopping in
+            receiveLoop(socket, isStopping: isStopping)
+        }
     }
 
     /// Stops receiving and waits for the thread to finish.
     public func stop() {
-        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        stopped.wait()
+        thread.stop()
     }
 
-    private func run() {
-        let socket: Socket
-        do {
-            socket = try Socket(context, .sub)
-            try socket.setLinger(milliseconds: 0)
-            for topic in topics { try socket.subscribe(topic) }
-            for endpoint in endpoints { try socket.connect(endpoint) }
-        } catch {
-            startError.withLock { $0 = error }
-            started.signal()
-            stopped.signal()
-            return
-        }
-        started.signal()
+    private func receiveLoop(_ socket: Socket, isStopping: () -> Bool) {
         var poller = Poller()
         poller.add(socket)
-        while !stopping.load(ordering: .acquiring) {
+        while !isStopping() {
             guard let ready = try? poller.poll(timeoutMilliseconds: 100), !ready.isEmpty else { continue }
             while let message = try? socket.receiveMessage(dontWait: true) {
                 guard message.frames.count == 2, let json = message.string(at: 1) else {
@@ -77,6 +63,5 @@ public final class AlertSubscriber: Sendable {
             }
         }
         socket.close()
-        stopped.signal()
     }
 }

@@ -2,7 +2,6 @@ import CityBrainCore
 import Dispatch
 import Foundation
 import Logging
-import Synchronization
 import ZeroMQ
 
 /// The ingest loop: owns the feed sockets on a thread of its own, receives frames in batches,
@@ -34,10 +33,7 @@ public final class FeedReceiver: Sendable {
     private let reporter: RejectionReporter
     private let deliver: @Sendable ([Event]) -> Void
     private let logger: Logger
-    private let stopping = Atomic<Bool>(false)
-    private let stopped = DispatchSemaphore(value: 0)
-    private let started = DispatchSemaphore(value: 0)
-    private let startError = Mutex<(any Error)?>(nil)
+    private let thread = SocketThread(name: "citybrain-ingest")
 
     /// - Parameter deliver: receives each decoded batch on the ingest thread (e.g.
     ///   ``StreamEngine/submit(_:)``, which may block for backpressure).
@@ -58,38 +54,25 @@ public final class FeedReceiver: Sendable {
     /// Starts the ingest thread; returns once every socket is bound or connected, or throws the
     /// first socket error.
     public func start() throws {
-        let thread = Thread { [self] in run() }
-        thread.name = "citybrain-ingest"
-        thread.start()
-        started.wait()
-        if let error = startError.withLock({ $0 }) { throw error }
+        try thread.start(setup: { [self] in try openSockets() }) { [self] sockets, isStopping in
+            receiveLoop(sockets, isStopping: isStopping)
+        }
     }
 
     /// Asks the loop to finish its current batch and stop; waits until it has, then returns.
     /// Every event received before the call has been delivered.
     public func stop() {
-        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        stopped.wait()
+        thread.stop()
     }
 
-    private func run() {
-        let sockets: [(socket: Socket, name: String)]
-        do {
-            sockets = try openSockets()
-        } catch {
-            startError.withLock { $0 = error }
-            started.signal()
-            stopped.signal()
-            return
-        }
-        started.signal()
+    private func receiveLoop(_ sockets: [(socket: Socket, name: String)], isStopping: () -> Bool) {
         var poller = Poller()
         for entry in sockets { poller.add(entry.socket) }
         let decoder = EventDecoder(maxFrameBytes: options.maxFrameBytes)
         var batch: [Event] = []
         batch.reserveCapacity(options.batchSize)
         var counts = IngestStatistics.Snapshot()
-        while !stopping.load(ordering: .acquiring) {
+        while !isStopping() {
             let ready: [Int]
             do {
                 ready = try poller.poll(timeoutMilliseconds: 100)
@@ -115,7 +98,6 @@ public final class FeedReceiver: Sendable {
         }
         flush(&batch, &counts)
         for entry in sockets { entry.socket.close() }
-        stopped.signal()
     }
 
     private func flush(_ batch: inout [Event], _ counts: inout IngestStatistics.Snapshot) {

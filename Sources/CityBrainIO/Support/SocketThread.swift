@@ -1,0 +1,57 @@
+import Foundation
+import Synchronization
+
+/// A dedicated thread for code that owns ZeroMQ sockets: the sockets are created, used and
+/// closed on this one thread, as libzmq requires.
+///
+/// ```swift
+/// let thread = SocketThread(name: "citybrain-ingest")
+/// try thread.start(setup: { try openSockets() }) { sockets, isStopping in
+///     while !isStopping() { … }
+/// }
+/// thread.stop()   // returns once the loop has returned
+/// ```
+final class SocketThread: Sendable {
+    private let name: String
+    private let stopping = Atomic<Bool>(false)
+    private let started = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    private let setupError = Mutex<(any Error)?>(nil)
+    private let running = Atomic<Bool>(false)
+
+    init(name: String) {
+        self.name = name
+    }
+
+    /// Runs `setup` on the new thread, then `loop` with its result until ``stop()`` is called.
+    /// Returns once `setup` has finished; rethrows its error (the loop then never runs).
+    func start<Resources>(
+        setup: @escaping @Sendable () throws -> Resources,
+        loop: @escaping @Sendable (Resources, _ isStopping: () -> Bool) -> Void
+    ) throws {
+        let thread = Thread { [self] in
+            let resources: Resources
+            do {
+                resources = try setup()
+            } catch {
+                setupError.withLock { $0 = error }
+                started.signal()
+                return
+            }
+            running.store(true, ordering: .releasing)
+            started.signal()
+            loop(resources) { stopping.load(ordering: .acquiring) }
+            finished.signal()
+        }
+        thread.name = name
+        thread.start()
+        started.wait()
+        if let error = setupError.withLock({ $0 }) { throw error }
+    }
+
+    /// Asks the loop to return and waits until it has. Harmless if it never started.
+    func stop() {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing), running.load(ordering: .acquiring) else { return }
+        finished.wait()
+    }
+}
