@@ -57,6 +57,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Leave the wall-clock emitted_at out of alerts, so output depends on the input only.")
     var deterministic = false
 
+    @Option(name: .long, help: ArgumentHelp("What to write and publish: alerts, windows (window results), late (late events) or all; comma-separated or repeated. Default: alerts.", valueName: "kinds"))
+    var emit: [String] = []
+
     @Option(name: .long, help: "Before reading feeds, wait up to 30 s for this many alert-stream subscriptions, so the first alerts reach them.")
     var awaitSubscribers: Int = 0
 
@@ -72,6 +75,22 @@ struct RunCommand: ParsableCommand {
         guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
         guard maxFrameBytes > 0 else { throw ValidationError("--max-frame-bytes must be positive") }
         guard awaitSubscribers >= 0 else { throw ValidationError("--await-subscribers must not be negative") }
+        _ = try selection()
+    }
+
+    /// The `--emit` kinds.
+    func selection() throws -> RecordSelection {
+        var selection: RecordSelection = []
+        for word in emit.flatMap({ $0.split(separator: ",") }) {
+            switch word.trimmingCharacters(in: .whitespaces) {
+            case "alerts": selection.insert(.alerts)
+            case "windows": selection.insert(.windows)
+            case "late": selection.insert(.late)
+            case "all": selection = .all
+            default: throw ValidationError("--emit takes alerts, windows, late or all, not '\(word)'")
+            }
+        }
+        return selection.isEmpty ? .alerts : selection
     }
 
     func run() throws {
@@ -81,16 +100,16 @@ struct RunCommand: ParsableCommand {
         if let input { try runOffline(pipeline, input: input, logger: logger) } else { try runLive(pipeline, logger: logger) }
     }
 
-    private func outputSink() throws -> (any AlertSink)? {
+    private func outputSink() throws -> (any OutputSink)? {
         guard let output else { return nil }
-        return output == "-" ? AlertLineWriter() : try AlertLineWriter(path: output)
+        return output == "-" ? RecordLineWriter(selection: try selection()) : try RecordLineWriter(path: output, selection: try selection())
     }
 
     private func runOffline(_ pipeline: Pipeline, input: String, logger: Logger) throws {
-        var sinks: [any AlertSink] = [try outputSink() ?? AlertLineWriter()]
+        var sinks: [any OutputSink] = [try outputSink() ?? RecordLineWriter(selection: try selection())]
         if !alerts.isEmpty {
             // The publisher's socket keeps its context alive until the sink is closed.
-            sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, logger: logger))
+            sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, selection: try selection(), logger: logger))
         }
         let summary = try OfflineRun.run(
             pipeline: pipeline, input: try LineReader(path: input), sinks: sinks,
@@ -99,7 +118,7 @@ struct RunCommand: ParsableCommand {
         let rejected = summary.ingest.rejectedTotal
         logger.info("""
             done: \(summary.ingest.accepted) event(s), \(rejected) rejected\(rejected > 0 ? " (\(summary.ingest.rejectedSummary))" : ""), \
-            \(summary.engine.lateEvents) late, \(summary.engine.alerts) alert(s)
+            \(summary.engine.lateEvents) late, \(summary.engine.windowResults) window result(s), \(summary.engine.alerts) alert(s)
             """)
     }
 
@@ -108,7 +127,7 @@ struct RunCommand: ParsableCommand {
         let termination = Termination()
         let context = try Context()
         let console = Console()
-        var sinks: [any AlertSink] = []
+        var sinks: [any OutputSink] = []
         if let sink = try outputSink() { sinks.append(sink) }
         if print { sinks.append(AlertConsoleSink(console: console)) }
         var options = FeedReceiver.Options()
@@ -120,7 +139,7 @@ struct RunCommand: ParsableCommand {
                 configuration: .init(
                     pipeline: pipeline, feeds: FeedEndpoints(subscribe: feed, pull: pull, topics: topic),
                     alertEndpoints: alerts.isEmpty ? ["tcp://*:5557"] : alerts, partitions: partitions,
-                    deterministic: deterministic, receiver: options
+                    deterministic: deterministic, publish: try selection(), receiver: options
                 ),
                 sinks: sinks, logger: logger
             )

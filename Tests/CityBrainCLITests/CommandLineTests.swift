@@ -76,7 +76,7 @@ struct CommandLineTests {
         #expect(alertLines.count == 8)  // four incidents, each raised and resolved
         #expect(alertLines.first?.hasPrefix(#"{"seq":1,"id":"traffic-congestion:"#) == true)
         #expect(!written.contains("emitted_at"))
-        #expect(first.stderr.contains("done: 36000 event(s), 2 rejected (malformed_json=1 non_finite=1), 0 late, 8 alert(s)"))
+        #expect(first.stderr.contains("done: 36000 event(s), 2 rejected (malformed_json=1 non_finite=1), 0 late, 0 window result(s), 8 alert(s)"))
         #expect(first.stderr.contains("\(feed):501: malformed_json"))
     }
 }

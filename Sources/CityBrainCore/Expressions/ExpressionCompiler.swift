@@ -5,8 +5,8 @@
 public struct ExpressionCompiler: Sendable {
     /// The feed the rule matches: its known fields are the only ones an expression may name.
     public let kind: EventKind
-    /// Distinct per-event inputs; `nil` is `count()` of events.
-    public private(set) var inputs: [EventExpression?] = []
+    /// Distinct inputs with the state their aggregates need.
+    public private(set) var inputs: [InputLayout] = []
     public private(set) var slots: [AggregateSlot] = []
 
     public init(kind: EventKind) {
@@ -58,22 +58,29 @@ public struct ExpressionCompiler: Sendable {
 
     private mutating func slot(function name: String, arguments: [SyntaxNode], at: Int, canonical: String) throws(ExpressionError) -> Int {
         guard let function = AggregateFunction.named(name) else {
-            let hint = Suggestion.hint(for: name, in: AggregateFunction.allCases.map(\.rawValue))
-            throw ExpressionError("unknown aggregate '\(name)'\(hint) (aggregates: \(AggregateFunction.allCases.map(\.rawValue).joined(separator: ", ")))", at: at)
+            let names = AggregateFunction.allCases.map(\.rawValue)
+            throw ExpressionError("unknown aggregate '\(name)'\(Suggestion.hint(for: name, in: names)) (aggregates: \(names.joined(separator: ", ")))", at: at)
         }
-        let input: EventExpression?
+        let input: AggregateInput
         switch (function, arguments.count) {
-        case (.count, 0): input = nil
-        case (_, 1): input = try eventExpression(arguments[0])
+        case (.count, 0): input = .events
+        case (.distinct, 1):
+            if case .identifier(let field, _) = arguments[0], let text = TextField(rawValue: field) {
+                input = .text(text)
+            } else {
+                input = .number(try eventExpression(arguments[0]))
+            }
+        case (_, 1): input = .number(try eventExpression(arguments[0]))
         default:
             throw ExpressionError("\(function.rawValue)() takes \(function == .count ? "zero or one argument" : "one argument"), found \(arguments.count)", at: at)
         }
         if let existing = slots.firstIndex(where: { $0.name == canonical }) { return existing }
         let inputIndex: Int
-        if let existing = inputs.firstIndex(of: input) {
+        if let existing = inputs.firstIndex(where: { $0.input == input }) {
             inputIndex = existing
+            inputs[existing].features.formUnion(function.features)
         } else {
-            inputs.append(input)
+            inputs.append(InputLayout(input: input, features: function.features))
             inputIndex = inputs.count - 1
         }
         slots.append(AggregateSlot(function: function, input: inputIndex, name: canonical))

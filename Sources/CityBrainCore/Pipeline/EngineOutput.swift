@@ -1,12 +1,16 @@
 /// What the engine hands to its output handler for one batch, in submission order.
 public struct EngineOutput: Sendable {
-    /// Alert state changes in a deterministic order: by event time, then rule order in the
-    /// pipeline, then key. `seq` is still 0: the alert sink numbers them.
-    public var alerts: [Alert]
+    /// Alerts, window results and late events, in a deterministic order: by the input position
+    /// that caused them, then window results, late events, alerts, then window end, pipeline
+    /// order and key. Alerts' `seq` is still 0: the alert sink numbers them.
+    public var records: [OutputRecord]
     /// The watermark after the batch.
     public var watermark: Int64?
     /// Events in the batch.
     public var events: Int
     /// Late events in the batch.
     public var lateEvents: Int
+
+    /// The batch's alerts, in order.
+    public var alerts: [Alert] { records.compactMap(\.alert) }
 }

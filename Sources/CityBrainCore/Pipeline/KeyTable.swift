@@ -1,22 +1,51 @@
-/// Interns sensor ids to dense integers within one partition, and remembers each sensor's
-/// latest district.
+/// Interns keys (sensor or district ids) to dense integers within one partition, remembers
+/// each key's latest district and event time, and frees keys that went silent.
 struct KeyTable {
     private var indices: [String: Int32] = [:]
-    private(set) var sensors: [String] = []
+    private(set) var names: [String] = []
     private(set) var districts: [String?] = []
+    private(set) var lastSeen: [Int64] = []
+    private var free: [Int32] = []
 
-    /// The index of `event.sensor`, adding it on first sight; updates its district.
-    mutating func intern(_ event: Event) -> Int32 {
-        if let index = indices[event.sensor] {
-            if let district = event.district, districts[Int(index)] != district { districts[Int(index)] = district }
+    /// The index of `name`, adding it on first sight; updates its district and last event time.
+    mutating func intern(_ name: String, district: String?, time: Int64) -> Int32 {
+        if let index = indices[name] {
+            let slot = Int(index)
+            if let district, districts[slot] != district { districts[slot] = district }
+            if time > lastSeen[slot] { lastSeen[slot] = time }
             return index
         }
-        let index = Int32(sensors.count)
-        indices[event.sensor] = index
-        sensors.append(event.sensor)
-        districts.append(event.district)
+        let index: Int32
+        if let reused = free.popLast() {
+            index = reused
+            names[Int(index)] = name
+            districts[Int(index)] = district
+            lastSeen[Int(index)] = time
+        } else {
+            index = Int32(names.count)
+            names.append(name)
+            districts.append(district)
+            lastSeen.append(time)
+        }
+        indices[name] = index
         return index
     }
 
-    var count: Int { sensors.count }
+    /// Live keys.
+    var count: Int { indices.count }
+
+    /// Keys whose last event is at or before `time`.
+    func silent(since time: Int64) -> [Int32] {
+        indices.values.filter { lastSeen[Int($0)] <= time }
+    }
+
+    /// Forgets a key; its index may be reused.
+    mutating func remove(_ index: Int32) {
+        indices[names[Int(index)]] = nil
+        names[Int(index)] = ""
+        districts[Int(index)] = nil
+        free.append(index)
+    }
+
+    var byteCount: Int { count * 96 + names.capacity * 24 }
 }

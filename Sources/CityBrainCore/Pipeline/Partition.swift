@@ -7,16 +7,26 @@ import Dispatch
 final class Partition: @unchecked Sendable {
     let index: Int
     let queue: DispatchQueue
-    private var keys = KeyTable()
-    private var rules: [RuleInstance]
+    private let rules: [Rule]
+    private let aggregations: [Aggregation]
+    private var operators: [WindowOperator]
+    private var lifecycles: [AlertLifecycle]
+    private var sensors = KeyTable()
+    private var districts = KeyTable()
     private var watermark: Int64 = .min
-    /// Earliest window end over all rules: nothing closes before it.
+    /// Earliest watermark at which any window fires or finishes.
     private var nextDeadline: Int64 = .max
+    private let keyTTL: Int64?
+    private var nextSweep: Int64 = .min
 
-    init(index: Int, rules: [Rule]) {
+    init(index: Int, pipeline: Pipeline) {
         self.index = index
         self.queue = DispatchQueue(label: "citybrain.partition.\(index)")
-        self.rules = rules.map(RuleInstance.init(rule:))
+        self.rules = pipeline.rules
+        self.aggregations = pipeline.aggregations
+        self.operators = aggregations.map(WindowOperator.init)
+        self.lifecycles = Array(repeating: AlertLifecycle(), count: pipeline.rules.count)
+        self.keyTTL = pipeline.keyTTL
     }
 
     /// Processes one batch in order. Call on ``queue``.
@@ -25,39 +35,133 @@ final class Partition: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         #endif
         var result = PartitionResult()
-        result.events = batch.events.count
+        var firings: [WindowFiring] = []
         for position in batch.events.indices {
             let eventWatermark = batch.watermarks[position]
-            advance(to: eventWatermark, into: &result.alerts)
+            advance(to: eventWatermark, clock: batch.clock, into: &result.records)
             let event = batch.events[position]
-            var key: Int32?
-            var late = false
-            for index in rules.indices where rules[index].rule.filter.matches(event) {
-                let interned = key ?? keys.intern(event)
-                key = interned
-                if rules[index].add(event, key: interned, watermark: eventWatermark) {
-                    nextDeadline = min(nextDeadline, rules[index].nextEnd ?? .max)
-                } else {
-                    late = true
+            let roles = batch.roles[position]
+            let trigger = batch.positions[position]
+            if roles & PartitionBatch.sensorRole != 0 { result.events += 1 }
+            var dropped: [Int] = []
+            var missed: (start: Int64, end: Int64)?
+            for index in aggregations.indices {
+                let aggregation = aggregations[index]
+                guard let key = key(for: event, in: aggregation, roles: roles) else { continue }
+                let verdict = operators[index].add(event, key: key, watermark: eventWatermark, trigger: trigger,
+                                                   aggregation: aggregation, into: &firings)
+                if case .tooLate(let window) = verdict {
+                    dropped.append(index)
+                    if missed == nil { missed = window }
+                }
+                nextDeadline = min(nextDeadline, operators[index].nextDeadline ?? .max)
+                if !firings.isEmpty {
+                    record(firings, of: index, into: &result.records)
+                    firings.removeAll(keepingCapacity: true)
                 }
             }
-            if late { result.lateEvents += 1 }
+            if let missed, let first = dropped.first {
+                result.lateEvents += 1
+                result.records.append(lateRecord(event, missed: missed, dropped: dropped, first: first, watermark: eventWatermark, trigger: trigger))
+            }
         }
-        advance(to: batch.endWatermark, into: &result.alerts)
-        result.openWindows = rules.reduce(0) { $0 + $1.openWindowCount }
-        result.openAlerts = rules.reduce(0) { $0 + $1.openAlertCount }
+        advance(to: batch.endWatermark, clock: batch.clock, into: &result.records)
+        sweepSilentKeys()
+        result.openWindows = operators.reduce(0) { $0 + $1.openWindowCount }
+        result.openAlerts = lifecycles.reduce(0) { $0 + $1.open.count }
+        result.stateBytes = operators.reduce(sensors.byteCount + districts.byteCount) { $0 + $1.byteCount }
+        result.keys = sensors.count + districts.count
         return result
     }
 
-    private func advance(to newWatermark: Int64, into alerts: inout [Alert]) {
+    /// The interned key of `event` for `aggregation`, or `nil` if the aggregation does not take it
+    /// here (another kind, another partition's role, no district).
+    private func key(for event: Event, in aggregation: Aggregation, roles: UInt8) -> Int32? {
+        guard aggregation.filter.matches(event) else { return nil }
+        switch aggregation.keyBy {
+        case .sensor:
+            guard roles & PartitionBatch.sensorRole != 0 else { return nil }
+            return sensors.intern(event.sensor, district: event.district, time: event.timestamp)
+        case .district:
+            guard roles & PartitionBatch.districtRole != 0, let district = event.district else { return nil }
+            return districts.intern(district, district: district, time: event.timestamp)
+        }
+    }
+
+    private func advance(to newWatermark: Int64, clock: TriggerClock, into records: inout [OrderedRecord]) {
         guard newWatermark > watermark else { return }
         watermark = newWatermark
         guard newWatermark >= nextDeadline else { return }
         var deadline = Int64.max
-        for index in rules.indices {
-            rules[index].close(upTo: newWatermark, keys: keys, into: &alerts)
-            deadline = min(deadline, rules[index].nextEnd ?? .max)
+        var firings: [WindowFiring] = []
+        for index in operators.indices {
+            operators[index].advance(to: newWatermark, clock: clock, aggregation: aggregations[index], into: &firings)
+            deadline = min(deadline, operators[index].nextDeadline ?? .max)
+            if !firings.isEmpty {
+                record(firings, of: index, into: &records)
+                firings.removeAll(keepingCapacity: true)
+            }
         }
         nextDeadline = deadline
+    }
+
+    /// Turns an aggregation's window results into alerts (rules, on-time results only) or window
+    /// results (outputs).
+    private func record(_ firings: [WindowFiring], of index: Int, into records: inout [OrderedRecord]) {
+        let aggregation = aggregations[index]
+        let table = aggregation.keyBy == .sensor ? sensors : districts
+        for firing in firings {
+            let name = table.names[Int(firing.key)]
+            if index < rules.count {
+                guard firing.kind == .onTime,
+                      let alert = lifecycles[index].evaluate(rules[index], values: firing.values, key: firing.key, keyName: name,
+                                                             district: table.districts[Int(firing.key)], start: firing.start, end: firing.end)
+                else { continue }
+                records.append(OrderedRecord(trigger: firing.trigger, rank: 2, end: firing.end, aggregation: index, key: name,
+                                             start: firing.start, record: .alert(alert)))
+            } else {
+                let values = zip(aggregation.slots, firing.values).map { Alert.NamedValue(name: $0.name, value: $1) }
+                let result = WindowResult(
+                    output: aggregation.name, keyField: aggregation.keyBy, key: name, windowStart: firing.start, windowEnd: firing.end,
+                    count: Int(firing.values.first.flatMap { $0 } ?? 0), values: Array(values.dropFirst()),
+                    final: firing.isFinal(allowedLateness: aggregation.window.allowedLateness)
+                )
+                records.append(OrderedRecord(trigger: firing.trigger, rank: 0, end: firing.end, aggregation: index, key: name,
+                                             start: firing.start, record: .window(result)))
+            }
+        }
+    }
+
+    private func lateRecord(_ event: Event, missed: (start: Int64, end: Int64), dropped: [Int], first: Int, watermark: Int64, trigger: Int64) -> OrderedRecord {
+        let aggregation = aggregations[first]
+        let behind = Double(watermark - event.timestamp) / 1000
+        let reason = """
+            window [\(EventTime.iso8601(missed.start)), \(EventTime.iso8601(missed.end))) of \(aggregation.name) closed at watermark \
+            \(EventTime.iso8601(watermark)) (allowed lateness \(DurationText.format(aggregation.window.allowedLateness))); \
+            the event is \(behind) s behind the watermark
+            """
+        let late = LateEvent(event: event, reason: reason, droppedBy: dropped.map { aggregations[$0].name }, watermark: watermark)
+        return OrderedRecord(trigger: trigger, rank: 1, end: missed.end, aggregation: first, key: event.sensor, start: missed.start, record: .late(late))
+    }
+
+    /// Releases keys silent for the TTL that hold no window and no open alert.
+    private func sweepSilentKeys() {
+        guard let keyTTL, watermark != .max, watermark >= nextSweep else { return }
+        nextSweep = watermark + max(1, keyTTL / 4)
+        let cutoff = watermark - keyTTL
+        for key in sensors.silent(since: cutoff) where !holdsState(key, keyedBy: .sensor) {
+            sensors.remove(key)
+        }
+        for key in districts.silent(since: cutoff) where !holdsState(key, keyedBy: .district) {
+            districts.remove(key)
+        }
+    }
+
+    private func holdsState(_ key: Int32, keyedBy field: TextField) -> Bool {
+        for index in aggregations.indices where aggregations[index].keyBy == field {
+            if operators[index].hasState(for: key) { return true }
+            if index < rules.count, lifecycles[index].isOpen(key) { return true }
+        }
+        return false
     }
 }

@@ -1,16 +1,34 @@
-/// The events one partition receives from one engine batch, each with the watermark in force
-/// when the router saw it, plus the watermark at the end of the batch.
+/// The events one partition receives from one engine batch, each with its input position, the
+/// watermark in force when the router saw it, and the roles it plays here, plus the batch's
+/// trigger clock and end watermark.
 struct PartitionBatch: Sendable {
+    /// This partition owns the event's sensor: sensor-keyed aggregations apply.
+    static let sensorRole: UInt8 = 1
+    /// This partition owns the event's district: district-keyed aggregations apply.
+    static let districtRole: UInt8 = 2
+
     var events: [Event] = []
     var watermarks: [Int64] = []
+    var positions: [Int64] = []
+    var roles: [UInt8] = []
     var endWatermark: Int64 = .min
+    var clock = TriggerClock(firstIndex: 0, watermarks: [])
+
+    mutating func append(_ event: Event, watermark: Int64, position: Int64, roles: UInt8) {
+        events.append(event)
+        watermarks.append(watermark)
+        positions.append(position)
+        self.roles.append(roles)
+    }
 }
 
 /// What one partition produced for one batch.
 struct PartitionResult: Sendable {
-    var alerts: [Alert] = []
+    var records: [OrderedRecord] = []
     var events = 0
     var lateEvents = 0
     var openWindows = 0
     var openAlerts = 0
+    var stateBytes = 0
+    var keys = 0
 }

@@ -1,15 +1,22 @@
-/// A loaded, checked pipeline: the rules and the event-time settings they share.
+/// A loaded, checked pipeline: rules, window outputs, and the event-time settings they share.
 public struct Pipeline: Sendable, Hashable {
     /// A name for logs, from the file's `name:` (default `pipeline`).
     public var name: String
-    /// How far behind the newest event time an event may arrive and still count, in ms:
-    /// watermark = max event time seen − this. Default 5 s.
-    public var maxOutOfOrderness: Int64
+    public var watermark: WatermarkPolicy
+    /// A key that has had no event for this long (in event time) releases all its state, unless
+    /// it has an open window or an open alert. `nil` keeps keys forever.
+    public var keyTTL: Int64?
     public var rules: [Rule]
+    public var outputs: [WindowOutput]
 
-    public init(name: String = "pipeline", maxOutOfOrderness: Int64 = 5_000, rules: [Rule]) {
+    public init(name: String = "pipeline", watermark: WatermarkPolicy = WatermarkPolicy(), keyTTL: Int64? = 3_600_000, rules: [Rule], outputs: [WindowOutput] = []) {
         self.name = name
-        self.maxOutOfOrderness = maxOutOfOrderness
+        self.watermark = watermark
+        self.keyTTL = keyTTL
         self.rules = rules
+        self.outputs = outputs
     }
+
+    /// Rules' and outputs' aggregations, rules first, in file order.
+    public var aggregations: [Aggregation] { rules.map(\.aggregation) + outputs.map(\.aggregation) }
 }

@@ -2,7 +2,8 @@ import Dispatch
 import Synchronization
 
 /// The streaming engine: routes events to keyed partitions, advances the event-time watermark,
-/// closes windows, evaluates rules, and emits alerts in a deterministic order.
+/// fires windows, evaluates rules, and emits alerts, window results and late events in a
+/// deterministic order.
 ///
 /// ```swift
 /// let engine = StreamEngine(pipeline: pipeline, partitions: 2) { output in
@@ -17,11 +18,14 @@ import Synchronization
 /// partitions' results batch by batch and calls the output handler there, one batch at a time,
 /// in submission order.
 ///
-/// **Event time.** The watermark is `max event time seen − maxOutOfOrderness`, computed by the
-/// router per event, so every partition sees the same watermark for the same input position.
-/// A window `[start, end)` closes when the watermark reaches `end`; an event whose window has
-/// closed is late and dropped (counted). Output therefore depends only on the order of the
-/// input, never on batch boundaries, thread timing or the wall clock.
+/// **Event time.** The router numbers every event and computes the watermark in force for it
+/// (``WatermarkPolicy``), so every partition sees the same watermark at the same input position.
+/// Each result records the input position that caused it, and the collector orders by that
+/// position. Output therefore depends only on the input and its order, never on partitioning,
+/// batch boundaries, thread timing or the wall clock.
+///
+/// **Routing.** Sensor-keyed windows live on the partition of `hash(sensor)`, district-keyed
+/// ones on that of `hash(district)`; an event goes to both when they differ.
 ///
 /// **Backpressure.** At most `maxBatchesInFlight` batches are queued; ``submit(_:)`` blocks
 /// beyond that, which stops the ingest loop from reading its sockets.
@@ -32,21 +36,21 @@ public final class StreamEngine: @unchecked Sendable {
     private let partitions: [Partition]
     private let collector = DispatchQueue(label: "citybrain.collector")
     private let handler: OutputHandler
-    private let ruleOrder: [String: Int]
     private let inFlight: DispatchSemaphore
     private let outstanding = DispatchGroup()
     private let stats = Mutex(EngineStatistics())
+    private let routesDistricts: Bool
 
     // Producer state: touched only by the thread calling submit/finish.
-    private var maxEventTime: Int64 = .min
+    private var tracker: WatermarkTracker
+    private var nextPosition: Int64 = 0
     private var nextBatch: UInt64 = 0
     private var finished = false
 
     // Collector state: touched only on `collector`.
     private var pending: [UInt64: PendingBatch] = [:]
     private var nextToEmit: UInt64 = 0
-    private var partitionOpenWindows: [Int]
-    private var partitionOpenAlerts: [Int]
+    private var partitionTotals: [PartitionResult]
 
     private struct PendingBatch {
         var remaining: Int
@@ -67,12 +71,12 @@ public final class StreamEngine: @unchecked Sendable {
     ) {
         precondition(partitions > 0, "an engine needs at least one partition")
         self.pipeline = pipeline
-        self.partitions = (0..<partitions).map { Partition(index: $0, rules: pipeline.rules) }
+        self.partitions = (0..<partitions).map { Partition(index: $0, pipeline: pipeline) }
         self.handler = output
-        self.ruleOrder = Dictionary(pipeline.rules.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.inFlight = DispatchSemaphore(value: maxBatchesInFlight)
-        self.partitionOpenWindows = Array(repeating: 0, count: partitions)
-        self.partitionOpenAlerts = Array(repeating: 0, count: partitions)
+        self.tracker = WatermarkTracker(pipeline.watermark)
+        self.routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
+        self.partitionTotals = Array(repeating: PartitionResult(), count: partitions)
     }
 
     /// Number of partitions.
@@ -85,23 +89,39 @@ public final class StreamEngine: @unchecked Sendable {
     /// Events after ``finish()`` are ignored.
     public func submit(_ events: [Event]) {
         guard !finished, !events.isEmpty else { return }
-        var batches = Array(repeating: PartitionBatch(), count: partitions.count)
-        let outOfOrderness = pipeline.maxOutOfOrderness
+        let count = partitions.count
+        var batches = Array(repeating: PartitionBatch(), count: count)
+        var watermarks: [Int64] = []
+        watermarks.reserveCapacity(events.count)
+        let first = nextPosition
         for event in events {
-            if event.timestamp > maxEventTime { maxEventTime = event.timestamp }
-            let partition = StableHash.partition(of: event.sensor, count: partitions.count)
-            batches[partition].events.append(event)
-            batches[partition].watermarks.append(maxEventTime &- outOfOrderness)
+            let watermark = tracker.observe(event.timestamp, kind: event.kind)
+            watermarks.append(watermark)
+            let position = nextPosition
+            nextPosition += 1
+            let home = StableHash.partition(of: event.sensor, count: count)
+            if routesDistricts, let district = event.district {
+                let districtHome = StableHash.partition(of: district, count: count)
+                if districtHome != home {
+                    batches[home].append(event, watermark: watermark, position: position, roles: PartitionBatch.sensorRole)
+                    batches[districtHome].append(event, watermark: watermark, position: position, roles: PartitionBatch.districtRole)
+                    continue
+                }
+            }
+            batches[home].append(event, watermark: watermark, position: position,
+                                 roles: PartitionBatch.sensorRole | PartitionBatch.districtRole)
         }
-        dispatch(batches, endWatermark: maxEventTime &- outOfOrderness)
+        dispatch(batches, clock: TriggerClock(firstIndex: first, watermarks: watermarks), endWatermark: tracker.watermark)
     }
 
     /// Ends a bounded input: the watermark moves to the end of time, every open window closes
-    /// and is evaluated, and the call returns once all output has been handed over.
+    /// (and every allowed lateness runs out), and the call returns once all output has been
+    /// handed over.
     public func finish() {
         guard !finished else { return }
         finished = true
-        dispatch(Array(repeating: PartitionBatch(), count: partitions.count), endWatermark: .max)
+        dispatch(Array(repeating: PartitionBatch(), count: partitions.count),
+                 clock: TriggerClock(firstIndex: nextPosition, watermarks: []), endWatermark: .max)
         drain()
     }
 
@@ -110,7 +130,7 @@ public final class StreamEngine: @unchecked Sendable {
         outstanding.wait()
     }
 
-    private func dispatch(_ batches: [PartitionBatch], endWatermark: Int64) {
+    private func dispatch(_ batches: [PartitionBatch], clock: TriggerClock, endWatermark: Int64) {
         inFlight.wait()
         outstanding.enter()
         let number = nextBatch
@@ -122,6 +142,7 @@ public final class StreamEngine: @unchecked Sendable {
         for (index, partition) in partitions.enumerated() {
             var batch = batches[index]
             batch.endWatermark = endWatermark
+            batch.clock = clock
             let work = batch
             partition.queue.async { [self] in
                 let result = partition.process(work)
@@ -134,11 +155,10 @@ public final class StreamEngine: @unchecked Sendable {
     private func collect(_ result: PartitionResult, from partition: Int, batch: UInt64) {
         guard var entry = pending[batch] else { preconditionFailure("result for unknown batch \(batch)") }
         entry.remaining -= 1
-        entry.output.alerts += result.alerts
+        entry.output.records += result.records
         entry.output.events += result.events
         entry.output.lateEvents += result.lateEvents
-        partitionOpenWindows[partition] = result.openWindows
-        partitionOpenAlerts[partition] = result.openAlerts
+        partitionTotals[partition] = result
         pending[batch] = entry
         while let ready = pending[nextToEmit], ready.remaining == 0 {
             pending[nextToEmit] = nil
@@ -148,26 +168,28 @@ public final class StreamEngine: @unchecked Sendable {
     }
 
     private func emit(_ batch: PendingBatch) {
-        let order = ruleOrder
-        let alerts = batch.output.alerts.sorted { a, b in
-            if a.ts != b.ts { return a.ts < b.ts }
-            let ra = order[a.rule] ?? .max, rb = order[b.rule] ?? .max
-            if ra != rb { return ra < rb }
-            return a.key < b.key
-        }
+        let records = batch.output.records.sorted(by: OrderedRecord.precedes).map(\.record)
         let watermark: Int64? = batch.watermark == .min || batch.watermark == .max ? nil : batch.watermark
-        let windows = partitionOpenWindows.reduce(0, +)
-        let openAlerts = partitionOpenAlerts.reduce(0, +)
-        stats.withLock { stats in
+        let totals = partitionTotals
+        let snapshot = stats.withLock { stats -> EngineStatistics in
             stats.events += batch.output.events
             stats.lateEvents += batch.output.lateEvents
-            stats.alerts += alerts.count
+            for record in records {
+                switch record {
+                case .alert: stats.alerts += 1
+                case .window: stats.windowResults += 1
+                case .late: break
+                }
+            }
             if let watermark { stats.watermark = watermark }
-            stats.openWindows = windows
-            stats.openAlerts = openAlerts
+            stats.openWindows = totals.reduce(0) { $0 + $1.openWindows }
+            stats.openAlerts = totals.reduce(0) { $0 + $1.openAlerts }
+            stats.stateBytes = totals.reduce(0) { $0 + $1.stateBytes }
+            stats.keys = totals.reduce(0) { $0 + $1.keys }
             stats.batchesInFlight -= 1
+            return stats
         }
-        handler(EngineOutput(alerts: alerts, watermark: watermark ?? stats.withLock { $0.watermark }, events: batch.output.events, lateEvents: batch.output.lateEvents))
+        handler(EngineOutput(records: records, watermark: snapshot.watermark, events: batch.output.events, lateEvents: batch.output.lateEvents))
         inFlight.signal()
         outstanding.leave()
     }

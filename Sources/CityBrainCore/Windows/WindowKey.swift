@@ -1,4 +1,4 @@
-/// Identifies one open window of a rule: the interned key and the window's start.
+/// Identifies one window or pane of an aggregation: the interned key and its start.
 struct WindowKey: Hashable {
     var key: Int32
     var start: Int64

@@ -5,24 +5,28 @@ import Logging
 import ZeroMQ
 
 /// Publishes alerts on a ZeroMQ XPUB socket as two frames: topic `alert.<department>.<severity>`
-/// and the alert's JSON. Subscribers filter by topic prefix (`alert.traffic-police.`).
+/// and the alert's JSON. Subscribers filter by topic prefix (`alert.traffic-police.`). With a
+/// wider selection it also publishes window results (`window.<output>`) and late events
+/// (`late.<kind>`).
 ///
 /// The socket lives on the publisher's own serial queue. Being an XPUB, it also sees
 /// subscriptions, so a caller can wait for consumers before the first alert
 /// (``waitForSubscribers(_:timeoutMilliseconds:)``), which avoids PUB/SUB's "slow joiner" loss.
 /// Missed alerts while no consumer is connected are the catch-up protocol's job.
-public final class AlertPublisher: AlertSink, @unchecked Sendable {
+public final class AlertPublisher: OutputSink, @unchecked Sendable {
     private let queue = DispatchQueue(label: "citybrain.alert-publisher")
     /// Touched only on `queue`.
     private var socket: Socket?
     private var subscriptions = 0
     private let logger: Logger
+    private let selection: RecordSelection
     /// The endpoints actually bound (with the port libzmq picked for `tcp://…:*`).
     public let boundEndpoints: [String]
 
     /// Binds an XPUB socket on each endpoint, e.g. `tcp://*:5557`.
-    public init(context: Context, endpoints: [String], logger: Logger) throws {
+    public init(context: Context, endpoints: [String], selection: RecordSelection = .alerts, logger: Logger) throws {
         self.logger = logger
+        self.selection = selection
         var bound: [String] = []
         var created: Socket?
         try queue.sync {
@@ -41,17 +45,26 @@ public final class AlertPublisher: AlertSink, @unchecked Sendable {
         logger.info("alerts: XPUB on \(bound.joined(separator: ", "))")
     }
 
-    public func deliver(_ alerts: [Alert]) {
+    public func deliver(_ records: [OutputRecord]) {
         queue.async { [self] in
             guard let socket else { return }
             drainSubscriptions(socket)
-            for alert in alerts {
+            for record in records where selection.includes(record) {
                 do {
-                    try socket.send(Message(alert.topic, alert.json))
+                    try socket.send(Message(Self.topic(of: record), record.json))
                 } catch {
-                    logger.error("publishing alert \(alert.seq) failed: \(error)")
+                    logger.error("publishing \(Self.topic(of: record)) failed: \(error)")
                 }
             }
+        }
+    }
+
+    /// `alert.<department>.<severity>`, `window.<output>` or `late.<kind>`.
+    static func topic(of record: OutputRecord) -> String {
+        switch record {
+        case .alert(let alert): alert.topic
+        case .window(let result): "window.\(result.output)"
+        case .late(let late): "late.\(late.event.kind.rawValue)"
         }
     }
 

@@ -21,17 +21,20 @@ public final class LivePipeline: Sendable {
         public var partitions: Int
         /// Leave the wall-clock `emitted_at` out of alerts.
         public var deterministic: Bool
+        /// What the alert endpoints publish besides alerts (window results, late events).
+        public var publish: RecordSelection
         public var receiver: FeedReceiver.Options
 
         public init(
             pipeline: Pipeline, feeds: FeedEndpoints, alertEndpoints: [String], partitions: Int = ProcessInfoCores.active,
-            deterministic: Bool = false, receiver: FeedReceiver.Options = FeedReceiver.Options()
+            deterministic: Bool = false, publish: RecordSelection = .alerts, receiver: FeedReceiver.Options = FeedReceiver.Options()
         ) {
             self.pipeline = pipeline
             self.feeds = feeds
             self.alertEndpoints = alertEndpoints
             self.partitions = partitions
             self.deterministic = deterministic
+            self.publish = publish
             self.receiver = receiver
         }
     }
@@ -45,9 +48,9 @@ public final class LivePipeline: Sendable {
 
     /// Binds the alert stream and prepares ingest; nothing is received before ``start()``.
     /// - Parameter sinks: further alert destinations (a JSON-lines file, the terminal).
-    public init(context: Context, configuration: Configuration, sinks: [any AlertSink] = [], logger: Logger) throws {
+    public init(context: Context, configuration: Configuration, sinks: [any OutputSink] = [], logger: Logger) throws {
         let publisher = configuration.alertEndpoints.isEmpty
-            ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, logger: logger)
+            ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, selection: configuration.publish, logger: logger)
         let dispatcher = AlertDispatcher(sinks: (publisher.map { [$0] } ?? []) + sinks, deterministic: configuration.deterministic)
         let engine = StreamEngine(pipeline: configuration.pipeline, partitions: configuration.partitions) { output in
             dispatcher.handle(output)

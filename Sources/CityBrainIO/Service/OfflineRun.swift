@@ -12,7 +12,7 @@ public enum OfflineRun {
     }
 
     public static func run(
-        pipeline: Pipeline, input: LineReader, sinks: [any AlertSink], partitions: Int = ProcessInfoCores.active,
+        pipeline: Pipeline, input: LineReader, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
         deterministic: Bool, logger: Logger
     ) throws -> Summary {
         let dispatcher = AlertDispatcher(sinks: sinks, deterministic: deterministic)

@@ -1,7 +1,7 @@
 import CityBrainCore
 
 /// Prints alerts as readable (coloured on a terminal) lines through a ``Console``.
-public final class AlertConsoleSink: AlertSink {
+public final class AlertConsoleSink: OutputSink {
     private let console: Console
     private let formatter: AlertLineFormatter
 
@@ -10,8 +10,8 @@ public final class AlertConsoleSink: AlertSink {
         self.formatter = AlertLineFormatter(colour: console.stdoutIsTerminal)
     }
 
-    public func deliver(_ alerts: [Alert]) {
-        for alert in alerts { console.print(formatter.format(alert)) }
+    public func deliver(_ records: [OutputRecord]) {
+        for case .alert(let alert) in records { console.print(formatter.format(alert)) }
     }
 
     public func close() {}

@@ -13,11 +13,12 @@ final class Collector<Element: Sendable>: Sendable {
     var count: Int { items.withLock { $0.count } }
 }
 
-/// An alert sink that keeps what it is given.
-final class CollectingSink: AlertSink {
-    let alerts = Collector<Alert>()
-    func deliver(_ alerts: [Alert]) { self.alerts.append(alerts) }
+/// A sink that keeps what it is given.
+final class CollectingSink: OutputSink {
+    let records = Collector<OutputRecord>()
+    func deliver(_ records: [OutputRecord]) { self.records.append(records) }
     func close() {}
+    var alerts: [Alert] { records.all.compactMap(\.alert) }
 }
 
 /// Polls `condition` every few milliseconds until it holds or `seconds` pass: for network tests,

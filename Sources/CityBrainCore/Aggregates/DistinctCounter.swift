@@ -1,0 +1,101 @@
+import Foundation
+
+/// Counts distinct values: exact up to 2 048 of them, then a HyperLogLog with 2¹⁴ registers
+/// (standard error 0.81 %, so within 2 % in 99 % of cases; linear counting below 2.5 × 2¹⁴).
+/// Mergeable.
+public struct DistinctCounter: Sendable, Hashable {
+    private static let precision = 14
+    private static let registerCount = 1 << precision
+    private static let sparseLimit = 2_048
+
+    private enum Storage: Sendable, Hashable {
+        case exact(Set<UInt64>)
+        case registers([UInt8])
+    }
+
+    private var storage: Storage = .exact([])
+
+    public init() {}
+
+    /// Bytes held, for memory accounting.
+    public var byteCount: Int {
+        switch storage {
+        case .exact(let hashes): hashes.count * 16
+        case .registers: Self.registerCount
+        }
+    }
+
+    public mutating func add(_ text: String) { add(hash: Self.mix(StableHash.fnv1a(text))) }
+
+    public mutating func add(_ number: Double) { add(hash: Self.mix(number.bitPattern ^ 0x5851_F42D_4C95_7F2D)) }
+
+    private mutating func add(hash: UInt64) {
+        switch storage {
+        case .exact(var hashes):
+            storage = .exact([])  // keep the set uniquely referenced while it changes
+            hashes.insert(hash)
+            storage = hashes.count > Self.sparseLimit ? .registers(Self.registers(from: hashes)) : .exact(hashes)
+        case .registers(var registers):
+            storage = .exact([])
+            Self.insert(hash, into: &registers)
+            storage = .registers(registers)
+        }
+    }
+
+    public mutating func merge(_ other: DistinctCounter) {
+        switch (storage, other.storage) {
+        case (.exact(var mine), .exact(let theirs)):
+            mine.formUnion(theirs)
+            storage = mine.count > Self.sparseLimit ? .registers(Self.registers(from: mine)) : .exact(mine)
+        case (.exact(let mine), .registers(var registers)):
+            for hash in mine { Self.insert(hash, into: &registers) }
+            storage = .registers(registers)
+        case (.registers(var registers), .exact(let theirs)):
+            for hash in theirs { Self.insert(hash, into: &registers) }
+            storage = .registers(registers)
+        case (.registers(var registers), .registers(let theirs)):
+            for index in registers.indices where theirs[index] > registers[index] { registers[index] = theirs[index] }
+            storage = .registers(registers)
+        }
+    }
+
+    /// The (estimated) number of distinct values.
+    public var estimate: Double {
+        switch storage {
+        case .exact(let hashes):
+            return Double(hashes.count)
+        case .registers(let registers):
+            let m = Double(Self.registerCount)
+            var harmonic = 0.0
+            var zeros = 0
+            for register in registers {
+                harmonic += Foundation.pow(2, -Double(register))
+                if register == 0 { zeros += 1 }
+            }
+            let raw = 0.7213 / (1 + 1.079 / m) * m * m / harmonic
+            if raw <= 2.5 * m, zeros > 0 { return (m * Foundation.log(m / Double(zeros))).rounded() }
+            return raw.rounded()
+        }
+    }
+
+    private static func registers(from hashes: Set<UInt64>) -> [UInt8] {
+        var registers = [UInt8](repeating: 0, count: registerCount)
+        for hash in hashes { insert(hash, into: &registers) }
+        return registers
+    }
+
+    private static func insert(_ hash: UInt64, into registers: inout [UInt8]) {
+        let index = Int(hash >> UInt64(64 - precision))
+        let rest = hash << UInt64(precision) | (1 << UInt64(precision - 1))
+        let rank = UInt8(rest.leadingZeroBitCount + 1)
+        if rank > registers[index] { registers[index] = rank }
+    }
+
+    /// SplitMix64's finaliser: spreads FNV's bits evenly, as HyperLogLog needs.
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

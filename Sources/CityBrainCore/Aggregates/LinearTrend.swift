@@ -1,0 +1,43 @@
+/// Least-squares slope of value against event time, in value units per second, kept as
+/// co-moments (Welford style) so it is stable at Unix-epoch magnitudes and mergeable.
+public struct LinearTrend: Sendable, Hashable {
+    public private(set) var count: Int = 0
+    private var meanTime: Double = 0
+    private var meanValue: Double = 0
+    /// Σ (t − mean t)².
+    private var m2Time: Double = 0
+    /// Σ (t − mean t)(x − mean x).
+    private var coMoment: Double = 0
+
+    public init() {}
+
+    public mutating func add(_ value: Double, at milliseconds: Int64) {
+        let time = Double(milliseconds) / 1000
+        count += 1
+        let n = Double(count)
+        let deltaTime = time - meanTime
+        meanTime += deltaTime / n
+        meanValue += (value - meanValue) / n
+        m2Time += deltaTime * (time - meanTime)
+        coMoment += deltaTime * (value - meanValue)
+    }
+
+    public mutating func merge(_ other: LinearTrend) {
+        guard other.count > 0 else { return }
+        guard count > 0 else { self = other; return }
+        let a = Double(count), b = Double(other.count), n = a + b
+        let deltaTime = other.meanTime - meanTime
+        let deltaValue = other.meanValue - meanValue
+        m2Time += other.m2Time + deltaTime * deltaTime * a * b / n
+        coMoment += other.coMoment + deltaTime * deltaValue * a * b / n
+        meanTime += deltaTime * b / n
+        meanValue += deltaValue * b / n
+        count += other.count
+    }
+
+    /// Units per second; `nil` with fewer than two distinct times.
+    public var slope: Double? {
+        guard count >= 2, m2Time > 0 else { return nil }
+        return coMoment / m2Time
+    }
+}

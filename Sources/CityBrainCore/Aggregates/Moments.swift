@@ -1,0 +1,48 @@
+/// Count, sum, minimum, maximum, mean and the sum of squared deviations of a stream of numbers,
+/// updated with Welford's algorithm and merged with Chan et al.'s formula, so the variance is
+/// numerically stable and panes combine into windows exactly as if the events were added one by one
+/// (up to floating-point association).
+public struct Moments: Sendable, Hashable {
+    public private(set) var count: Int = 0
+    public private(set) var sum: Double = 0
+    public private(set) var minimum: Double = .infinity
+    public private(set) var maximum: Double = -.infinity
+    public private(set) var mean: Double = 0
+    /// Σ (x − mean)².
+    public private(set) var m2: Double = 0
+
+    public init() {}
+
+    public mutating func add(_ value: Double) {
+        count += 1
+        sum += value
+        if value < minimum { minimum = value }
+        if value > maximum { maximum = value }
+        let delta = value - mean
+        mean += delta / Double(count)
+        m2 += delta * (value - mean)
+    }
+
+    public mutating func merge(_ other: Moments) {
+        guard other.count > 0 else { return }
+        guard count > 0 else { self = other; return }
+        let total = count + other.count
+        let delta = other.mean - mean
+        mean += delta * Double(other.count) / Double(total)
+        m2 += other.m2 + delta * delta * Double(count) * Double(other.count) / Double(total)
+        count = total
+        sum += other.sum
+        minimum = Swift.min(minimum, other.minimum)
+        maximum = Swift.max(maximum, other.maximum)
+    }
+
+    /// Sample standard deviation (divides by n − 1); `nil` below two values.
+    public var sampleStandardDeviation: Double? {
+        count >= 2 ? (Swift.max(0, m2) / Double(count - 1)).squareRoot() : nil
+    }
+
+    /// Population standard deviation (divides by n); `nil` without values.
+    public var populationStandardDeviation: Double? {
+        count >= 1 ? (Swift.max(0, m2) / Double(count)).squareRoot() : nil
+    }
+}

@@ -1,0 +1,33 @@
+/// One item on the engine's output stream, in a deterministic order.
+public enum OutputRecord: Sendable, Hashable {
+    case alert(Alert)
+    case window(WindowResult)
+    case late(LateEvent)
+
+    /// The alert, if this is one.
+    public var alert: Alert? {
+        if case .alert(let alert) = self { return alert }
+        return nil
+    }
+}
+
+/// A record with the fields that order it: input position of its cause, then window results
+/// before late events before alerts, then window end, pipeline order, key and start.
+struct OrderedRecord: Sendable {
+    var trigger: Int64
+    var rank: UInt8
+    var end: Int64
+    var aggregation: Int
+    var key: String
+    var start: Int64
+    var record: OutputRecord
+
+    static func precedes(_ a: OrderedRecord, _ b: OrderedRecord) -> Bool {
+        if a.trigger != b.trigger { return a.trigger < b.trigger }
+        if a.rank != b.rank { return a.rank < b.rank }
+        if a.end != b.end { return a.end < b.end }
+        if a.aggregation != b.aggregation { return a.aggregation < b.aggregation }
+        if a.key != b.key { return a.key < b.key }
+        return a.start < b.start
+    }
+}

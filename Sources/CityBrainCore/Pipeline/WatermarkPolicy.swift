@@ -1,0 +1,21 @@
+/// How the engine's watermark follows event time.
+///
+/// Without per-source settings, the watermark is the largest event time seen minus
+/// ``maxOutOfOrderness``. With ``sources`` (keyed by feed kind), each kind has its own bound:
+/// the watermark is the minimum over kinds of (its largest event time − its bound), leaving out a
+/// kind that is **idle**: one whose newest event is more than ``idleTimeout`` behind the newest
+/// event of any kind. The watermark never goes back.
+public struct WatermarkPolicy: Sendable, Hashable {
+    /// Default bound, in ms.
+    public var maxOutOfOrderness: Int64
+    /// Per-kind bounds; empty means one source for everything.
+    public var sources: [EventKind: Int64]
+    /// In event-time ms.
+    public var idleTimeout: Int64
+
+    public init(maxOutOfOrderness: Int64 = 5_000, sources: [EventKind: Int64] = [:], idleTimeout: Int64 = 60_000) {
+        self.maxOutOfOrderness = maxOutOfOrderness
+        self.sources = sources
+        self.idleTimeout = idleTimeout
+    }
+}

@@ -1,0 +1,45 @@
+/// Computes the engine's watermark event by event (see ``WatermarkPolicy``). Used only by the
+/// router, on the producer thread.
+struct WatermarkTracker {
+    private let policy: WatermarkPolicy
+    private let perSource: Bool
+    private let bounds: [Int64]
+    private var newest: [Int64]
+    private var newestOverall: Int64 = .min
+    private(set) var watermark: Int64 = .min
+
+    init(_ policy: WatermarkPolicy) {
+        self.policy = policy
+        self.perSource = !policy.sources.isEmpty
+        self.bounds = EventKind.allCases.map { policy.sources[$0] ?? policy.maxOutOfOrderness }
+        self.newest = Array(repeating: .min, count: EventKind.allCases.count)
+    }
+
+    /// Takes one event's time into account and returns the watermark in force for it.
+    mutating func observe(_ time: Int64, kind: EventKind) -> Int64 {
+        if time > newestOverall { newestOverall = time }
+        var candidate: Int64
+        if perSource {
+            let source = kind.sourceIndex
+            if time > newest[source] { newest[source] = time }
+            candidate = .max
+            for source in newest.indices where newest[source] != .min && newestOverall - newest[source] <= policy.idleTimeout {
+                candidate = min(candidate, newest[source] - bounds[source])
+            }
+        } else {
+            candidate = newestOverall - policy.maxOutOfOrderness
+        }
+        if candidate > watermark { watermark = candidate }
+        return watermark
+    }
+}
+
+extension EventKind {
+    var sourceIndex: Int {
+        switch self {
+        case .traffic: 0
+        case .parking: 1
+        case .environment: 2
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// Flat storage for the aggregate states of one aggregation's open windows or panes: each owns
+/// `width` consecutive states, found by its base index. Released slots are reset and reused at
+/// once, so memory follows what is open, not the history.
+struct AggregateArena {
+    let layouts: [InputLayout]
+    private var states: [AggregateState] = []
+    private var free: [Int32] = []
+    private(set) var liveCount = 0
+
+    init(layouts: [InputLayout]) {
+        self.layouts = layouts
+    }
+
+    var width: Int { layouts.count }
+
+    mutating func allocate() -> Int32 {
+        liveCount += 1
+        if let base = free.popLast() { return base }
+        let base = Int32(states.count)
+        states.append(contentsOf: layouts.map(AggregateState.init))
+        return base
+    }
+
+    mutating func release(_ base: Int32) {
+        liveCount -= 1
+        let start = Int(base)
+        for (offset, layout) in layouts.enumerated() { states[start + offset] = AggregateState(layout) }
+        free.append(base)
+    }
+
+    mutating func add(_ event: Event, at base: Int32) {
+        let start = Int(base)
+        for (offset, layout) in layouts.enumerated() { states[start + offset].add(event, layout: layout) }
+    }
+
+    /// Adds the states at `source` into those at `target`.
+    mutating func merge(_ source: Int32, into target: Int32) {
+        for (offset, layout) in layouts.enumerated() {
+            let from = states[Int(source) + offset]
+            states[Int(target) + offset].merge(from, layout: layout)
+        }
+    }
+
+    /// The slot values of the states at `base`.
+    func values(at base: Int32, for aggregation: Aggregation) -> [Double?] {
+        let start = Int(base)
+        return aggregation.slotValues(states[start..<(start + width)])
+    }
+
+    /// The slot values of several bases merged in order, without changing them.
+    func mergedValues(of bases: [Int32], for aggregation: Aggregation) -> [Double?] {
+        if bases.count == 1 { return values(at: bases[0], for: aggregation) }
+        var merged = layouts.map(AggregateState.init)
+        for base in bases {
+            for (offset, layout) in layouts.enumerated() { merged[offset].merge(states[Int(base) + offset], layout: layout) }
+        }
+        return aggregation.slotValues(merged)
+    }
+
+    /// Approximate bytes of the live states.
+    var byteCount: Int {
+        var total = states.capacity * MemoryLayout<AggregateState>.stride + free.capacity * 4
+        if layouts.contains(where: { !$0.features.isEmpty }) {
+            for state in states { total += state.byteCount - MemoryLayout<AggregateState>.stride }
+        }
+        return total
+    }
+}

@@ -1,0 +1,79 @@
+/// The running state of one aggregation input over one window or pane.
+///
+/// The moments (count, sum, min, max, mean, variance) are always kept, inline; first/last,
+/// trend, quantile sketch and distinct counter live in ``Extras``, allocated only for inputs
+/// whose aggregates need them. Every part merges, so panes combine into sliding windows and
+/// sessions combine when an event bridges them.
+public struct AggregateState: Sendable {
+    public private(set) var moments = Moments()
+    /// Owned by this state: never shared between two states that are mutated.
+    private var extras: Extras?
+
+    /// The optional parts. A class so that inputs without them stay small.
+    final class Extras: @unchecked Sendable {
+        var edges = FirstLast()
+        var trend = LinearTrend()
+        var sketch = QuantileSketch()
+        var distinct = DistinctCounter()
+
+        var byteCount: Int { 160 + sketch.bucketCount * 24 + distinct.byteCount }
+    }
+
+    /// A fresh state for `layout`.
+    public init(_ layout: InputLayout) {
+        if !layout.features.isEmpty { extras = Extras() }
+    }
+
+    /// Approximate bytes held, for the state-size metric.
+    public var byteCount: Int { MemoryLayout<AggregateState>.stride + (extras?.byteCount ?? 0) }
+
+    mutating func add(_ event: Event, layout: InputLayout) {
+        switch layout.input {
+        case .events:
+            moments.add(1)
+        case .number(let expression):
+            guard let value = expression.evaluate(event) else { return }
+            moments.add(value)
+            if let extras {
+                if layout.features.contains(.edges) { extras.edges.add(value, at: event.timestamp) }
+                if layout.features.contains(.trend) { extras.trend.add(value, at: event.timestamp) }
+                if layout.features.contains(.sketch) { extras.sketch.add(value) }
+                if layout.features.contains(.distinct) { extras.distinct.add(value) }
+            }
+        case .text(let field):
+            guard let text = field.value(of: event) else { return }
+            moments.add(1)
+            extras?.distinct.add(text)
+        }
+    }
+
+    /// Adds `other`'s inputs, which arrived after this state's.
+    mutating func merge(_ other: AggregateState, layout: InputLayout) {
+        moments.merge(other.moments)
+        guard let extras, let theirs = other.extras else { return }
+        if layout.features.contains(.edges) { extras.edges.merge(theirs.edges) }
+        if layout.features.contains(.trend) { extras.trend.merge(theirs.trend) }
+        if layout.features.contains(.sketch) { extras.sketch.merge(theirs.sketch) }
+        if layout.features.contains(.distinct) { extras.distinct.merge(theirs.distinct) }
+    }
+
+    /// The aggregate's value, or `nil` when it has none (no input, or too few values).
+    public func value(of function: AggregateFunction) -> Double? {
+        if function == .count { return Double(moments.count) }
+        guard moments.count > 0 else { return function == .distinct ? 0 : nil }
+        switch function {
+        case .count: return Double(moments.count)
+        case .sum: return moments.sum
+        case .mean: return moments.mean
+        case .min: return moments.minimum
+        case .max: return moments.maximum
+        case .stddev: return moments.sampleStandardDeviation
+        case .stddevPopulation: return moments.populationStandardDeviation
+        case .first: return extras.flatMap { $0.edges.isEmpty ? nil : $0.edges.first }
+        case .last: return extras.flatMap { $0.edges.isEmpty ? nil : $0.edges.last }
+        case .slope: return extras?.trend.slope
+        case .p50, .p90, .p95, .p99: return extras?.sketch.quantile(function.quantile ?? 0.5)
+        case .distinct: return extras?.distinct.estimate
+        }
+    }
+}

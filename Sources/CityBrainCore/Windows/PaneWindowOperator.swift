@@ -1,0 +1,143 @@
+import HeapModule
+
+/// Tumbling and sliding windows per key, built from panes of `gcd(size, slide)`.
+///
+/// Each event updates exactly one pane; a window's result merges its `size / pane` panes when it
+/// fires. A pane is freed when the last window containing it is done (fired, and past its allowed
+/// lateness), so state is bounded by the window size, not the history.
+struct PaneWindowOperator {
+    let size: Int64
+    let slide: Int64
+    let pane: Int64
+    let lateness: Int64
+    private(set) var arena: AggregateArena
+    private var panes: [WindowKey: Int32] = [:]
+    private var paneCountByKey: [Int32: Int] = [:]
+    /// Window ends that will fire, with the keys that have a window ending there.
+    private var fireTimes = Heap<Int64>()
+    private var dueToFire: [Int64: Set<Int32>] = [:]
+    private var scheduledWindows = 0
+    /// Fired windows kept for late events, and when each is done.
+    private var retained: Set<WindowKey> = []
+    private var purgeTimes = Heap<Int64>()
+    private var dueToPurge: [Int64: [WindowKey]] = [:]
+
+    init(size: Int64, slide: Int64, lateness: Int64, layouts: [InputLayout]) {
+        self.size = size
+        self.slide = slide
+        self.pane = Self.gcd(size, slide)
+        self.lateness = lateness
+        self.arena = AggregateArena(layouts: layouts)
+    }
+
+    var openWindowCount: Int { scheduledWindows + retained.count }
+    var nextDeadline: Int64? { [fireTimes.min, purgeTimes.min].compactMap { $0 }.min() }
+    func hasState(for key: Int32) -> Bool { paneCountByKey[key] != nil }
+    var byteCount: Int {
+        arena.byteCount + panes.count * 48 + scheduledWindows * 24 + retained.count * 40 + dueToFire.count * 64
+    }
+
+    /// Window starts (multiples of `slide`) of the windows containing `time`, earliest first.
+    private func windowStarts(containing time: Int64) -> StrideThrough<Int64> {
+        let last = Self.floor(time, slide)
+        let first = Self.floor(time - size, slide) + slide
+        return Swift.stride(from: first, through: last, by: Int(slide))
+    }
+
+    mutating func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, aggregation: Aggregation, into firings: inout [WindowFiring]) -> LateVerdict {
+        let time = event.timestamp
+        let lastStart = Self.floor(time, slide)
+        guard lastStart + size + lateness > watermark else {
+            return .tooLate(window: (lastStart, lastStart + size))
+        }
+        let paneKey = WindowKey(key: key, start: Self.floor(time, pane))
+        let base: Int32
+        if let existing = panes[paneKey] {
+            base = existing
+        } else {
+            base = arena.allocate()
+            panes[paneKey] = base
+            paneCountByKey[key, default: 0] += 1
+            for start in windowStarts(containing: time) where start + size > watermark {
+                schedule(key: key, end: start + size)
+            }
+        }
+        arena.add(event, at: base)
+        // Windows already fired (or due) but still within their allowed lateness see the event now.
+        for start in windowStarts(containing: time) where start + size <= watermark && start + size + lateness > watermark {
+            let window = WindowKey(key: key, start: start)
+            if retained.insert(window).inserted { schedulePurge(window) }
+            firings.append(WindowFiring(kind: .lateUpdate, key: key, start: start, end: start + size,
+                                        values: values(key: key, start: start, aggregation: aggregation), trigger: trigger))
+        }
+        return .accepted
+    }
+
+    private mutating func schedule(key: Int32, end: Int64) {
+        if dueToFire[end] == nil { fireTimes.insert(end) }
+        if dueToFire[end, default: []].insert(key).inserted { scheduledWindows += 1 }
+    }
+
+    private mutating func schedulePurge(_ window: WindowKey) {
+        let time = window.start + size + lateness
+        if dueToPurge[time] == nil { purgeTimes.insert(time) }
+        dueToPurge[time, default: []].append(window)
+    }
+
+    /// Fires every window whose end the watermark has reached, and finishes those past their
+    /// allowed lateness.
+    mutating func advance(to watermark: Int64, clock: TriggerClock, aggregation: Aggregation, into firings: inout [WindowFiring]) {
+        while let end = fireTimes.min, end <= watermark {
+            fireTimes.removeMin()
+            guard let keys = dueToFire.removeValue(forKey: end) else { continue }
+            scheduledWindows -= keys.count
+            let start = end - size
+            let trigger = clock.position(reaching: end)
+            for key in keys.sorted() {
+                firings.append(WindowFiring(kind: .onTime, key: key, start: start, end: end,
+                                            values: values(key: key, start: start, aggregation: aggregation), trigger: trigger))
+                let window = WindowKey(key: key, start: start)
+                if lateness == 0 {
+                    freePanes(of: window)
+                } else if retained.insert(window).inserted {
+                    schedulePurge(window)
+                }
+            }
+        }
+        while let time = purgeTimes.min, time <= watermark {
+            purgeTimes.removeMin()
+            guard let windows = dueToPurge.removeValue(forKey: time) else { continue }
+            let trigger = clock.position(reaching: time)
+            for window in windows where retained.remove(window) != nil {
+                firings.append(WindowFiring(kind: .final, key: window.key, start: window.start, end: window.start + size,
+                                            values: values(key: window.key, start: window.start, aggregation: aggregation), trigger: trigger))
+                freePanes(of: window)
+            }
+        }
+    }
+
+    /// Frees the panes whose last window is `window`: those in `[start, start + slide)`.
+    private mutating func freePanes(of window: WindowKey) {
+        for start in Swift.stride(from: window.start, to: window.start + slide, by: Int(pane)) {
+            guard let base = panes.removeValue(forKey: WindowKey(key: window.key, start: start)) else { continue }
+            arena.release(base)
+            let remaining = paneCountByKey[window.key, default: 1] - 1
+            paneCountByKey[window.key] = remaining == 0 ? nil : remaining
+        }
+    }
+
+    private func values(key: Int32, start: Int64, aggregation: Aggregation) -> [Double?] {
+        var bases: [Int32] = []
+        for paneStart in Swift.stride(from: start, to: start + size, by: Int(pane)) {
+            if let base = panes[WindowKey(key: key, start: paneStart)] { bases.append(base) }
+        }
+        return arena.mergedValues(of: bases, for: aggregation)
+    }
+
+    static func floor(_ value: Int64, _ unit: Int64) -> Int64 {
+        let remainder = value % unit
+        return remainder >= 0 ? value - remainder : value - remainder - unit
+    }
+
+    static func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
+}

@@ -1,0 +1,157 @@
+import HeapModule
+
+/// Session windows per key: events closer than `gap` form one window `[first, last + gap)`.
+///
+/// An event whose `[ts, ts + gap)` overlaps open sessions joins them (merging sessions it
+/// bridges). With `maxLength`, a session does not grow to span `maxLength` or more from its first
+/// event to its last: an event that would make it do so starts a new session instead, and a
+/// session's end is capped at `first + maxLength`. These choices are made in arrival order, so
+/// they are deterministic for a given input.
+///
+/// A session fires when the watermark reaches its end. With allowed lateness it is kept until
+/// `end + lateness`: a late event inside it updates it (without extending it), and a late event
+/// near no session forms a session of its own at once.
+struct SessionWindowOperator {
+    let gap: Int64
+    let maxLength: Int64?
+    let lateness: Int64
+    private(set) var arena: AggregateArena
+    private var sessions: [Int32: [Session]] = [:]
+    private var deadlines = Heap<Deadline>()
+    private var nextID: Int64 = 0
+    private var sessionCount = 0
+
+    private struct Session {
+        var id: Int64
+        var start: Int64
+        var last: Int64
+        var base: Int32
+        var fired = false
+    }
+
+    private struct Deadline: Comparable {
+        var time: Int64
+        var key: Int32
+        var id: Int64
+        var purge: Bool
+        static func < (a: Deadline, b: Deadline) -> Bool { (a.time, a.key, a.id) < (b.time, b.key, b.id) }
+    }
+
+    init(gap: Int64, maxLength: Int64?, lateness: Int64, layouts: [InputLayout]) {
+        self.gap = gap
+        self.maxLength = maxLength
+        self.lateness = lateness
+        self.arena = AggregateArena(layouts: layouts)
+    }
+
+    var openWindowCount: Int { sessionCount }
+    var nextDeadline: Int64? { deadlines.min?.time }
+    func hasState(for key: Int32) -> Bool { sessions[key] != nil }
+    var byteCount: Int { arena.byteCount + sessionCount * (MemoryLayout<Session>.stride + 16) + sessions.count * 48 + deadlines.count * 32 }
+
+    private func end(of session: Session) -> Int64 {
+        let natural = session.last + gap
+        guard let maxLength else { return natural }
+        return min(natural, session.start + maxLength)
+    }
+
+    private func fits(start: Int64, last: Int64) -> Bool {
+        guard let maxLength else { return true }
+        return last - start < maxLength
+    }
+
+    mutating func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, aggregation: Aggregation, into firings: inout [WindowFiring]) -> LateVerdict {
+        let time = event.timestamp
+        var list = sessions[key] ?? []
+        let overlapping = list.indices.filter { time < end(of: list[$0]) && time + gap > list[$0].start }
+        let open = overlapping.filter { !list[$0].fired }
+
+        if !open.isEmpty || (overlapping.isEmpty && time + gap > watermark) {
+            var chosen = open
+            let start = (open.map { list[$0].start } + [time]).min()!
+            let last = (open.map { list[$0].last } + [time]).max()!
+            if !fits(start: start, last: last) {
+                chosen = open.first { fits(start: min(list[$0].start, time), last: max(list[$0].last, time)) }.map { [$0] } ?? []
+            }
+            if chosen.isEmpty {
+                list.append(newSession(time: time))
+                arena.add(event, at: list[list.count - 1].base)
+                schedule(list[list.count - 1], key: key)
+            } else {
+                let target = chosen[0]
+                for other in chosen.dropFirst().reversed() {
+                    arena.merge(list[other].base, into: list[target].base)
+                    list[target].start = min(list[target].start, list[other].start)
+                    list[target].last = max(list[target].last, list[other].last)
+                    arena.release(list[other].base)
+                    list.remove(at: other)
+                    sessionCount -= 1
+                }
+                list[target].start = min(list[target].start, time)
+                list[target].last = max(list[target].last, time)
+                arena.add(event, at: list[target].base)
+                schedule(list[target], key: key)
+            }
+            sessions[key] = list
+            return .accepted
+        }
+
+        if let kept = overlapping.first {
+            // Late, inside a fired session still within its allowed lateness: update it in place.
+            arena.add(event, at: list[kept].base)
+            firings.append(WindowFiring(kind: .lateUpdate, key: key, start: list[kept].start, end: end(of: list[kept]),
+                                        values: arena.values(at: list[kept].base, for: aggregation), trigger: trigger))
+            return .accepted
+        }
+        guard time + gap + lateness > watermark else { return .tooLate(window: (time, time + gap)) }
+        // Late, near no session, but within the allowed lateness: a session of its own, fired now.
+        var session = newSession(time: time)
+        session.fired = true
+        arena.add(event, at: session.base)
+        firings.append(WindowFiring(kind: .lateUpdate, key: key, start: time, end: end(of: session),
+                                    values: arena.values(at: session.base, for: aggregation), trigger: trigger))
+        deadlines.insert(Deadline(time: end(of: session) + lateness, key: key, id: session.id, purge: true))
+        list.append(session)
+        sessions[key] = list
+        return .accepted
+    }
+
+    private mutating func newSession(time: Int64) -> Session {
+        nextID += 1
+        sessionCount += 1
+        return Session(id: nextID, start: time, last: time, base: arena.allocate())
+    }
+
+    private mutating func schedule(_ session: Session, key: Int32) {
+        deadlines.insert(Deadline(time: end(of: session), key: key, id: session.id, purge: false))
+    }
+
+    mutating func advance(to watermark: Int64, clock: TriggerClock, aggregation: Aggregation, into firings: inout [WindowFiring]) {
+        while let deadline = deadlines.min, deadline.time <= watermark {
+            deadlines.removeMin()
+            guard var list = sessions[deadline.key], let index = list.firstIndex(where: { $0.id == deadline.id }) else { continue }
+            let session = list[index]
+            let end = end(of: session)
+            let trigger = clock.position(reaching: deadline.time)
+            if deadline.purge {
+                guard session.fired, end + lateness == deadline.time else { continue }
+                firings.append(WindowFiring(kind: .final, key: deadline.key, start: session.start, end: end,
+                                            values: arena.values(at: session.base, for: aggregation), trigger: trigger))
+            } else {
+                guard !session.fired, end == deadline.time else { continue }  // stale: the session grew
+                firings.append(WindowFiring(kind: .onTime, key: deadline.key, start: session.start, end: end,
+                                            values: arena.values(at: session.base, for: aggregation), trigger: trigger))
+                if lateness > 0 {
+                    list[index].fired = true
+                    sessions[deadline.key] = list
+                    deadlines.insert(Deadline(time: end + lateness, key: deadline.key, id: session.id, purge: true))
+                    continue
+                }
+            }
+            arena.release(session.base)
+            list.remove(at: index)
+            sessionCount -= 1
+            sessions[deadline.key] = list.isEmpty ? nil : list
+        }
+    }
+}

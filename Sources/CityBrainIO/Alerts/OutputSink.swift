@@ -1,0 +1,40 @@
+import CityBrainCore
+
+/// A destination for the engine's output records (numbered alerts, window results, late events):
+/// the ZeroMQ stream, a JSON-lines file, the terminal.
+///
+/// ``deliver(_:)`` is called from one queue at a time, in record order.
+public protocol OutputSink: Sendable {
+    func deliver(_ records: [OutputRecord])
+    /// Flushes and releases resources; called once, after the last delivery.
+    func close()
+}
+
+/// Which kinds of record a sink writes (`--emit`).
+public struct RecordSelection: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let alerts = RecordSelection(rawValue: 1)
+    public static let windows = RecordSelection(rawValue: 2)
+    public static let late = RecordSelection(rawValue: 4)
+    public static let all: RecordSelection = [.alerts, .windows, .late]
+
+    public func includes(_ record: OutputRecord) -> Bool {
+        switch record {
+        case .alert: contains(.alerts)
+        case .window: contains(.windows)
+        case .late: contains(.late)
+        }
+    }
+}
+
+extension OutputRecord {
+    /// The record's JSON line (without the newline).
+    public var json: String {
+        switch self {
+        case .alert(let alert): alert.json
+        case .window(let result): result.json
+        case .late(let late): late.json
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import CityBrainCore
+import Foundation
+
+/// Writes the selected records as JSON lines to a file or standard output.
+public final class RecordLineWriter: OutputSink, @unchecked Sendable {
+    private let handle: FileHandle
+    private let ownsHandle: Bool
+    private let selection: RecordSelection
+
+    /// Writes to standard output.
+    public init(selection: RecordSelection = .alerts) {
+        handle = .standardOutput
+        ownsHandle = false
+        self.selection = selection
+    }
+
+    /// Creates (or truncates) the file at `path`.
+    public init(path: String, selection: RecordSelection = .alerts) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot create \(path)"])
+        }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        ownsHandle = true
+        self.selection = selection
+    }
+
+    public func deliver(_ records: [OutputRecord]) {
+        var text = ""
+        for record in records where selection.includes(record) {
+            text += record.json
+            text += "\n"
+        }
+        if !text.isEmpty { handle.write(Data(text.utf8)) }
+    }
+
+    public func close() {
+        if ownsHandle { try? handle.close() }
+    }
+}
