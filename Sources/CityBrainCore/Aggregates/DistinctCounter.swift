@@ -1,7 +1,9 @@
 import Foundation
 
 /// Counts distinct values: exact up to 2 048 of them, then a HyperLogLog with 2¹⁴ registers
-/// (standard error 0.81 %, so within 2 % in 99 % of cases; linear counting below 2.5 × 2¹⁴).
+/// read with Ertl's improved estimator ("New cardinality estimation algorithms for HyperLogLog
+/// sketches", 2017), which needs no bias tables and keeps the standard error at about
+/// 1.04/√2¹⁴ = 0.81 % over the whole range, so estimates fall within 2 % in about 99 % of cases.
 /// Mergeable.
 public struct DistinctCounter: Sendable, Hashable {
     private static let precision = 14
@@ -65,16 +67,44 @@ public struct DistinctCounter: Sendable, Hashable {
         case .exact(let hashes):
             return Double(hashes.count)
         case .registers(let registers):
-            let m = Double(Self.registerCount)
-            var harmonic = 0.0
-            var zeros = 0
-            for register in registers {
-                harmonic += Foundation.pow(2, -Double(register))
-                if register == 0 { zeros += 1 }
-            }
-            let raw = 0.7213 / (1 + 1.079 / m) * m * m / harmonic
-            if raw <= 2.5 * m, zeros > 0 { return (m * Foundation.log(m / Double(zeros))).rounded() }
-            return raw.rounded()
+            return Self.improvedEstimate(registers)
+        }
+    }
+
+    /// Ertl's estimator: a harmonic mean over the register histogram, with σ and τ correcting
+    /// the empty and saturated ends.
+    private static func improvedEstimate(_ registers: [UInt8]) -> Double {
+        let q = 64 - precision
+        let m = Double(registerCount)
+        var histogram = [Double](repeating: 0, count: q + 2)
+        for register in registers { histogram[Int(register)] += 1 }
+        var z = m * tau(1 - histogram[q + 1] / m)
+        for k in stride(from: q, through: 1, by: -1) { z = 0.5 * (z + histogram[k]) }
+        z += m * sigma(histogram[0] / m)
+        return (m * m / (2 * Foundation.log(2.0)) / z).rounded()
+    }
+
+    private static func sigma(_ x: Double) -> Double {
+        guard x < 1 else { return .infinity }
+        var x = x, y = 1.0, z = x
+        while true {
+            x *= x
+            let previous = z
+            z += x * y
+            y += y
+            if z == previous { return z }
+        }
+    }
+
+    private static func tau(_ x: Double) -> Double {
+        guard x > 0, x < 1 else { return 0 }
+        var x = x, y = 1.0, z = 1 - x
+        while true {
+            x = x.squareRoot()
+            let previous = z
+            y *= 0.5
+            z -= (1 - x) * (1 - x) * y
+            if z == previous { return z / 3 }
         }
     }
 

@@ -1,7 +1,13 @@
 /// Least-squares slope of value against event time, in value units per second, kept as
-/// co-moments (Welford style) so it is stable at Unix-epoch magnitudes and mergeable.
+/// co-moments (Welford style) so it is numerically stable and mergeable.
+///
+/// Times are measured in seconds from an integer origin (the first event's millisecond), so
+/// events a millisecond apart keep full precision instead of drowning in the 1.7 × 10⁹ seconds
+/// of a Unix timestamp. The co-moments do not depend on the origin, so merging only shifts the mean.
 public struct LinearTrend: Sendable, Hashable {
     public private(set) var count: Int = 0
+    private var origin: Int64 = 0
+    /// Mean time in seconds after `origin`.
     private var meanTime: Double = 0
     private var meanValue: Double = 0
     /// Σ (t − mean t)².
@@ -12,7 +18,8 @@ public struct LinearTrend: Sendable, Hashable {
     public init() {}
 
     public mutating func add(_ value: Double, at milliseconds: Int64) {
-        let time = Double(milliseconds) / 1000
+        if count == 0 { origin = milliseconds }
+        let time = Double(milliseconds - origin) / 1000
         count += 1
         let n = Double(count)
         let deltaTime = time - meanTime
@@ -26,7 +33,8 @@ public struct LinearTrend: Sendable, Hashable {
         guard other.count > 0 else { return }
         guard count > 0 else { self = other; return }
         let a = Double(count), b = Double(other.count), n = a + b
-        let deltaTime = other.meanTime - meanTime
+        let otherMeanTime = other.meanTime + Double(other.origin - origin) / 1000
+        let deltaTime = otherMeanTime - meanTime
         let deltaValue = other.meanValue - meanValue
         m2Time += other.m2Time + deltaTime * deltaTime * a * b / n
         coMoment += other.coMoment + deltaTime * deltaValue * a * b / n

@@ -4,12 +4,12 @@ import Synchronization
 /// Runs events through a real ``StreamEngine`` and collects what it emits.
 final class EngineHarness: Sendable {
     let engine: StreamEngine
-    private let collected = AlertCollector()
+    private let collected = RecordCollector()
 
     init(_ pipeline: Pipeline, partitions: Int = 2) {
         let collected = self.collected
         engine = StreamEngine(pipeline: pipeline, partitions: partitions) { output in
-            collected.append(output.alerts)
+            collected.append(output.records)
         }
     }
 
@@ -33,14 +33,27 @@ final class EngineHarness: Sendable {
         return alerts
     }
 
-    var alerts: [Alert] { collected.all }
+    /// Ends the input and returns every record emitted so far.
+    func finishRecords() -> [OutputRecord] {
+        engine.finish()
+        return records
+    }
+
+    var records: [OutputRecord] { collected.all }
+    var alerts: [Alert] { records.compactMap(\.alert) }
+    var windowResults: [WindowResult] {
+        records.compactMap { if case .window(let result) = $0 { result } else { nil } }
+    }
+    var lateEvents: [LateEvent] {
+        records.compactMap { if case .late(let late) = $0 { late } else { nil } }
+    }
 }
 
-/// A thread-safe list of alerts.
-final class AlertCollector: Sendable {
-    private let alerts = Mutex<[Alert]>([])
-    func append(_ more: [Alert]) { alerts.withLock { $0 += more } }
-    var all: [Alert] { alerts.withLock { $0 } }
+/// A thread-safe list of records.
+final class RecordCollector: Sendable {
+    private let records = Mutex<[OutputRecord]>([])
+    func append(_ more: [OutputRecord]) { records.withLock { $0 += more } }
+    var all: [OutputRecord] { records.withLock { $0 } }
 }
 
 /// Event builders for tests: times are seconds after a minute-aligned base.
