@@ -47,5 +47,11 @@ struct KeyTable {
         free.append(index)
     }
 
-    var byteCount: Int { count * 96 + names.capacity * 24 }
+    /// Shrinks the lookup table after many keys were removed.
+    mutating func compactIfSparse() {
+        guard indices.capacity > 64, indices.count * 4 < indices.capacity else { return }
+        indices = Dictionary(uniqueKeysWithValues: indices.map { ($0.key, $0.value) })
+    }
+
+    var byteCount: Int { indices.capacity * 40 + names.capacity * 40 + free.capacity * 4 }
 }

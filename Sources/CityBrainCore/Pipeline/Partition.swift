@@ -155,6 +155,9 @@ final class Partition: @unchecked Sendable {
         for key in districts.silent(since: cutoff) where !holdsState(key, keyedBy: .district) {
             districts.remove(key)
         }
+        sensors.compactIfSparse()
+        districts.compactIfSparse()
+        for index in operators.indices { operators[index].compactIfSparse() }
     }
 
     private func holdsState(_ key: Int32, keyedBy field: TextField) -> Bool {

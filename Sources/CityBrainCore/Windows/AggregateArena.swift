@@ -15,7 +15,10 @@ struct AggregateArena {
 
     mutating func allocate() -> Int32 {
         liveCount += 1
-        if let base = free.popLast() { return base }
+        if let base = free.popLast() {
+            for (offset, layout) in layouts.enumerated() { states[Int(base) + offset] = AggregateState(layout) }
+            return base
+        }
         let base = Int32(states.count)
         states.append(contentsOf: layouts.map(AggregateState.init))
         return base
@@ -24,7 +27,7 @@ struct AggregateArena {
     mutating func release(_ base: Int32) {
         liveCount -= 1
         let start = Int(base)
-        for (offset, layout) in layouts.enumerated() { states[start + offset] = AggregateState(layout) }
+        for offset in 0..<width { states[start + offset] = .blank }
         free.append(base)
     }
 
@@ -55,6 +58,21 @@ struct AggregateArena {
             for (offset, layout) in layouts.enumerated() { merged[offset].merge(states[Int(base) + offset], layout: layout) }
         }
         return aggregation.slotValues(merged)
+    }
+
+    /// Whether most of the storage is free, so that ``compacted(keeping:)`` would return memory.
+    var isSparse: Bool { states.count > 64 * max(width, 1) && liveCount * 4 * max(width, 1) < states.count }
+
+    /// A copy holding only the slots at `bases` (every live one), and the new base of each.
+    func compacted(keeping bases: some Sequence<Int32>) -> (arena: AggregateArena, moved: [Int32: Int32]) {
+        var copy = AggregateArena(layouts: layouts)
+        var moved: [Int32: Int32] = [:]
+        for base in bases {
+            let target = copy.allocate()
+            for offset in 0..<width { copy.states[Int(target) + offset] = states[Int(base) + offset] }
+            moved[base] = target
+        }
+        return (copy, moved)
     }
 
     /// Approximate bytes of the live states.

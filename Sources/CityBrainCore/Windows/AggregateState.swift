@@ -24,6 +24,9 @@ public struct AggregateState: Sendable {
         if !layout.features.isEmpty { extras = Extras() }
     }
 
+    /// A state holding nothing, not even the optional parts: what a free arena slot keeps.
+    static let blank = AggregateState(InputLayout(input: .events, features: []))
+
     /// Approximate bytes held, for the state-size metric.
     public var byteCount: Int { MemoryLayout<AggregateState>.stride + (extras?.byteCount ?? 0) }
 

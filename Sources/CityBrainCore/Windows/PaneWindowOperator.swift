@@ -34,7 +34,18 @@ struct PaneWindowOperator {
     var nextDeadline: Int64? { [fireTimes.min, purgeTimes.min].compactMap { $0 }.min() }
     func hasState(for key: Int32) -> Bool { paneCountByKey[key] != nil }
     var byteCount: Int {
-        arena.byteCount + panes.count * 48 + scheduledWindows * 24 + retained.count * 40 + dueToFire.count * 64
+        arena.byteCount + panes.capacity * 48 + paneCountByKey.capacity * 24 + scheduledWindows * 24 + retained.capacity * 40 + dueToFire.capacity * 64
+    }
+
+    /// Returns memory to the system when most of it is free (after many keys went quiet).
+    mutating func compactIfSparse() {
+        guard arena.isSparse else { return }
+        let (copy, moved) = arena.compacted(keeping: panes.values)
+        arena = copy
+        panes = Dictionary(uniqueKeysWithValues: panes.map { ($0.key, moved[$0.value]!) })
+        paneCountByKey = Dictionary(uniqueKeysWithValues: paneCountByKey.map { ($0.key, $0.value) })
+        dueToFire = Dictionary(uniqueKeysWithValues: dueToFire.map { ($0.key, $0.value) })
+        retained = Set(retained)
     }
 
     /// Window starts (multiples of `slide`) of the windows containing `time`, earliest first.

@@ -47,7 +47,21 @@ struct SessionWindowOperator {
     var openWindowCount: Int { sessionCount }
     var nextDeadline: Int64? { deadlines.min?.time }
     func hasState(for key: Int32) -> Bool { sessions[key] != nil }
-    var byteCount: Int { arena.byteCount + sessionCount * (MemoryLayout<Session>.stride + 16) + sessions.count * 48 + deadlines.count * 32 }
+    var byteCount: Int { arena.byteCount + sessionCount * (MemoryLayout<Session>.stride + 16) + sessions.capacity * 48 + deadlines.count * 32 }
+
+    /// Returns memory to the system when most of it is free (after many keys went quiet).
+    mutating func compactIfSparse() {
+        guard arena.isSparse else { return }
+        let (copy, moved) = arena.compacted(keeping: sessions.values.flatMap { $0.map(\.base) })
+        arena = copy
+        sessions = Dictionary(uniqueKeysWithValues: sessions.map { key, list in
+            (key, list.map { session in
+                var session = session
+                session.base = moved[session.base]!
+                return session
+            })
+        })
+    }
 
     private func end(of session: Session) -> Int64 {
         let natural = session.last + gap

@@ -41,6 +41,19 @@ enum WindowOperator {
         }
     }
 
+    mutating func compactIfSparse() {
+        switch self {
+        case .panes(var windows):
+            self = .panes(PaneWindowOperator.placeholder)
+            windows.compactIfSparse()
+            self = .panes(windows)
+        case .sessions(var windows):
+            self = .sessions(SessionWindowOperator.placeholder)
+            windows.compactIfSparse()
+            self = .sessions(windows)
+        }
+    }
+
     var nextDeadline: Int64? {
         switch self {
         case .panes(let windows): windows.nextDeadline
