@@ -17,8 +17,12 @@ struct ValidateCommand: ParsableCommand {
         let sources = try files.map(PipelineOptions.read)
         do {
             let pipeline = try PipelineLoader.load(sources)
-            let rules = pipeline.rules.map { "\($0.name) → \($0.department)" }.joined(separator: ", ")
-            print("\(files.joined(separator: ", ")): ok, \(pipeline.rules.count) rule(s): \(rules)")
+            var summary = "\(files.joined(separator: ", ")): ok, \(pipeline.rules.count) rule(s)"
+            if !pipeline.rules.isEmpty { summary += ": " + pipeline.rules.map { "\($0.name) → \($0.department)" }.joined(separator: ", ") }
+            if !pipeline.outputs.isEmpty {
+                summary += "; \(pipeline.outputs.count) output(s): " + pipeline.outputs.map { "\($0.name) (\($0.aggregation.window.spec.summary))" }.joined(separator: ", ")
+            }
+            print(summary)
         } catch {
             for diagnostic in error.diagnostics { print(diagnostic) }
             let count = error.diagnostics.count

@@ -80,3 +80,56 @@ struct CommandLineTests {
         #expect(first.stderr.contains("\(feed):501: malformed_json"))
     }
 }
+
+@Suite("citybrain run --emit")
+struct EmitTests {
+    @Test("the windows example validates and streams one final result per window of each kind")
+    func windowsExample() throws {
+        let validate = try CommandRunner.run(["validate", "Pipelines/examples/windows.yaml"])
+        #expect(validate.status == 0)
+        #expect(validate.stdout == "Pipelines/examples/windows.yaml: ok, 0 rule(s); 4 output(s): speed-1m (tumbling 1m), speed-5m-sliding (sliding 5m every 1m), speed-sessions (session gap 30s max 1h), sensors-per-district (tumbling 5m)\n")
+
+        let directory = NSTemporaryDirectory() + "citybrain-emit-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let feed = directory + "/city.jsonl"
+        #expect(try CommandRunner.run(["simulate", "--output", feed, "--duration", "600", "--sensors", "30", "--rate", "3",
+                                       "--start", "1732269600000"]).status == 0)
+        var lines = try String(contentsOfFile: feed, encoding: .utf8).split(separator: "\n").map(String.init)
+        // One event far behind: too late for every window.
+        lines.append(#"{"kind":"traffic","sensor":"seg-0001","district":"d01","ts":1732269600000,"speed_kmh":10}"#)
+        try lines.joined(separator: "\n").write(toFile: feed, atomically: true, encoding: .utf8)
+
+        let run = try CommandRunner.run(["run", "--pipeline", "Pipelines/examples/windows.yaml", "--input", feed, "--emit", "windows,late"])
+        #expect(run.status == 0)
+        let records = try run.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let windows = records.filter { $0["output"] != nil }
+        let outputs = Set(windows.compactMap { $0["output"] as? String })
+        #expect(outputs == ["speed-1m", "speed-5m-sliding", "speed-sessions", "sensors-per-district"])
+        let minute = try #require(windows.first { $0["output"] as? String == "speed-1m" })
+        #expect(Set(minute.keys) == ["output", "sensor", "window_start", "window_end", "count", "mean(speed_kmh)", "min(speed_kmh)",
+                                     "max(speed_kmh)", "p95(speed_kmh)", "final"])
+        // 30 sensors: 19 road segments in one district, each reporting every 10 s for 10 minutes.
+        let minutes = windows.filter { $0["output"] as? String == "speed-1m" }
+        #expect(minutes.count == 19 * 10)
+        #expect(minutes.allSatisfy { $0["count"] as? Int == 6 })
+        let districts = windows.filter { $0["output"] as? String == "sensors-per-district" }
+        #expect(districts.count == 2)
+        #expect(districts.allSatisfy { $0["district"] as? String == "d01" && $0["distinct(sensor)"] as? Double == 19 && $0["count"] as? Int == 19 * 30 })
+        // Sessions have allowed lateness: each is reported once not final, then once final.
+        let sessions = windows.filter { $0["output"] as? String == "speed-sessions" }
+        #expect(sessions.filter { $0["final"] as? Bool == true }.count * 2 == sessions.count)
+        let late = records.filter { $0["late_event"] != nil }
+        #expect(late.count == 1)
+        // seg-0001's readings, 10 s apart, form one session still open: only that output keeps it.
+        #expect(late.first?["dropped_by"] as? [String] == ["speed-1m", "speed-5m-sliding", "sensors-per-district"])
+        #expect(run.stderr.contains("1 late"))
+    }
+
+    @Test("--emit rejects an unknown kind")
+    func badEmit() throws {
+        let result = try CommandRunner.run(["run", "--input", "x.jsonl", "--emit", "windwos"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--emit takes alerts, windows, late or all, not 'windwos'"))
+    }
+}
