@@ -82,10 +82,11 @@ struct FilesAndTerminalTests {
         var engine = EngineStatistics()
         engine.watermark = 1_732_270_000_000
         engine.openWindows = 12_345
+        engine.stateBytes = 2_140_000
         _ = line.render(PipelineStatus(ingest: ingest, engine: engine, lastSequence: 0), seconds: 10, nowMilliseconds: 1_732_270_005_000)
         ingest.accepted = 4_000
         ingest.rejected = [.malformedJSON: 2]
         let text = line.render(PipelineStatus(ingest: ingest, engine: engine, lastSequence: 7), seconds: 11, nowMilliseconds: 1_732_270_005_000)
-        #expect(text == "in 4,000 ev (3,000/s) │ alerts 7 (open 0) │ bad 2 │ late 0 │ wm 10:06:40 (lag 5.0 s) │ windows 12,345")
+        #expect(text == "in 4,000 ev (3,000/s) │ alerts 7 (open 0) │ bad 2 │ late 0 │ wm 10:06:40 (lag 5.0 s) │ windows 12,345 (2.1 MB)")
     }
 }

@@ -1,7 +1,7 @@
 import CityBrainCore
 
 /// Turns successive ``PipelineStatus`` samples into one line with rates:
-/// `in 12,345 ev (3,210/s) │ alerts 12 (open 3) │ bad 3 │ late 0 │ wm 10:23:45 (lag 5.1 s) │ windows 1,234`.
+/// `in 12,345 ev (3,210/s) │ alerts 12 (open 3) │ bad 3 │ late 0 │ wm 10:23:45 (lag 5.1 s) │ windows 1,234 (2.1 MB)`.
 public struct StatusLine: Sendable {
     private var previous: (status: PipelineStatus, seconds: Double)?
 
@@ -26,8 +26,13 @@ public struct StatusLine: Sendable {
             "bad \(Self.grouped(Double(status.ingest.rejectedTotal)))",
             "late \(Self.grouped(Double(status.engine.lateEvents)))",
             watermark,
-            "windows \(Self.grouped(Double(status.engine.openWindows)))",
+            "windows \(Self.grouped(Double(status.engine.openWindows))) (\(Self.megabytes(status.engine.stateBytes)))",
         ].joined(separator: " │ ")
+    }
+
+    /// `2_100_000` → `2.1 MB`.
+    static func megabytes(_ bytes: Int) -> String {
+        "\((Double(bytes) / 100_000).rounded() / 10) MB"
     }
 
     /// `1234567.8` → `1,234,568`; with decimals, `-2.5`.
