@@ -51,7 +51,7 @@ struct PipelineLoaderTests {
                 "bad.yaml:3:5: error: rule 'Congestion' is missing required field 'window' (e.g. window: { tumbling: 1m })",
                 "bad.yaml:3:11: error: rule name 'Congestion' may use only a-z, 0-9, '-', '_' and '.'",
                 "bad.yaml:4:20: error: unknown kind 'trafic', did you mean 'traffic'? (expected one of traffic, parking, environment)",
-                "bad.yaml:5:5: error: unknown field 'windw' in rule, did you mean 'window'? (expected one of name, description, match, key_by, window, when, clear_when, severity, department, message, resolve_message)",
+                "bad.yaml:5:5: error: unknown field 'windw' in threshold rule, did you mean 'window'? (expected one of name, kind, description, match, key_by, severity, escalate, cooldown, department, message, resolve_message, window, when, clear_when)",
                 "bad.yaml:6:34: error: expected a number, a field or a function call, found the end of the expression",
                 "bad.yaml:7:17: error: department 'traffic police' must not contain '.' or spaces: it is part of the topic alert.<department>.<severity>",
                 "bad.yaml:10:25: error: 'tumbling' must be a duration such as 500ms, 5s, 1m or 1h, found '1x'",

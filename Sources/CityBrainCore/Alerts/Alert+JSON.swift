@@ -3,7 +3,8 @@ import Foundation
 extension Alert {
     /// The alert's wire JSON, fields in a fixed order (see `docs/wire-format.md`).
     ///
-    /// `values` is an object keyed by aggregate name. `emitted_at` is written only when set.
+    /// `values` is an object keyed by aggregate name. `sensors` and `emitted_at` are written only
+    /// when set.
     public var json: String {
         var writer = JSONObjectWriter()
         writer.field("seq", seq)
@@ -24,6 +25,14 @@ extension Alert {
         for named in values { valuesWriter.field(named.name, named.value) }
         writer.field("values", json: valuesWriter.finish())
         writer.field("message", message)
+        if let sensors {
+            var list = "["
+            for (index, sensor) in sensors.enumerated() {
+                if index > 0 { list += "," }
+                JSONObjectWriter.appendQuoted(sensor, to: &list)
+            }
+            writer.field("sensors", json: list + "]")
+        }
         writer.field("ts", ts)
         if let emittedAt { writer.field("emitted_at", emittedAt) }
         return writer.finish()
@@ -71,6 +80,7 @@ private struct WireAlert: Decodable {
             threshold: try container.decodeIfPresent(Double.self, forKey: .threshold),
             values: values.sorted { $0.name < $1.name },
             message: try container.decode(String.self, forKey: .message),
+            sensors: try container.decodeIfPresent([String].self, forKey: .sensors),
             ts: try container.decode(Int64.self, forKey: .ts),
             emittedAt: try container.decodeIfPresent(Int64.self, forKey: .emittedAt)
         )

@@ -28,6 +28,8 @@ public struct Alert: Sendable, Hashable, Codable {
     /// Every aggregate the rule computed for the window, by canonical name, in rule order.
     public var values: [NamedValue]
     public var message: String
+    /// For grouped and correlation alerts: the sensors involved, sorted. `nil` otherwise.
+    public var sensors: [String]?
     /// Event time at which the state changed (the window end), Unix ms.
     public var ts: Int64
     /// Wall-clock publish time, Unix ms; `nil` in deterministic output.
@@ -47,7 +49,8 @@ public struct Alert: Sendable, Hashable, Codable {
     public init(
         seq: UInt64 = 0, id: String, rule: String, state: AlertState, severity: Severity, department: String,
         key: String, sensor: String?, district: String?, kind: EventKind, windowStart: Int64, windowEnd: Int64,
-        value: Double?, threshold: Double?, values: [NamedValue], message: String, ts: Int64, emittedAt: Int64? = nil
+        value: Double?, threshold: Double?, values: [NamedValue], message: String, sensors: [String]? = nil, ts: Int64,
+        emittedAt: Int64? = nil
     ) {
         self.seq = seq
         self.id = id
@@ -65,6 +68,7 @@ public struct Alert: Sendable, Hashable, Codable {
         self.threshold = threshold
         self.values = values
         self.message = message
+        self.sensors = sensors
         self.ts = ts
         self.emittedAt = emittedAt
     }
@@ -75,7 +79,7 @@ public struct Alert: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case seq, id, rule, state, severity, department, key, sensor, district, kind
         case windowStart = "window_start", windowEnd = "window_end"
-        case value, threshold, values, message, ts
+        case value, threshold, values, message, sensors, ts
         case emittedAt = "emitted_at"
     }
 }

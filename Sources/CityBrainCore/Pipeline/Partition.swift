@@ -10,7 +10,7 @@ final class Partition: @unchecked Sendable {
     private let rules: [Rule]
     private let aggregations: [Aggregation]
     private var operators: [WindowOperator]
-    private var lifecycles: [AlertLifecycle]
+    private var ruleStates: [RuleState]
     private var sensors = KeyTable()
     private var districts = KeyTable()
     private var watermark: Int64 = .min
@@ -25,7 +25,7 @@ final class Partition: @unchecked Sendable {
         self.rules = pipeline.rules
         self.aggregations = pipeline.aggregations
         self.operators = aggregations.map(WindowOperator.init)
-        self.lifecycles = Array(repeating: AlertLifecycle(), count: pipeline.rules.count)
+        self.ruleStates = Array(repeating: RuleState(), count: pipeline.rules.count)
         self.keyTTL = pipeline.keyTTL
     }
 
@@ -68,7 +68,7 @@ final class Partition: @unchecked Sendable {
         advance(to: batch.endWatermark, clock: batch.clock, into: &result.records)
         sweepSilentKeys()
         result.openWindows = operators.reduce(0) { $0 + $1.openWindowCount }
-        result.openAlerts = lifecycles.reduce(0) { $0 + $1.open.count }
+        result.openAlerts = ruleStates.reduce(0) { $0 + $1.open.count }
         result.stateBytes = operators.reduce(sensors.byteCount + districts.byteCount) { $0 + $1.byteCount }
         result.keys = sensors.count + districts.count
         return result
@@ -113,10 +113,19 @@ final class Partition: @unchecked Sendable {
         for firing in firings {
             let name = table.names[Int(firing.key)]
             if index < rules.count {
-                guard firing.kind == .onTime,
-                      let alert = lifecycles[index].evaluate(rules[index], values: firing.values, key: firing.key, keyName: name,
-                                                             district: table.districts[Int(firing.key)], start: firing.start, end: firing.end)
-                else { continue }
+                let district = table.districts[Int(firing.key)]
+                let alert: Alert?
+                switch firing.kind {
+                case .onTime:
+                    alert = ruleStates[index].evaluate(rules[index], values: firing.values, key: firing.key, keyName: name,
+                                                       district: district, start: firing.start, end: firing.end)
+                case .silenced, .resumed:
+                    alert = ruleStates[index].silence(rules[index], resumed: firing.kind == .resumed, key: firing.key, keyName: name,
+                                                      district: district, lastSeen: firing.start, at: firing.end)
+                case .lateUpdate, .final:
+                    alert = nil  // rules decide on the on-time result only
+                }
+                guard let alert else { continue }
                 records.append(OrderedRecord(trigger: firing.trigger, rank: 2, end: firing.end, aggregation: index, key: name,
                                              start: firing.start, record: .alert(alert)))
             } else {
@@ -150,9 +159,11 @@ final class Partition: @unchecked Sendable {
         nextSweep = watermark + max(1, keyTTL / 4)
         let cutoff = watermark - keyTTL
         for key in sensors.silent(since: cutoff) where !holdsState(key, keyedBy: .sensor) {
+            release(key, keyedBy: .sensor)
             sensors.remove(key)
         }
         for key in districts.silent(since: cutoff) where !holdsState(key, keyedBy: .district) {
+            release(key, keyedBy: .district)
             districts.remove(key)
         }
         sensors.compactIfSparse()
@@ -163,8 +174,12 @@ final class Partition: @unchecked Sendable {
     private func holdsState(_ key: Int32, keyedBy field: TextField) -> Bool {
         for index in aggregations.indices where aggregations[index].keyBy == field {
             if operators[index].hasState(for: key) { return true }
-            if index < rules.count, lifecycles[index].isOpen(key) { return true }
+            if index < rules.count, ruleStates[index].isOpen(key) { return true }
         }
         return false
+    }
+
+    private func release(_ key: Int32, keyedBy field: TextField) {
+        for index in rules.indices where aggregations[index].keyBy == field { ruleStates[index].forget(key) }
     }
 }

@@ -8,13 +8,22 @@ public struct Pipeline: Sendable, Hashable {
     public var keyTTL: Int64?
     public var rules: [Rule]
     public var outputs: [WindowOutput]
+    /// Rules over other rules' alerts, evaluated on the merged alert stream.
+    public var correlations: [CorrelationRule]
+    /// Storm limits by department.
+    public var departments: [String: StormPolicy]
 
-    public init(name: String = "pipeline", watermark: WatermarkPolicy = WatermarkPolicy(), keyTTL: Int64? = 3_600_000, rules: [Rule], outputs: [WindowOutput] = []) {
+    public init(
+        name: String = "pipeline", watermark: WatermarkPolicy = WatermarkPolicy(), keyTTL: Int64? = 3_600_000, rules: [Rule],
+        outputs: [WindowOutput] = [], correlations: [CorrelationRule] = [], departments: [String: StormPolicy] = [:]
+    ) {
         self.name = name
         self.watermark = watermark
         self.keyTTL = keyTTL
         self.rules = rules
         self.outputs = outputs
+        self.correlations = correlations
+        self.departments = departments
     }
 
     /// Rules' and outputs' aggregations, rules first, in file order.

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Reads pipeline files (YAML) into a checked ``Pipeline``, or reports **every** problem with
@@ -33,6 +34,8 @@ public enum PipelineLoader {
         var names: [String: Diagnostic] = [:]
         var settingsFrom: [String: String] = [:]
         var pipelineNames: [String] = []
+        var correlationNodes: [Node] = []
+        var correlationFiles: [String] = []
         for source in sources {
             reader.file = source.name
             guard let document = reader.compose(source) else { continue }
@@ -40,8 +43,16 @@ public enum PipelineLoader {
                 reader.error(at: document, "a pipeline file must be a mapping with 'rules:' and/or 'outputs:'")
                 continue
             }
-            reader.checkKeys(top, allowed: ["name", "watermark", "state", "rules", "outputs"], in: "the pipeline")
+            reader.checkKeys(top, allowed: ["name", "watermark", "state", "departments", "rules", "outputs"], in: "the pipeline")
             if let name = reader.string(top["name"], field: "name") { pipelineNames.append(name) }
+            if let node = top["departments"] {
+                for (department, policy) in reader.departments(node) {
+                    if pipeline.departments[department] != nil {
+                        reader.error(at: node, "department '\(department)' already has a storm limit")
+                    }
+                    pipeline.departments[department] = policy
+                }
+            }
             for setting in ["watermark", "state"] {
                 guard let node = top[setting] else { continue }
                 if let first = settingsFrom[setting] {
@@ -67,12 +78,28 @@ public enum PipelineLoader {
                 return true
             }
             for ruleNode in reader.list(top["rules"], field: "rules", item: "rule") {
-                guard let rule = reader.rule(ruleNode), register(rule.name, at: ruleNode["name"] ?? ruleNode) else { continue }
-                pipeline.rules.append(rule)
+                if ruleNode["kind"]?.scalar?.string == "correlation" {
+                    guard let rule = reader.correlation(ruleNode), register(rule.name, at: ruleNode["name"] ?? ruleNode) else { continue }
+                    pipeline.correlations.append(rule)
+                    correlationNodes.append(ruleNode)
+                    correlationFiles.append(source.name)
+                } else {
+                    guard let rule = reader.rule(ruleNode), register(rule.name, at: ruleNode["name"] ?? ruleNode) else { continue }
+                    pipeline.rules.append(rule)
+                }
             }
             for outputNode in reader.list(top["outputs"], field: "outputs", item: "output") {
                 guard let output = reader.output(outputNode), register(output.name, at: outputNode["name"] ?? outputNode) else { continue }
                 pipeline.outputs.append(output)
+            }
+        }
+        // Correlations name other rules, which may come from any file.
+        let ruleNames = Set(pipeline.rules.map(\.name))
+        for (index, correlation) in pipeline.correlations.enumerated() {
+            reader.file = correlationFiles[index]
+            for member in correlation.members where !ruleNames.contains(member) {
+                let node = correlationNodes[index]["all_of"] ?? correlationNodes[index]["of"] ?? correlationNodes[index]
+                reader.error(at: node, "correlation '\(correlation.name)' names rule '\(member)', which does not exist\(Suggestion.hint(for: member, in: ruleNames))")
             }
         }
         if reader.diagnostics.isEmpty && pipeline.rules.isEmpty && pipeline.outputs.isEmpty {
@@ -103,7 +130,17 @@ private struct Reader {
     var file = ""
     var diagnostics: [Diagnostic] = []
 
-    static let ruleKeys = ["name", "description", "match", "key_by", "window", "when", "clear_when", "severity", "department", "message", "resolve_message"]
+    static let commonRuleKeys = ["name", "kind", "description", "match", "key_by", "severity", "escalate", "cooldown", "department", "message", "resolve_message"]
+    static let kindKeys: [String: [String]] = [
+        "threshold": ["window", "when", "clear_when"],
+        "sustained": ["window", "when", "clear_when", "for"],
+        "rate": ["window", "field", "above", "below"],
+        "stuck": ["field", "for", "every"],
+        "prediction": ["window", "value", "horizon", "reaches", "falls_below"],
+        "outlier": ["window", "value", "alpha", "z", "clear_z", "warmup", "direction"],
+        "silent": ["after"],
+    ]
+    static let ruleKinds = ["threshold", "sustained", "rate", "stuck", "prediction", "outlier", "silent", "correlation"]
     static let outputKeys = ["name", "description", "match", "key_by", "window", "aggregates"]
     static let defaultMessage = "{rule} on {sensor} ({district}): {value} against threshold {threshold}"
 
@@ -241,7 +278,7 @@ private struct Reader {
 
     /// What rules and outputs share: name, match, key_by, window. Returns `nil` (with errors
     /// reported) if any is missing or wrong.
-    mutating func header(_ mapping: Node.Mapping, node: Node, context kind: String) -> (name: String, filter: EventFilter?, keyBy: TextField, window: WindowPolicy?)? {
+    mutating func header(_ mapping: Node.Mapping, node: Node, context kind: String, needsWindow: Bool = true) -> (name: String, filter: EventFilter?, keyBy: TextField, window: WindowPolicy?)? {
         let name = required(mapping["name"], field: "name", in: node, context: kind)
         if let name, let nameNode = mapping["name"],
            !name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isLowercase || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }) {
@@ -258,7 +295,7 @@ private struct Reader {
                 error(at: keyNode, "unknown key '\(text)'\(Suggestion.hint(for: text, in: fields)) (key_by is one of \(fields.joined(separator: ", ")))")
             }
         }
-        let window = windowPolicy(mapping["window"], parent: node, context: context)
+        let window = needsWindow ? windowPolicy(mapping["window"], parent: node, context: context) : nil
         guard let name else { return nil }
         return (name, filter, keyBy, window)
     }
@@ -269,28 +306,29 @@ private struct Reader {
             return nil
         }
         let before = diagnostics.count
-        checkKeys(mapping, allowed: Self.ruleKeys, in: "rule")
-        let header = header(mapping, node: node, context: "rule")
+        var kind = "threshold"
+        if let kindNode = mapping["kind"], let text = string(kindNode, field: "kind") {
+            guard Self.kindKeys[text] != nil else {
+                error(at: kindNode, "unknown rule kind '\(text)'\(Suggestion.hint(for: text, in: Self.ruleKinds)) (kinds: \(Self.ruleKinds.joined(separator: ", ")))")
+                return nil
+            }
+            kind = text
+        }
+        checkKeys(mapping, allowed: Self.commonRuleKeys + Self.kindKeys[kind]!, in: "\(kind) rule")
+        // Stuck and silent rules derive their windows; the others need one.
+        var header = self.header(mapping, node: node, context: "rule", needsWindow: kind != "stuck" && kind != "silent")
         let context = header.map { "rule '\($0.name)'" } ?? "rule"
         let department = required(mapping["department"], field: "department", in: node, context: context)
         if let department, let departmentNode = mapping["department"], department.contains(".") || department.contains(" ") {
             error(at: departmentNode, "department '\(department)' must not contain '.' or spaces: it is part of the topic alert.<department>.<severity>")
         }
-        var severity = Severity.warning
-        if let text = string(mapping["severity"], field: "severity"), let severityNode = mapping["severity"] {
-            if let parsed = Severity(rawValue: text) {
-                severity = parsed
-            } else {
-                let names = Severity.allCases.map(\.rawValue)
-                error(at: severityNode, "unknown severity '\(text)'\(Suggestion.hint(for: text, in: names)) (expected one of \(names.joined(separator: ", ")))")
-            }
-        }
+        let severity = self.severity(mapping["severity"]) ?? .warning
         let description = string(mapping["description"], field: "description")
-        let whenText = required(mapping["when"], field: "when", in: node, context: context)
+        let cooldown = mapping["cooldown"].flatMap { duration($0, field: "cooldown", allowZero: true) } ?? 0
 
-        guard let filter = header?.filter, let whenText, let whenNode = mapping["when"] else {
-            // Without a valid kind the fields cannot be checked, but the syntax still can.
-            for field in ["when", "clear_when"] {
+        guard let filter = header?.filter else {
+            // Without a valid kind of feed the fields cannot be checked, but the syntax still can.
+            for field in ["when", "clear_when", "value"] {
                 if let node = mapping[field], let text = node.scalar?.string {
                     do throws(ExpressionError) { _ = try ExpressionParser.parse(text) } catch {
                         self.error(at: node, error.message, columnOffset: offset(error.offset, in: node))
@@ -300,21 +338,253 @@ private struct Reader {
             return nil
         }
         var compiler = ExpressionCompiler(kind: filter.kind)
-        let condition = compileCondition(whenText, node: whenNode, compiler: &compiler)
-        var clearCondition: Condition?
-        if let clearText = string(mapping["clear_when"], field: "clear_when"), let clearNode = mapping["clear_when"] {
-            clearCondition = compileCondition(clearText, node: clearNode, compiler: &compiler)
+        var ruleKind: RuleKind?
+        var defaultMessage = Self.defaultMessage
+        switch kind {
+        case "threshold", "sustained":
+            guard let when = condition(mapping, "when", required: true, in: node, context: context, compiler: &compiler) else { break }
+            let clear = condition(mapping, "clear_when", required: false, in: node, context: context, compiler: &compiler)
+            if kind == "threshold" {
+                ruleKind = .threshold(when: when, clear: clear)
+            } else if let windows = count(mapping["for"], field: "for", in: node, context: context) {
+                ruleKind = .sustained(when: when, clear: clear, windows: windows)
+            }
+        case "rate":
+            guard let field = knownField(mapping["field"], in: node, context: context, kind: filter.kind) else { break }
+            let bounds = (number(mapping["above"], field: "above"), number(mapping["below"], field: "below"))
+            let comparison: String
+            switch bounds {
+            case (let above?, nil): comparison = "slope(\(field)) > \(above)"
+            case (nil, let below?): comparison = "slope(\(field)) < \(below)"
+            default:
+                error(at: node, "\(context) needs exactly one of 'above: <rate per second>' or 'below: <rate per second>'")
+                return nil
+            }
+            ruleKind = synthesized(comparison, at: mapping["field"]!, compiler: &compiler).map { .threshold(when: $0, clear: nil) }
+            defaultMessage = "{key} ({district}): {field} changing by {value} per second (limit {threshold})".replacingOccurrences(of: "{field}", with: field)
+        case "stuck":
+            guard let field = knownField(mapping["field"], in: node, context: context, kind: filter.kind),
+                  let span = duration(mapping["for"], field: "for") ?? missing("for", in: node, context: context) else { break }
+            let slide = mapping["every"].flatMap { duration($0, field: "every") } ?? max(1_000, span / 6)
+            guard slide <= span else {
+                error(at: mapping["every"] ?? node, "'every' must not be longer than 'for'")
+                return nil
+            }
+            header?.window = WindowPolicy(.sliding(size: span, slide: slide))
+            let when = synthesized("max(\(field)) == min(\(field)) and count(\(field)) >= 3", at: mapping["field"]!, compiler: &compiler)
+            let clear = synthesized("max(\(field)) != min(\(field))", at: mapping["field"]!, compiler: &compiler)
+            if let when, let clear { ruleKind = .threshold(when: when, clear: clear) }
+            defaultMessage = "{key} ({district}) has reported \(field) = {last(\(field))} without change for \(DurationText.format(span))"
+        case "prediction":
+            guard let valueNode = mapping["value"] ?? missing("value", in: node, context: context),
+                  let value = string(valueNode, field: "value"),
+                  let horizon = duration(mapping["horizon"], field: "horizon") ?? missing("horizon", in: node, context: context) else { break }
+            do throws(ExpressionError) {
+                _ = try compiler.eventExpression(try ExpressionParser.parse(value))
+            } catch {
+                self.error(at: valueNode, error.message, columnOffset: offset(error.offset, in: valueNode))
+                break
+            }
+            let seconds = JSONObjectWriter.number(Double(horizon) / 1000)
+            let forecast = "last(\(value)) + slope(\(value)) * \(seconds)"
+            let condition: String
+            switch (number(mapping["reaches"], field: "reaches"), number(mapping["falls_below"], field: "falls_below")) {
+            case (let target?, nil): condition = "\(forecast) >= \(JSONObjectWriter.number(target)) and slope(\(value)) > 0"
+            case (nil, let target?): condition = "\(forecast) < \(JSONObjectWriter.number(target)) and slope(\(value)) < 0"
+            default:
+                error(at: node, "\(context) needs exactly one of 'reaches: <level>' or 'falls_below: <level>'")
+                return nil
+            }
+            ruleKind = synthesized(condition, at: valueNode, compiler: &compiler).map { .threshold(when: $0, clear: nil) }
+            defaultMessage = "{key} ({district}): \(value) forecast at {value} within \(DurationText.format(horizon)) (level {threshold})"
+        case "outlier":
+            guard let valueNode = mapping["value"] ?? missing("value", in: node, context: context),
+                  let text = string(valueNode, field: "value") else { break }
+            var valueExpression: WindowExpression?
+            do throws(ExpressionError) {
+                valueExpression = try compiler.numeric(try ExpressionParser.parse(text))
+            } catch {
+                self.error(at: valueNode, error.message, columnOffset: offset(error.offset, in: valueNode))
+            }
+            let z = number(mapping["z"], field: "z") ?? 3
+            let clearZ = number(mapping["clear_z"], field: "clear_z") ?? z * 2 / 3
+            let alpha = number(mapping["alpha"], field: "alpha") ?? 0.1
+            let warmup = mapping["warmup"].flatMap { count($0, field: "warmup", in: node, context: context) } ?? 10
+            var direction = OutlierDirection.both
+            if let directionNode = mapping["direction"], let word = string(directionNode, field: "direction") {
+                if let parsed = OutlierDirection(rawValue: word) { direction = parsed } else {
+                    error(at: directionNode, "direction must be above, below or both, not '\(word)'")
+                }
+            }
+            if !(alpha > 0 && alpha <= 1) { error(at: mapping["alpha"] ?? node, "'alpha' must be in (0, 1]") }
+            if !(z > 0), let zNode = mapping["z"] { error(at: zNode, "'z' must be positive") }
+            if clearZ > z { error(at: mapping["clear_z"] ?? node, "'clear_z' must not exceed 'z'") }
+            if let valueExpression {
+                ruleKind = .outlier(value: valueExpression, alpha: alpha, z: z, clearZ: clearZ, warmup: warmup, direction: direction)
+            }
+            defaultMessage = "{key} ({district}): \(text) = {value} is {z_score} standard deviations from its usual {baseline}"
+        default:  // silent
+            guard let after = duration(mapping["after"], field: "after") ?? missing("after", in: node, context: context) else { break }
+            header?.window = WindowPolicy(.silence(after: after))
+            ruleKind = .silent(after: after)
+            defaultMessage = "{key} ({district}) has sent nothing for {silent_for}"
         }
-        let message = template(mapping["message"], field: "message", default: Self.defaultMessage, parent: node, compiler: &compiler)
+        let escalations = self.escalations(mapping["escalate"], base: severity, compiler: &compiler)
+        let message = template(mapping["message"], field: "message", default: defaultMessage, parent: node, compiler: &compiler)
         var resolveMessage: MessageTemplate?
         if mapping["resolve_message"] != nil {
             resolveMessage = template(mapping["resolve_message"], field: "resolve_message", default: "", parent: node, compiler: &compiler)
         }
-        guard diagnostics.count == before, let header, let window = header.window, let department, let condition, let message else { return nil }
+        guard diagnostics.count == before, let header, let window = header.window, let department, let ruleKind, let message else { return nil }
         let aggregation = Aggregation(name: header.name, filter: filter, keyBy: header.keyBy, window: window,
                                       inputs: compiler.inputs, slots: compiler.slots)
-        return Rule(aggregation: aggregation, description: description, condition: condition, clearCondition: clearCondition,
-                    severity: severity, department: department, message: message, resolveMessage: resolveMessage)
+        return Rule(aggregation: aggregation, kind: ruleKind, description: description, severity: severity, escalations: escalations,
+                    cooldown: cooldown, department: department, message: message, resolveMessage: resolveMessage)
+    }
+
+    mutating func correlation(_ node: Node) -> CorrelationRule? {
+        guard let mapping = node.mapping else { return nil }
+        let before = diagnostics.count
+        checkKeys(mapping, allowed: ["name", "kind", "description", "all_of", "at_least", "of", "suppress_members", "severity",
+                                     "department", "message", "resolve_message"], in: "correlation rule")
+        let name = required(mapping["name"], field: "name", in: node, context: "rule")
+        let context = name.map { "correlation '\($0)'" } ?? "correlation"
+        let department = required(mapping["department"], field: "department", in: node, context: context)
+        let severity = self.severity(mapping["severity"]) ?? .warning
+        var pattern: CorrelationRule.Pattern?
+        if let allNode = mapping["all_of"] {
+            let names = list(allNode, field: "all_of", item: "rule name").compactMap { string($0, field: "all_of") }
+            if names.count < 2 { error(at: allNode, "'all_of' needs at least two rule names") } else { pattern = .allOf(names) }
+            if mapping["of"] != nil || mapping["at_least"] != nil { error(at: node, "\(context): give 'all_of', or 'at_least' with 'of', not both") }
+        } else if let ofNode = mapping["of"], let rule = string(ofNode, field: "of") {
+            if let least = mapping["at_least"].flatMap({ count($0, field: "at_least", in: node, context: context) }) {
+                pattern = .atLeast(least, of: rule)
+            } else if mapping["at_least"] == nil {
+                error(at: node, "\(context) needs 'at_least: <count>' with 'of'")
+            }
+        } else {
+            error(at: node, "\(context) needs 'all_of: [rule, rule, …]' or 'at_least: <count>' with 'of: <rule>'")
+        }
+        var suppress = false
+        if let suppressNode = mapping["suppress_members"] {
+            switch suppressNode.scalar?.string {
+            case "true"?: suppress = true
+            case "false"?: suppress = false
+            default: error(at: suppressNode, "'suppress_members' must be true or false")
+            }
+        }
+        // Correlation messages can name fields only: they aggregate no events.
+        var compiler = ExpressionCompiler(kind: .traffic)
+        let message = template(mapping["message"], field: "message", default: "{rule} in {district}: {sensors}", parent: node, compiler: &compiler)
+        var resolveMessage: MessageTemplate?
+        if mapping["resolve_message"] != nil {
+            resolveMessage = template(mapping["resolve_message"], field: "resolve_message", default: "", parent: node, compiler: &compiler)
+        }
+        if !compiler.slots.isEmpty { error(at: mapping["message"] ?? node, "a correlation message cannot use aggregates, only fields such as {district} and {sensors}") }
+        guard diagnostics.count == before, let name, let department, let pattern, let message else { return nil }
+        return CorrelationRule(name: name, description: string(mapping["description"], field: "description"), pattern: pattern,
+                               suppressMembers: suppress, severity: severity, department: department, message: message, resolveMessage: resolveMessage)
+    }
+
+    mutating func departments(_ node: Node) -> [(String, StormPolicy)] {
+        guard let mapping = mapping(node, field: "departments") else { return [] }
+        var result: [(String, StormPolicy)] = []
+        for (key, value) in mapping {
+            guard let name = key.scalar?.string, let settings = self.mapping(value, field: name) else { continue }
+            checkKeys(settings, allowed: ["storm_limit", "storm_window"], in: "department '\(name)'")
+            guard let limit = settings["storm_limit"].flatMap({ count($0, field: "storm_limit", in: value, context: name) }) else {
+                if settings["storm_limit"] == nil { error(at: value, "department '\(name)' needs 'storm_limit: <alerts per window>'") }
+                continue
+            }
+            let window = settings["storm_window"].flatMap { duration($0, field: "storm_window") } ?? 60_000
+            result.append((name, StormPolicy(limit: limit, window: window)))
+        }
+        return result
+    }
+
+    // MARK: Rule helpers
+
+    mutating func severity(_ node: Node?) -> Severity? {
+        guard let node, let text = string(node, field: "severity") else { return nil }
+        if let parsed = Severity(rawValue: text) { return parsed }
+        let names = Severity.allCases.map(\.rawValue)
+        error(at: node, "unknown severity '\(text)'\(Suggestion.hint(for: text, in: names)) (expected one of \(names.joined(separator: ", ")))")
+        return nil
+    }
+
+    mutating func escalations(_ node: Node?, base: Severity, compiler: inout ExpressionCompiler) -> [Rule.Escalation] {
+        guard let node, let mapping = mapping(node, field: "escalate") else { return [] }
+        var result: [Rule.Escalation] = []
+        for (key, value) in mapping {
+            guard let level = severity(key) else { continue }
+            guard level > base else {
+                error(at: key, "escalation to '\(level.rawValue)' must be above the rule's severity '\(base.rawValue)'")
+                continue
+            }
+            guard let text = string(value, field: level.rawValue) else { continue }
+            do throws(ExpressionError) {
+                result.append(Rule.Escalation(severity: level, condition: try compiler.condition(try ExpressionParser.parse(text))))
+            } catch {
+                self.error(at: value, error.message, columnOffset: offset(error.offset, in: value))
+            }
+        }
+        return result
+    }
+
+    mutating func condition(_ mapping: Node.Mapping, _ field: String, required isRequired: Bool, in node: Node, context: String, compiler: inout ExpressionCompiler) -> Condition? {
+        guard let conditionNode = mapping[field] else {
+            if isRequired { error(at: node, "\(context) is missing required field '\(field)'") }
+            return nil
+        }
+        guard let text = string(conditionNode, field: field) else { return nil }
+        return compileCondition(text, node: conditionNode, compiler: &compiler)
+    }
+
+    /// Compiles a condition the loader wrote from the rule's fields; errors point at `node`.
+    mutating func synthesized(_ text: String, at node: Node, compiler: inout ExpressionCompiler) -> Condition? {
+        do throws(ExpressionError) {
+            return try compiler.condition(try ExpressionParser.parse(text))
+        } catch {
+            self.error(at: node, error.message)
+            return nil
+        }
+    }
+
+    mutating func knownField(_ node: Node?, in parent: Node, context: String, kind: EventKind) -> String? {
+        guard let node, let field = string(node, field: "field") else {
+            error(at: parent, "\(context) is missing required field 'field' (a measurement such as speed_kmh)")
+            return nil
+        }
+        let known = MeasurementLimits.knownFields(of: kind)
+        guard known.contains(field) else {
+            error(at: node, "unknown field '\(field)' for kind \(kind.rawValue)\(Suggestion.hint(for: field, in: known)) (known fields: \(known.joined(separator: ", ")))")
+            return nil
+        }
+        return field
+    }
+
+    mutating func number(_ node: Node?, field: String) -> Double? {
+        guard let node, let text = string(node, field: field) else { return nil }
+        guard let value = Double(text), value.isFinite else {
+            error(at: node, "'\(field)' must be a number, found '\(text)'")
+            return nil
+        }
+        return value
+    }
+
+    mutating func count(_ node: Node?, field: String, in parent: Node, context: String) -> Int? {
+        guard let node, let text = string(node, field: field) else { return nil }
+        guard let value = Int(text), value >= 1, value <= 1_000_000 else {
+            error(at: node, "'\(field)' must be a whole number of at least 1, found '\(text)'")
+            return nil
+        }
+        return value
+    }
+
+    /// Reports a missing field; always `nil`, for use after `??`.
+    mutating func missing<T>(_ field: String, in node: Node, context: String) -> T? {
+        error(at: node, "\(context) is missing required field '\(field)'")
+        return nil
     }
 
     mutating func output(_ node: Node) -> WindowOutput? {

@@ -51,6 +51,7 @@ public final class StreamEngine: @unchecked Sendable {
     private var pending: [UInt64: PendingBatch] = [:]
     private var nextToEmit: UInt64 = 0
     private var partitionTotals: [PartitionResult]
+    private var correlator: AlertCorrelator
 
     private struct PendingBatch {
         var remaining: Int
@@ -77,6 +78,7 @@ public final class StreamEngine: @unchecked Sendable {
         self.tracker = WatermarkTracker(pipeline.watermark)
         self.routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
         self.partitionTotals = Array(repeating: PartitionResult(), count: partitions)
+        self.correlator = AlertCorrelator(correlations: pipeline.correlations, storms: pipeline.departments)
     }
 
     /// Number of partitions.
@@ -168,7 +170,8 @@ public final class StreamEngine: @unchecked Sendable {
     }
 
     private func emit(_ batch: PendingBatch) {
-        let records = batch.output.records.sorted(by: OrderedRecord.precedes).map(\.record)
+        var records = correlator.process(batch.output.records.sorted(by: OrderedRecord.precedes).map(\.record))
+        if batch.watermark == .max { records += correlator.finish() }
         let watermark: Int64? = batch.watermark == .min || batch.watermark == .max ? nil : batch.watermark
         let totals = partitionTotals
         let snapshot = stats.withLock { stats -> EngineStatistics in

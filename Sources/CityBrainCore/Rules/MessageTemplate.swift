@@ -1,8 +1,10 @@
 /// A rule's human message with `{placeholders}`, checked when the pipeline loads.
 ///
 /// Placeholders: `{rule}`, `{sensor}`, `{key}`, `{district}`, `{kind}`, `{state}`, `{severity}`,
-/// `{department}`, `{value}`, `{threshold}`, `{window_start}`, `{window_end}` (UTC times), and
-/// any aggregate expression such as `{mean(speed_kmh)}` or `{max(occupied / capacity) * 100}`.
+/// `{department}`, `{value}`, `{threshold}`, `{window_start}`, `{window_end}` (UTC times),
+/// `{sensors}` (grouped and correlation alerts), `{z_score}` and `{baseline}` (outlier rules),
+/// `{silent_for}` (silent-sensor rules), and any aggregate expression such as
+/// `{mean(speed_kmh)}` or `{max(occupied / capacity) * 100}`.
 /// Numbers print with at most two decimals. `{{` and `}}` are literal braces.
 public struct MessageTemplate: Sendable, Hashable {
     public enum Segment: Sendable, Hashable {
@@ -13,8 +15,9 @@ public struct MessageTemplate: Sendable, Hashable {
 
     /// Alert fields a placeholder may name.
     public enum Field: String, Sendable, Hashable, CaseIterable {
-        case rule, sensor, key, district, kind, state, severity, department, value, threshold
+        case rule, sensor, key, district, kind, state, severity, department, value, threshold, sensors, baseline
         case windowStart = "window_start", windowEnd = "window_end"
+        case zScore = "z_score", silentFor = "silent_for"
     }
 
     public var segments: [Segment]
@@ -86,6 +89,10 @@ public struct MessageTemplate: Sendable, Hashable {
                 case .threshold: text += Self.format(alert.threshold)
                 case .windowStart: text += EventTime.iso8601(alert.windowStart)
                 case .windowEnd: text += EventTime.iso8601(alert.windowEnd)
+                case .sensors: text += alert.sensors?.joined(separator: ", ") ?? alert.key
+                case .baseline: text += Self.format(alert.values.first { $0.name == "baseline_mean" }?.value ?? nil)
+                case .zScore: text += Self.format(alert.values.first { $0.name == "z_score" }?.value ?? nil)
+                case .silentFor: text += DurationText.format(alert.windowEnd - alert.windowStart)
                 }
             }
         }

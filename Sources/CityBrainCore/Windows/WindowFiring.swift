@@ -7,6 +7,10 @@ struct WindowFiring {
         case lateUpdate
         /// The allowed lateness ran out: nothing can change the window any more.
         case final
+        /// A key has sent nothing for the silence timeout (`start`: its last event).
+        case silenced
+        /// A silent key sent an event again.
+        case resumed
     }
 
     var kind: Kind
@@ -21,7 +25,7 @@ struct WindowFiring {
     func isFinal(allowedLateness: Int64) -> Bool {
         switch kind {
         case .onTime: allowedLateness == 0
-        case .lateUpdate: false
+        case .lateUpdate, .silenced, .resumed: false
         case .final: true
         }
     }

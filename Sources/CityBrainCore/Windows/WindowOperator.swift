@@ -2,6 +2,7 @@
 enum WindowOperator {
     case panes(PaneWindowOperator)
     case sessions(SessionWindowOperator)
+    case silence(SilenceTracker)
 
     init(_ aggregation: Aggregation) {
         let lateness = aggregation.window.allowedLateness
@@ -12,6 +13,8 @@ enum WindowOperator {
             self = .panes(PaneWindowOperator(size: size, slide: slide, lateness: lateness, layouts: aggregation.inputs))
         case .session(let gap, let maxLength):
             self = .sessions(SessionWindowOperator(gap: gap, maxLength: maxLength, lateness: lateness, layouts: aggregation.inputs))
+        case .silence(let after):
+            self = .silence(SilenceTracker(after: after))
         }
     }
 
@@ -25,6 +28,11 @@ enum WindowOperator {
             self = .sessions(SessionWindowOperator.placeholder)
             defer { self = .sessions(windows) }
             return windows.add(event, key: key, watermark: watermark, trigger: trigger, aggregation: aggregation, into: &firings)
+        case .silence(var tracker):
+            self = .silence(SilenceTracker(after: 0))
+            tracker.add(event, key: key, trigger: trigger, into: &firings)
+            self = .silence(tracker)
+            return .accepted
         }
     }
 
@@ -38,6 +46,10 @@ enum WindowOperator {
             self = .sessions(SessionWindowOperator.placeholder)
             windows.advance(to: watermark, clock: clock, aggregation: aggregation, into: &firings)
             self = .sessions(windows)
+        case .silence(var tracker):
+            self = .silence(SilenceTracker(after: 0))
+            tracker.advance(to: watermark, clock: clock, into: &firings)
+            self = .silence(tracker)
         }
     }
 
@@ -51,6 +63,8 @@ enum WindowOperator {
             self = .sessions(SessionWindowOperator.placeholder)
             windows.compactIfSparse()
             self = .sessions(windows)
+        case .silence:
+            break
         }
     }
 
@@ -58,6 +72,7 @@ enum WindowOperator {
         switch self {
         case .panes(let windows): windows.nextDeadline
         case .sessions(let windows): windows.nextDeadline
+        case .silence(let tracker): tracker.nextDeadline
         }
     }
 
@@ -65,6 +80,7 @@ enum WindowOperator {
         switch self {
         case .panes(let windows): windows.openWindowCount
         case .sessions(let windows): windows.openWindowCount
+        case .silence: 0
         }
     }
 
@@ -72,6 +88,7 @@ enum WindowOperator {
         switch self {
         case .panes(let windows): windows.byteCount
         case .sessions(let windows): windows.byteCount
+        case .silence(let tracker): tracker.byteCount
         }
     }
 
@@ -79,6 +96,7 @@ enum WindowOperator {
         switch self {
         case .panes(let windows): windows.hasState(for: key)
         case .sessions(let windows): windows.hasState(for: key)
+        case .silence(let tracker): tracker.hasState(for: key)
         }
     }
 }

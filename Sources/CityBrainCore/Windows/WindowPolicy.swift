@@ -9,6 +9,8 @@ public enum WindowSpec: Sendable, Hashable {
     /// A session stops growing at `maxLength` from its first event; a later event starts the
     /// next session.
     case session(gap: Int64, maxLength: Int64?)
+    /// No windows: tracks each key's last event time for absence detection (silent-sensor rules).
+    case silence(after: Int64)
 
     /// `tumbling 1m`, `sliding 5m every 1m`, `session gap 2m`.
     public var summary: String {
@@ -16,6 +18,7 @@ public enum WindowSpec: Sendable, Hashable {
         case .tumbling(let size): "tumbling \(DurationText.format(size))"
         case .sliding(let size, let slide): "sliding \(DurationText.format(size)) every \(DurationText.format(slide))"
         case .session(let gap, let maxLength): "session gap \(DurationText.format(gap))" + (maxLength.map { " max \(DurationText.format($0))" } ?? "")
+        case .silence(let after): "silence after \(DurationText.format(after))"
         }
     }
 }

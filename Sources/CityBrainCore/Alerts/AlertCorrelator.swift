@@ -1,0 +1,229 @@
+/// Works on the merged, ordered alert stream (on the engine's collector queue): correlation
+/// rules across keys within a district, member suppression, and per-department storm grouping.
+///
+/// Alerts are taken in groups that share an input position and event time: everything one
+/// watermark step produced at one instant. So "three stations breaching together" is seen as one
+/// event, and the output depends only on the input, like the rest of the engine.
+struct AlertCorrelator {
+    private let correlations: [CorrelationRule]
+    private let storms: [String: StormPolicy]
+    /// Open alerts of correlation members: rule → district → alert id → sensor.
+    private var members: [String: [String: [String: String]]] = [:]
+    /// Open correlation alerts: correlation index → district → (id, sensors).
+    private var open: [Int: [String: (id: String, sensors: [String])]] = [:]
+    /// Alerts withheld from publication (suppressed members, storm-folded); their later updates
+    /// and resolves are withheld too.
+    private var withheld: Set<String> = []
+    /// Raised alerts per department in the current storm bucket.
+    private var raisedInBucket: [String: (bucket: Int64, count: Int)] = [:]
+    private var openStorms: [String: (id: String, bucket: Int64, sensors: [String], severity: Severity, kind: EventKind)] = [:]
+    /// Event time of the latest alert seen.
+    private var latest: Int64 = .min
+
+    init(correlations: [CorrelationRule], storms: [String: StormPolicy]) {
+        self.correlations = correlations
+        self.storms = storms
+    }
+
+    var isActive: Bool { !correlations.isEmpty || !storms.isEmpty }
+
+    mutating func process(_ records: [OutputRecord]) -> [OutputRecord] {
+        guard isActive else { return records }
+        var result: [OutputRecord] = []
+        result.reserveCapacity(records.count)
+        var index = 0
+        while index < records.count {
+            guard case .alert(let first) = records[index] else {
+                result.append(records[index])
+                index += 1
+                continue
+            }
+            var group = [first]
+            var next = index + 1
+            while next < records.count, case .alert(let alert) = records[next], alert.ts == first.ts {
+                group.append(alert)
+                next += 1
+            }
+            result += processGroup(group).map(OutputRecord.alert)
+            index = next
+        }
+        return result
+    }
+
+    /// Ends a bounded stream: closes storms still open, at the latest alert's time.
+    mutating func finish() -> [OutputRecord] {
+        let time = latest
+        return openStorms.keys.sorted().compactMap { department in resolveStorm(department, at: time).map(OutputRecord.alert) }
+    }
+
+    private mutating func processGroup(_ group: [Alert]) -> [Alert] {
+        latest = max(latest, group[0].ts)
+        // 1. Member bookkeeping for every alert of the instant.
+        var touched: [String: Set<String>] = [:]  // rule → districts
+        for alert in group where !correlationMemberRules.isDisjoint(with: [alert.rule]) {
+            guard let district = alert.district else { continue }
+            switch alert.state {
+            case .raised: members[alert.rule, default: [:]][district, default: [:]][alert.id] = alert.sensor ?? alert.key
+            case .resolved: members[alert.rule]?[district]?[alert.id] = nil
+            case .updated: break
+            }
+            touched[alert.rule, default: []].insert(district)
+        }
+        // 2. Correlations over the districts that changed.
+        var derived: [Alert] = []
+        for (position, correlation) in correlations.enumerated() {
+            let districts = correlation.members.reduce(into: Set<String>()) { $0.formUnion(touched[$1] ?? []) }
+            for district in districts.sorted() {
+                if let alert = evaluate(position, correlation, district: district, at: group[0].ts) { derived.append(alert) }
+            }
+        }
+        // 3. Suppressed members: raises folded into an open district alert are withheld.
+        var published: [Alert] = []
+        for alert in group {
+            if withheld.contains(alert.id) {
+                if alert.state == .resolved { withheld.remove(alert.id) }
+                continue
+            }
+            if alert.state == .raised, let district = alert.district, isSuppressed(rule: alert.rule, district: district) {
+                withheld.insert(alert.id)
+                continue
+            }
+            published.append(alert)
+        }
+        // 4. Storms per department, over rule and correlation alerts alike.
+        return applyStorms(published + derived)
+    }
+
+    private var correlationMemberRules: Set<String> { Set(correlations.flatMap(\.members)) }
+
+    private func isSuppressed(rule: String, district: String) -> Bool {
+        correlations.indices.contains { index in
+            correlations[index].suppressMembers && correlations[index].members.contains(rule) && open[index]?[district] != nil
+        }
+    }
+
+    private mutating func evaluate(_ index: Int, _ correlation: CorrelationRule, district: String, at time: Int64) -> Alert? {
+        let involved: [String]
+        let holds: Bool
+        switch correlation.pattern {
+        case .allOf(let rules):
+            holds = rules.allSatisfy { !(members[$0]?[district]?.isEmpty ?? true) }
+            involved = rules.flatMap { members[$0]?[district]?.values.map { $0 } ?? [] }
+        case .atLeast(let count, let rule):
+            involved = members[rule]?[district]?.values.map { $0 } ?? []
+            holds = involved.count >= count
+        }
+        let sensors = Array(Set(involved)).sorted()
+        let current = open[index]?[district]
+        let state: AlertState
+        let id: String
+        switch (holds, current) {
+        case (true, nil):
+            state = .raised
+            id = "\(correlation.name):\(district):\(time)"
+            open[index, default: [:]][district] = (id, sensors)
+        case (true, let existing?):
+            guard existing.sensors != sensors else { return nil }
+            state = .updated
+            id = existing.id
+            open[index]?[district] = (id, sensors)
+        case (false, let existing?):
+            state = .resolved
+            id = existing.id
+            open[index]?[district] = nil
+        case (false, nil):
+            return nil
+        }
+        let threshold: Double? = if case .atLeast(let count, _) = correlation.pattern { Double(count) } else { nil }
+        var alert = Alert(
+            id: id, rule: correlation.name, state: state, severity: correlation.severity, department: correlation.department,
+            key: district, sensor: nil, district: district, kind: .traffic, windowStart: time, windowEnd: time,
+            value: Double(sensors.count), threshold: threshold, values: [.init(name: "sensors", value: Double(sensors.count))],
+            message: "", sensors: sensors, ts: time
+        )
+        alert.message = (state == .resolved ? correlation.resolveMessage : correlation.message).render(alert: alert, values: [])
+        return alert
+    }
+
+    private mutating func applyStorms(_ alerts: [Alert]) -> [Alert] {
+        guard !storms.isEmpty else { return alerts }
+        var result: [Alert] = []
+        for alert in alerts {
+            guard let policy = storms[alert.department] else {
+                result.append(alert)
+                continue
+            }
+            let bucket = floor(alert.ts, policy.window)
+            if let storm = openStorms[alert.department], storm.bucket < bucket, let resolved = resolveStorm(alert.department, at: bucket) {
+                result.append(resolved)
+            }
+            if withheld.contains(alert.id) {
+                if alert.state == .resolved { withheld.remove(alert.id) }
+                continue
+            }
+            guard alert.state == .raised else {
+                result.append(alert)
+                continue
+            }
+            var counter = raisedInBucket[alert.department] ?? (bucket, 0)
+            if counter.bucket != bucket { counter = (bucket, 0) }
+            counter.count += 1
+            raisedInBucket[alert.department] = counter
+            guard counter.count > policy.limit else {
+                result.append(alert)
+                continue
+            }
+            withheld.insert(alert.id)
+            result.append(fold(alert, into: alert.department, bucket: bucket, policy: policy))
+        }
+        // One storm alert per department per instant: keep the last (it lists everything).
+        var lastStorm: [String: Int] = [:]
+        for (position, alert) in result.enumerated() where alert.rule == Self.stormRule { lastStorm[alert.id] = position }
+        return result.enumerated().filter { position, alert in
+            alert.rule != Self.stormRule || alert.state == .resolved || lastStorm[alert.id] == position
+        }.map(\.element)
+    }
+
+    static let stormRule = "storm"
+
+    private mutating func fold(_ alert: Alert, into department: String, bucket: Int64, policy: StormPolicy) -> Alert {
+        let sensor = alert.sensor ?? alert.key
+        let state: AlertState
+        if var storm = openStorms[department] {
+            storm.sensors.append(sensor)
+            storm.severity = max(storm.severity, alert.severity)
+            openStorms[department] = storm
+            state = storm.sensors.count == 1 ? .raised : .updated
+        } else {
+            openStorms[department] = ("\(Self.stormRule):\(department):\(bucket)", bucket, [sensor], alert.severity, alert.kind)
+            state = .raised
+        }
+        return stormAlert(department, state: state, policy: policy, at: alert.ts)
+    }
+
+    private mutating func resolveStorm(_ department: String, at time: Int64) -> Alert? {
+        guard let policy = storms[department], openStorms[department] != nil else { return nil }
+        let alert = stormAlert(department, state: .resolved, policy: policy, at: time)
+        openStorms[department] = nil
+        return alert
+    }
+
+    private func stormAlert(_ department: String, state: AlertState, policy: StormPolicy, at time: Int64) -> Alert {
+        let storm = openStorms[department]!
+        let sensors = Array(Set(storm.sensors)).sorted()
+        let message = state == .resolved
+            ? "Alert storm for \(department) is over: \(storm.sensors.count) alert(s) were grouped"
+            : "Alert storm for \(department): more than \(policy.limit) alerts in \(DurationText.format(policy.window)); \(storm.sensors.count) more grouped here: \(sensors.joined(separator: ", "))"
+        return Alert(
+            id: storm.id, rule: Self.stormRule, state: state, severity: storm.severity, department: department,
+            key: department, sensor: nil, district: nil, kind: storm.kind, windowStart: storm.bucket, windowEnd: storm.bucket + policy.window,
+            value: Double(storm.sensors.count), threshold: Double(policy.limit), values: [.init(name: "grouped_alerts", value: Double(storm.sensors.count))],
+            message: message, sensors: sensors, ts: time
+        )
+    }
+
+    private func floor(_ value: Int64, _ unit: Int64) -> Int64 {
+        let remainder = value % unit
+        return remainder >= 0 ? value - remainder : value - remainder - unit
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+/// One rule's alert state machine for every key of a partition: open alerts, and what each
+/// kind remembers between windows (streaks, baselines, cooldowns).
+struct RuleState {
+    struct OpenAlert {
+        var id: String
+        var severity: Severity
+    }
+
+    /// An exponentially weighted mean and variance (Finch, 2009).
+    struct Baseline {
+        var count = 0
+        var mean = 0.0
+        var variance = 0.0
+
+        mutating func add(_ value: Double, alpha: Double) {
+            count += 1
+            guard count > 1 else { mean = value; return }
+            let delta = value - mean
+            mean += alpha * delta
+            variance = (1 - alpha) * (variance + alpha * delta * delta)
+        }
+    }
+
+    private(set) var open: [Int32: OpenAlert] = [:]
+    private var streaks: [Int32: Int] = [:]
+    private var baselines: [Int32: Baseline] = [:]
+    private var cooldownUntil: [Int32: Int64] = [:]
+
+    func isOpen(_ key: Int32) -> Bool { open[key] != nil }
+
+    /// Forgets what the rule remembers of a key released by the key TTL (never one with an open
+    /// alert: that pins the key).
+    mutating func forget(_ key: Int32) {
+        streaks[key] = nil
+        baselines[key] = nil
+        cooldownUntil[key] = nil
+    }
+
+    /// The state change, if any, for a window that closed on time.
+    mutating func evaluate(_ rule: Rule, values: [Double?], key: Int32, keyName: String, district: String?, start: Int64, end: Int64) -> Alert? {
+        var values = values
+        var extra: [Alert.NamedValue] = []
+        let opens: Bool
+        let closes: Bool
+        switch rule.kind {
+        case .threshold(let when, let clear):
+            let holds = when.evaluate(values)
+            opens = holds
+            closes = clear?.evaluate(values) ?? !holds
+        case .sustained(let when, let clear, let windows):
+            let holds = when.evaluate(values)
+            let streak = holds ? (streaks[key] ?? 0) + 1 : 0
+            streaks[key] = streak == 0 ? nil : streak
+            opens = streak >= windows
+            closes = clear?.evaluate(values) ?? !holds
+            extra.append(.init(name: "consecutive_windows", value: Double(streak)))
+        case .outlier(let valueExpression, let alpha, let z, let clearZ, let warmup, let direction):
+            guard let value = valueExpression.evaluate(values) else { return nil }
+            var baseline = baselines[key] ?? Baseline()
+            var score: Double?
+            if baseline.count >= warmup {
+                let deviation = baseline.variance.squareRoot()
+                score = deviation > 0 ? (value - baseline.mean) / deviation : (value == baseline.mean ? 0 : .infinity * (value - baseline.mean).sign.factor)
+            }
+            extra += [.init(name: "baseline_mean", value: baseline.count > 0 ? baseline.mean : nil),
+                      .init(name: "baseline_stddev", value: baseline.count > 1 ? baseline.variance.squareRoot() : nil),
+                      .init(name: "z_score", value: score.flatMap { $0.isFinite ? $0 : nil })]
+            baseline.add(value, alpha: alpha)
+            baselines[key] = baseline
+            guard let score else { return nil }  // still warming up
+            let signed: Double = switch direction {
+            case .above: score
+            case .below: -score
+            case .both: abs(score)
+            }
+            opens = signed > z
+            closes = signed <= clearZ
+        case .silent:
+            preconditionFailure("silence is evaluated by SilenceTracker")
+        }
+        values += extra.map(\.value)
+        if let current = open[key] {
+            if closes {
+                open[key] = nil
+                if rule.cooldown > 0 { cooldownUntil[key] = end + rule.cooldown }
+                return alert(rule, .resolved, id: current.id, severity: current.severity, values: values, extra: extra,
+                             key: keyName, district: district, start: start, end: end)
+            }
+            let severity = rule.severity(for: values)
+            guard severity != current.severity else { return nil }
+            open[key]?.severity = severity
+            return alert(rule, .updated, id: current.id, severity: severity, values: values, extra: extra,
+                         key: keyName, district: district, start: start, end: end)
+        }
+        guard opens else { return nil }
+        if let until = cooldownUntil[key] {
+            guard end >= until else { return nil }
+            cooldownUntil[key] = nil
+        }
+        let id = "\(rule.name):\(keyName):\(end)"
+        let severity = rule.severity(for: values)
+        open[key] = OpenAlert(id: id, severity: severity)
+        return alert(rule, .raised, id: id, severity: severity, values: values, extra: extra, key: keyName, district: district, start: start, end: end)
+    }
+
+    /// A silence deadline passed (raise) or the key spoke again (resolve).
+    mutating func silence(_ rule: Rule, resumed: Bool, key: Int32, keyName: String, district: String?, lastSeen: Int64, at time: Int64) -> Alert? {
+        guard case .silent(let after) = rule.kind else { return nil }
+        let silentSeconds = Double(time - lastSeen) / 1000
+        let values: [Double?] = [silentSeconds]
+        let extra = [Alert.NamedValue(name: "silent_seconds", value: silentSeconds)]
+        if resumed {
+            guard let current = open.removeValue(forKey: key) else { return nil }
+            if rule.cooldown > 0 { cooldownUntil[key] = time + rule.cooldown }
+            return alert(rule, .resolved, id: current.id, severity: current.severity, values: values, extra: extra,
+                         key: keyName, district: district, start: lastSeen, end: time, threshold: Double(after) / 1000)
+        }
+        guard open[key] == nil else { return nil }
+        if let until = cooldownUntil[key], time < until { return nil }
+        let id = "\(rule.name):\(keyName):\(time)"
+        open[key] = OpenAlert(id: id, severity: rule.severity)
+        return alert(rule, .raised, id: id, severity: rule.severity, values: values, extra: extra,
+                     key: keyName, district: district, start: lastSeen, end: time, threshold: Double(after) / 1000)
+    }
+
+    private func alert(
+        _ rule: Rule, _ state: AlertState, id: String, severity: Severity, values: [Double?], extra: [Alert.NamedValue],
+        key: String, district: String?, start: Int64, end: Int64, threshold: Double?? = nil
+    ) -> Alert {
+        let aggregation = rule.aggregation
+        let comparison = rule.reportedComparison
+        var named = zip(aggregation.slots, values).map { Alert.NamedValue(name: $0.name, value: $1) }
+        named += extra
+        var alert = Alert(
+            id: id, rule: rule.name, state: state, severity: severity, department: rule.department,
+            key: key, sensor: aggregation.keyBy == .sensor ? key : nil, district: district, kind: aggregation.filter.kind,
+            windowStart: start, windowEnd: end,
+            value: comparison?.value.evaluate(values) ?? extra.first?.value,
+            threshold: comparison?.threshold.evaluate(values),
+            values: named, message: "", ts: end
+        )
+        if case .outlier = rule.kind { alert.threshold = extra.first?.value }  // the baseline mean
+        if let threshold { alert.threshold = threshold }
+        alert.message = (state == .resolved ? rule.resolveMessage : rule.message).render(alert: alert, values: values)
+        return alert
+    }
+}
+
+extension FloatingPointSign {
+    fileprivate var factor: Double { self == .minus ? -1 : 1 }
+}
