@@ -176,12 +176,21 @@ struct AlertCorrelator {
             withheld.insert(alert.id)
             result.append(fold(alert, into: alert.department, bucket: bucket, policy: policy))
         }
-        // One storm alert per department per instant: keep the last (it lists everything).
+        // One storm alert per department per instant: the last lists everything; it is a raise if
+        // the storm began in this instant.
         var lastStorm: [String: Int] = [:]
-        for (position, alert) in result.enumerated() where alert.rule == Self.stormRule { lastStorm[alert.id] = position }
-        return result.enumerated().filter { position, alert in
-            alert.rule != Self.stormRule || alert.state == .resolved || lastStorm[alert.id] == position
-        }.map(\.element)
+        var raisedNow: Set<String> = []
+        for (position, alert) in result.enumerated() where alert.rule == Self.stormRule && alert.state != .resolved {
+            lastStorm[alert.id] = position
+            if alert.state == .raised { raisedNow.insert(alert.id) }
+        }
+        return result.enumerated().compactMap { position, alert in
+            guard alert.rule == Self.stormRule, alert.state != .resolved else { return alert }
+            guard lastStorm[alert.id] == position else { return nil }
+            var kept = alert
+            if raisedNow.contains(alert.id) { kept.state = .raised }
+            return kept
+        }
     }
 
     static let stormRule = "storm"

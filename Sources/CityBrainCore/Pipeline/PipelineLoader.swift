@@ -137,7 +137,7 @@ private struct Reader {
         "rate": ["window", "field", "above", "below"],
         "stuck": ["field", "for", "every"],
         "prediction": ["window", "value", "horizon", "reaches", "falls_below"],
-        "outlier": ["window", "value", "alpha", "z", "clear_z", "warmup", "direction"],
+        "outlier": ["window", "value", "baseline", "alpha", "history", "z", "clear_z", "warmup", "direction"],
         "silent": ["after"],
     ]
     static let ruleKinds = ["threshold", "sustained", "rate", "stuck", "prediction", "outlier", "silent", "correlation"]
@@ -371,7 +371,8 @@ private struct Reader {
                 return nil
             }
             header?.window = WindowPolicy(.sliding(size: span, slide: slide))
-            let when = synthesized("max(\(field)) == min(\(field)) and count(\(field)) >= 3", at: mapping["field"]!, compiler: &compiler)
+            let covered = JSONObjectWriter.number(Double(span - slide) / 1000)
+            let when = synthesized("max(\(field)) == min(\(field)) and span(\(field)) >= \(covered)", at: mapping["field"]!, compiler: &compiler)
             let clear = synthesized("max(\(field)) != min(\(field))", at: mapping["field"]!, compiler: &compiler)
             if let when, let clear { ruleKind = .threshold(when: when, clear: clear) }
             defaultMessage = "{key} ({district}) has reported \(field) = {last(\(field))} without change for \(DurationText.format(span))"
@@ -419,8 +420,21 @@ private struct Reader {
             if !(alpha > 0 && alpha <= 1) { error(at: mapping["alpha"] ?? node, "'alpha' must be in (0, 1]") }
             if !(z > 0), let zNode = mapping["z"] { error(at: zNode, "'z' must be positive") }
             if clearZ > z { error(at: mapping["clear_z"] ?? node, "'clear_z' must not exceed 'z'") }
+            var method = OutlierBaseline.ewma(alpha: alpha)
+            if let baselineNode = mapping["baseline"], let word = string(baselineNode, field: "baseline") {
+                switch word {
+                case "ewma": break
+                case "mad":
+                    let history = mapping["history"].flatMap { count($0, field: "history", in: node, context: context) } ?? 30
+                    method = .medianAbsoluteDeviation(history: max(history, 3))
+                    if mapping["alpha"] != nil { error(at: mapping["alpha"]!, "'alpha' applies to the ewma baseline, not mad") }
+                default: error(at: baselineNode, "baseline must be ewma or mad, not '\(word)'")
+                }
+            } else if mapping["history"] != nil {
+                error(at: mapping["history"]!, "'history' applies to the mad baseline; add 'baseline: mad'")
+            }
             if let valueExpression {
-                ruleKind = .outlier(value: valueExpression, alpha: alpha, z: z, clearZ: clearZ, warmup: warmup, direction: direction)
+                ruleKind = .outlier(value: valueExpression, baseline: method, z: z, clearZ: clearZ, warmup: warmup, direction: direction)
             }
             defaultMessage = "{key} ({district}): \(text) = {value} is {z_score} standard deviations from its usual {baseline}"
         default:  // silent

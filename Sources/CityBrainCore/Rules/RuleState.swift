@@ -8,18 +8,49 @@ struct RuleState {
         var severity: Severity
     }
 
-    /// An exponentially weighted mean and variance (Finch, 2009).
+    /// A key's usual level: an exponentially weighted mean and variance (Finch, 2009), or the
+    /// recent history for median/MAD.
     struct Baseline {
         var count = 0
         var mean = 0.0
         var variance = 0.0
+        var history: [Double] = []
 
-        mutating func add(_ value: Double, alpha: Double) {
+        /// (centre, scale), or `nil` before two values.
+        func centreAndScale(_ method: OutlierBaseline) -> (Double, Double)? {
+            guard count >= 2 else { return nil }
+            switch method {
+            case .ewma: return (mean, variance.squareRoot())
+            case .medianAbsoluteDeviation:
+                let median = Self.median(history)
+                let mad = Self.median(history.map { abs($0 - median) })
+                return (median, 1.4826 * mad)
+            }
+        }
+
+        mutating func add(_ value: Double, method: OutlierBaseline, clampTo limit: Double?) {
             count += 1
-            guard count > 1 else { mean = value; return }
-            let delta = value - mean
-            mean += alpha * delta
-            variance = (1 - alpha) * (variance + alpha * delta * delta)
+            switch method {
+            case .ewma(let alpha):
+                guard count > 1 else { mean = value; return }
+                var value = value
+                if let limit, variance > 0 {
+                    let bound = limit * variance.squareRoot()
+                    value = min(max(value, mean - bound), mean + bound)
+                }
+                let delta = value - mean
+                mean += alpha * delta
+                variance = (1 - alpha) * (variance + alpha * delta * delta)
+            case .medianAbsoluteDeviation(let size):
+                history.append(value)
+                if history.count > size { history.removeFirst(history.count - size) }
+            }
+        }
+
+        static func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            let middle = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
         }
     }
 
@@ -56,18 +87,18 @@ struct RuleState {
             opens = streak >= windows
             closes = clear?.evaluate(values) ?? !holds
             extra.append(.init(name: "consecutive_windows", value: Double(streak)))
-        case .outlier(let valueExpression, let alpha, let z, let clearZ, let warmup, let direction):
+        case .outlier(let valueExpression, let method, let z, let clearZ, let warmup, let direction):
             guard let value = valueExpression.evaluate(values) else { return nil }
             var baseline = baselines[key] ?? Baseline()
             var score: Double?
-            if baseline.count >= warmup {
-                let deviation = baseline.variance.squareRoot()
-                score = deviation > 0 ? (value - baseline.mean) / deviation : (value == baseline.mean ? 0 : .infinity * (value - baseline.mean).sign.factor)
+            let reference = baseline.centreAndScale(method)
+            if baseline.count >= warmup, let (centre, scale) = reference {
+                score = scale > 0 ? (value - centre) / scale : (value == centre ? 0 : (value > centre ? .infinity : -.infinity))
             }
-            extra += [.init(name: "baseline_mean", value: baseline.count > 0 ? baseline.mean : nil),
-                      .init(name: "baseline_stddev", value: baseline.count > 1 ? baseline.variance.squareRoot() : nil),
+            extra += [.init(name: "baseline_mean", value: reference?.0 ?? (baseline.count == 1 ? baseline.mean : nil)),
+                      .init(name: "baseline_stddev", value: reference?.1),
                       .init(name: "z_score", value: score.flatMap { $0.isFinite ? $0 : nil })]
-            baseline.add(value, alpha: alpha)
+            baseline.add(value, method: method, clampTo: score == nil ? nil : z)
             baselines[key] = baseline
             guard let score else { return nil }  // still warming up
             let signed: Double = switch direction {
@@ -148,6 +179,3 @@ struct RuleState {
     }
 }
 
-extension FloatingPointSign {
-    fileprivate var factor: Double { self == .minus ? -1 : 1 }
-}

@@ -14,6 +14,8 @@ public enum AggregateFunction: String, Sendable, Hashable, CaseIterable {
     case first
     /// The value with the latest event time.
     case last
+    /// Seconds between the earliest and the latest reading.
+    case span
     /// Least-squares slope of the value against event time, per second.
     case slope
     /// Quantiles from a DDSketch, within 1 % of the exact value.
@@ -31,7 +33,7 @@ public enum AggregateFunction: String, Sendable, Hashable, CaseIterable {
     var features: AggregateFeatures {
         switch self {
         case .count, .sum, .mean, .min, .max, .stddev, .stddevPopulation: []
-        case .first, .last: .edges
+        case .first, .last, .span: .edges
         case .slope: .trend
         case .p50, .p90, .p95, .p99: .sketch
         case .distinct: .distinct

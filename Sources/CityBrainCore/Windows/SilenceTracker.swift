@@ -36,7 +36,10 @@ struct SilenceTracker {
         }
     }
 
+    /// Raises silences due by `watermark`. The end of a bounded input (watermark `.max`) is not
+    /// silence: nothing fires then.
     mutating func advance(to watermark: Int64, clock: TriggerClock, into firings: inout [WindowFiring]) {
+        guard watermark != .max else { return }
         while let deadline = deadlines.min, deadline.time <= watermark {
             deadlines.removeMin()
             guard let last = lastSeen[deadline.key], last + after == deadline.time, !silent.contains(deadline.key) else { continue }
