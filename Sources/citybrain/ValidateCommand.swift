@@ -19,6 +19,9 @@ struct ValidateCommand: ParsableCommand {
             let pipeline = try PipelineLoader.load(sources)
             var summary = "\(files.joined(separator: ", ")): ok, \(pipeline.rules.count) rule(s)"
             if !pipeline.rules.isEmpty { summary += ": " + pipeline.rules.map { "\($0.name) → \($0.department)" }.joined(separator: ", ") }
+            if !pipeline.correlations.isEmpty {
+                summary += "; \(pipeline.correlations.count) correlation(s): " + pipeline.correlations.map { "\($0.name) → \($0.department)" }.joined(separator: ", ")
+            }
             if !pipeline.outputs.isEmpty {
                 summary += "; \(pipeline.outputs.count) output(s): " + pipeline.outputs.map { "\($0.name) (\($0.aggregation.window.spec.summary))" }.joined(separator: ", ")
             }

@@ -6,23 +6,36 @@ import Testing
 struct PipelineLoaderTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test("the default pipeline loads with its three rules and departments")
+    @Test("the default pipeline uses every rule kind and routes to the four departments and the duty desk")
     func defaultPipeline() throws {
         let text = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("Pipelines/city.yaml"), encoding: .utf8)
         let pipeline = try PipelineLoader.load(yaml: text, file: "Pipelines/city.yaml")
         #expect(pipeline.name == "city")
         #expect(pipeline.watermark == WatermarkPolicy(maxOutOfOrderness: 5_000))
-        #expect(pipeline.rules.map(\.name) == ["traffic-congestion", "parking-nearly-full", "air-quality-pm25"])
-        #expect(pipeline.rules.map(\.department) == ["traffic-police", "parking-management", "environment-bureau"])
-        #expect(pipeline.rules.map(\.aggregation.window) == [WindowPolicy(.tumbling(size: 60_000)), WindowPolicy(.tumbling(size: 60_000)), WindowPolicy(.tumbling(size: 300_000))])
-        #expect(pipeline.rules.map(\.aggregation.filter.kind) == [.traffic, .parking, .environment])
+        let congestion = try #require(pipeline.rules.first)
+        #expect(congestion.name == "traffic-congestion")
+        #expect(congestion.department == "traffic-police")
+        #expect(congestion.aggregation.window == WindowPolicy(.tumbling(size: 60_000)))
+        let kinds = pipeline.rules.map { rule -> String in
+            switch rule.kind {
+            case .threshold: "threshold"
+            case .sustained: "sustained"
+            case .outlier: "outlier"
+            case .silent: "silent"
+            }
+        }
+        #expect(Set(kinds) == ["threshold", "sustained", "outlier", "silent"])  // rate, stuck and prediction compile to thresholds
+        #expect(Set(pipeline.rules.map(\.department) + pipeline.correlations.map(\.department))
+                == ["traffic-police", "traffic-operations", "parking-management", "environment-bureau", "city-operations"])
+        #expect(pipeline.correlations.map(\.name) == ["divert-to-park-and-ride", "district-air-episode"])
+        #expect(pipeline.departments["traffic-police"] == StormPolicy(limit: 20, window: 60_000))
     }
 
     @Test("the built-in copy equals Pipelines/city.yaml")
     func builtInMatchesFile() throws {
         let text = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("Pipelines/city.yaml"), encoding: .utf8)
         #expect(BuiltInPipeline.cityYAML == text, "paste Pipelines/city.yaml into BuiltInPipeline.swift")
-        #expect(try BuiltInPipeline.city().rules.count == 3)
+        #expect(try BuiltInPipeline.city().rules.count == 11)
     }
 
     @Test("every error is reported with file, line and column, sorted by position")

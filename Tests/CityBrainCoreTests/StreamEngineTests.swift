@@ -140,9 +140,10 @@ struct StreamEngineTests {
             return harness.finish()
         }
         let reference = run(partitions: 1, batchSize: events.count)
-        #expect(reference.count == 12)  // 6 jammed segments, raised and resolved
-        #expect(reference.filter { $0.state == .raised }.allSatisfy { $0.ts == Fixture.minute(4) })
-        #expect(reference.filter { $0.state == .resolved }.allSatisfy { $0.ts == Fixture.minute(8) })
+        let congestion = reference.filter { $0.rule == "traffic-congestion" }
+        #expect(congestion.count == 12)  // 6 jammed segments, raised and resolved
+        #expect(congestion.filter { $0.state == .raised }.allSatisfy { $0.ts == Fixture.minute(4) })
+        #expect(congestion.filter { $0.state == .resolved }.allSatisfy { $0.ts == Fixture.minute(8) })
         #expect(run(partitions: 4, batchSize: 1) == reference)
         #expect(run(partitions: 3, batchSize: 97) == reference)
         #expect(run(partitions: 2, batchSize: 1_000) == reference)

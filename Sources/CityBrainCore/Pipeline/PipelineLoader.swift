@@ -136,7 +136,7 @@ private struct Reader {
         "sustained": ["window", "when", "clear_when", "for"],
         "rate": ["window", "field", "above", "below"],
         "stuck": ["field", "for", "every"],
-        "prediction": ["window", "value", "horizon", "reaches", "falls_below"],
+        "prediction": ["window", "value", "horizon", "reaches", "falls_below", "when"],
         "outlier": ["window", "value", "baseline", "alpha", "history", "z", "clear_z", "warmup", "direction"],
         "silent": ["after"],
     ]
@@ -388,15 +388,33 @@ private struct Reader {
             }
             let seconds = JSONObjectWriter.number(Double(horizon) / 1000)
             let forecast = "last(\(value)) + slope(\(value)) * \(seconds)"
+            // A trend needs readings over at least half the window: a window that began before
+            // the data (or a gap) would otherwise extrapolate from a few noisy points.
+            let size: Int64 = switch header?.window?.spec {
+            case .tumbling(let size)?, .sliding(let size, _)?: size
+            default: 0
+            }
+            let coverage = "span(\(value)) >= \(JSONObjectWriter.number(Double(size) / 2000))"
             let condition: String
             switch (number(mapping["reaches"], field: "reaches"), number(mapping["falls_below"], field: "falls_below")) {
-            case (let target?, nil): condition = "\(forecast) >= \(JSONObjectWriter.number(target)) and slope(\(value)) > 0"
-            case (nil, let target?): condition = "\(forecast) < \(JSONObjectWriter.number(target)) and slope(\(value)) < 0"
+            // The latest reading must also lie on the trend's side of the window mean: a straight
+            // line through high-low-high data (an incident that just cleared) points the wrong way.
+            case (let target?, nil):
+                condition = "\(forecast) >= \(JSONObjectWriter.number(target)) and slope(\(value)) > 0 and last(\(value)) > mean(\(value)) and \(coverage)"
+            case (nil, let target?):
+                condition = "\(forecast) < \(JSONObjectWriter.number(target)) and slope(\(value)) < 0 and last(\(value)) < mean(\(value)) and \(coverage)"
             default:
                 error(at: node, "\(context) needs exactly one of 'reaches: <level>' or 'falls_below: <level>'")
                 return nil
             }
-            ruleKind = synthesized(condition, at: valueNode, compiler: &compiler).map { .threshold(when: $0, clear: nil) }
+            if var forecastCondition = synthesized(condition, at: valueNode, compiler: &compiler) {
+                // An optional guard, e.g. "not already nearly full", ANDed with the forecast.
+                if mapping["when"] != nil {
+                    guard let guardCondition = self.condition(mapping, "when", required: false, in: node, context: context, compiler: &compiler) else { break }
+                    forecastCondition = .and(forecastCondition, guardCondition)
+                }
+                ruleKind = .threshold(when: forecastCondition, clear: nil)
+            }
             defaultMessage = "{key} ({district}): \(value) forecast at {value} within \(DurationText.format(horizon)) (level {threshold})"
         case "outlier":
             guard let valueNode = mapping["value"] ?? missing("value", in: node, context: context),

@@ -7,7 +7,11 @@ import CityBrainIO
 ///   raised when the first one closes (a + 1) and resolved when the first clear one closes (b + 1);
 /// - a full garage over [a, b): raised at a + 1, resolved at b + 1;
 /// - a pollution episode over [a, b), with a and b on 5-minute boundaries: raised when the first
-///   5-minute window closes (a + 5), resolved when the first clean one does (b + 5).
+///   5-minute window closes (a + 5), resolved when the first clean one does (b + 5);
+/// - a jam and a full garage in the same district, both open at once: the park-and-ride advisory
+///   for the district, raised when the second opens and resolved when the first closes.
+/// The default pipeline's other rules (trends, outliers, stuck and silent sensors) must stay
+/// quiet on the simulator's steady, noisy readings.
 struct ExpectedAlert: Hashable, CustomStringConvertible {
     var rule: String
     var sensor: String
@@ -41,7 +45,20 @@ struct ExpectedAlert: Hashable, CustomStringConvertible {
             expected.append(ExpectedAlert(rule: rule, sensor: incident.sensor, state: .raised, ts: incident.start + window))
             expected.append(ExpectedAlert(rule: rule, sensor: incident.sensor, state: .resolved, ts: incident.end + window))
         }
-        let order = ["traffic-congestion", "parking-nearly-full", "air-quality-pm25"]
+        let district = Dictionary(uniqueKeysWithValues: simulator.sensors.map { ($0.id, $0.district) })
+        let congestion = expected.filter { $0.rule == "traffic-congestion" }
+        let garages = expected.filter { $0.rule == "parking-nearly-full" }
+        for jamRaise in congestion where jamRaise.state == .raised {
+            guard let jamResolve = congestion.first(where: { $0.sensor == jamRaise.sensor && $0.state == .resolved && $0.ts > jamRaise.ts }) else { continue }
+            for garageRaise in garages where garageRaise.state == .raised && district[garageRaise.sensor] == district[jamRaise.sensor] {
+                guard let garageResolve = garages.first(where: { $0.sensor == garageRaise.sensor && $0.state == .resolved }) else { continue }
+                let opens = max(jamRaise.ts, garageRaise.ts), closes = min(jamResolve.ts, garageResolve.ts)
+                guard opens < closes, let name = district[jamRaise.sensor] else { continue }
+                expected.append(ExpectedAlert(rule: "divert-to-park-and-ride", sensor: name, state: .raised, ts: opens))
+                expected.append(ExpectedAlert(rule: "divert-to-park-and-ride", sensor: name, state: .resolved, ts: closes))
+            }
+        }
+        let order = ["traffic-congestion", "parking-nearly-full", "air-quality-pm25", "divert-to-park-and-ride"]
         return expected.sorted { a, b in
             if a.ts != b.ts { return a.ts < b.ts }
             if a.rule != b.rule { return order.firstIndex(of: a.rule)! < order.firstIndex(of: b.rule)! }
