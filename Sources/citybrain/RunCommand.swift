@@ -12,8 +12,10 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a pipeline on live ZeroMQ feeds (--feed/--pull) or on a JSON-lines file (--input).",
         discussion: """
         Live: SUB sockets connect to every --feed, a PULL socket binds every --pull, alerts are \
-        published on an XPUB bound at --alerts, and a status line shows progress. SIGINT or \
-        SIGTERM drains what was received, publishes its alerts and exits 0.
+        published on an XPUB bound at --alerts, and a status line shows progress. SIGHUP reloads \
+        the --pipeline files: rules that did not change keep their state, a file with errors is \
+        rejected and the running rules carry on. SIGINT or SIGTERM drains what was received, \
+        publishes its alerts and exits 0.
 
         Offline (--input): events are read one JSON object per line ('-' for standard input) \
         through the same pipeline code; at the end of the input every window closes. Alerts \
@@ -62,6 +64,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .long, help: "Before reading feeds, wait up to 30 s for this many alert-stream subscriptions, so the first alerts reach them.")
     var awaitSubscribers: Int = 0
+
+    @Flag(name: .long, help: "Reload the pipeline files when they change (they are always reloaded on SIGHUP).")
+    var watchPipeline = false
 
     @OptionGroup var common: CommonOptions
 
@@ -122,6 +127,33 @@ struct RunCommand: ParsableCommand {
             """)
     }
 
+    /// SIGHUP (and with --watch-pipeline, a change to a file) reloads the pipeline files.
+    private func installReloading(_ live: LivePipeline, logger: Logger) -> [any DispatchSourceProtocol] {
+        let queue = DispatchQueue(label: "citybrain.reload")
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
+        guard !pipelineOptions.pipeline.isEmpty else {
+            hangup.setEventHandler { logger.warning("SIGHUP: nothing to reload; the built-in pipeline is running (start with --pipeline FILE)") }
+            hangup.resume()
+            return [hangup]
+        }
+        let reloader = PipelineReloader(paths: pipelineOptions.pipeline, logger: logger) { live.reload($0) }
+        hangup.setEventHandler { reloader.reload() }
+        hangup.resume()
+        guard watchPipeline else { return [hangup] }
+        let watch = DispatchSource.makeTimerSource(queue: queue)
+        nonisolated(unsafe) var seen = reloader.modificationDates()
+        watch.schedule(deadline: .now() + 1, repeating: 1)
+        watch.setEventHandler {
+            let now = reloader.modificationDates()
+            guard now != seen else { return }
+            seen = now
+            reloader.reload()
+        }
+        watch.resume()
+        return [hangup, watch]
+    }
+
     private func runLive(_ pipeline: Pipeline, logger: Logger) throws {
         // Install signal handling first, so a SIGTERM during start-up still drains and exits 0.
         let termination = Termination()
@@ -155,9 +187,11 @@ struct RunCommand: ParsableCommand {
             throw ExitCode.failure
         }
         logger.warning("security: feed and alert sockets use the NULL mechanism (no authentication); use them on trusted networks only")
+        let reloading = installReloading(live, logger: logger)
         let reporter = StatusReporter(console: console, logger: logger) { live.status }
         reporter.start()
         termination.wait()
+        reloading.forEach { $0.cancel() }
         reporter.stop()
         console.clearStatus()
         logger.info("stopping: draining received events")

@@ -108,3 +108,43 @@ struct TailAndDemoTests {
         #expect(result.stdout.contains("demo stopped:"))
     }
 }
+
+@Suite("citybrain run reloads on SIGHUP")
+struct HangupReloadTests {
+    @Test("a broken file is rejected with its errors and the process carries on; a fixed one is reloaded")
+    func hangup() throws {
+        let path = NSTemporaryDirectory() + "citybrain-hup-\(UUID().uuidString).yaml"
+        let good = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Pipelines/city.yaml"), encoding: .utf8)
+        try good.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let context = try Context()
+        let feed = try Socket(context, .xpub)
+        try feed.setReceiveTimeout(milliseconds: 20_000)
+        try feed.bind("tcp://127.0.0.1:*")
+        let process = try CommandRunner.start(["run", "--pipeline", path, "--feed", try feed.lastEndpoint,
+                                               "--alerts", "ipc:///tmp/citybrain-hup-\(UUID().uuidString).ipc"])
+        _ = try #require(try feed.receive(), "citybrain run did not subscribe")
+
+        func waitForLog(_ text: String) -> Bool {
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                if process.stderr.contains(text) { return true }
+                usleep(20_000)
+            }
+            return false
+        }
+        try "rules:\n  - name: broken\n    when: mean(\n".write(toFile: path, atomically: true, encoding: .utf8)
+        kill(process.process.processIdentifier, SIGHUP)
+        #expect(waitForLog("reload rejected"))
+        #expect(process.process.isRunning)
+
+        try good.replacingOccurrences(of: "for: 15m\n    every: 3m", with: "for: 20m\n    every: 3m").write(toFile: path, atomically: true, encoding: .utf8)
+        kill(process.process.processIdentifier, SIGHUP)
+        #expect(waitForLog("reloaded \(path): changed: traffic-detector-stuck; kept 12"))
+
+        process.terminate()
+        let result = process.finish(timeout: 20)
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("\(path):3:16: error: expected a number, a field or a function call"))
+    }
+}

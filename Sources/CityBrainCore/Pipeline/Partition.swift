@@ -7,8 +7,8 @@ import Dispatch
 final class Partition: @unchecked Sendable {
     let index: Int
     let queue: DispatchQueue
-    private let rules: [Rule]
-    private let aggregations: [Aggregation]
+    private var rules: [Rule]
+    private var aggregations: [Aggregation]
     private var operators: [WindowOperator]
     private var ruleStates: [RuleState]
     private var sensors = KeyTable()
@@ -16,7 +16,7 @@ final class Partition: @unchecked Sendable {
     private var watermark: Int64 = .min
     /// Earliest watermark at which any window fires or finishes.
     private var nextDeadline: Int64 = .max
-    private let keyTTL: Int64?
+    private var keyTTL: Int64?
     private var nextSweep: Int64 = .min
 
     init(index: Int, pipeline: Pipeline) {
@@ -35,6 +35,7 @@ final class Partition: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         #endif
         var result = PartitionResult()
+        if let pipeline = batch.reconfigure { reconfigure(pipeline, clock: batch.clock, into: &result.records) }
         var firings: [WindowFiring] = []
         for position in batch.events.indices {
             let eventWatermark = batch.watermarks[position]
@@ -72,6 +73,47 @@ final class Partition: @unchecked Sendable {
         result.stateBytes = operators.reduce(sensors.byteCount + districts.byteCount) { $0 + $1.byteCount }
         result.keys = sensors.count + districts.count
         return result
+    }
+
+    /// Switches to `pipeline`. A rule or output whose definition did not change keeps its windows
+    /// and state; one whose windowing did not change keeps its windows; a changed rule keeps its
+    /// open alerts and cooldowns (the new definition resolves them or keeps them open); a removed
+    /// rule resolves its open alerts. Keys stay interned.
+    private func reconfigure(_ pipeline: Pipeline, clock: TriggerClock, into records: inout [OrderedRecord]) {
+        var oldOperators: [String: (Aggregation, WindowOperator)] = [:]
+        var oldRules: [String: (Rule, RuleState)] = [:]
+        for (index, aggregation) in aggregations.enumerated() {
+            oldOperators[aggregation.name] = (aggregation, operators[index])
+            if index < rules.count { oldRules[aggregation.name] = (rules[index], ruleStates[index]) }
+        }
+        let time = watermark == .min ? 0 : watermark
+        let newNames = Set(pipeline.aggregations.map(\.name))
+        for (name, (rule, state)) in oldRules.sorted(by: { $0.key < $1.key }) where !newNames.contains(name) {
+            var state = state
+            let table = rule.aggregation.keyBy == .sensor ? sensors : districts
+            for alert in state.resolveAll(rule, keys: table, at: time) {
+                records.append(OrderedRecord(trigger: clock.firstIndex, rank: 2, end: time, aggregation: -1, key: alert.key, start: time, record: .alert(alert)))
+            }
+        }
+        rules = pipeline.rules
+        aggregations = pipeline.aggregations
+        keyTTL = pipeline.keyTTL
+        operators = []
+        ruleStates = []
+        for (index, aggregation) in aggregations.enumerated() {
+            if let (previous, windows) = oldOperators[aggregation.name], previous == aggregation {
+                operators.append(windows)
+            } else {
+                operators.append(WindowOperator(aggregation))
+            }
+            guard index < rules.count else { continue }
+            switch oldRules[aggregation.name] {
+            case let (previous, state)? where previous == rules[index]: ruleStates.append(state)
+            case let (previous, state)? where previous.aggregation.keyBy == aggregation.keyBy: ruleStates.append(state.carryingAlerts())
+            default: ruleStates.append(RuleState())
+            }
+        }
+        nextDeadline = operators.compactMap(\.nextDeadline).min() ?? .max
     }
 
     /// The interned key of `event` for `aggregation`, or `nil` if the aggregation does not take it
@@ -155,7 +197,8 @@ final class Partition: @unchecked Sendable {
 
     /// Releases keys silent for the TTL that hold no window and no open alert.
     private func sweepSilentKeys() {
-        guard let keyTTL, watermark != .max, watermark >= nextSweep else { return }
+        // No sweep before the first event (watermark .min: a reload may come first) or at the end.
+        guard let keyTTL, watermark != .min, watermark != .max, watermark >= nextSweep else { return }
         nextSweep = watermark + max(1, keyTTL / 4)
         let cutoff = watermark - keyTTL
         for key in sensors.silent(since: cutoff) where !holdsState(key, keyedBy: .sensor) {

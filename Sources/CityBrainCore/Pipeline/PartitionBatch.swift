@@ -13,6 +13,8 @@ struct PartitionBatch: Sendable {
     var roles: [UInt8] = []
     var endWatermark: Int64 = .min
     var clock = TriggerClock(firstIndex: 0, watermarks: [])
+    /// A new pipeline to switch to before this batch's events.
+    var reconfigure: Pipeline?
 
     mutating func append(_ event: Event, watermark: Int64, position: Int64, roles: UInt8) {
         events.append(event)

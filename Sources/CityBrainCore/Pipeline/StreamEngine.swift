@@ -32,14 +32,14 @@ import Synchronization
 public final class StreamEngine: @unchecked Sendable {
     public typealias OutputHandler = @Sendable (EngineOutput) -> Void
 
-    public let pipeline: Pipeline
+    private let current: Mutex<Pipeline>
     private let partitions: [Partition]
     private let collector = DispatchQueue(label: "citybrain.collector")
     private let handler: OutputHandler
     private let inFlight: DispatchSemaphore
     private let outstanding = DispatchGroup()
     private let stats = Mutex(EngineStatistics())
-    private let routesDistricts: Bool
+    private var routesDistricts: Bool
 
     // Producer state: touched only by the thread calling submit/finish.
     private var tracker: WatermarkTracker
@@ -57,6 +57,9 @@ public final class StreamEngine: @unchecked Sendable {
         var remaining: Int
         var watermark: Int64
         var output = PartitionResult()
+        /// Set by a reload that changed correlations: installed when this batch is emitted, so
+        /// earlier batches still meet the old ones.
+        var correlator: AlertCorrelator?
     }
 
     /// Creates an engine.
@@ -71,7 +74,7 @@ public final class StreamEngine: @unchecked Sendable {
         output: @escaping OutputHandler
     ) {
         precondition(partitions > 0, "an engine needs at least one partition")
-        self.pipeline = pipeline
+        self.current = Mutex(pipeline)
         self.partitions = (0..<partitions).map { Partition(index: $0, pipeline: pipeline) }
         self.handler = output
         self.inFlight = DispatchSemaphore(value: maxBatchesInFlight)
@@ -79,6 +82,29 @@ public final class StreamEngine: @unchecked Sendable {
         self.routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
         self.partitionTotals = Array(repeating: PartitionResult(), count: partitions)
         self.correlator = AlertCorrelator(correlations: pipeline.correlations, storms: pipeline.departments)
+    }
+
+    /// The pipeline in force.
+    public var pipeline: Pipeline { current.withLock { $0 } }
+
+    /// Switches to a new pipeline between two batches, at a precise point of the input: every
+    /// event submitted before is processed by the old rules, every event after by the new ones.
+    /// Rules, outputs and correlations whose definition did not change keep their windows and
+    /// alert state. Call from the producer thread, like ``submit(_:)``.
+    @discardableResult
+    public func reload(_ pipeline: Pipeline) -> ReloadSummary {
+        let summary = ReloadSummary(from: self.pipeline, to: pipeline)
+        guard !finished else { return summary }
+        let old = self.pipeline
+        current.withLock { $0 = pipeline }
+        if pipeline.watermark != old.watermark { tracker = WatermarkTracker(pipeline.watermark, floor: tracker.watermark) }
+        routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
+        var batches = Array(repeating: PartitionBatch(), count: partitions.count)
+        for index in batches.indices { batches[index].reconfigure = pipeline }
+        let keepCorrelations = old.correlations == pipeline.correlations && old.departments == pipeline.departments
+        dispatch(batches, clock: TriggerClock(firstIndex: nextPosition, watermarks: []), endWatermark: tracker.watermark,
+                 correlator: keepCorrelations ? nil : AlertCorrelator(correlations: pipeline.correlations, storms: pipeline.departments))
+        return summary
     }
 
     /// Number of partitions.
@@ -132,14 +158,14 @@ public final class StreamEngine: @unchecked Sendable {
         outstanding.wait()
     }
 
-    private func dispatch(_ batches: [PartitionBatch], clock: TriggerClock, endWatermark: Int64) {
+    private func dispatch(_ batches: [PartitionBatch], clock: TriggerClock, endWatermark: Int64, correlator replacement: AlertCorrelator? = nil) {
         inFlight.wait()
         outstanding.enter()
         let number = nextBatch
         nextBatch += 1
         stats.withLock { $0.batchesInFlight += 1 }
         collector.async { [self] in
-            pending[number] = PendingBatch(remaining: partitions.count, watermark: endWatermark)
+            pending[number] = PendingBatch(remaining: partitions.count, watermark: endWatermark, correlator: replacement)
         }
         for (index, partition) in partitions.enumerated() {
             var batch = batches[index]
@@ -170,6 +196,7 @@ public final class StreamEngine: @unchecked Sendable {
     }
 
     private func emit(_ batch: PendingBatch) {
+        if let replacement = batch.correlator { correlator = replacement }
         var records = correlator.process(batch.output.records.sorted(by: OrderedRecord.precedes).map(\.record))
         if batch.watermark == .max { records += correlator.finish() }
         let watermark: Int64? = batch.watermark == .min || batch.watermark == .max ? nil : batch.watermark

@@ -8,8 +8,10 @@ struct WatermarkTracker {
     private var newestOverall: Int64 = .min
     private(set) var watermark: Int64 = .min
 
-    init(_ policy: WatermarkPolicy) {
+    /// - Parameter floor: a watermark already reached (after a reload): it never goes back.
+    init(_ policy: WatermarkPolicy, floor: Int64 = .min) {
         self.policy = policy
+        self.watermark = floor
         self.perSource = !policy.sources.isEmpty
         self.bounds = EventKind.allCases.map { policy.sources[$0] ?? policy.maxOutOfOrderness }
         self.newest = Array(repeating: .min, count: EventKind.allCases.count)

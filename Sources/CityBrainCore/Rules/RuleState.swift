@@ -61,6 +61,29 @@ struct RuleState {
 
     func isOpen(_ key: Int32) -> Bool { open[key] != nil }
 
+    /// The open alerts and cooldowns only: what a changed rule carries over a reload (streaks and
+    /// baselines belonged to the old definition).
+    func carryingAlerts() -> RuleState {
+        var state = RuleState()
+        state.open = open
+        state.cooldownUntil = cooldownUntil
+        return state
+    }
+
+    /// Resolves every open alert of a rule that was removed from the pipeline.
+    mutating func resolveAll(_ rule: Rule, keys: KeyTable, at time: Int64) -> [Alert] {
+        defer { open = [:] }
+        return open.sorted { $0.key < $1.key }.map { key, alert in
+            let name = keys.names[Int(key)]
+            return Alert(
+                id: alert.id, rule: rule.name, state: .resolved, severity: alert.severity, department: rule.department,
+                key: name, sensor: rule.aggregation.keyBy == .sensor ? name : nil, district: keys.districts[Int(key)],
+                kind: rule.aggregation.filter.kind, windowStart: time, windowEnd: time, value: nil, threshold: nil, values: [],
+                message: "Resolved: rule '\(rule.name)' was removed from the pipeline", ts: time
+            )
+        }
+    }
+
     /// Forgets what the rule remembers of a key released by the key TTL (never one with an open
     /// alert: that pins the key).
     mutating func forget(_ key: Int32) {

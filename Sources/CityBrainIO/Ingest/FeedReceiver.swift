@@ -2,6 +2,7 @@ import CityBrainCore
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 import ZeroMQ
 
 /// The ingest loop: owns the feed sockets on a thread of its own, receives frames in batches,
@@ -34,6 +35,7 @@ public final class FeedReceiver: Sendable {
     private let deliver: @Sendable ([Event]) -> Void
     private let logger: Logger
     private let thread = SocketThread(name: "citybrain-ingest")
+    private let chores = Mutex<[@Sendable () -> Void]>([])
 
     /// - Parameter deliver: receives each decoded batch on the ingest thread (e.g.
     ///   ``StreamEngine/submit(_:)``, which may block for backpressure).
@@ -59,6 +61,12 @@ public final class FeedReceiver: Sendable {
         }
     }
 
+    /// Runs `work` on the ingest thread between two batches (within about 100 ms), where it may
+    /// call the engine like the ingest loop does, e.g. to reload the pipeline.
+    public func perform(_ work: @escaping @Sendable () -> Void) {
+        chores.withLock { $0.append(work) }
+    }
+
     /// Asks the loop to finish its current batch and stop; waits until it has, then returns.
     /// Every event received before the call has been delivered.
     public func stop() {
@@ -73,6 +81,7 @@ public final class FeedReceiver: Sendable {
         batch.reserveCapacity(options.batchSize)
         var counts = IngestStatistics.Snapshot()
         while !isStopping() {
+            for chore in chores.withLock({ pending in defer { pending.removeAll() }; return pending }) { chore() }
             let ready: [Int]
             do {
                 ready = try poller.poll(timeoutMilliseconds: 100)

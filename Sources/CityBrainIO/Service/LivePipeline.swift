@@ -1,5 +1,7 @@
 import CityBrainCore
+import Dispatch
 import Logging
+import Synchronization
 import ZeroMQ
 
 /// A running CityBrain: feed sockets → engine → alert dispatcher → publisher and other sinks.
@@ -62,6 +64,20 @@ public final class LivePipeline: Sendable {
             context: context, endpoints: configuration.feeds, options: configuration.receiver,
             statistics: ingest, reporter: RejectionReporter(logger: logger), logger: logger
         ) { events in engine.submit(events) }
+    }
+
+    /// Switches to `pipeline` between two batches of live input; rules, outputs and correlations
+    /// whose definition did not change keep their state. Returns once it is in force.
+    public func reload(_ pipeline: Pipeline) -> ReloadSummary {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<ReloadSummary?>(nil)
+        receiver.perform { [engine] in
+            let summary = engine.reload(pipeline)
+            result.withLock { $0 = summary }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0 } ?? ReloadSummary()
     }
 
     /// Opens the feed sockets and starts receiving.
