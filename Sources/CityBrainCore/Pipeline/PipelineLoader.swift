@@ -43,7 +43,7 @@ public enum PipelineLoader {
                 reader.error(at: document, "a pipeline file must be a mapping with 'rules:' and/or 'outputs:'")
                 continue
             }
-            reader.checkKeys(top, allowed: ["name", "watermark", "state", "departments", "rules", "outputs"], in: "the pipeline")
+            reader.checkKeys(top, allowed: PipelineVocabulary.topLevelFields, in: "the pipeline")
             if let name = reader.string(top["name"], field: "name") { pipelineNames.append(name) }
             if let node = top["departments"] {
                 for (department, policy) in reader.departments(node) {
@@ -130,18 +130,10 @@ private struct Reader {
     var file = ""
     var diagnostics: [Diagnostic] = []
 
-    static let commonRuleKeys = ["name", "kind", "description", "match", "key_by", "severity", "escalate", "cooldown", "department", "message", "resolve_message"]
-    static let kindKeys: [String: [String]] = [
-        "threshold": ["window", "when", "clear_when"],
-        "sustained": ["window", "when", "clear_when", "for"],
-        "rate": ["window", "field", "above", "below"],
-        "stuck": ["field", "for", "every"],
-        "prediction": ["window", "value", "horizon", "reaches", "falls_below", "when"],
-        "outlier": ["window", "value", "baseline", "alpha", "history", "z", "clear_z", "warmup", "direction"],
-        "silent": ["after"],
-    ]
-    static let ruleKinds = ["threshold", "sustained", "rate", "stuck", "prediction", "outlier", "silent", "correlation"]
-    static let outputKeys = ["name", "description", "match", "key_by", "window", "aggregates"]
+    static let commonRuleKeys = PipelineVocabulary.commonRuleFields
+    static let kindKeys = PipelineVocabulary.kindFields
+    static let ruleKinds = PipelineVocabulary.ruleKinds
+    static let outputKeys = PipelineVocabulary.outputFields
     static let defaultMessage = "{rule} on {sensor} ({district}): {value} against threshold {threshold}"
 
     mutating func compose(_ source: PipelineSource) -> Node? {
@@ -477,8 +469,7 @@ private struct Reader {
     mutating func correlation(_ node: Node) -> CorrelationRule? {
         guard let mapping = node.mapping else { return nil }
         let before = diagnostics.count
-        checkKeys(mapping, allowed: ["name", "kind", "description", "all_of", "at_least", "of", "suppress_members", "severity",
-                                     "department", "message", "resolve_message"], in: "correlation rule")
+        checkKeys(mapping, allowed: PipelineVocabulary.correlationFields, in: "correlation rule")
         let name = required(mapping["name"], field: "name", in: node, context: "rule")
         let context = name.map { "correlation '\($0)'" } ?? "correlation"
         let department = required(mapping["department"], field: "department", in: node, context: context)
