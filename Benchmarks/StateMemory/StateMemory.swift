@@ -5,6 +5,8 @@ import CityBrainCore
 import Foundation
 
 let keys = 100_000
+let rssPerWindow = BenchmarkMetric.custom("RSS bytes per (key, window)", polarity: .prefersSmaller, useScalingFactor: false)
+let estimatePerWindow = BenchmarkMetric.custom("estimated bytes per (key, window)", polarity: .prefersSmaller, useScalingFactor: false)
 let base: Int64 = 1_732_269_600_000
 
 func residentBytes() -> Int {
@@ -38,13 +40,13 @@ func measure(_ benchmark: Benchmark, window: String, windowsPerKey: Int) throws 
     benchmark.stopMeasurement()
     let windows = keys * windowsPerKey
     let statistics = engine.statistics
-    benchmark.measurement(.custom("RSS bytes per (key, window)", useScalingFactor: false), (residentBytes() - before) / windows)
-    benchmark.measurement(.custom("estimated bytes per (key, window)", useScalingFactor: false), statistics.stateBytes / windows)
+    benchmark.measurement(rssPerWindow, (residentBytes() - before) / windows)
+    benchmark.measurement(estimatePerWindow, statistics.stateBytes / windows)
     blackHole(engine)
 }
 
 let benchmarks: @Sendable () -> Void = {
-    let configuration = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident], maxIterations: 1, warmupIterations: 0)
+    let configuration = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident, rssPerWindow, estimatePerWindow], warmupIterations: 0, maxIterations: 1)
     Benchmark("open windows: tumbling 1m count/mean/max, 100k keys", configuration: configuration) { benchmark in
         try measure(benchmark, window: "{ tumbling: 1m }", windowsPerKey: 1)
     }

@@ -32,7 +32,8 @@ public enum AggregateFunction: String, Sendable, Hashable, CaseIterable {
     /// The state beyond count/sum/min/max/mean/variance that this aggregate needs.
     var features: AggregateFeatures {
         switch self {
-        case .count, .sum, .mean, .min, .max, .stddev, .stddevPopulation: []
+        case .count, .sum, .mean, .min, .max: []
+        case .stddev, .stddevPopulation: .variance
         case .first, .last, .span: .edges
         case .slope: .trend
         case .p50, .p90, .p95, .p99: .sketch
@@ -59,4 +60,5 @@ public struct AggregateFeatures: OptionSet, Sendable, Hashable {
     public static let trend = AggregateFeatures(rawValue: 2)
     public static let sketch = AggregateFeatures(rawValue: 4)
     public static let distinct = AggregateFeatures(rawValue: 8)
+    public static let variance = AggregateFeatures(rawValue: 16)
 }

@@ -1,16 +1,17 @@
 /// The running state of one aggregation input over one window or pane.
 ///
-/// The moments (count, sum, min, max, mean, variance) are always kept, inline; first/last,
-/// trend, quantile sketch and distinct counter live in ``Extras``, allocated only for inputs
-/// whose aggregates need them. Every part merges, so panes combine into sliding windows and
-/// sessions combine when an event bridges them.
+/// Count, sum, minimum and maximum are always kept, inline (40 bytes with the pointer below);
+/// the Welford moments for standard deviations, first/last, trend, quantile sketch and distinct
+/// counter live in ``Extras``, allocated only for inputs whose aggregates need them. Every part
+/// merges, so panes combine into sliding windows and sessions combine when an event bridges them.
 public struct AggregateState: Sendable {
-    public private(set) var moments = Moments()
+    public private(set) var totals = Totals()
     /// Owned by this state: never shared between two states that are mutated.
     private var extras: Extras?
 
     /// The optional parts. A class so that inputs without them stay small.
     final class Extras: @unchecked Sendable {
+        var moments = Moments()
         var edges = FirstLast()
         var trend = LinearTrend()
         var sketch = QuantileSketch()
@@ -33,11 +34,12 @@ public struct AggregateState: Sendable {
     mutating func add(_ event: Event, layout: InputLayout) {
         switch layout.input {
         case .events:
-            moments.add(1)
+            totals.add(1)
         case .number(let expression):
             guard let value = expression.evaluate(event) else { return }
-            moments.add(value)
+            totals.add(value)
             if let extras {
+                if layout.features.contains(.variance) { extras.moments.add(value) }
                 if layout.features.contains(.edges) { extras.edges.add(value, at: event.timestamp) }
                 if layout.features.contains(.trend) { extras.trend.add(value, at: event.timestamp) }
                 if layout.features.contains(.sketch) { extras.sketch.add(value) }
@@ -45,15 +47,16 @@ public struct AggregateState: Sendable {
             }
         case .text(let field):
             guard let text = field.value(of: event) else { return }
-            moments.add(1)
+            totals.add(1)
             extras?.distinct.add(text)
         }
     }
 
     /// Adds `other`'s inputs, which arrived after this state's.
     mutating func merge(_ other: AggregateState, layout: InputLayout) {
-        moments.merge(other.moments)
+        totals.merge(other.totals)
         guard let extras, let theirs = other.extras else { return }
+        if layout.features.contains(.variance) { extras.moments.merge(theirs.moments) }
         if layout.features.contains(.edges) { extras.edges.merge(theirs.edges) }
         if layout.features.contains(.trend) { extras.trend.merge(theirs.trend) }
         if layout.features.contains(.sketch) { extras.sketch.merge(theirs.sketch) }
@@ -62,16 +65,16 @@ public struct AggregateState: Sendable {
 
     /// The aggregate's value, or `nil` when it has none (no input, or too few values).
     public func value(of function: AggregateFunction) -> Double? {
-        if function == .count { return Double(moments.count) }
-        guard moments.count > 0 else { return function == .distinct ? 0 : nil }
+        if function == .count { return Double(totals.count) }
+        guard totals.count > 0 else { return function == .distinct ? 0 : nil }
         switch function {
-        case .count: return Double(moments.count)
-        case .sum: return moments.sum
-        case .mean: return moments.mean
-        case .min: return moments.minimum
-        case .max: return moments.maximum
-        case .stddev: return moments.sampleStandardDeviation
-        case .stddevPopulation: return moments.populationStandardDeviation
+        case .count: return Double(totals.count)
+        case .sum: return totals.sum
+        case .mean: return totals.sum / Double(totals.count)
+        case .min: return totals.minimum
+        case .max: return totals.maximum
+        case .stddev: return extras?.moments.sampleStandardDeviation
+        case .stddevPopulation: return extras?.moments.populationStandardDeviation
         case .first: return extras.flatMap { $0.edges.isEmpty ? nil : $0.edges.first }
         case .last: return extras.flatMap { $0.edges.isEmpty ? nil : $0.edges.last }
         case .span: return extras.flatMap { $0.edges.isEmpty ? nil : Double($0.edges.lastTime - $0.edges.firstTime) / 1000 }
@@ -79,5 +82,29 @@ public struct AggregateState: Sendable {
         case .p50, .p90, .p95, .p99: return extras?.sketch.quantile(function.quantile ?? 0.5)
         case .distinct: return extras?.distinct.estimate
         }
+    }
+}
+
+/// Count, sum, minimum and maximum: 32 bytes that answer count, sum, mean, min and max.
+public struct Totals: Sendable, Hashable {
+    public private(set) var count: Int = 0
+    public private(set) var sum: Double = 0
+    public private(set) var minimum: Double = .infinity
+    public private(set) var maximum: Double = -.infinity
+
+    public init() {}
+
+    public mutating func add(_ value: Double) {
+        count += 1
+        sum += value
+        if value < minimum { minimum = value }
+        if value > maximum { maximum = value }
+    }
+
+    public mutating func merge(_ other: Totals) {
+        count += other.count
+        sum += other.sum
+        minimum = Swift.min(minimum, other.minimum)
+        maximum = Swift.max(maximum, other.maximum)
     }
 }

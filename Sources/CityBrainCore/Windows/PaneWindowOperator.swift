@@ -12,10 +12,11 @@ struct PaneWindowOperator {
     let lateness: Int64
     private(set) var arena: AggregateArena
     private var panes: [WindowKey: Int32] = [:]
-    private var paneCountByKey: [Int32: Int] = [:]
+    /// Live panes per key, indexed by the interned key (dense, so an array beats a dictionary).
+    private var paneCounts: [Int32] = []
     /// Window ends that will fire, with the keys that have a window ending there.
     private var fireTimes = Heap<Int64>()
-    private var dueToFire: [Int64: Set<Int32>] = [:]
+    private var dueToFire: [Int64: [Int32]] = [:]
     private var scheduledWindows = 0
     /// Fired windows kept for late events, and when each is done.
     private var retained: Set<WindowKey> = []
@@ -32,9 +33,9 @@ struct PaneWindowOperator {
 
     var openWindowCount: Int { scheduledWindows + retained.count }
     var nextDeadline: Int64? { [fireTimes.min, purgeTimes.min].compactMap { $0 }.min() }
-    func hasState(for key: Int32) -> Bool { paneCountByKey[key] != nil }
+    func hasState(for key: Int32) -> Bool { Int(key) < paneCounts.count && paneCounts[Int(key)] > 0 }
     var byteCount: Int {
-        arena.byteCount + panes.capacity * 48 + paneCountByKey.capacity * 24 + scheduledWindows * 24 + retained.capacity * 40 + dueToFire.capacity * 64
+        arena.byteCount + panes.capacity * 32 + paneCounts.capacity * 4 + scheduledWindows * 4 + retained.capacity * 24 + dueToFire.capacity * 48
     }
 
     /// Returns memory to the system when most of it is free (after many keys went quiet).
@@ -43,7 +44,6 @@ struct PaneWindowOperator {
         let (copy, moved) = arena.compacted(keeping: panes.values)
         arena = copy
         panes = Dictionary(uniqueKeysWithValues: panes.map { ($0.key, moved[$0.value]!) })
-        paneCountByKey = Dictionary(uniqueKeysWithValues: paneCountByKey.map { ($0.key, $0.value) })
         dueToFire = Dictionary(uniqueKeysWithValues: dueToFire.map { ($0.key, $0.value) })
         retained = Set(retained)
     }
@@ -68,9 +68,14 @@ struct PaneWindowOperator {
         } else {
             base = arena.allocate()
             panes[paneKey] = base
-            paneCountByKey[key, default: 0] += 1
+            if Int(key) >= paneCounts.count { paneCounts.append(contentsOf: repeatElement(0, count: Int(key) - paneCounts.count + 1)) }
+            paneCounts[Int(key)] += 1
+            // A window is scheduled by the first of its panes to exist.
             for start in windowStarts(containing: time) where start + size > watermark {
-                schedule(key: key, end: start + size)
+                let scheduled = Swift.stride(from: start, to: start + size, by: Int(pane)).contains { paneStart in
+                    paneStart != paneKey.start && panes[WindowKey(key: key, start: paneStart)] != nil
+                }
+                if !scheduled { schedule(key: key, end: start + size) }
             }
         }
         arena.add(event, at: base)
@@ -86,7 +91,8 @@ struct PaneWindowOperator {
 
     private mutating func schedule(key: Int32, end: Int64) {
         if dueToFire[end] == nil { fireTimes.insert(end) }
-        if dueToFire[end, default: []].insert(key).inserted { scheduledWindows += 1 }
+        dueToFire[end, default: []].append(key)
+        scheduledWindows += 1
     }
 
     private mutating func schedulePurge(_ window: WindowKey) {
@@ -100,11 +106,11 @@ struct PaneWindowOperator {
     mutating func advance(to watermark: Int64, clock: TriggerClock, aggregation: Aggregation, into firings: inout [WindowFiring]) {
         while let end = fireTimes.min, end <= watermark {
             fireTimes.removeMin()
-            guard let keys = dueToFire.removeValue(forKey: end) else { continue }
-            scheduledWindows -= keys.count
+            guard let listed = dueToFire.removeValue(forKey: end) else { continue }
+            scheduledWindows -= listed.count
             let start = end - size
             let trigger = clock.position(reaching: end)
-            for key in keys.sorted() {
+            for key in listed.sorted() {
                 firings.append(WindowFiring(kind: .onTime, key: key, start: start, end: end,
                                             values: values(key: key, start: start, aggregation: aggregation), trigger: trigger))
                 let window = WindowKey(key: key, start: start)
@@ -132,8 +138,7 @@ struct PaneWindowOperator {
         for start in Swift.stride(from: window.start, to: window.start + slide, by: Int(pane)) {
             guard let base = panes.removeValue(forKey: WindowKey(key: window.key, start: start)) else { continue }
             arena.release(base)
-            let remaining = paneCountByKey[window.key, default: 1] - 1
-            paneCountByKey[window.key] = remaining == 0 ? nil : remaining
+            paneCounts[Int(window.key)] -= 1
         }
     }
 
