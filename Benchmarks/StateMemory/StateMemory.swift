@@ -3,13 +3,25 @@
 import Benchmark
 import CityBrainCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let keys = 100_000
 let rssPerWindow = BenchmarkMetric.custom("RSS bytes per (key, window)", polarity: .prefersSmaller, useScalingFactor: false)
 let estimatePerWindow = BenchmarkMetric.custom("estimated bytes per (key, window)", polarity: .prefersSmaller, useScalingFactor: false)
 let base: Int64 = 1_732_269_600_000
 
+/// glibc's `malloc_trim`, which Swift's Glibc module does not export.
+let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+}()
+
+/// Resident memory after returning freed heap pages to the system, so that transient input
+/// buffers (decoded batches in flight) do not count as window state.
 func residentBytes() -> Int {
+    mallocTrim?(0)
     guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
     let pages = statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
