@@ -17,9 +17,10 @@ struct RunCommand: ParsableCommand {
         rejected and the running rules carry on. SIGINT or SIGTERM drains what was received, \
         publishes its alerts and exits 0.
 
-        Offline (--input): events are read one JSON object per line ('-' for standard input) \
-        through the same pipeline code; at the end of the input every window closes. Alerts \
-        are written as JSON lines to --output (default standard output).
+        Offline (--input): a recording made by `citybrain record`, or events one JSON object per \
+        line ('-' for standard input), go through the same pipeline code as live input, as fast \
+        as possible; at the end of the input every window closes. Alerts are written as JSON \
+        lines to --output (default standard output).
 
         Examples:
           citybrain run --feed tcp://127.0.0.1:5556 --alerts 'tcp://*:5557'
@@ -41,8 +42,14 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Endpoint to bind the alert stream (XPUB) on; repeatable. Live default: tcp://*:5557.", valueName: "endpoint"))
     var alerts: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Read events from this JSON-lines file instead of sockets ('-' for standard input).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Read events from a recording (citybrain record) or a JSON-lines file instead of sockets ('-' for standard input).", valueName: "path"))
     var input: String?
+
+    @Option(name: .long, help: ArgumentHelp("With a recording as --input: only frames received at or after this time (Unix ms or ISO 8601).", valueName: "time"))
+    var from: TimeArgument?
+
+    @Option(name: .long, help: ArgumentHelp("With a recording as --input: only frames received at or before this time.", valueName: "time"))
+    var to: TimeArgument?
 
     @Option(name: .long, help: ArgumentHelp("Write alerts as JSON lines here ('-' for standard output). Default with --input: standard output.", valueName: "file"))
     var output: String?
@@ -117,7 +124,7 @@ struct RunCommand: ParsableCommand {
             sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, selection: try selection(), logger: logger))
         }
         let summary = try OfflineRun.run(
-            pipeline: pipeline, input: try LineReader(path: input), sinks: sinks,
+            pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds), sinks: sinks,
             partitions: partitions, deterministic: deterministic, logger: logger
         )
         let rejected = summary.ingest.rejectedTotal

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("citybrain command line")
 struct CommandLineTests {
-    @Test("every subcommand has --help", arguments: ["", "demo", "run", "simulate", "tail", "validate"])
+    @Test("every subcommand has --help", arguments: ["", "demo", "run", "simulate", "tail", "validate", "record", "replay"])
     func help(subcommand: String) throws {
         let result = try CommandRunner.run((subcommand.isEmpty ? [] : [subcommand]) + ["--help"])
         #expect(result.status == 0)

@@ -148,3 +148,62 @@ struct HangupReloadTests {
         #expect(result.stderr.contains("\(path):3:16: error: expected a number, a field or a function call"))
     }
 }
+
+@Suite("citybrain record and replay")
+struct RecordReplayCommandTests {
+    @Test("a recorder killed with SIGKILL leaves a readable recording; a torn tail is skipped, then trimmed when recording resumes")
+    func killedRecorder() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-kill-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let context = try Context()
+        let feed = try Socket(context, .xpub)
+        try feed.setReceiveTimeout(milliseconds: 20_000)
+        try feed.bind("tcp://127.0.0.1:*")
+        let recorder = try CommandRunner.start(["record", "--feed", try feed.lastEndpoint, "--out", directory])
+        _ = try #require(try feed.receive(), "the recorder did not subscribe")
+        var sent: [String] = []
+        for index in 0..<3_000 {
+            let event = #"{"kind":"traffic","sensor":"seg-\#(index % 50)","district":"d01","ts":\#(1_732_269_600_000 + Int64(index) * 100),"speed_kmh":50}"#
+            try feed.send(Message("traffic.d01.seg-\(index % 50)", event))
+            sent.append(event)
+            if index % 100 == 0 { usleep(10_000) }
+        }
+        usleep(300_000)  // the recorder flushes every 100 ms
+        kill(recorder.process.processIdentifier, SIGKILL)
+        _ = recorder.finish(timeout: 10)
+
+        // Simulate a write torn by the crash: cut the last segment mid-block.
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".cbrec") }.sorted()
+        let last = directory + "/" + (try #require(segments.last))
+        let size = try FileManager.default.attributesOfItem(atPath: last)[.size] as! Int
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: last))
+        try handle.truncate(atOffset: UInt64(size - 7))
+        try handle.close()
+
+        let run = try CommandRunner.run(["run", "--input", directory, "--deterministic"])
+        #expect(run.status == 0)
+        #expect(run.stderr.contains("the recording ends in a torn block"))
+        let done = try #require(run.stderr.split(separator: "\n").first { $0.contains("done:") })
+        let events = Int(done.split(separator: "done: ")[1].split(separator: " ")[0]) ?? 0
+        #expect(events > 2_000 && events < 3_000)  // all but the torn last block
+
+        let resumed = try CommandRunner.start(["record", "--feed", try feed.lastEndpoint, "--out", directory, "--duration", "0.5"])
+        let result = resumed.finish(timeout: 20)
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("trimmed a torn tail of"))
+        let again = try CommandRunner.run(["run", "--input", directory, "--deterministic"])
+        #expect(!again.stderr.contains("torn block"))
+        #expect(again.stderr.contains("done: \(events) event(s)"))
+    }
+
+    @Test("record and replay have --help and reject bad arguments")
+    func arguments() throws {
+        #expect(try CommandRunner.run(["record"]).status == 64)
+        let badSpeed = try CommandRunner.run(["replay", "x", "--speed", "fast"])
+        #expect(badSpeed.status == 64)
+        #expect(badSpeed.stderr.contains("--speed takes a positive number or max"))
+        let missing = try CommandRunner.run(["replay", "/nonexistent/recording"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no recording at /nonexistent/recording"))
+    }
+}

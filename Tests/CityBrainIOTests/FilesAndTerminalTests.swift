@@ -51,7 +51,7 @@ struct FilesAndTerminalTests {
         let output = path + ".alerts"
         defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: output) }
         let summary = try OfflineRun.run(
-            pipeline: try BuiltInPipeline.city(), input: try LineReader(path: path), sinks: [try RecordLineWriter(path: output)],
+            pipeline: try BuiltInPipeline.city(), input: .jsonLines(try LineReader(path: path)), sinks: [try RecordLineWriter(path: output)],
             partitions: 2, deterministic: true, logger: Logger(label: "t")
         )
         #expect(summary.ingest.accepted == events.count)

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// A damaged or incomplete last block (a torn tail) ends its segment: it is reported in
 /// ``Summary/tornBytes`` and skipped, never fatal; everything before it is read.
-public struct RecordingReader {
+public struct RecordingReader: Sendable {
     public let segments: [URL]
 
     /// What a pass over the recording saw.

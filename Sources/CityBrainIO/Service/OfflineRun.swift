@@ -11,15 +11,34 @@ public enum OfflineRun {
         public var engine: EngineStatistics
     }
 
+    /// A bounded input: JSON lines, or a recording (optionally limited to a receive-time range).
+    public enum Input {
+        case jsonLines(LineReader)
+        case recording(RecordingReader, from: Int64?, to: Int64?)
+
+        /// A recording if `path` is one, JSON lines otherwise (`-` is standard input).
+        public static func open(_ path: String, from: Int64? = nil, to: Int64? = nil) throws -> Input {
+            if path != "-", RecordingReader.isRecording(path) { return .recording(try RecordingReader(path: path), from: from, to: to) }
+            return .jsonLines(try LineReader(path: path))
+        }
+    }
+
     public static func run(
-        pipeline: Pipeline, input: LineReader, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
+        pipeline: Pipeline, input: Input, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
         deterministic: Bool, logger: Logger
     ) throws -> Summary {
         let dispatcher = AlertDispatcher(sinks: sinks, deterministic: deterministic)
         let engine = StreamEngine(pipeline: pipeline, partitions: partitions) { dispatcher.handle($0) }
         let statistics = IngestStatistics()
+        let reporter = RejectionReporter(logger: logger)
         defer { dispatcher.close() }
-        try JSONLinesInput.read(input, statistics: statistics, reporter: RejectionReporter(logger: logger)) { engine.submit($0) }
+        switch input {
+        case .jsonLines(let reader):
+            try JSONLinesInput.read(reader, statistics: statistics, reporter: reporter) { engine.submit($0) }
+        case .recording(let reader, let from, let to):
+            let read = try RecordingInput.read(reader, from: from, to: to, statistics: statistics, reporter: reporter) { engine.submit($0) }
+            if read.tornBytes > 0 { logger.warning("the recording ends in a torn block of \(read.tornBytes) bytes (an interrupted write); it was skipped") }
+        }
         engine.finish()
         return Summary(ingest: statistics.snapshot, engine: engine.statistics)
     }

@@ -1,0 +1,93 @@
+import CityBrainCore
+import Foundation
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// Captures every message of one or more feeds into a recording: a SUB socket on its own thread,
+/// each message stored with its receive time, blocks flushed every 100 ms.
+public final class FeedRecorder: Sendable {
+    private let context: Context
+    private let feeds: [String]
+    private let logger: Logger
+    private let thread = SocketThread(name: "citybrain-recorder")
+    private let writer: Mutex<RecordingWriter?>
+    private let counters = Mutex((frames: 0, bytes: 0, truncated: 0))
+    private let failure = Mutex<(any Error)?>(nil)
+    private let maxBytes: Int?
+
+    /// - Parameter maxBytes: stop recording once the recording holds this many bytes.
+    public init(context: Context, feeds: [String], writer: sending RecordingWriter, maxBytes: Int? = nil, logger: Logger) {
+        self.context = context
+        self.feeds = feeds
+        self.writer = Mutex(writer)
+        self.maxBytes = maxBytes
+        self.logger = logger
+    }
+
+    /// Frames and bytes recorded so far; messages of more than two frames cut to two.
+    public var progress: (frames: Int, bytes: Int, truncated: Int) { counters.withLock { $0 } }
+
+    /// Whether the size limit was reached (the recorder then stops taking frames).
+    public var isFull: Bool {
+        guard let maxBytes else { return false }
+        return counters.withLock { $0.bytes } >= maxBytes
+    }
+
+    public func start() throws {
+        try thread.start(setup: { [context, feeds] in
+            let socket = try Socket(context, .sub)
+            try socket.setReceiveHighWaterMark(1_000_000)
+            try socket.setLinger(milliseconds: 0)
+            try socket.subscribe("")
+            for feed in feeds { try socket.connect(feed) }
+            return socket
+        }) { [self] socket, isStopping in
+            loop(socket, isStopping: isStopping)
+        }
+    }
+
+    /// Stops, writes what is buffered, and closes the recording.
+    public func stop() throws {
+        thread.stop()
+        try writer.withLock { writer in
+            try writer?.close()
+            writer = nil
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    private func loop(_ socket: Socket, isStopping: () -> Bool) {
+        var poller = Poller()
+        poller.add(socket)
+        var lastFlush = DispatchTime.now().uptimeNanoseconds
+        while !isStopping() && !isFull {
+            _ = try? poller.poll(timeoutMilliseconds: 50)
+            do {
+                try writer.withLock { writer in
+                    guard let writer else { return }
+                    while let message = try socket.receiveMessage(dontWait: true) {
+                        let now = Int64(Date().timeIntervalSince1970 * 1000)
+                        let frames = message.frames
+                        let frame = frames.count == 1
+                            ? RecordedFrame(receivedAt: now, topic: [], payload: frames[0])
+                            : RecordedFrame(receivedAt: now, topic: frames[0], payload: frames[1])
+                        try writer.append(frame)
+                        counters.withLock { $0.frames += 1; if frames.count > 2 { $0.truncated += 1 } }
+                    }
+                    let clock = DispatchTime.now().uptimeNanoseconds
+                    if clock - lastFlush >= 100_000_000 {
+                        try writer.flush()
+                        lastFlush = clock
+                        counters.withLock { $0.bytes = writer.bytes }
+                    }
+                }
+            } catch {
+                failure.withLock { $0 = error }
+                logger.error("recording failed: \(error)")
+                return
+            }
+        }
+        socket.close()
+    }
+}

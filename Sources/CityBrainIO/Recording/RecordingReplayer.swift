@@ -1,0 +1,97 @@
+import CityBrainCore
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// Publishes a recording's frames over ZeroMQ with their original pacing (receive-time gaps)
+/// divided by a speed factor, or as fast as possible.
+public final class RecordingReplayer: Sendable {
+    public struct Progress: Sendable {
+        public var published = 0
+        public var total = 0
+        /// Position in the recording's timeline, 0…1.
+        public var fraction = 0.0
+    }
+
+    private let context: Context
+    private let transport: SimulatorPublisher.Transport
+    private let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    private let state = Mutex(Progress())
+
+    public init(context: Context, transport: SimulatorPublisher.Transport, logger: Logger) {
+        self.context = context
+        self.transport = transport
+        self.logger = logger
+    }
+
+    public var progress: Progress { state.withLock { $0 } }
+
+    public func stop() { stopping.store(true, ordering: .releasing) }
+
+    /// Replays the frames received within `from...to` (Unix ms, both optional), `loops` times
+    /// (`nil`: until stopped). `speed` `nil` means as fast as possible.
+    /// - Returns: frames published.
+    @discardableResult
+    public func run(_ reader: RecordingReader, speed: Double?, from: Int64? = nil, to: Int64? = nil, loops: Int? = 1, waitForSubscribers: Int = 0) throws -> Int {
+        // First pass: how many frames, and the time span, for the progress display.
+        var total = 0, first = Int64.max, last = Int64.min
+        try reader.forEachFrame { frame in
+            if let from, frame.receivedAt < from { return true }
+            if let to, frame.receivedAt > to { return true }
+            total += 1
+            first = min(first, frame.receivedAt)
+            last = max(last, frame.receivedAt)
+            return true
+        }
+        state.withLock { $0.total = total * (loops ?? 1) }
+        let socket: Socket
+        switch transport {
+        case .publish(let endpoints):
+            socket = try Socket(context, .xpub)
+            try socket.setSendHighWaterMark(1_000_000)
+            for endpoint in endpoints { try socket.bind(endpoint) }
+            try awaitSubscribers(socket, count: waitForSubscribers)
+        case .push(let endpoints):
+            socket = try Socket(context, .push)
+            try socket.setSendHighWaterMark(100_000)
+            for endpoint in endpoints { try socket.connect(endpoint) }
+        }
+        try socket.setLinger(milliseconds: 5_000)
+        defer { socket.close() }
+        var round = 0
+        while loops.map({ round < $0 }) ?? true, !stopping.load(ordering: .acquiring) {
+            round += 1
+            let began = DispatchTime.now().uptimeNanoseconds
+            try reader.forEachFrame { frame in
+                if stopping.load(ordering: .acquiring) { return false }
+                if let from, frame.receivedAt < from { return true }
+                if let to, frame.receivedAt > to { return true }
+                if let speed {
+                    let due = began + UInt64(Double(frame.receivedAt - first) / speed * 1_000_000)
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if due > now { usleep(UInt32(min((due - now) / 1_000, 1_000_000))) }
+                }
+                try socket.send(frame.topic.isEmpty ? Message(frames: [frame.payload]) : Message(frames: [frame.topic, frame.payload]))
+                state.withLock { progress in
+                    progress.published += 1
+                    progress.fraction = last > first ? Double(frame.receivedAt - first) / Double(last - first) : 1
+                }
+                return true
+            }
+        }
+        return state.withLock { $0.published }
+    }
+
+    private func awaitSubscribers(_ socket: Socket, count: Int) throws {
+        guard count > 0 else { return }
+        logger.info("replay: waiting for \(count) subscriber(s)")
+        var seen = 0
+        try socket.setReceiveTimeout(milliseconds: 100)
+        while seen < count, !stopping.load(ordering: .acquiring) {
+            if let frame = try socket.receive(), frame.bytes.first == 1 { seen += 1 }
+        }
+    }
+}
