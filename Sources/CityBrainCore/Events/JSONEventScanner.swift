@@ -68,25 +68,9 @@ struct JSONEventScanner {
             let known = EventKind.allCases.map(\.rawValue).joined(separator: ", ")
             throw FrameRejection(.unknownKind, "unknown kind '\(kindText.prefix(40))'; expected one of \(known)")
         }
-        try checkIdentifier(sensor, field: "sensor")
-        if let district { try checkIdentifier(district, field: "district") }
-        for reading in readings {
-            if let range = MeasurementLimits.range(of: reading.name, for: kind), !range.contains(reading.value) {
-                throw FrameRejection(
-                    .outOfRange,
-                    "field '\(reading.name)' = \(reading.value) is outside \(format(range.lowerBound))…\(format(range.upperBound)) for kind \(kind.rawValue)"
-                )
-            }
-        }
-        return Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings)
-    }
-
-    private func checkIdentifier(_ value: String, field: String) throws(FrameRejection) {
-        let count = value.utf8.count
-        guard count > 0 else { throw FrameRejection(.outOfRange, "field '\(field)' is empty") }
-        guard count <= MeasurementLimits.maxIdentifierBytes else {
-            throw FrameRejection(.outOfRange, "field '\(field)' is \(count) bytes; the limit is \(MeasurementLimits.maxIdentifierBytes)")
-        }
+        let event = Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings)
+        try EventValidation.check(event)
+        return event
     }
 
     private func format(_ value: Double) -> String {

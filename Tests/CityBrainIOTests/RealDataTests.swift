@@ -1,0 +1,53 @@
+import CityBrainCore
+import CityBrainIO
+import Foundation
+import Logging
+import Testing
+
+/// Real recorded city data from `../shared/data` (never copied into the repository).
+@Suite("Real city data")
+struct RealDataTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let data = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+
+    @Test("every data set imports into events the decoder accepts, in time order", arguments: RealDataset.allCases)
+    func imports(dataset: RealDataset) throws {
+        let result = try dataset.load(from: Self.data)
+        #expect(!result.events.isEmpty)
+        #expect(zip(result.events, result.events.dropFirst()).allSatisfy { $0.timestamp <= $1.timestamp })
+        switch dataset {
+        case .parkingBirmingham:
+            #expect(result.events.count == 35_705)
+            #expect(result.skipped == ["out_of_range": 12])  // NIA North's negative occupancy
+            #expect(Set(result.events.map(\.sensor)).count == 30)
+            #expect(result.events.first?.timestamp == 1_475_563_588_000)  // 2016-10-04 07:46:28 BST
+        case .airQualityUCI:
+            #expect(result.events.count == 9_326)
+            #expect(result.skipped == ["every measurement missing (-200)": 31])
+        case .trafficMinnesota:
+            #expect(result.events.count == 1_127 + 2_380)
+            let speed = try #require(result.events.first { $0.sensor == "mn-7578" })
+            #expect(speed.value("speed_kmh") == 117.482112)  // 73 mph
+            #expect(speed.timestamp == 1_441_730_340_000)      // 2015-09-08 11:39 CDT
+        case .citypulseAarhus:
+            #expect(Set(result.events.map(\.kind)) == [.traffic, .parking, .environment])
+        }
+    }
+
+    /// Three Birmingham car parks through the default pipeline: the exact alerts, explained one by
+    /// one in docs/real-data.md ("The golden test").
+    @Test("the default pipeline's alerts on three Birmingham car parks match the golden file")
+    func golden() throws {
+        var result = try RealDataset.parkingBirmingham.load(from: Self.data)
+        result.events = result.events.filter { ["bhmbccmkt01", "bhmncpnst01", "others-cccps105a"].contains($0.sensor) }
+        #expect(result.events.count == 3_936)
+        let sink = CollectingSink()
+        let dispatcher = AlertDispatcher(sinks: [sink], deterministic: true)
+        let engine = StreamEngine(pipeline: try BuiltInPipeline.city(), partitions: 2) { dispatcher.handle($0) }
+        engine.submit(result.events)
+        engine.finish()
+        let golden = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Golden/birmingham-three-car-parks.alerts.jsonl"), encoding: .utf8)
+        #expect(sink.alerts.map(\.json).joined(separator: "\n") + "\n" == golden)
+    }
+}
