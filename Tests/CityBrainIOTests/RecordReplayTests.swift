@@ -116,4 +116,29 @@ struct RecordReplayTests {
             #expect(sink.alerts.map(ExpectedAlert.init) == expected.map(ExpectedAlert.init), "speed \(String(describing: speed))")
         }
     }
+
+    @Test("run --input on a recording honours --from and --to; replay can loop")
+    func rangesAndLoops() throws {
+        let path = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let frames = try recordedCity(into: path)
+        let statistics = IngestStatistics()
+        var delivered = 0
+        let from = frames[100].receivedAt, to = frames[199].receivedAt
+        try RecordingInput.read(try RecordingReader(path: path), from: from, to: to, statistics: statistics,
+                                reporter: RejectionReporter(logger: logger)) { delivered += $0.count }
+        #expect(delivered == 100)
+        #expect(statistics.snapshot.frames == 100)
+
+        let context = try Context()
+        let pull = try Socket(context, .pull)
+        try pull.bind("tcp://127.0.0.1:*")
+        let replayer = RecordingReplayer(context: context, transport: .push([try pull.lastEndpoint]), logger: logger)
+        let sent = try replayer.run(try RecordingReader(path: path), speed: nil, from: from, to: to, loops: 3)
+        #expect(sent == 300)
+        var received = 0
+        try pull.setReceiveTimeout(milliseconds: 10_000)
+        while received < 300, try pull.receiveMessage() != nil { received += 1 }
+        #expect(received == 300)
+    }
 }
