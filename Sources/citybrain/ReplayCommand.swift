@@ -65,7 +65,7 @@ struct ReplayCommand: ParsableCommand {
             logger.critical("\(error.localizedDescription)")
             throw ExitCode.failure
         }
-        let transport: SimulatorPublisher.Transport = push.isEmpty ? .publish(publish.isEmpty ? ["tcp://*:5556"] : publish) : .push(push)
+        let transport: FeedTransport = push.isEmpty ? .publish(publish.isEmpty ? ["tcp://*:5556"] : publish) : .push(push)
         let replayer = RecordingReplayer(context: try Context(), transport: transport, logger: logger)
         let termination = Termination()
         let finished = DispatchSemaphore(value: 0)

@@ -55,7 +55,7 @@ struct SimulateCommand: ParsableCommand {
             try writeFile(simulator, to: output)
             return
         }
-        let transport: SimulatorPublisher.Transport = push.isEmpty ? .publish(publish.isEmpty ? ["tcp://*:5556"] : publish) : .push(push)
+        let transport: FeedTransport = push.isEmpty ? .publish(publish.isEmpty ? ["tcp://*:5556"] : publish) : .push(push)
         let publisher = SimulatorPublisher(context: try Context(), transport: transport, logger: logger)
         logger.info("simulating \(simulation.sensors) sensors at \(Int(simulation.rate)) events/s, speed ×\(simulation.speed), report interval \(DurationText.format(simulator.reportInterval)) of event time")
         let termination = Termination()

@@ -1,23 +1,22 @@
-/// Count, sum, minimum, maximum, mean and the sum of squared deviations of a stream of numbers,
+/// Count, sum, minimum and maximum (``Totals``) plus mean and the sum of squared deviations,
 /// updated with Welford's algorithm and merged with Chan et al.'s formula, so the variance is
-/// numerically stable and panes combine into windows exactly as if the events were added one by one
+/// numerically stable and panes combine into windows as if the events were added one by one
 /// (up to floating-point association).
 public struct Moments: Sendable, Hashable {
-    public private(set) var count: Int = 0
-    public private(set) var sum: Double = 0
-    public private(set) var minimum: Double = .infinity
-    public private(set) var maximum: Double = -.infinity
+    public private(set) var totals = Totals()
     public private(set) var mean: Double = 0
     /// Σ (x − mean)².
     public private(set) var m2: Double = 0
 
     public init() {}
 
+    public var count: Int { totals.count }
+    public var sum: Double { totals.sum }
+    public var minimum: Double { totals.minimum }
+    public var maximum: Double { totals.maximum }
+
     public mutating func add(_ value: Double) {
-        count += 1
-        sum += value
-        if value < minimum { minimum = value }
-        if value > maximum { maximum = value }
+        totals.add(value)
         let delta = value - mean
         mean += delta / Double(count)
         m2 += delta * (value - mean)
@@ -30,10 +29,7 @@ public struct Moments: Sendable, Hashable {
         let delta = other.mean - mean
         mean += delta * Double(other.count) / Double(total)
         m2 += other.m2 + delta * delta * Double(count) * Double(other.count) / Double(total)
-        count = total
-        sum += other.sum
-        minimum = Swift.min(minimum, other.minimum)
-        maximum = Swift.max(maximum, other.maximum)
+        totals.merge(other.totals)
     }
 
     /// Sample standard deviation (divides by n − 1); `nil` below two values.

@@ -10,29 +10,13 @@ public enum JSONLinesInput {
         batchSize: Int = 4096,
         statistics: IngestStatistics,
         reporter: RejectionReporter,
-        deliver: ([Event]) -> Void
+        deliver: @escaping ([Event]) -> Void
     ) throws {
-        var batch: [Event] = []
-        batch.reserveCapacity(batchSize)
-        var counts = IngestStatistics.Snapshot()
+        var batcher = EventBatcher(batchSize: batchSize, statistics: statistics, reporter: reporter, deliver: deliver)
         try reader.forEachLine { line, number in
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            counts.frames += 1
-            do throws(FrameRejection) {
-                batch.append(try decoder.decode(json: line))
-                counts.accepted += 1
-            } catch {
-                counts.rejected[error.reason, default: 0] += 1
-                reporter.report(error, source: "\(reader.name):\(number)")
-            }
-            if batch.count >= batchSize {
-                statistics.add(counts)
-                counts = IngestStatistics.Snapshot()
-                deliver(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
+            batcher.accept(Result { () throws(FrameRejection) in try decoder.decode(json: line) }, source: "\(reader.name):\(number)")
         }
-        statistics.add(counts)
-        if !batch.isEmpty { deliver(batch) }
+        batcher.flush()
     }
 }

@@ -13,34 +13,20 @@ public enum RecordingInput {
         batchSize: Int = 4096,
         statistics: IngestStatistics,
         reporter: RejectionReporter,
-        deliver: ([Event]) -> Void
+        deliver: @escaping ([Event]) -> Void
     ) throws -> RecordingReader.Summary {
-        var batch: [Event] = []
-        batch.reserveCapacity(batchSize)
-        var counts = IngestStatistics.Snapshot()
+        var batcher = EventBatcher(batchSize: batchSize, statistics: statistics, reporter: reporter, deliver: deliver)
         var index = 0
         let summary = try reader.forEachFrame { frame in
             index += 1
             if let from, frame.receivedAt < from { return true }
             if let to, frame.receivedAt > to { return true }
-            counts.frames += 1
-            do throws(FrameRejection) {
-                batch.append(try decoder.decode(json: frame.payload, topic: frame.topic.isEmpty ? nil : frame.topic))
-                counts.accepted += 1
-            } catch {
-                counts.rejected[error.reason, default: 0] += 1
-                reporter.report(error, source: "recording frame \(index)")
-            }
-            if batch.count >= batchSize {
-                statistics.add(counts)
-                counts = IngestStatistics.Snapshot()
-                deliver(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
+            let topic = frame.topic.isEmpty ? nil : frame.topic
+            batcher.accept(Result { () throws(FrameRejection) in try decoder.decode(json: frame.payload, topic: topic) },
+                           source: "recording frame \(index)")
             return true
         }
-        statistics.add(counts)
-        if !batch.isEmpty { deliver(batch) }
+        batcher.flush()
         return summary
     }
 }

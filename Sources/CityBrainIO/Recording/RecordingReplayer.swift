@@ -16,12 +16,12 @@ public final class RecordingReplayer: Sendable {
     }
 
     private let context: Context
-    private let transport: SimulatorPublisher.Transport
+    private let transport: FeedTransport
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let state = Mutex(Progress())
 
-    public init(context: Context, transport: SimulatorPublisher.Transport, logger: Logger) {
+    public init(context: Context, transport: FeedTransport, logger: Logger) {
         self.context = context
         self.transport = transport
         self.logger = logger
@@ -47,19 +47,8 @@ public final class RecordingReplayer: Sendable {
             return true
         }
         state.withLock { $0.total = total * (loops ?? 1) }
-        let socket: Socket
-        switch transport {
-        case .publish(let endpoints):
-            socket = try Socket(context, .xpub)
-            try socket.setSendHighWaterMark(1_000_000)
-            for endpoint in endpoints { try socket.bind(endpoint) }
-            try awaitSubscribers(socket, count: waitForSubscribers)
-        case .push(let endpoints):
-            socket = try Socket(context, .push)
-            try socket.setSendHighWaterMark(100_000)
-            for endpoint in endpoints { try socket.connect(endpoint) }
-        }
-        try socket.setLinger(milliseconds: 5_000)
+        if waitForSubscribers > 0 { logger.info("replay: waiting for \(waitForSubscribers) subscriber(s)") }
+        let socket = try transport.open(context, subscribers: waitForSubscribers, stopping: stopping)
         defer { socket.close() }
         var round = 0
         while loops.map({ round < $0 }) ?? true, !stopping.load(ordering: .acquiring) {
@@ -83,15 +72,5 @@ public final class RecordingReplayer: Sendable {
             }
         }
         return state.withLock { $0.published }
-    }
-
-    private func awaitSubscribers(_ socket: Socket, count: Int) throws {
-        guard count > 0 else { return }
-        logger.info("replay: waiting for \(count) subscriber(s)")
-        var seen = 0
-        try socket.setReceiveTimeout(milliseconds: 100)
-        while seen < count, !stopping.load(ordering: .acquiring) {
-            if let frame = try socket.receive(), frame.bytes.first == 1 { seen += 1 }
-        }
     }
 }

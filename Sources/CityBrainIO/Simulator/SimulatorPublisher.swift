@@ -8,13 +8,7 @@ import ZeroMQ
 /// Publishes a ``CitySimulator``'s events over ZeroMQ in real time (scaled by a speed factor),
 /// as two-frame feed messages: topic `<kind>.<district>.<sensor>` and the JSON event.
 public final class SimulatorPublisher: Sendable {
-    /// How the feed socket is set up.
-    public enum Transport: Sendable {
-        /// Bind an XPUB socket (PUB semantics; it can wait for subscribers before sending).
-        case publish([String])
-        /// Connect a PUSH socket to a pipeline's PULL endpoint (backpressure instead of loss).
-        case push([String])
-    }
+    public typealias Transport = FeedTransport
 
     private let context: Context
     private let transport: Transport
@@ -39,20 +33,8 @@ public final class SimulatorPublisher: Sendable {
     @discardableResult
     public func run(_ simulator: CitySimulator, speed: Double, duration: Double?, waitForSubscribers: Int = 0) throws -> Int {
         var simulator = simulator
-        let socket: Socket
-        switch transport {
-        case .publish(let endpoints):
-            socket = try Socket(context, .xpub)
-            try socket.setXPubVerbose(true)
-            try socket.setSendHighWaterMark(1_000_000)
-            for endpoint in endpoints { try socket.bind(endpoint) }
-            if waitForSubscribers > 0 { try awaitSubscribers(socket, count: waitForSubscribers) }
-        case .push(let endpoints):
-            socket = try Socket(context, .push)
-            try socket.setSendHighWaterMark(100_000)
-            for endpoint in endpoints { try socket.connect(endpoint) }
-        }
-        try socket.setLinger(milliseconds: 5_000)
+        if waitForSubscribers > 0 { logger.info("simulator: waiting for \(waitForSubscribers) subscriber(s)") }
+        let socket = try transport.open(context, subscribers: waitForSubscribers, stopping: stopping)
         defer { socket.close() }
         let began = DispatchTime.now().uptimeNanoseconds
         while !stopping.load(ordering: .acquiring) {
@@ -67,14 +49,5 @@ public final class SimulatorPublisher: Sendable {
             usleep(2_000)
         }
         return sent.load(ordering: .relaxed)
-    }
-
-    private func awaitSubscribers(_ socket: Socket, count: Int) throws {
-        logger.info("simulator: waiting for \(count) subscriber(s)")
-        var seen = 0
-        while seen < count, !stopping.load(ordering: .acquiring) {
-            try socket.setReceiveTimeout(milliseconds: 100)
-            if let frame = try socket.receive(), frame.bytes.first == 1 { seen += 1 }
-        }
     }
 }

@@ -1,0 +1,43 @@
+import CityBrainCore
+
+/// Collects decoded events into batches for the engine, and counts and reports rejections: the
+/// step every bounded input (JSON lines, recordings) shares.
+struct EventBatcher {
+    private let batchSize: Int
+    private let statistics: IngestStatistics
+    private let reporter: RejectionReporter
+    private let deliver: ([Event]) -> Void
+    private var batch: [Event] = []
+    private var counts = IngestStatistics.Snapshot()
+
+    init(batchSize: Int, statistics: IngestStatistics, reporter: RejectionReporter, deliver: @escaping ([Event]) -> Void) {
+        self.batchSize = batchSize
+        self.statistics = statistics
+        self.reporter = reporter
+        self.deliver = deliver
+        batch.reserveCapacity(batchSize)
+    }
+
+    /// Takes one decoded frame; `source` names it in a rejection report (`feed.jsonl:17`).
+    mutating func accept(_ outcome: Result<Event, FrameRejection>, source: @autoclosure () -> String) {
+        counts.frames += 1
+        switch outcome {
+        case .success(let event):
+            batch.append(event)
+            counts.accepted += 1
+        case .failure(let rejection):
+            counts.rejected[rejection.reason, default: 0] += 1
+            reporter.report(rejection, source: source())
+        }
+        if batch.count >= batchSize { flush() }
+    }
+
+    /// Hands over what is collected.
+    mutating func flush() {
+        statistics.add(counts)
+        counts = IngestStatistics.Snapshot()
+        guard !batch.isEmpty else { return }
+        deliver(batch)
+        batch.removeAll(keepingCapacity: true)
+    }
+}

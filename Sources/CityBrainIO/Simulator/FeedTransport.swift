@@ -1,0 +1,33 @@
+import Synchronization
+import ZeroMQ
+
+/// How a feed source (the simulator, a replay) sends its messages.
+public enum FeedTransport: Sendable {
+    /// Bind an XPUB socket (PUB semantics; it can wait for subscribers before sending).
+    case publish([String])
+    /// Connect a PUSH socket to a pipeline's PULL endpoint (backpressure instead of loss).
+    case push([String])
+
+    /// Opens the socket, and with `.publish` waits for `subscribers` subscriptions (or `stopping`).
+    func open(_ context: Context, subscribers: Int, stopping: borrowing Atomic<Bool>) throws -> Socket {
+        let socket: Socket
+        switch self {
+        case .publish(let endpoints):
+            socket = try Socket(context, .xpub)
+            try socket.setXPubVerbose(true)
+            try socket.setSendHighWaterMark(1_000_000)
+            for endpoint in endpoints { try socket.bind(endpoint) }
+            var seen = 0
+            try socket.setReceiveTimeout(milliseconds: 100)
+            while seen < subscribers, !stopping.load(ordering: .acquiring) {
+                if let frame = try socket.receive(), frame.bytes.first == 1 { seen += 1 }
+            }
+        case .push(let endpoints):
+            socket = try Socket(context, .push)
+            try socket.setSendHighWaterMark(100_000)
+            for endpoint in endpoints { try socket.connect(endpoint) }
+        }
+        try socket.setLinger(milliseconds: 5_000)
+        return socket
+    }
+}
