@@ -8,7 +8,17 @@ import Testing
 @Suite("Real city data")
 struct RealDataTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let data = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+    /// `../shared/data` beside the checkout (as on the developers' machines and in CI), or
+    /// `CITYBRAIN_DATA` when set.
+    static let data: URL = {
+        if let path = ProcessInfo.processInfo.environment["CITYBRAIN_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+    }()
+
+    init() throws {
+        try #require(FileManager.default.fileExists(atPath: Self.data.path),
+                     "the real city data is not at \(Self.data.path): check out shared/ beside the repository, or set CITYBRAIN_DATA")
+    }
 
     @Test("every data set imports into events the decoder accepts, in time order", arguments: RealDataset.allCases)
     func imports(dataset: RealDataset) throws {
