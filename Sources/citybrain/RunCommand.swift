@@ -72,6 +72,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Before reading feeds, wait up to 30 s for this many alert-stream subscriptions, so the first alerts reach them.")
     var awaitSubscribers: Int = 0
 
+    @Option(name: .long, help: ArgumentHelp("Append every rejected frame, with its reason, to this JSON-lines file.", valueName: "file"))
+    var deadLetter: String?
+
     @Flag(name: .long, help: "Reload the pipeline files when they change (they are always reloaded on SIGHUP).")
     var watchPipeline = false
 
@@ -125,7 +128,7 @@ struct RunCommand: ParsableCommand {
         }
         let summary = try OfflineRun.run(
             pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds), sinks: sinks,
-            partitions: partitions, deterministic: deterministic, logger: logger
+            partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)), logger: logger
         )
         let rejected = summary.ingest.rejectedTotal
         logger.info("""
@@ -178,7 +181,8 @@ struct RunCommand: ParsableCommand {
                 configuration: .init(
                     pipeline: pipeline, feeds: FeedEndpoints(subscribe: feed, pull: pull, topics: topic),
                     alertEndpoints: alerts.isEmpty ? ["tcp://*:5557"] : alerts, partitions: partitions,
-                    deterministic: deterministic, publish: try selection(), receiver: options
+                    deterministic: deterministic, publish: try selection(), receiver: options,
+                    deadLetters: try deadLetter.map(DeadLetterWriter.init(path:))
                 ),
                 sinks: sinks, logger: logger
             )

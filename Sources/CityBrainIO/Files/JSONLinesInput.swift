@@ -15,7 +15,9 @@ public enum JSONLinesInput {
         var batcher = EventBatcher(batchSize: batchSize, statistics: statistics, reporter: reporter, deliver: deliver)
         try reader.forEachLine { line, number in
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            batcher.accept(Result { () throws(FrameRejection) in try decoder.decode(json: line) }, source: "\(reader.name):\(number)")
+            batcher.accept(Result { () throws(FrameRejection) in try decoder.decode(json: line) }, source: "\(reader.name):\(number)") {
+                (nil, Array(line))
+            }
         }
         batcher.flush()
     }

@@ -18,8 +18,10 @@ struct EventBatcher {
         batch.reserveCapacity(batchSize)
     }
 
-    /// Takes one decoded frame; `source` names it in a rejection report (`feed.jsonl:17`).
-    mutating func accept(_ outcome: Result<Event, FrameRejection>, source: @autoclosure () -> String) {
+    /// Takes one decoded frame; `source` names it in a rejection report (`feed.jsonl:17`), and
+    /// `frame` gives its bytes for the dead-letter file.
+    mutating func accept(_ outcome: Result<Event, FrameRejection>, source: @autoclosure () -> String,
+                         frame: () -> (topic: [UInt8]?, payload: [UInt8])) {
         counts.frames += 1
         switch outcome {
         case .success(let event):
@@ -27,7 +29,8 @@ struct EventBatcher {
             counts.accepted += 1
         case .failure(let rejection):
             counts.rejected[rejection.reason, default: 0] += 1
-            reporter.report(rejection, source: source())
+            let bytes = frame()
+            reporter.report(rejection, source: source(), topic: bytes.topic, payload: bytes.payload)
         }
         if batch.count >= batchSize { flush() }
     }

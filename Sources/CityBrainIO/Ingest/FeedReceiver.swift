@@ -147,9 +147,12 @@ public final class FeedReceiver: Sendable {
     private func receiveOne(from socket: Socket, name: String, decoder: EventDecoder, counts: inout IngestStatistics.Snapshot) -> Event?? {
         do {
             enum First { case decoded(Result<Event, FrameRejection>), topic([UInt8]) }
+            var rejectedFrame: (topic: [UInt8]?, payload: [UInt8]) = (nil, [])
             let first = try socket.receiveFrame(dontWait: true) { bytes, more -> First in
                 if more { return .topic(Array(bytes)) }
-                return .decoded(Result { () throws(FrameRejection) in try decoder.decode(json: bytes) })
+                let result = Result { () throws(FrameRejection) in try decoder.decode(json: bytes) }
+                if case .failure = result { rejectedFrame = (nil, Array(bytes)) }
+                return .decoded(result)
             }
             let outcome: Result<Event, FrameRejection>
             switch first {
@@ -159,10 +162,13 @@ public final class FeedReceiver: Sendable {
                 outcome = result
             case .topic(let topic)?:
                 let second = try socket.receiveFrame { json, more -> Result<Event, FrameRejection> in
+                    rejectedFrame = (topic, [])
                     if more { return .failure(FrameRejection(.wrongFrameCount, "")) }
-                    return topic.withUnsafeBytes { topicBytes in
+                    let result = topic.withUnsafeBytes { topicBytes in
                         Result { () throws(FrameRejection) in try decoder.decode(json: json, topic: topicBytes) }
                     }
+                    if case .failure = result { rejectedFrame.payload = Array(json) }
+                    return result
                 }
                 switch second {
                 case .failure(let rejection)? where rejection.reason == .wrongFrameCount:
@@ -181,7 +187,7 @@ public final class FeedReceiver: Sendable {
                 return .some(event)
             case .failure(let rejection):
                 counts.record(rejection)
-                reporter.report(rejection, source: name)
+                reporter.report(rejection, source: name, topic: rejectedFrame.topic, payload: rejectedFrame.payload)
                 return .some(nil)
             }
         } catch {

@@ -9,11 +9,20 @@ public final class RejectionReporter: Sendable {
     private let firstFew: Int
     private let every: Int
     private let seen = Mutex([RejectReason: Int]())
+    private let deadLetters: DeadLetterWriter?
 
-    public init(logger: Logger, firstFew: Int = 5, every: Int = 10_000) {
+    /// - Parameter deadLetters: where to write each rejected frame in full, if anywhere.
+    public init(logger: Logger, firstFew: Int = 5, every: Int = 10_000, deadLetters: DeadLetterWriter? = nil) {
         self.logger = logger
         self.firstFew = firstFew
         self.every = every
+        self.deadLetters = deadLetters
+    }
+
+    /// Reports one rejected frame, and writes it to the dead-letter file if there is one.
+    public func report(_ rejection: FrameRejection, source: String, topic: [UInt8]?, payload: some Collection<UInt8>) {
+        deadLetters?.record(rejection, source: source, topic: topic, payload: payload)
+        report(rejection, source: source)
     }
 
     /// Reports one rejection; `source` says where it came from (`tcp://…`, `feed.jsonl:17`).

@@ -23,7 +23,7 @@ public enum RecordingInput {
             if let to, frame.receivedAt > to { return true }
             let topic = frame.topic.isEmpty ? nil : frame.topic
             batcher.accept(Result { () throws(FrameRejection) in try decoder.decode(json: frame.payload, topic: topic) },
-                           source: "recording frame \(index)")
+                           source: "recording frame \(index)") { (topic, frame.payload) }
             return true
         }
         batcher.flush()

@@ -25,11 +25,14 @@ public final class LivePipeline: Sendable {
         public var deterministic: Bool
         /// What the alert endpoints publish besides alerts (window results, late events).
         public var publish: RecordSelection
+        /// Where rejected frames are written in full, if anywhere.
+        public var deadLetters: DeadLetterWriter?
         public var receiver: FeedReceiver.Options
 
         public init(
             pipeline: Pipeline, feeds: FeedEndpoints, alertEndpoints: [String], partitions: Int = ProcessInfoCores.active,
-            deterministic: Bool = false, publish: RecordSelection = .alerts, receiver: FeedReceiver.Options = FeedReceiver.Options()
+            deterministic: Bool = false, publish: RecordSelection = .alerts, receiver: FeedReceiver.Options = FeedReceiver.Options(),
+            deadLetters: DeadLetterWriter? = nil
         ) {
             self.pipeline = pipeline
             self.feeds = feeds
@@ -38,6 +41,7 @@ public final class LivePipeline: Sendable {
             self.deterministic = deterministic
             self.publish = publish
             self.receiver = receiver
+            self.deadLetters = deadLetters
         }
     }
 
@@ -62,7 +66,7 @@ public final class LivePipeline: Sendable {
         self.engine = engine
         self.receiver = FeedReceiver(
             context: context, endpoints: configuration.feeds, options: configuration.receiver,
-            statistics: ingest, reporter: RejectionReporter(logger: logger), logger: logger
+            statistics: ingest, reporter: RejectionReporter(logger: logger, deadLetters: configuration.deadLetters), logger: logger
         ) { events in engine.submit(events) }
     }
 

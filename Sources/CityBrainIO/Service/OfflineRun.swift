@@ -25,12 +25,12 @@ public enum OfflineRun {
 
     public static func run(
         pipeline: Pipeline, input: Input, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
-        deterministic: Bool, logger: Logger
+        deterministic: Bool, deadLetters: DeadLetterWriter? = nil, logger: Logger
     ) throws -> Summary {
         let dispatcher = AlertDispatcher(sinks: sinks, deterministic: deterministic)
         let engine = StreamEngine(pipeline: pipeline, partitions: partitions) { dispatcher.handle($0) }
         let statistics = IngestStatistics()
-        let reporter = RejectionReporter(logger: logger)
+        let reporter = RejectionReporter(logger: logger, deadLetters: deadLetters)
         defer { dispatcher.close() }
         switch input {
         case .jsonLines(let reader):
