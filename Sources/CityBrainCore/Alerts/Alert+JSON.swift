@@ -8,6 +8,7 @@ extension Alert {
     public var json: String {
         var writer = JSONObjectWriter()
         writer.field("seq", seq)
+        if let epoch { writer.field("epoch", epoch) }
         writer.field("id", id)
         writer.field("rule", rule)
         writer.field("state", state.rawValue)
@@ -84,5 +85,6 @@ private struct WireAlert: Decodable {
             ts: try container.decode(Int64.self, forKey: .ts),
             emittedAt: try container.decodeIfPresent(Int64.self, forKey: .emittedAt)
         )
+        alert.epoch = try container.decodeIfPresent(Int64.self, forKey: .epoch)
     }
 }

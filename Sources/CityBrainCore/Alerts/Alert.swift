@@ -7,6 +7,9 @@
 public struct Alert: Sendable, Hashable, Codable {
     /// Gap-free sequence number on the stream, from 1; 0 until the sink stamps it.
     public var seq: UInt64
+    /// The publishing process's epoch (its start, Unix ms) when an alert journal is kept: a new
+    /// epoch means the processor restarted; sequence numbers continue across it.
+    public var epoch: Int64?
     /// Identifies one lifecycle: `<rule>:<key>:<ts of the raise>`. Raise and resolve share it.
     public var id: String
     public var rule: String
@@ -53,6 +56,7 @@ public struct Alert: Sendable, Hashable, Codable {
         emittedAt: Int64? = nil
     ) {
         self.seq = seq
+        self.epoch = nil
         self.id = id
         self.rule = rule
         self.state = state
@@ -77,7 +81,7 @@ public struct Alert: Sendable, Hashable, Codable {
     public var topic: String { "alert.\(department).\(severity.rawValue)" }
 
     enum CodingKeys: String, CodingKey {
-        case seq, id, rule, state, severity, department, key, sensor, district, kind
+        case seq, epoch, id, rule, state, severity, department, key, sensor, district, kind
         case windowStart = "window_start", windowEnd = "window_end"
         case value, threshold, values, message, sensors, ts
         case emittedAt = "emitted_at"

@@ -9,13 +9,25 @@ import Synchronization
 public final class AlertDispatcher: Sendable {
     private let sinks: [any OutputSink]
     private let deterministic: Bool
-    private let sequencer = Mutex(AlertSequencer())
+    private let sequencer: Mutex<AlertSequencer>
+    private let journal: AlertJournal?
+    private let onJournalFailure: @Sendable (any Error) -> Void
 
-    /// - Parameter deterministic: leave `emitted_at` out, so output depends on input only.
-    public init(sinks: [any OutputSink], deterministic: Bool) {
+    /// - Parameters:
+    ///   - deterministic: leave `emitted_at` out, so output depends on input only.
+    ///   - journal: when set, numbering continues after its last alert, alerts carry its epoch,
+    ///     and every batch is journaled (and synced) before any sink sees it.
+    public init(sinks: [any OutputSink], deterministic: Bool, journal: AlertJournal? = nil,
+                onJournalFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.sinks = sinks
         self.deterministic = deterministic
+        self.journal = journal
+        self.onJournalFailure = onJournalFailure
+        self.sequencer = Mutex(AlertSequencer(startingAfter: journal?.lastSequence ?? 0))
     }
+
+    /// The journal's epoch, if there is a journal.
+    public var epoch: Int64? { journal?.epoch }
 
     /// The last sequence number handed out.
     public var lastSequence: UInt64 { sequencer.withLock { $0.last } }
@@ -31,14 +43,20 @@ public final class AlertDispatcher: Sendable {
                 sequencer.stamp(&one)
                 alert = one[0]
                 alert.emittedAt = now
+                alert.epoch = journal?.epoch
                 records[index] = .alert(alert)
             }
+        }
+        if let journal {
+            // Durable before published: a consumer can always fetch what it saw announced.
+            do { try journal.append(records.compactMap(\.alert)) } catch { onJournalFailure(error) }
         }
         for sink in sinks { sink.deliver(records) }
     }
 
-    /// Closes every sink.
+    /// Closes every sink, and the journal.
     public func close() {
         for sink in sinks { sink.close() }
+        journal?.close()
     }
 }

@@ -68,6 +68,20 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
         }
     }
 
+    /// Sends a heartbeat, topic `heartbeat`, JSON `{"epoch":…,"seq":<last>,"ts":<now>}`, so a
+    /// consumer can tell a quiet stream from a dead publisher.
+    public func heartbeat(epoch: Int64?, lastSequence: UInt64) {
+        queue.async { [self] in
+            guard let socket else { return }
+            drainSubscriptions(socket)
+            var writer = JSONObjectWriter()
+            if let epoch { writer.field("epoch", epoch) }
+            writer.field("seq", lastSequence)
+            writer.field("ts", Int64(Date().timeIntervalSince1970 * 1000))
+            _ = try? socket.send(Message("heartbeat", writer.finish()), dontWait: true)
+        }
+    }
+
     /// Waits until at least `count` subscriptions have arrived (each SUB socket sends one per
     /// topic prefix it subscribes to). Returns whether they did within the timeout.
     public func waitForSubscribers(_ count: Int, timeoutMilliseconds: Int) -> Bool {

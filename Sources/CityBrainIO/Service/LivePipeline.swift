@@ -14,7 +14,9 @@ import ZeroMQ
 /// …
 /// live.stop()   // drains every received event and published alert
 /// ```
-public final class LivePipeline: Sendable {
+/// `@unchecked Sendable`: every stored property is immutable and thread-safe; the heartbeat timer
+/// is only resumed and cancelled, which Dispatch allows from any thread.
+public final class LivePipeline: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var pipeline: Pipeline
         public var feeds: FeedEndpoints
@@ -27,12 +29,16 @@ public final class LivePipeline: Sendable {
         public var publish: RecordSelection
         /// Where rejected frames are written in full, if anywhere.
         public var deadLetters: DeadLetterWriter?
+        /// The alert journal: alerts are written to it before they are published.
+        public var journal: AlertJournal?
+        /// ROUTER endpoints answering catch-up requests from the journal.
+        public var catchupEndpoints: [String]
         public var receiver: FeedReceiver.Options
 
         public init(
             pipeline: Pipeline, feeds: FeedEndpoints, alertEndpoints: [String], partitions: Int = ProcessInfoCores.active,
             deterministic: Bool = false, publish: RecordSelection = .alerts, receiver: FeedReceiver.Options = FeedReceiver.Options(),
-            deadLetters: DeadLetterWriter? = nil
+            deadLetters: DeadLetterWriter? = nil, journal: AlertJournal? = nil, catchupEndpoints: [String] = []
         ) {
             self.pipeline = pipeline
             self.feeds = feeds
@@ -42,6 +48,8 @@ public final class LivePipeline: Sendable {
             self.publish = publish
             self.receiver = receiver
             self.deadLetters = deadLetters
+            self.journal = journal
+            self.catchupEndpoints = catchupEndpoints
         }
     }
 
@@ -51,19 +59,36 @@ public final class LivePipeline: Sendable {
     public let publisher: AlertPublisher?
     private let dispatcher: AlertDispatcher
     private let receiver: FeedReceiver
+    private let catchup: CatchupServer?
+    private let heartbeat: (any DispatchSourceTimer)?
 
     /// Binds the alert stream and prepares ingest; nothing is received before ``start()``.
     /// - Parameter sinks: further alert destinations (a JSON-lines file, the terminal).
     public init(context: Context, configuration: Configuration, sinks: [any OutputSink] = [], logger: Logger) throws {
         let publisher = configuration.alertEndpoints.isEmpty
             ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, selection: configuration.publish, logger: logger)
-        let dispatcher = AlertDispatcher(sinks: (publisher.map { [$0] } ?? []) + sinks, deterministic: configuration.deterministic)
+        let dispatcher = AlertDispatcher(
+            sinks: (publisher.map { [$0] } ?? []) + sinks, deterministic: configuration.deterministic, journal: configuration.journal
+        ) { error in logger.critical("alert journal write failed; alerts are published without it: \(error)") }
         let engine = StreamEngine(pipeline: configuration.pipeline, partitions: configuration.partitions) { output in
             dispatcher.handle(output)
         }
         self.publisher = publisher
         self.dispatcher = dispatcher
         self.engine = engine
+        if let journal = configuration.journal, !configuration.catchupEndpoints.isEmpty {
+            catchup = CatchupServer(context: context, endpoints: configuration.catchupEndpoints, journal: journal, logger: logger)
+        } else {
+            catchup = nil
+        }
+        if let publisher {
+            let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "citybrain.heartbeat"))
+            timer.schedule(deadline: .now() + 1, repeating: 1)
+            timer.setEventHandler { publisher.heartbeat(epoch: dispatcher.epoch, lastSequence: dispatcher.lastSequence) }
+            heartbeat = timer
+        } else {
+            heartbeat = nil
+        }
         self.receiver = FeedReceiver(
             context: context, endpoints: configuration.feeds, options: configuration.receiver,
             statistics: ingest, reporter: RejectionReporter(logger: logger, deadLetters: configuration.deadLetters), logger: logger
@@ -86,7 +111,9 @@ public final class LivePipeline: Sendable {
 
     /// Opens the feed sockets and starts receiving.
     public func start() throws {
+        try catchup?.start()
         try receiver.start()
+        heartbeat?.resume()
     }
 
     /// Stops receiving, processes everything already received, publishes the resulting alerts
@@ -94,6 +121,8 @@ public final class LivePipeline: Sendable {
     public func stop() {
         receiver.stop()
         engine.drain()
+        heartbeat?.cancel()
+        catchup?.stop()
         dispatcher.close()
     }
 

@@ -1,0 +1,141 @@
+import CityBrainCore
+import Foundation
+import Logging
+import Synchronization
+import ZeroMQ
+
+/// Consumes the alert stream without loss or duplicates across its own restarts and the
+/// publisher's (the Clone pattern): it subscribes to the live stream first, fetches everything
+/// after the last sequence number it handled from the catch-up server, then handles live alerts,
+/// dropping those it already has and fetching any gap. The last sequence number handled is kept
+/// in a state file, written after every batch.
+public final class DurableAlertConsumer: Sendable {
+    private let context: Context
+    private let alertEndpoints: [String]
+    private let catchupEndpoint: String
+    private let topics: [String]
+    private let stateFile: String?
+    private let logger: Logger
+    private let handler: @Sendable (Alert, String) -> Void
+    private let thread = SocketThread(name: "citybrain-durable-consumer")
+    private let last = Atomic<UInt64>(0)
+
+    public init(
+        context: Context, alerts: [String], catchup: String, topics: [String] = ["alert."], stateFile: String?, logger: Logger,
+        handler: @escaping @Sendable (Alert, String) -> Void
+    ) {
+        self.context = context
+        self.alertEndpoints = alerts
+        self.catchupEndpoint = catchup
+        self.topics = topics
+        self.stateFile = stateFile
+        self.logger = logger
+        self.handler = handler
+    }
+
+    /// The last sequence number handled.
+    public var lastSequence: UInt64 { last.load(ordering: .relaxed) }
+
+    public func start() throws {
+        if let stateFile, let text = try? String(contentsOfFile: stateFile, encoding: .utf8),
+           let saved = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            last.store(saved, ordering: .relaxed)
+        }
+        try thread.start(setup: { [self] in
+            let subscriber = try Socket(context, .sub)
+            try subscriber.setLinger(milliseconds: 0)
+            try subscriber.setReceiveHighWaterMark(1_000_000)
+            for topic in topics + ["heartbeat"] { try subscriber.subscribe(topic) }
+            for endpoint in alertEndpoints { try subscriber.connect(endpoint) }
+            let requester = try Socket(context, .dealer)
+            try requester.setLinger(milliseconds: 0)
+            try requester.setReceiveTimeout(milliseconds: 5_000)
+            try requester.connect(catchupEndpoint)
+            return (subscriber, requester)
+        }) { [self] sockets, isStopping in
+            run(subscriber: sockets.0, requester: sockets.1, isStopping: isStopping)
+        }
+    }
+
+    public func stop() { thread.stop() }
+
+    private func run(subscriber: Socket, requester: Socket, isStopping: () -> Bool) {
+        catchUp(requester)
+        var poller = Poller()
+        poller.add(subscriber)
+        while !isStopping() {
+            guard let ready = try? poller.poll(timeoutMilliseconds: 100), !ready.isEmpty else { continue }
+            var handled = false
+            while let message = try? subscriber.receiveMessage(dontWait: true) {
+                guard message.frames.count == 2, let json = message.string(at: 1) else { continue }
+                if message.string(at: 0) == "heartbeat" {
+                    // The publisher has gone further than we have: fetch what we missed.
+                    if let beat = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+                       let seq = (beat["seq"] as? NSNumber)?.uint64Value, seq > lastSequence {
+                        handled = catchUp(requester) || handled
+                    }
+                    continue
+                }
+                guard let alert = try? Alert(json: Array(json.utf8)) else { continue }
+                if alert.seq <= lastSequence { continue }  // a duplicate
+                if alert.seq > lastSequence + 1 { _ = catchUp(requester) }  // a gap: fetch it first
+                if alert.seq == lastSequence + 1 { deliver(alert, json) }
+                handled = true
+            }
+            if handled { saveState() }
+        }
+        saveState()
+        subscriber.close()
+        requester.close()
+    }
+
+    /// Fetches every journaled alert after the last one handled; returns whether any came.
+    @discardableResult
+    private func catchUp(_ requester: Socket) -> Bool {
+        var any = false
+        while true {
+            do {
+                try requester.send("after \(lastSequence)")
+                var complete = false
+                while let reply = try requester.receiveMessage() {
+                    switch reply.string(at: 0) {
+                    case "alert":
+                        if let json = reply.string(at: 1), let alert = try? Alert(json: Array(json.utf8)), alert.seq == lastSequence + 1 {
+                            deliver(alert, json)
+                            any = true
+                        }
+                    case "end":
+                        let numbers = (reply.string(at: 1) ?? "").split(separator: " ").compactMap { UInt64($0) }
+                        complete = numbers.count < 2 || numbers[0] >= numbers[1]
+                    default:
+                        logger.error("catch-up refused: \(reply.string(at: 1) ?? "")")
+                        complete = true
+                    }
+                    if reply.string(at: 0) != "alert" { break }
+                }
+                if complete { break }
+            } catch {
+                logger.error("catch-up from \(catchupEndpoint) failed: \(error)")
+                break
+            }
+        }
+        if any { saveState() }
+        return any
+    }
+
+    private func deliver(_ alert: Alert, _ json: String) {
+        handler(alert, json)
+        last.store(alert.seq, ordering: .relaxed)
+    }
+
+    private func saveState() {
+        guard let stateFile else { return }
+        let temporary = stateFile + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data("\(lastSequence)\n".utf8)) else {
+            logger.error("cannot write the consumer state to \(temporary)")
+            return
+        }
+        // rename(2) replaces the old state atomically: a crash leaves the old or the new, never half.
+        if rename(temporary, stateFile) != 0 { logger.error("cannot replace \(stateFile): \(String(cString: strerror(errno)))") }
+    }
+}

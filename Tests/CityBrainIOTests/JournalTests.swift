@@ -1,0 +1,111 @@
+import CityBrainCore
+@testable import CityBrainIO
+import Foundation
+import Logging
+import Testing
+import ZeroMQ
+
+@Suite("Alert journal and catch-up")
+struct JournalTests {
+    let logger = Logger(label: "journal")
+
+    func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "citybrain-journal-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func alert(_ seq: UInt64) -> Alert {
+        Alert(seq: seq, id: "r:s:\(seq)", rule: "r", state: .raised, severity: .info, department: "d", key: "s", sensor: "s", district: nil,
+              kind: .traffic, windowStart: 0, windowEnd: 1, value: Double(seq), threshold: nil, values: [], message: "m", ts: Int64(seq))
+    }
+
+    @Test("appends survive a reopen; numbering continues; a torn last entry is trimmed")
+    func reopen() throws {
+        let path = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try AlertJournal(directory: path, segmentBytes: 4_096, epoch: 1)
+        for batch in stride(from: 1, through: 181, by: 20) { try journal.append((batch..<(batch + 20)).map { alert(UInt64($0)) }) }
+        journal.close()
+        #expect(try AlertJournal.segments(in: URL(fileURLWithPath: path)).count > 1)
+        let sizeOf = { (url: URL) in (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0 }
+        let last = try #require(try AlertJournal.segments(in: URL(fileURLWithPath: path)).last { sizeOf($0) > 0 })
+        let size = sizeOf(last)
+        let handle = try FileHandle(forWritingTo: last)
+        try handle.truncate(atOffset: UInt64(size - 10))  // a crash mid-write
+        try handle.close()
+
+        let reopened = try AlertJournal(directory: path, segmentBytes: 4_096, epoch: 2)
+        #expect(reopened.lastSequence == 199)  // the torn 200th entry is gone
+        #expect(try reopened.alerts(after: 190).map(\.seq) == Array(191...199))
+        #expect(try reopened.alerts(after: 0, limit: 5).map(\.seq) == [1, 2, 3, 4, 5])
+        reopened.close()
+    }
+
+    @Test("a consumer stopped mid-stream and restarted receives every alert exactly once, across a processor restart (new epoch)")
+    func exactlyOnce() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let context = try Context()
+        var simulator = CitySimulator(sensors: 60, seed: 31, start: 1_732_269_600_000, reportInterval: 6_000)
+        let minute: Int64 = 60_000
+        let phases = [15, 26, 45].map { simulator.events(until: 1_732_269_600_000 + Int64($0) * minute) }
+
+        func processor(epoch: Int64, name: String) throws -> (LivePipeline, String, String) {
+            let feed = "ipc://\(directory)/feed-\(name).ipc", catchup = "ipc://\(directory)/catchup-\(name).ipc"
+            let live = try LivePipeline(
+                context: context,
+                configuration: .init(pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: [feed]), alertEndpoints: ["tcp://127.0.0.1:*"],
+                                     partitions: 2, deterministic: true, journal: try AlertJournal(directory: directory + "/journal", epoch: epoch),
+                                     catchupEndpoints: [catchup]),
+                logger: logger
+            )
+            try live.start()
+            return (live, feed, catchup)
+        }
+        func feed(_ events: [Event], to endpoint: String, live: LivePipeline) throws {
+            let push = try Socket(context, .push)
+            try push.connect(endpoint)
+            let before = live.status.ingest.accepted
+            for event in events { try push.send(Message(EventEncoder.json(event))) }
+            #expect(eventually { live.status.ingest.accepted == before + events.count })
+            live.engine.drain()
+        }
+
+        let received = Collector<Alert>()
+        let state = directory + "/consumer.state"
+        func consumer(_ live: LivePipeline, catchup: String) throws -> DurableAlertConsumer {
+            let consumer = DurableAlertConsumer(context: context, alerts: live.publisher!.boundEndpoints, catchup: catchup, stateFile: state,
+                                                logger: logger) { alert, _ in received.append(alert) }
+            try consumer.start()
+            return consumer
+        }
+
+        // Processor 1: the consumer sees the first phase live, then stops; the second phase is
+        // journaled while nobody listens.
+        let (first, feed1, catchup1) = try processor(epoch: 1_000, name: "a")
+        let early = try consumer(first, catchup: catchup1)
+        try feed(phases[0], to: feed1, live: first)
+        #expect(eventually { early.lastSequence == first.status.lastSequence })
+        early.stop()
+        let seenBeforeStop = received.count
+        try feed(phases[1], to: feed1, live: first)
+        first.stop()
+        let lastOfFirst = first.status.lastSequence
+
+        // Processor 2 (a restart: same journal, new epoch); the consumer resumes from its state file.
+        let (second, feed2, catchup2) = try processor(epoch: 2_000, name: "b")
+        let resumed = try consumer(second, catchup: catchup2)
+        try feed(phases[2], to: feed2, live: second)
+        #expect(eventually(within: 20) { resumed.lastSequence == second.status.lastSequence && second.status.lastSequence > lastOfFirst })
+        resumed.stop()
+        second.stop()
+
+        let alerts = received.all
+        #expect(seenBeforeStop > 0 && alerts.count > seenBeforeStop)
+        #expect(alerts.map(\.seq) == Array(1...UInt64(alerts.count)))  // every alert, once, in order
+        #expect(alerts.filter { $0.seq <= lastOfFirst }.allSatisfy { $0.epoch == 1_000 })
+        #expect(alerts.filter { $0.seq > lastOfFirst }.allSatisfy { $0.epoch == 2_000 })
+        #expect(try String(contentsOfFile: state, encoding: .utf8) == "\(alerts.count)\n")
+    }
+}
