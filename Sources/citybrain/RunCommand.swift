@@ -75,6 +75,18 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Append every rejected frame, with its reason, to this JSON-lines file.", valueName: "file"))
     var deadLetter: String?
 
+    @Option(name: .long, help: ArgumentHelp("Keep an alert journal in this directory: alerts are written (and synced) before they are published; numbering continues across restarts.", valueName: "path"))
+    var journal: String?
+
+    @Option(name: .long, help: "When journal writes reach the disk: batch (fsync before each publish, the default) or none (left to the OS).")
+    var journalSync: String = "batch"
+
+    @Option(name: .long, help: ArgumentHelp("Delete journal segments older than this, e.g. 7d.", valueName: "duration"))
+    var journalRetention: String?
+
+    @Option(name: .long, help: ArgumentHelp("Bind a ROUTER answering 'after <seq>' catch-up requests from the journal; repeatable (needs --journal).", valueName: "endpoint"))
+    var catchup: [String] = []
+
     @Flag(name: .long, help: "Reload the pipeline files when they change (they are always reloaded on SIGHUP).")
     var watchPipeline = false
 
@@ -90,6 +102,11 @@ struct RunCommand: ParsableCommand {
         guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
         guard maxFrameBytes > 0 else { throw ValidationError("--max-frame-bytes must be positive") }
         guard awaitSubscribers >= 0 else { throw ValidationError("--await-subscribers must not be negative") }
+        if !catchup.isEmpty, journal == nil { throw ValidationError("--catchup serves alerts from the journal: add --journal DIR") }
+        guard AlertJournal.SyncPolicy(rawValue: journalSync) != nil else { throw ValidationError("--journal-sync takes batch or none") }
+        if let journalRetention, DurationText.milliseconds(journalRetention) == nil {
+            throw ValidationError("--journal-retention takes a duration such as 7d or 12h, not '\(journalRetention)'")
+        }
         _ = try selection()
     }
 
@@ -182,7 +199,12 @@ struct RunCommand: ParsableCommand {
                     pipeline: pipeline, feeds: FeedEndpoints(subscribe: feed, pull: pull, topics: topic),
                     alertEndpoints: alerts.isEmpty ? ["tcp://*:5557"] : alerts, partitions: partitions,
                     deterministic: deterministic, publish: try selection(), receiver: options,
-                    deadLetters: try deadLetter.map(DeadLetterWriter.init(path:))
+                    deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
+                    journal: try journal.map {
+                        try AlertJournal(directory: $0, policy: AlertJournal.SyncPolicy(rawValue: journalSync) ?? .batch,
+                                         retention: journalRetention.flatMap(DurationText.milliseconds))
+                    },
+                    catchupEndpoints: catchup
                 ),
                 sinks: sinks, logger: logger
             )

@@ -28,6 +28,15 @@ struct TailCommand: ParsableCommand {
     @Flag(name: .long, help: "Print each alert's JSON as one line.")
     var json = false
 
+    @Flag(name: .long, help: "Miss nothing: fetch what was published while away from --catchup, and drop duplicates (needs --state).")
+    var durable = false
+
+    @Option(name: .long, help: ArgumentHelp("With --durable: file keeping the last sequence number shown, to resume after a restart.", valueName: "file"))
+    var state: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --durable: the pipeline's catch-up endpoint.", valueName: "endpoint"))
+    var catchup: String = "tcp://127.0.0.1:5558"
+
     @Option(name: .long, help: "Exit after this many alerts.")
     var count: Int?
 
@@ -38,6 +47,7 @@ struct TailCommand: ParsableCommand {
 
     func validate() throws {
         if let count, count <= 0 { throw ValidationError("--count must be positive") }
+        if durable, state == nil { throw ValidationError("--durable needs --state FILE to remember where it stopped") }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be positive") }
     }
 
@@ -48,20 +58,31 @@ struct TailCommand: ParsableCommand {
         let termination = Termination()
         let received = Atomic<Int>(0)
         let topics = department.isEmpty ? ["alert."] : department.map { "alert.\($0)." }
-        let subscriber = AlertSubscriber(context: try Context(), endpoints: alerts, topics: topics, logger: logger) { [json, count] alert, raw in
+        let show: @Sendable (Alert, String) -> Void = { [json, count] alert, raw in
             let seen = received.add(1, ordering: .relaxed).newValue
             if let count, seen > count { return }
             console.print(json ? raw : formatter.format(alert))
             if let count, seen == count { termination.trigger() }
         }
+        let context = try Context()
+        let stop: () -> Void
         do {
-            try subscriber.start()
+            if durable {
+                let consumer = DurableAlertConsumer(context: context, alerts: alerts, catchup: catchup, topics: topics, stateFile: state,
+                                                    logger: logger, handler: show)
+                try consumer.start()
+                stop = consumer.stop
+            } else {
+                let subscriber = AlertSubscriber(context: context, endpoints: alerts, topics: topics, logger: logger, handler: show)
+                try subscriber.start()
+                stop = subscriber.stop
+            }
         } catch {
             logger.critical("cannot connect: \(error)")
             throw ExitCode.failure
         }
         let woken = termination.wait(seconds: timeout)
-        subscriber.stop()
+        stop()
         if !woken, let count, received.load(ordering: .relaxed) < count {
             logger.error("timed out after \(timeout ?? 0) s with \(received.load(ordering: .relaxed)) of \(count) alerts")
             throw ExitCode.failure

@@ -207,3 +207,48 @@ struct RecordReplayCommandTests {
         #expect(missing.stderr.contains("no recording at /nonexistent/recording"))
     }
 }
+
+@Suite("citybrain run --journal and tail --durable")
+struct DurableTailTests {
+    @Test("an alert published before the consumer started is fetched from the journal once, and never again")
+    func durableTail() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-durable-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let context = try Context()
+        let feed = try Socket(context, .xpub)
+        try feed.setReceiveTimeout(milliseconds: 20_000)
+        try feed.bind("tcp://127.0.0.1:*")
+        let alertsEndpoint = "ipc://\(directory)/alerts.ipc", catchup = "ipc://\(directory)/catchup.ipc"
+        let watcher = try Socket(context, .sub)
+        try watcher.setReceiveTimeout(milliseconds: 20_000)
+        try watcher.subscribe("alert.")
+        try watcher.connect(alertsEndpoint)
+        let run = try CommandRunner.start(["run", "--feed", try feed.lastEndpoint, "--alerts", alertsEndpoint, "--await-subscribers", "1",
+                                           "--journal", directory + "/journal", "--catchup", catchup])
+        _ = try #require(try feed.receive(), "citybrain run did not subscribe")
+        for second in stride(from: 0, to: 60, by: 6) {
+            try feed.send(Message(#"{"kind":"traffic","sensor":"seg-7","district":"d02","ts":\#(1_732_269_600_000 + second * 1000),"speed_kmh":11,"occupancy":0.6}"#))
+        }
+        try feed.send(Message(#"{"kind":"traffic","sensor":"seg-7","district":"d02","ts":1732269666000,"speed_kmh":50,"occupancy":0.1}"#))
+        let published = try #require(try watcher.receiveMessage(), "no alert was published")
+        let alert = try Alert(json: published.frames[1])
+        #expect(alert.seq == 1 && alert.epoch != nil)
+
+        let state = directory + "/tail.state"
+        let first = try CommandRunner.run(["tail", "--durable", "--state", state, "--catchup", catchup, "--alerts", alertsEndpoint,
+                                           "--json", "--count", "1", "--timeout", "20"])
+        #expect(first.status == 0)
+        #expect(try Alert(json: Array(first.stdout.trimmingCharacters(in: .newlines).utf8)) == alert)
+        #expect(try String(contentsOfFile: state, encoding: .utf8) == "1\n")
+        let again = try CommandRunner.run(["tail", "--durable", "--state", state, "--catchup", catchup, "--alerts", alertsEndpoint,
+                                           "--json", "--count", "1", "--timeout", "1.5"])
+        #expect(again.status == 1)  // nothing new: no duplicate
+        #expect(again.stdout.isEmpty)
+
+        run.terminate()
+        #expect(run.finish(timeout: 20).status == 0)
+        #expect(try CommandRunner.run(["run", "--feed", "tcp://127.0.0.1:1", "--catchup", catchup]).status == 64)
+        #expect(try CommandRunner.run(["tail", "--durable"]).status == 64)
+    }
+}
