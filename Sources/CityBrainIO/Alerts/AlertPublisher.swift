@@ -24,7 +24,7 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
     public let boundEndpoints: [String]
 
     /// Binds an XPUB socket on each endpoint, e.g. `tcp://*:5557`.
-    public init(context: Context, endpoints: [String], selection: RecordSelection = .alerts, logger: Logger) throws {
+    public init(context: Context, endpoints: [String], selection: RecordSelection = .alerts, security: SocketSecurity = .none, logger: Logger) throws {
         self.logger = logger
         self.selection = selection
         var bound: [String] = []
@@ -34,6 +34,7 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
             try socket.setXPubVerbose(true)
             try socket.setSendHighWaterMark(100_000)
             try socket.setLinger(milliseconds: 2_000)
+            try security.apply(to: socket)
             for endpoint in endpoints {
                 try socket.bind(endpoint)
                 bound.append(try socket.lastEndpoint)

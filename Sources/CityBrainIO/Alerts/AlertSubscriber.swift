@@ -12,14 +12,16 @@ public final class AlertSubscriber: Sendable {
     private let logger: Logger
     private let handler: @Sendable (Alert, String) -> Void
     private let thread = SocketThread(name: "citybrain-alert-subscriber")
+    private let security: SocketSecurity
 
     /// - Parameters:
     ///   - topics: topic prefixes, e.g. `alert.traffic-police.` (default: every alert).
     ///   - handler: called on the subscriber thread with the alert and its raw JSON.
     public init(
-        context: Context, endpoints: [String], topics: [String] = ["alert."], logger: Logger,
+        context: Context, endpoints: [String], topics: [String] = ["alert."], security: SocketSecurity = .none, logger: Logger,
         handler: @escaping @Sendable (Alert, String) -> Void
     ) {
+        self.security = security
         self.context = context
         self.endpoints = endpoints
         self.topics = topics
@@ -32,6 +34,7 @@ public final class AlertSubscriber: Sendable {
         try thread.start(setup: { [self] in
             let socket = try Socket(context, .sub)
             try socket.setLinger(milliseconds: 0)
+            try security.apply(to: socket)
             for topic in topics { try socket.subscribe(topic) }
             for endpoint in endpoints { try socket.connect(endpoint) }
             return socket

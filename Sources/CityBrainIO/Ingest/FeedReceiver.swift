@@ -23,6 +23,8 @@ public final class FeedReceiver: Sendable {
         public var batchSize = 4096
         /// Receive queue per socket, in messages (`ZMQ_RCVHWM`).
         public var receiveHighWaterMark: Int32 = 100_000
+        /// The feed sockets' mechanism: CURVE server to accept only allowed publishers.
+        public var security: SocketSecurity = .none
 
         public init() {}
     }
@@ -125,6 +127,7 @@ public final class FeedReceiver: Sendable {
             try socket.setReceiveHighWaterMark(options.receiveHighWaterMark)
             try socket.setMaxMessageSize(options.maxMessageBytes)
             try socket.setLinger(milliseconds: 0)
+            try options.security.apply(to: socket)
         }
         if !endpoints.subscribe.isEmpty {
             let sub = try Socket(context, .sub)

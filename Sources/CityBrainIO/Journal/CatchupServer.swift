@@ -17,8 +17,10 @@ public final class CatchupServer: Sendable {
     private let journal: AlertJournal
     private let logger: Logger
     private let thread = SocketThread(name: "citybrain-catchup")
+    private let security: SocketSecurity
 
-    public init(context: Context, endpoints: [String], journal: AlertJournal, logger: Logger) {
+    public init(context: Context, endpoints: [String], journal: AlertJournal, security: SocketSecurity = .none, logger: Logger) {
+        self.security = security
         self.context = context
         self.endpoints = endpoints
         self.journal = journal
@@ -26,9 +28,10 @@ public final class CatchupServer: Sendable {
     }
 
     public func start() throws {
-        try thread.start(setup: { [context, endpoints] in
+        try thread.start(setup: { [context, endpoints, security] in
             let socket = try Socket(context, .router)
             try socket.setLinger(milliseconds: 0)
+            try security.apply(to: socket)
             try socket.setSendHighWaterMark(200_000)
             for endpoint in endpoints { try socket.bind(endpoint) }
             return socket

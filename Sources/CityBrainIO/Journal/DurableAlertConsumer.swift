@@ -19,11 +19,13 @@ public final class DurableAlertConsumer: Sendable {
     private let handler: @Sendable (Alert, String) -> Void
     private let thread = SocketThread(name: "citybrain-durable-consumer")
     private let last = Atomic<UInt64>(0)
+    private let security: SocketSecurity
 
     public init(
-        context: Context, alerts: [String], catchup: String, topics: [String] = ["alert."], stateFile: String?, logger: Logger,
-        handler: @escaping @Sendable (Alert, String) -> Void
+        context: Context, alerts: [String], catchup: String, topics: [String] = ["alert."], stateFile: String?,
+        security: SocketSecurity = .none, logger: Logger, handler: @escaping @Sendable (Alert, String) -> Void
     ) {
+        self.security = security
         self.context = context
         self.alertEndpoints = alerts
         self.catchupEndpoint = catchup
@@ -45,11 +47,13 @@ public final class DurableAlertConsumer: Sendable {
             let subscriber = try Socket(context, .sub)
             try subscriber.setLinger(milliseconds: 0)
             try subscriber.setReceiveHighWaterMark(1_000_000)
+            try security.apply(to: subscriber)
             for topic in topics + ["heartbeat"] { try subscriber.subscribe(topic) }
             for endpoint in alertEndpoints { try subscriber.connect(endpoint) }
             let requester = try Socket(context, .dealer)
             try requester.setLinger(milliseconds: 0)
             try requester.setReceiveTimeout(milliseconds: 5_000)
+            try security.apply(to: requester)
             try requester.connect(catchupEndpoint)
             return (subscriber, requester)
         }) { [self] sockets, isStopping in

@@ -18,10 +18,12 @@ public final class RecordingReplayer: Sendable {
     private let context: Context
     private let transport: FeedTransport
     private let logger: Logger
+    private let security: SocketSecurity
     private let stopping = Atomic<Bool>(false)
     private let state = Mutex(Progress())
 
-    public init(context: Context, transport: FeedTransport, logger: Logger) {
+    public init(context: Context, transport: FeedTransport, security: SocketSecurity = .none, logger: Logger) {
+        self.security = security
         self.context = context
         self.transport = transport
         self.logger = logger
@@ -48,7 +50,7 @@ public final class RecordingReplayer: Sendable {
         }
         state.withLock { $0.total = total * (loops ?? 1) }
         if waitForSubscribers > 0 { logger.info("replay: waiting for \(waitForSubscribers) subscriber(s)") }
-        let socket = try transport.open(context, subscribers: waitForSubscribers, stopping: stopping)
+        let socket = try transport.open(context, subscribers: waitForSubscribers, stopping: stopping, security: security)
         defer { socket.close() }
         var round = 0
         while loops.map({ round < $0 }) ?? true, !stopping.load(ordering: .acquiring) {

@@ -33,13 +33,18 @@ public final class LivePipeline: @unchecked Sendable {
         public var journal: AlertJournal?
         /// ROUTER endpoints answering catch-up requests from the journal.
         public var catchupEndpoints: [String]
+        /// CURVE: the server's secret key for feed, alert and catch-up sockets, and the public keys
+        /// of the publishers and consumers allowed in. `nil` is the NULL mechanism.
+        public var curve: (secretKey: String, allowedClients: [String])?
         public var receiver: FeedReceiver.Options
 
         public init(
             pipeline: Pipeline, feeds: FeedEndpoints, alertEndpoints: [String], partitions: Int = ProcessInfoCores.active,
             deterministic: Bool = false, publish: RecordSelection = .alerts, receiver: FeedReceiver.Options = FeedReceiver.Options(),
-            deadLetters: DeadLetterWriter? = nil, journal: AlertJournal? = nil, catchupEndpoints: [String] = []
+            deadLetters: DeadLetterWriter? = nil, journal: AlertJournal? = nil, catchupEndpoints: [String] = [],
+            curve: (secretKey: String, allowedClients: [String])? = nil
         ) {
+            self.curve = curve
             self.pipeline = pipeline
             self.feeds = feeds
             self.alertEndpoints = alertEndpoints
@@ -60,13 +65,27 @@ public final class LivePipeline: @unchecked Sendable {
     private let dispatcher: AlertDispatcher
     private let receiver: FeedReceiver
     private let catchup: CatchupServer?
+    private let zap: ZAPHandler?
     private let heartbeat: (any DispatchSourceTimer)?
 
     /// Binds the alert stream and prepares ingest; nothing is received before ``start()``.
     /// - Parameter sinks: further alert destinations (a JSON-lines file, the terminal).
     public init(context: Context, configuration: Configuration, sinks: [any OutputSink] = [], logger: Logger) throws {
+        var security = SocketSecurity.none
+        var receiverOptions = configuration.receiver
+        if let curve = configuration.curve {
+            // The ZAP handler must be listening before any secured socket takes a connection.
+            let handler = ZAPHandler(context: context, allowedClients: curve.allowedClients, logger: logger)
+            try handler.start()
+            zap = handler
+            security = .server(secretKey: curve.secretKey)
+            receiverOptions.security = security
+        } else {
+            zap = nil
+        }
         let publisher = configuration.alertEndpoints.isEmpty
-            ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, selection: configuration.publish, logger: logger)
+            ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, selection: configuration.publish,
+                                        security: security, logger: logger)
         let dispatcher = AlertDispatcher(
             sinks: (publisher.map { [$0] } ?? []) + sinks, deterministic: configuration.deterministic, journal: configuration.journal
         ) { error in logger.critical("alert journal write failed; alerts are published without it: \(error)") }
@@ -77,7 +96,7 @@ public final class LivePipeline: @unchecked Sendable {
         self.dispatcher = dispatcher
         self.engine = engine
         if let journal = configuration.journal, !configuration.catchupEndpoints.isEmpty {
-            catchup = CatchupServer(context: context, endpoints: configuration.catchupEndpoints, journal: journal, logger: logger)
+            catchup = CatchupServer(context: context, endpoints: configuration.catchupEndpoints, journal: journal, security: security, logger: logger)
         } else {
             catchup = nil
         }
@@ -90,7 +109,7 @@ public final class LivePipeline: @unchecked Sendable {
             heartbeat = nil
         }
         self.receiver = FeedReceiver(
-            context: context, endpoints: configuration.feeds, options: configuration.receiver,
+            context: context, endpoints: configuration.feeds, options: receiverOptions,
             statistics: ingest, reporter: RejectionReporter(logger: logger, deadLetters: configuration.deadLetters), logger: logger
         ) { events in engine.submit(events) }
     }
@@ -124,10 +143,14 @@ public final class LivePipeline: @unchecked Sendable {
         heartbeat?.cancel()
         catchup?.stop()
         dispatcher.close()
+        zap?.stop()
     }
 
     /// Counters for status displays.
     public var status: PipelineStatus {
         PipelineStatus(ingest: ingest.snapshot, engine: engine.statistics, lastSequence: dispatcher.lastSequence)
     }
+
+    /// CURVE connections accepted and refused, when CURVE is on.
+    public var authentication: (accepted: Int, refused: Int)? { zap?.counts }
 }

@@ -9,11 +9,12 @@ public enum FeedTransport: Sendable {
     case push([String])
 
     /// Opens the socket, and with `.publish` waits for `subscribers` subscriptions (or `stopping`).
-    func open(_ context: Context, subscribers: Int, stopping: borrowing Atomic<Bool>) throws -> Socket {
+    func open(_ context: Context, subscribers: Int, stopping: borrowing Atomic<Bool>, security: SocketSecurity = .none) throws -> Socket {
         let socket: Socket
         switch self {
         case .publish(let endpoints):
             socket = try Socket(context, .xpub)
+            try security.apply(to: socket)
             try socket.setXPubVerbose(true)
             try socket.setSendHighWaterMark(1_000_000)
             for endpoint in endpoints { try socket.bind(endpoint) }
@@ -24,6 +25,7 @@ public enum FeedTransport: Sendable {
             }
         case .push(let endpoints):
             socket = try Socket(context, .push)
+            try security.apply(to: socket)
             try socket.setSendHighWaterMark(100_000)
             for endpoint in endpoints { try socket.connect(endpoint) }
         }

@@ -13,11 +13,13 @@ public final class SimulatorPublisher: Sendable {
     private let context: Context
     private let transport: Transport
     private let logger: Logger
+    private let security: SocketSecurity
     private let stopping = Atomic<Bool>(false)
     /// Events sent so far.
     public let sent = Atomic<Int>(0)
 
-    public init(context: Context, transport: Transport, logger: Logger) {
+    public init(context: Context, transport: Transport, security: SocketSecurity = .none, logger: Logger) {
+        self.security = security
         self.context = context
         self.transport = transport
         self.logger = logger
@@ -34,7 +36,7 @@ public final class SimulatorPublisher: Sendable {
     public func run(_ simulator: CitySimulator, speed: Double, duration: Double?, waitForSubscribers: Int = 0) throws -> Int {
         var simulator = simulator
         if waitForSubscribers > 0 { logger.info("simulator: waiting for \(waitForSubscribers) subscriber(s)") }
-        let socket = try transport.open(context, subscribers: waitForSubscribers, stopping: stopping)
+        let socket = try transport.open(context, subscribers: waitForSubscribers, stopping: stopping, security: security)
         defer { socket.close() }
         let began = DispatchTime.now().uptimeNanoseconds
         while !stopping.load(ordering: .acquiring) {
