@@ -46,6 +46,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .long, help: "Wait for this many subscribers before sending (with --publish).")
     var waitForSubscribers: Int = 0
 
+    @OptionGroup var curve: CurveClientOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -66,7 +67,7 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let transport: FeedTransport = push.isEmpty ? .publish(publish.isEmpty ? ["tcp://*:5556"] : publish) : .push(push)
-        let replayer = RecordingReplayer(context: try Context(), transport: transport, logger: logger)
+        let replayer = RecordingReplayer(context: try Context(), transport: transport, security: try curve.security(), logger: logger)
         let termination = Termination()
         let finished = DispatchSemaphore(value: 0)
         let failure = FailureBox()

@@ -23,7 +23,7 @@ struct RunCommand: ParsableCommand {
         lines to --output (default standard output).
 
         Examples:
-          citybrain run --feed tcp://127.0.0.1:5556 --alerts 'tcp://*:5557'
+          citybrain run --feed tcp://127.0.0.1:5556 --alerts tcp://127.0.0.1:5557
           citybrain run --pipeline Pipelines/city.yaml --input feed.jsonl --deterministic
         """
     )
@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Subscribe only to feed topics with this prefix, e.g. traffic.d07.; repeatable.", valueName: "prefix"))
     var topic: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Endpoint to bind the alert stream (XPUB) on; repeatable. Live default: tcp://*:5557.", valueName: "endpoint"))
+    @Option(name: .long, help: ArgumentHelp("Endpoint to bind the alert stream (XPUB) on; repeatable. Live default: tcp://127.0.0.1:5557.", valueName: "endpoint"))
     var alerts: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Read events from a recording (citybrain record) or a JSON-lines file instead of sockets ('-' for standard input).", valueName: "path"))
@@ -87,6 +87,15 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Bind a ROUTER answering 'after <seq>' catch-up requests from the journal; repeatable (needs --journal).", valueName: "endpoint"))
     var catchup: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("CURVE: this pipeline's key pair (citybrain keygen); feed, alert and catch-up sockets then admit only --curve-allow keys.", valueName: "file"))
+    var curveSecretKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("CURVE: public keys of the publishers and consumers allowed in, one per line.", valueName: "file"))
+    var curveAllow: String?
+
+    @Flag(name: .long, help: "Use the NULL mechanism (no authentication) on endpoints other than loopback, ipc and inproc. Development only.")
+    var insecure = false
+
     @Flag(name: .long, help: "Reload the pipeline files when they change (they are always reloaded on SIGHUP).")
     var watchPipeline = false
 
@@ -103,6 +112,16 @@ struct RunCommand: ParsableCommand {
         guard maxFrameBytes > 0 else { throw ValidationError("--max-frame-bytes must be positive") }
         guard awaitSubscribers >= 0 else { throw ValidationError("--await-subscribers must not be negative") }
         if !catchup.isEmpty, journal == nil { throw ValidationError("--catchup serves alerts from the journal: add --journal DIR") }
+        if (curveSecretKey == nil) != (curveAllow == nil) { throw ValidationError("CURVE needs both --curve-secret-key and --curve-allow") }
+        if input == nil, curveSecretKey == nil, !insecure {
+            let exposed = (feed + pull + (alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts) + catchup).filter { !Self.isLocal($0) }
+            if let endpoint = exposed.first {
+                throw ValidationError("""
+                    \(endpoint) is reachable from other machines, and without CURVE anyone could connect: give \
+                    --curve-secret-key and --curve-allow (see citybrain keygen), use a loopback address, or pass --insecure
+                    """)
+            }
+        }
         guard AlertJournal.SyncPolicy(rawValue: journalSync) != nil else { throw ValidationError("--journal-sync takes batch or none") }
         if let journalRetention, DurationText.milliseconds(journalRetention) == nil {
             throw ValidationError("--journal-retention takes a duration such as 7d or 12h, not '\(journalRetention)'")
@@ -154,6 +173,17 @@ struct RunCommand: ParsableCommand {
             """)
     }
 
+    /// Whether an endpoint is reachable only from this machine.
+    static func isLocal(_ endpoint: String) -> Bool {
+        endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") || endpoint.hasPrefix("tcp://127.")
+            || endpoint.hasPrefix("tcp://localhost:") || endpoint.hasPrefix("tcp://[::1]:")
+    }
+
+    private func curve() throws -> (secretKey: String, allowedClients: [String])? {
+        guard let curveSecretKey, let curveAllow else { return nil }
+        return (try KeyFiles.keyPair(at: curveSecretKey).secretKey, try KeyFiles.publicKeys(at: curveAllow))
+    }
+
     /// SIGHUP (and with --watch-pipeline, a change to a file) reloads the pipeline files.
     private func installReloading(_ live: LivePipeline, logger: Logger) -> [any DispatchSourceProtocol] {
         let queue = DispatchQueue(label: "citybrain.reload")
@@ -197,14 +227,15 @@ struct RunCommand: ParsableCommand {
                 context: context,
                 configuration: .init(
                     pipeline: pipeline, feeds: FeedEndpoints(subscribe: feed, pull: pull, topics: topic),
-                    alertEndpoints: alerts.isEmpty ? ["tcp://*:5557"] : alerts, partitions: partitions,
+                    alertEndpoints: alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts, partitions: partitions,
                     deterministic: deterministic, publish: try selection(), receiver: options,
                     deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
                     journal: try journal.map {
                         try AlertJournal(directory: $0, policy: AlertJournal.SyncPolicy(rawValue: journalSync) ?? .batch,
                                          retention: journalRetention.flatMap(DurationText.milliseconds))
                     },
-                    catchupEndpoints: catchup
+                    catchupEndpoints: catchup,
+                    curve: try curve()
                 ),
                 sinks: sinks, logger: logger
             )
@@ -219,7 +250,15 @@ struct RunCommand: ParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
         }
-        logger.warning("security: feed and alert sockets use the NULL mechanism (no authentication); use them on trusted networks only")
+        if curveSecretKey == nil {
+            logger.warning("""
+                SECURITY: feed, alert and catch-up sockets use the NULL mechanism: no authentication, no encryption. \
+                Anyone who can reach them can inject events and read alerts. For local development only \
+                (\(insecure ? "--insecure was given" : "loopback endpoints")); use --curve-secret-key and --curve-allow in production.
+                """)
+        } else {
+            logger.info("security: CURVE on feed, alert and catch-up sockets; clients must be on \(curveAllow ?? "the allow-list")")
+        }
         let reloading = installReloading(live, logger: logger)
         let reporter = StatusReporter(console: console, logger: logger) { live.status }
         reporter.start()

@@ -40,6 +40,7 @@ struct SimulateCommand: ParsableCommand {
     var waitForSubscribers: Int = 0
 
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var curve: CurveClientOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -56,7 +57,7 @@ struct SimulateCommand: ParsableCommand {
             return
         }
         let transport: FeedTransport = push.isEmpty ? .publish(publish.isEmpty ? ["tcp://*:5556"] : publish) : .push(push)
-        let publisher = SimulatorPublisher(context: try Context(), transport: transport, logger: logger)
+        let publisher = SimulatorPublisher(context: try Context(), transport: transport, security: try curve.security(), logger: logger)
         logger.info("simulating \(simulation.sensors) sensors at \(Int(simulation.rate)) events/s, speed ×\(simulation.speed), report interval \(DurationText.format(simulator.reportInterval)) of event time")
         let termination = Termination()
         let console = Console()

@@ -43,6 +43,7 @@ struct TailCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Give up after this many seconds (exit code 1 if --count was not reached).", valueName: "seconds"))
     var timeout: Double?
 
+    @OptionGroup var curve: CurveClientOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -69,11 +70,12 @@ struct TailCommand: ParsableCommand {
         do {
             if durable {
                 let consumer = DurableAlertConsumer(context: context, alerts: alerts, catchup: catchup, topics: topics, stateFile: state,
-                                                    logger: logger, handler: show)
+                                                    security: try curve.security(), logger: logger, handler: show)
                 try consumer.start()
                 stop = consumer.stop
             } else {
-                let subscriber = AlertSubscriber(context: context, endpoints: alerts, topics: topics, logger: logger, handler: show)
+                let subscriber = AlertSubscriber(context: context, endpoints: alerts, topics: topics, security: try curve.security(),
+                                                 logger: logger, handler: show)
                 try subscriber.start()
                 stop = subscriber.stop
             }

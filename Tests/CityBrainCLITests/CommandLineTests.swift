@@ -3,7 +3,7 @@ import Testing
 
 @Suite("citybrain command line")
 struct CommandLineTests {
-    @Test("every subcommand has --help", arguments: ["", "demo", "run", "simulate", "tail", "validate", "record", "replay"])
+    @Test("every subcommand has --help", arguments: ["", "demo", "run", "simulate", "tail", "validate", "record", "replay", "import", "fuzz", "keygen"])
     func help(subcommand: String) throws {
         let result = try CommandRunner.run((subcommand.isEmpty ? [] : [subcommand]) + ["--help"])
         #expect(result.status == 0)
@@ -133,5 +133,30 @@ struct EmitTests {
         let result = try CommandRunner.run(["run", "--input", "x.jsonl", "--emit", "windwos"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("--emit takes alerts, windows, late or all, not 'windwos'"))
+    }
+}
+
+@Suite("citybrain security options")
+struct SecurityOptionTests {
+    @Test("without CURVE, endpoints other machines can reach need --insecure")
+    func nullOnlyWhenExplicit() throws {
+        let exposed = try CommandRunner.run(["run", "--feed", "tcp://127.0.0.1:5556", "--alerts", "tcp://*:5557"])
+        #expect(exposed.status == 64)
+        #expect(exposed.stderr.contains("tcp://*:5557 is reachable from other machines"))
+        let halfCurve = try CommandRunner.run(["run", "--feed", "tcp://127.0.0.1:5556", "--curve-secret-key", "x.key"])
+        #expect(halfCurve.status == 64)
+    }
+
+    @Test("keygen writes a key pair the pipeline can read")
+    func keygen() throws {
+        let base = NSTemporaryDirectory() + "citybrain-keygen-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: base + ".key"); try? FileManager.default.removeItem(atPath: base + ".pub") }
+        let result = try CommandRunner.run(["keygen", "--out", base])
+        #expect(result.status == 0)
+        let key = try String(contentsOfFile: base + ".key", encoding: .utf8)
+        let pub = try String(contentsOfFile: base + ".pub", encoding: .utf8).trimmingCharacters(in: .newlines)
+        #expect(pub.count == 40)
+        #expect(key.contains("public \(pub)\nsecret "))
+        #expect(result.stdout.contains(pub))
     }
 }

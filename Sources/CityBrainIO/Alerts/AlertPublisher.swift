@@ -23,7 +23,7 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
     /// The endpoints actually bound (with the port libzmq picked for `tcp://…:*`).
     public let boundEndpoints: [String]
 
-    /// Binds an XPUB socket on each endpoint, e.g. `tcp://*:5557`.
+    /// Binds an XPUB socket on each endpoint, e.g. `tcp://127.0.0.1:5557`.
     public init(context: Context, endpoints: [String], selection: RecordSelection = .alerts, security: SocketSecurity = .none, logger: Logger) throws {
         self.logger = logger
         self.selection = selection

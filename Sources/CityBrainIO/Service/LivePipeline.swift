@@ -8,7 +8,7 @@ import ZeroMQ
 ///
 /// ```swift
 /// let live = try LivePipeline(context: context, configuration: .init(pipeline: pipeline,
-///     feeds: FeedEndpoints(subscribe: ["tcp://127.0.0.1:5556"]), alertEndpoints: ["tcp://*:5557"]),
+///     feeds: FeedEndpoints(subscribe: ["tcp://127.0.0.1:5556"]), alertEndpoints: ["tcp://127.0.0.1:5557"]),
 ///     logger: logger)
 /// try live.start()
 /// …
