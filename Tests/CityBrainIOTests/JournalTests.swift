@@ -109,3 +109,51 @@ struct JournalTests {
         #expect(try String(contentsOfFile: state, encoding: .utf8) == "\(alerts.count)\n")
     }
 }
+
+@Suite("Heartbeats and retention")
+struct HeartbeatRetentionTests {
+    @Test("the alert stream carries a heartbeat with the epoch and the last sequence number")
+    func heartbeat() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-hb-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let context = try Context()
+        let live = try LivePipeline(
+            context: context,
+            configuration: .init(pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: ["ipc://\(NSTemporaryDirectory())hb-\(UUID().uuidString).ipc"]),
+                                 alertEndpoints: ["tcp://127.0.0.1:*"], journal: try AlertJournal(directory: directory, epoch: 4_242)),
+            logger: Logger(label: "hb")
+        )
+        try live.start()
+        defer { live.stop() }
+        let socket = try Socket(context, .sub)
+        try socket.setReceiveTimeout(milliseconds: 5_000)
+        try socket.subscribe("heartbeat")
+        try socket.connect(try #require(live.publisher?.boundEndpoints.first))
+        let beat = try #require(try socket.receiveMessage(), "no heartbeat within 5 s")
+        #expect(beat.string(at: 0) == "heartbeat")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(beat.frames[1])) as? [String: Any])
+        #expect((body["epoch"] as? NSNumber)?.int64Value == 4_242)
+        #expect((body["seq"] as? NSNumber)?.intValue == 0)
+    }
+
+    @Test("segments older than the retention are deleted as new ones start")
+    func retention() throws {
+        let path = NSTemporaryDirectory() + "citybrain-ret-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try AlertJournal(directory: path, segmentBytes: 4_096, retention: 60_000)
+        let old = Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000
+        func alert(_ seq: UInt64, at time: Int64) -> Alert {
+            var alert = Alert(seq: seq, id: "r:s:\(seq)", rule: "r", state: .raised, severity: .info, department: "d", key: "s", sensor: "s",
+                              district: nil, kind: .traffic, windowStart: 0, windowEnd: 1, value: nil, threshold: nil, values: [], message: "m", ts: 1)
+            alert.emittedAt = time
+            return alert
+        }
+        for seq in 1...100 { try journal.append([alert(UInt64(seq), at: old)]) }        // an hour ago
+        for seq in 101...200 { try journal.append([alert(UInt64(seq), at: old + 3_600_000)]) }  // now
+        let kept = try journal.alerts(after: 0)
+        #expect(kept.first.map { $0.seq > 1 } == true)   // the oldest segments are gone
+        #expect(kept.last?.seq == 200)
+        #expect(kept.allSatisfy { $0.seq > 100 || $0.emittedAt == old })
+        journal.close()
+    }
+}

@@ -8,7 +8,9 @@ import ZeroMQ
 /// publisher's (the Clone pattern): it subscribes to the live stream first, fetches everything
 /// after the last sequence number it handled from the catch-up server, then handles live alerts,
 /// dropping those it already has and fetching any gap. The last sequence number handled is kept
-/// in a state file, written after every batch.
+/// in a state file, replaced atomically after every alert: a kill between handling an alert and
+/// saving can at most hand that one alert over again after the restart (at-least-once at the
+/// kill point); nothing is ever skipped.
 public final class DurableAlertConsumer: Sendable {
     private let context: Context
     private let alertEndpoints: [String]
@@ -130,6 +132,7 @@ public final class DurableAlertConsumer: Sendable {
     private func deliver(_ alert: Alert, _ json: String) {
         handler(alert, json)
         last.store(alert.seq, ordering: .relaxed)
+        saveState()
     }
 
     private func saveState() {
