@@ -61,7 +61,7 @@ public enum FuzzDriver {
 
     /// Input `index` of the run seeded with `seed`.
     public static func input(_ target: Target, seed: UInt64, index: Int) -> [UInt8] {
-        var random = SplitMix(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        var random = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
         let corpus = target == .decoder ? decoderCorpus : pipelineCorpus
         var bytes = corpus[Int(random.next() % UInt64(corpus.count))]
         let mutations = 1 + Int(random.next() % 4)
@@ -76,7 +76,7 @@ public enum FuzzDriver {
         "mean(", "when:", "window:", "- name: x", "  ", "\t", "{ tumbling: 1m }", "sliding", "session", "&anchor", "*alias", "!!str",
     ]
 
-    private static func mutate(_ bytes: inout [UInt8], target: Target, corpus: [[UInt8]], random: inout SplitMix) {
+    private static func mutate(_ bytes: inout [UInt8], target: Target, corpus: [[UInt8]], random: inout SplitMix64) {
         let count = bytes.count
         let position = count == 0 ? 0 : Int(random.next() % UInt64(count))
         switch random.next() % 7 {
@@ -122,17 +122,4 @@ public enum FuzzDriver {
           - { name: s, match: { kind: traffic }, key_by: district, window: { session: { gap: 30s, max_length: 1h }, allowed_lateness: 10s }, aggregates: [mean(speed_kmh)] }
         """.utf8),
     ]
-
-    /// SplitMix64: small, seeded, deterministic.
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 }
