@@ -79,5 +79,16 @@ struct CurveTests {
         #expect(permissions == 0o600)
         try "not-a-key\n".write(toFile: base + ".pub", atomically: true, encoding: .utf8)
         #expect(throws: (any Error).self) { try KeyFiles.publicKeys(at: base + ".pub") }
+        // Z85 keys may contain (and start with) '#': only other '#' lines are comments.
+        let hashy = "#" + String(repeating: "a", count: 20) + "#" + String(repeating: "b", count: 18)
+        try "# gateways\n\(hashy)  gateway-7\n\n\(pair.publicKey)\n".write(toFile: base + ".pub", atomically: true, encoding: .utf8)
+        #expect(try KeyFiles.publicKeys(at: base + ".pub") == [hashy, pair.publicKey])
+        // Many generated keys contain '#': every one must survive a round trip.
+        for _ in 0..<200 {
+            let key = try CurveKeyPair.generate()
+            try KeyFiles.write(key, base: base)
+            #expect(try KeyFiles.publicKeys(at: base + ".pub") == [key.publicKey])
+            #expect(try KeyFiles.keyPair(at: base + ".key") == key)
+        }
     }
 }

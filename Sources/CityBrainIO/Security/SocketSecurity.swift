@@ -53,14 +53,18 @@ public enum KeyFiles {
         return CurveKeyPair(publicKey: try CurveKeyPair.publicKey(forSecret: secret), secretKey: secret)
     }
 
-    /// Reads public keys: one per line (a `.pub` file, or an allow-list); `#` starts a comment.
+    /// Reads public keys: one per line (a `.pub` file, or an allow-list). A line's first
+    /// whitespace-separated token is the key, and anything after it is a note. Z85 keys may
+    /// contain `#`, so a line is a comment only if it starts with `#` and is not a 40-character key.
     public static func publicKeys(at path: String) throws -> [String] {
-        let keys = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-            .map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "" }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
-        for key in keys where key.utf8.count != 40 {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(path): '\(key.prefix(50))' is not a 40-character Z85 public key"])
+        var keys: [String] = []
+        for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
+            guard let token = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).first.map(String.init) else { continue }
+            if token.utf8.count == 40 {
+                keys.append(token)
+            } else if !token.hasPrefix("#") {
+                throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(path): '\(token.prefix(50))' is not a 40-character Z85 public key"])
+            }
         }
         return keys
     }
