@@ -26,14 +26,7 @@ extension Alert {
         for named in values { valuesWriter.field(named.name, named.value) }
         writer.field("values", json: valuesWriter.finish())
         writer.field("message", message)
-        if let sensors {
-            var list = "["
-            for (index, sensor) in sensors.enumerated() {
-                if index > 0 { list += "," }
-                JSONObjectWriter.appendQuoted(sensor, to: &list)
-            }
-            writer.field("sensors", json: list + "]")
-        }
+        if let sensors { writer.field("sensors", strings: sensors) }
         writer.field("ts", ts)
         if let emittedAt { writer.field("emitted_at", emittedAt) }
         return writer.finish()

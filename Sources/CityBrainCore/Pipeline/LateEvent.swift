@@ -22,12 +22,7 @@ public struct LateEvent: Sendable, Hashable {
         var writer = JSONObjectWriter()
         writer.field("late_event", json: EventEncoder.json(event))
         writer.field("reason", reason)
-        var names = "["
-        for (index, name) in droppedBy.enumerated() {
-            if index > 0 { names += "," }
-            JSONObjectWriter.appendQuoted(name, to: &names)
-        }
-        writer.field("dropped_by", json: names + "]")
+        writer.field("dropped_by", strings: droppedBy)
         writer.field("watermark", watermark)
         return writer.finish()
     }

@@ -29,6 +29,17 @@ public struct JSONObjectWriter: Sendable {
         text += Self.number(value)
     }
 
+    /// Writes a JSON array of strings.
+    public mutating func field(_ key: String, strings: [String]) {
+        writeKey(key)
+        text += "["
+        for (index, string) in strings.enumerated() {
+            if index > 0 { text += "," }
+            Self.appendQuoted(string, to: &text)
+        }
+        text += "]"
+    }
+
     /// Writes `json` verbatim as the value: it must already be valid JSON.
     public mutating func field(_ key: String, json: String) {
         writeKey(key)

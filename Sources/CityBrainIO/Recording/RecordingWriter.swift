@@ -101,12 +101,7 @@ public final class RecordingWriter {
         header.field("created", Int64(Date().timeIntervalSince1970 * 1000))
         header.field("segment", Int64(segment))
         header.field("compression", codec == .zlib ? "zlib" : "none")
-        var list = "["
-        for (index, source) in sources.enumerated() {
-            if index > 0 { list += "," }
-            JSONObjectWriter.appendQuoted(source, to: &list)
-        }
-        header.field("sources", json: list + "]")
+        header.field("sources", strings: sources)
         let json = Array(header.finish().utf8)
         var bytes = RecordingFormat.magic
         RecordingFormat.append(UInt32(json.count), to: &bytes)
