@@ -88,5 +88,7 @@ struct FilesAndTerminalTests {
         ingest.rejected = [.malformedJSON: 2]
         let text = line.render(PipelineStatus(ingest: ingest, engine: engine, lastSequence: 7), seconds: 11, nowMilliseconds: 1_732_270_005_000)
         #expect(text == "in 4,000 ev (3,000/s) │ alerts 7 (open 0) │ bad 2 │ late 0 │ wm 10:06:40 (lag 5.0 s) │ windows 12,345 (2.1 MB)")
+        #expect(line.render(PipelineStatus(ingest: ingest, engine: engine, lastSequence: 7), seconds: 12, nowMilliseconds: 1_732_269_990_000)
+                    .contains("wm 10:06:40 (ahead 10.0 s)"))
     }
 }

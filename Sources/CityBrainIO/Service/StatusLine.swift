@@ -18,7 +18,9 @@ public struct StatusLine: Sendable {
         var watermark = "wm -"
         if let mark = status.engine.watermark {
             let lag = Double(nowMilliseconds - mark) / 1000
-            watermark = "wm \(EventTime.timeOfDay(mark)) (lag \(Self.grouped(lag, decimals: 1)) s)"
+            // Replays and the demo can run event time ahead of the clock.
+            let relation = lag >= 0 ? "lag \(Self.grouped(lag, decimals: 1)) s" : "ahead \(Self.grouped(-lag, decimals: 1)) s"
+            watermark = "wm \(EventTime.timeOfDay(mark)) (\(relation))"
         }
         return [
             "in \(Self.grouped(Double(status.ingest.accepted))) ev (\(Self.grouped(rate))/s)",
