@@ -25,28 +25,70 @@ struct CSVTable {
 }
 
 /// Local wall-clock times in a named time zone, converted to Unix milliseconds.
+///
+/// The data sets use fixed-width formats, so the digits are read by position (far faster than
+/// `DateFormatter` over hundreds of thousands of rows); the zone's offset is then looked up for
+/// that instant, which handles daylight saving.
 enum LocalTime {
-    nonisolated(unsafe) private static var formatters: [String: DateFormatter] = [:]
+    /// - Parameters:
+    ///   - format: `yyyy-MM-dd HH:mm:ss`, `yyyy-MM-dd'T'HH:mm:ss` or `dd/MM/yyyy HH.mm.ss`.
+    ///   - zone: an IANA zone (`Europe/London`), or a fixed offset written `+01:00`.
+    static func parse(_ text: String?, format: String, zone: String) -> Int64? {
+        guard let text, let digits = fields(text, dayFirst: format.hasPrefix("dd")) else { return nil }
+        let (year, month, day, hour, minute, second) = digits
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        let local = (daysFromCivil(year, month, day) * 86_400 + Int64(hour * 3600 + minute * 60 + second))
+        guard let timeZone = timeZone(zone) else { return nil }
+        // The offset at the instant: guess with the local time taken as UTC, then correct once.
+        var offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local))))
+        let corrected = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local - offset))))
+        if corrected != offset { offset = corrected }
+        return (local - offset) * 1000
+    }
+
+    private static func fields(_ text: String, dayFirst: Bool) -> (Int, Int, Int, Int, Int, Int)? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 19 else { return nil }
+        func number(_ start: Int, _ length: Int) -> Int? {
+            var value = 0
+            for byte in bytes[start..<(start + length)] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        if dayFirst {  // dd/MM/yyyy HH.mm.ss
+            guard let d = number(0, 2), let mo = number(3, 2), let y = number(6, 4), let h = number(11, 2), let mi = number(14, 2), let s = number(17, 2) else { return nil }
+            return (y, mo, d, h, mi, s)
+        }
+        guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2), let h = number(11, 2), let mi = number(14, 2), let s = number(17, 2) else { return nil }
+        return (y, mo, d, h, mi, s)
+    }
+
+    /// Howard Hinnant's days from civil.
+    private static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = Int64((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1)
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    nonisolated(unsafe) private static var zones: [String: TimeZone] = [:]
     private static let lock = NSLock()
 
-    /// - Parameter zone: an IANA zone (`Europe/London`), or a fixed offset written `+01:00`.
-    static func parse(_ text: String?, format: String, zone: String) -> Int64? {
-        guard let text, !text.isEmpty else { return nil }
-        return lock.withLock {
-            let key = format + "|" + zone
-            let formatter = formatters[key] ?? {
-                let formatter = DateFormatter()
-                formatter.locale = Locale(identifier: "en_US_POSIX")
-                if zone.hasPrefix("+") || zone.hasPrefix("-"), let hours = Int(zone.dropFirst().prefix(2)) {
-                    formatter.timeZone = TimeZone(secondsFromGMT: (zone.hasPrefix("-") ? -1 : 1) * hours * 3600)
-                } else {
-                    formatter.timeZone = TimeZone(identifier: zone)
-                }
-                formatter.dateFormat = format
-                formatters[key] = formatter
-                return formatter
-            }()
-            return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+    private static func timeZone(_ zone: String) -> TimeZone? {
+        lock.withLock {
+            if let cached = zones[zone] { return cached }
+            var result: TimeZone?
+            if zone.hasPrefix("+") || zone.hasPrefix("-"), let hours = Int(zone.dropFirst().prefix(2)) {
+                result = TimeZone(secondsFromGMT: (zone.hasPrefix("-") ? -1 : 1) * hours * 3600)
+            } else {
+                result = TimeZone(identifier: zone)
+            }
+            zones[zone] = result
+            return result
         }
     }
 }
