@@ -111,6 +111,25 @@ struct TailAndDemoTests {
 
 @Suite("citybrain run reloads on SIGHUP")
 struct HangupReloadTests {
+    @Test("with --watch-pipeline, saving the file is enough")
+    func watch() throws {
+        let path = NSTemporaryDirectory() + "citybrain-watch-\(UUID().uuidString).yaml"
+        let good = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Pipelines/city.yaml"), encoding: .utf8)
+        try good.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let process = try CommandRunner.start(["run", "--pipeline", path, "--watch-pipeline", "--feed", "ipc:///tmp/citybrain-nobody-\(UUID().uuidString).ipc",
+                                               "--alerts", "ipc:///tmp/citybrain-watch-\(UUID().uuidString).ipc"])
+        let deadline = Date().addingTimeInterval(20)
+        while !process.stderr.contains("ingest:"), Date() < deadline { usleep(20_000) }
+        usleep(1_100_000)  // modification times have a one-second resolution on some file systems
+        try good.replacingOccurrences(of: "for: 15m\n    every: 3m", with: "for: 30m\n    every: 3m").write(toFile: path, atomically: true, encoding: .utf8)
+        while !process.stderr.contains("reloaded"), Date() < deadline { usleep(20_000) }
+        process.terminate()
+        let result = process.finish(timeout: 20)
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("reloaded \(path): changed: traffic-detector-stuck; kept 12"))
+    }
+
     @Test("a broken file is rejected with its errors and the process carries on; a fixed one is reloaded")
     func hangup() throws {
         let path = NSTemporaryDirectory() + "citybrain-hup-\(UUID().uuidString).yaml"

@@ -141,4 +141,30 @@ struct RecordReplayTests {
         while received < 300, try pull.receiveMessage() != nil { received += 1 }
         #expect(received == 300)
     }
+
+    @Test("the recorder stops taking frames at its size limit")
+    func sizeLimit() throws {
+        let path = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let context = try Context()
+        let publisher = try Socket(context, .xpub)
+        try publisher.setReceiveTimeout(milliseconds: 10_000)
+        try publisher.bind("tcp://127.0.0.1:*")
+        let recorder = FeedRecorder(context: context, feeds: [try publisher.lastEndpoint],
+                                    writer: try RecordingWriter(directory: path, sources: []), maxBytes: 20_000, logger: logger)
+        try recorder.start()
+        _ = try #require(try publisher.receive())
+        let payload = String(repeating: "x", count: 200)
+        for round in 0..<50 {
+            for _ in 0..<20 { try publisher.send(Message("t", payload)) }
+            usleep(20_000)
+            if recorder.isFull { break }
+            #expect(round < 49, "the recorder never reached its limit")
+        }
+        #expect(eventually { recorder.isFull })
+        try recorder.stop()
+        let frames = recorder.progress.frames
+        #expect(frames > 0 && frames < 1_000)
+        #expect(try RecordingReader(path: path).forEachFrame { _ in true }.frames == frames)
+    }
 }
