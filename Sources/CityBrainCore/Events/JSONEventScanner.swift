@@ -22,7 +22,6 @@ struct JSONEventScanner {
         var district: String?
         var timestamp: Int64?
         var readings: [Reading] = []
-        var seen: Set<String> = []
 
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
@@ -32,7 +31,16 @@ struct JSONEventScanner {
                 skipWhitespace()
                 guard peek() == UInt8(ascii: "\"") else { throw malformed("expected a quoted field name") }
                 let key = try scanString(field: "field name")
-                guard seen.insert(key).inserted else { throw malformed("duplicate field '\(key)'") }
+                // Duplicates are found without a per-frame set: the fixed fields by their values,
+                // measurements by a scan of the (few) readings so far.
+                let duplicate = switch key {
+                case "kind": kindText != nil
+                case "sensor": sensor != nil
+                case "district": district != nil
+                case "ts": timestamp != nil
+                default: readings.contains { $0.name == key }
+                }
+                guard !duplicate else { throw malformed("duplicate field '\(key)'") }
                 skipWhitespace()
                 guard peek() == UInt8(ascii: ":") else { throw malformed("expected ':' after field '\(key)'") }
                 index += 1

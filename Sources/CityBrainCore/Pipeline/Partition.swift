@@ -46,16 +46,16 @@ final class Partition: @unchecked Sendable {
             if roles & PartitionBatch.sensorRole != 0 { result.events += 1 }
             var dropped: [Int] = []
             var missed: (start: Int64, end: Int64)?
+            // Each key is interned at most once per event, however many rules see it.
+            var sensorKey: Int32?, districtKey: Int32?
             for index in aggregations.indices {
-                let aggregation = aggregations[index]
-                guard let key = key(for: event, in: aggregation, roles: roles) else { continue }
-                let verdict = operators[index].add(event, key: key, watermark: eventWatermark, trigger: trigger,
-                                                   aggregation: aggregation, into: &firings)
+                guard let key = key(for: event, in: index, roles: roles, sensor: &sensorKey, district: &districtKey) else { continue }
+                let verdict = operators[index].add(event, key: key, watermark: eventWatermark, trigger: trigger, into: &firings)
                 if case .tooLate(let window) = verdict {
                     dropped.append(index)
                     if missed == nil { missed = window }
                 }
-                nextDeadline = min(nextDeadline, operators[index].nextDeadline ?? .max)
+                if let deadline = operators[index].nextDeadline, deadline < nextDeadline { nextDeadline = deadline }
                 if !firings.isEmpty {
                     record(firings, of: index, into: &result.records)
                     firings.removeAll(keepingCapacity: true)
@@ -83,7 +83,7 @@ final class Partition: @unchecked Sendable {
         var oldOperators: [String: (Aggregation, WindowOperator)] = [:]
         var oldRules: [String: (Rule, RuleState)] = [:]
         for (index, aggregation) in aggregations.enumerated() {
-            oldOperators[aggregation.name] = (aggregation, operators[index])
+            oldOperators[aggregation.name] = (aggregation, operators[index])  // the operator owns an equal copy
             if index < rules.count { oldRules[aggregation.name] = (rules[index], ruleStates[index]) }
         }
         let time = watermark == .min ? 0 : watermark
@@ -116,17 +116,20 @@ final class Partition: @unchecked Sendable {
         nextDeadline = operators.compactMap(\.nextDeadline).min() ?? .max
     }
 
-    /// The interned key of `event` for `aggregation`, or `nil` if the aggregation does not take it
-    /// here (another kind, another partition's role, no district).
-    private func key(for event: Event, in aggregation: Aggregation, roles: UInt8) -> Int32? {
-        guard aggregation.filter.matches(event) else { return nil }
-        switch aggregation.keyBy {
+    /// The interned key of `event` for aggregation `index`, or `nil` if that aggregation does not
+    /// take it here (another kind, another partition's role, no district). Interns into `sensor`
+    /// and `district` the first time each is needed for this event.
+    private func key(for event: Event, in index: Int, roles: UInt8, sensor: inout Int32?, district: inout Int32?) -> Int32? {
+        guard aggregations[index].filter.matches(event) else { return nil }
+        switch aggregations[index].keyBy {
         case .sensor:
             guard roles & PartitionBatch.sensorRole != 0 else { return nil }
-            return sensors.intern(event.sensor, district: event.district, time: event.timestamp)
+            if sensor == nil { sensor = sensors.intern(event.sensor, district: event.district, time: event.timestamp) }
+            return sensor
         case .district:
-            guard roles & PartitionBatch.districtRole != 0, let district = event.district else { return nil }
-            return districts.intern(district, district: district, time: event.timestamp)
+            guard roles & PartitionBatch.districtRole != 0, let name = event.district else { return nil }
+            if district == nil { district = districts.intern(name, district: name, time: event.timestamp) }
+            return district
         }
     }
 
@@ -137,7 +140,7 @@ final class Partition: @unchecked Sendable {
         var deadline = Int64.max
         var firings: [WindowFiring] = []
         for index in operators.indices {
-            operators[index].advance(to: newWatermark, clock: clock, aggregation: aggregations[index], into: &firings)
+            operators[index].advance(to: newWatermark, clock: clock, into: &firings)
             deadline = min(deadline, operators[index].nextDeadline ?? .max)
             if !firings.isEmpty {
                 record(firings, of: index, into: &records)

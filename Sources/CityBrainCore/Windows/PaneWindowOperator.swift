@@ -5,7 +5,11 @@ import HeapModule
 /// Each event updates exactly one pane; a window's result merges its `size / pane` panes when it
 /// fires. A pane is freed when the last window containing it is done (fired, and past its allowed
 /// lateness), so state is bounded by the window size, not the history.
-struct PaneWindowOperator {
+///
+/// A class: it is mutated in place for every event, and owning its aggregation means nothing is
+/// copied on the hot path.
+final class PaneWindowOperator {
+    let aggregation: Aggregation
     let size: Int64
     let slide: Int64
     let pane: Int64
@@ -23,23 +27,29 @@ struct PaneWindowOperator {
     private var purgeTimes = Heap<Int64>()
     private var dueToPurge: [Int64: [WindowKey]] = [:]
 
-    init(size: Int64, slide: Int64, lateness: Int64, layouts: [InputLayout]) {
+    init(size: Int64, slide: Int64, aggregation: Aggregation) {
+        self.aggregation = aggregation
         self.size = size
         self.slide = slide
         self.pane = Self.gcd(size, slide)
-        self.lateness = lateness
-        self.arena = AggregateArena(layouts: layouts)
+        self.lateness = aggregation.window.allowedLateness
+        self.arena = AggregateArena(layouts: aggregation.inputs)
     }
 
     var openWindowCount: Int { scheduledWindows + retained.count }
-    var nextDeadline: Int64? { [fireTimes.min, purgeTimes.min].compactMap { $0 }.min() }
+    var nextDeadline: Int64? {
+        switch (fireTimes.min, purgeTimes.min) {
+        case let (fire?, purge?): min(fire, purge)
+        case let (fire, purge): fire ?? purge
+        }
+    }
     func hasState(for key: Int32) -> Bool { Int(key) < paneCounts.count && paneCounts[Int(key)] > 0 }
     var byteCount: Int {
         arena.byteCount + panes.capacity * 32 + paneCounts.capacity * 4 + scheduledWindows * 4 + retained.capacity * 24 + dueToFire.capacity * 48
     }
 
     /// Returns memory to the system when most of it is free (after many keys went quiet).
-    mutating func compactIfSparse() {
+    func compactIfSparse() {
         guard arena.isSparse else { return }
         let (copy, moved) = arena.compacted(keeping: panes.values)
         arena = copy
@@ -55,7 +65,7 @@ struct PaneWindowOperator {
         return Swift.stride(from: first, through: last, by: Int(slide))
     }
 
-    mutating func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, aggregation: Aggregation, into firings: inout [WindowFiring]) -> LateVerdict {
+    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout [WindowFiring]) -> LateVerdict {
         let time = event.timestamp
         let lastStart = Self.floor(time, slide)
         guard lastStart + size + lateness > watermark else {
@@ -84,18 +94,18 @@ struct PaneWindowOperator {
             let window = WindowKey(key: key, start: start)
             if retained.insert(window).inserted { schedulePurge(window) }
             firings.append(WindowFiring(kind: .lateUpdate, key: key, start: start, end: start + size,
-                                        values: values(key: key, start: start, aggregation: aggregation), trigger: trigger))
+                                        values: values(key: key, start: start), trigger: trigger))
         }
         return .accepted
     }
 
-    private mutating func schedule(key: Int32, end: Int64) {
+    private func schedule(key: Int32, end: Int64) {
         if dueToFire[end] == nil { fireTimes.insert(end) }
         dueToFire[end, default: []].append(key)
         scheduledWindows += 1
     }
 
-    private mutating func schedulePurge(_ window: WindowKey) {
+    private func schedulePurge(_ window: WindowKey) {
         let time = window.start + size + lateness
         if dueToPurge[time] == nil { purgeTimes.insert(time) }
         dueToPurge[time, default: []].append(window)
@@ -103,7 +113,7 @@ struct PaneWindowOperator {
 
     /// Fires every window whose end the watermark has reached, and finishes those past their
     /// allowed lateness.
-    mutating func advance(to watermark: Int64, clock: TriggerClock, aggregation: Aggregation, into firings: inout [WindowFiring]) {
+    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout [WindowFiring]) {
         while let end = fireTimes.min, end <= watermark {
             fireTimes.removeMin()
             guard let listed = dueToFire.removeValue(forKey: end) else { continue }
@@ -112,7 +122,7 @@ struct PaneWindowOperator {
             let trigger = clock.position(reaching: end)
             for key in listed.sorted() {
                 firings.append(WindowFiring(kind: .onTime, key: key, start: start, end: end,
-                                            values: values(key: key, start: start, aggregation: aggregation), trigger: trigger))
+                                            values: values(key: key, start: start), trigger: trigger))
                 let window = WindowKey(key: key, start: start)
                 if lateness == 0 {
                     freePanes(of: window)
@@ -127,14 +137,14 @@ struct PaneWindowOperator {
             let trigger = clock.position(reaching: time)
             for window in windows where retained.remove(window) != nil {
                 firings.append(WindowFiring(kind: .final, key: window.key, start: window.start, end: window.start + size,
-                                            values: values(key: window.key, start: window.start, aggregation: aggregation), trigger: trigger))
+                                            values: values(key: window.key, start: window.start), trigger: trigger))
                 freePanes(of: window)
             }
         }
     }
 
     /// Frees the panes whose last window is `window`: those in `[start, start + slide)`.
-    private mutating func freePanes(of window: WindowKey) {
+    private func freePanes(of window: WindowKey) {
         for start in Swift.stride(from: window.start, to: window.start + slide, by: Int(pane)) {
             guard let base = panes.removeValue(forKey: WindowKey(key: window.key, start: start)) else { continue }
             arena.release(base)
@@ -142,7 +152,7 @@ struct PaneWindowOperator {
         }
     }
 
-    private func values(key: Int32, start: Int64, aggregation: Aggregation) -> [Double?] {
+    private func values(key: Int32, start: Int64) -> [Double?] {
         var bases: [Int32] = []
         for paneStart in Swift.stride(from: start, to: start + size, by: Int(pane)) {
             if let base = panes[WindowKey(key: key, start: paneStart)] { bases.append(base) }

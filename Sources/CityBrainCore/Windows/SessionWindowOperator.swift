@@ -10,8 +10,10 @@ import HeapModule
 ///
 /// A session fires when the watermark reaches its end. With allowed lateness it is kept until
 /// `end + lateness`: a late event inside it updates it (without extending it), and a late event
-/// near no session forms a session of its own at once.
-struct SessionWindowOperator {
+/// near no session forms a session of its own at once. A class, mutated in place (see
+/// ``PaneWindowOperator``).
+final class SessionWindowOperator {
+    let aggregation: Aggregation
     let gap: Int64
     let maxLength: Int64?
     let lateness: Int64
@@ -37,11 +39,12 @@ struct SessionWindowOperator {
         static func < (a: Deadline, b: Deadline) -> Bool { (a.time, a.key, a.id) < (b.time, b.key, b.id) }
     }
 
-    init(gap: Int64, maxLength: Int64?, lateness: Int64, layouts: [InputLayout]) {
+    init(gap: Int64, maxLength: Int64?, aggregation: Aggregation) {
+        self.aggregation = aggregation
         self.gap = gap
         self.maxLength = maxLength
-        self.lateness = lateness
-        self.arena = AggregateArena(layouts: layouts)
+        self.lateness = aggregation.window.allowedLateness
+        self.arena = AggregateArena(layouts: aggregation.inputs)
     }
 
     var openWindowCount: Int { sessionCount }
@@ -50,7 +53,7 @@ struct SessionWindowOperator {
     var byteCount: Int { arena.byteCount + sessionCount * (MemoryLayout<Session>.stride + 16) + sessions.capacity * 48 + deadlines.count * 32 }
 
     /// Returns memory to the system when most of it is free (after many keys went quiet).
-    mutating func compactIfSparse() {
+    func compactIfSparse() {
         guard arena.isSparse else { return }
         let (copy, moved) = arena.compacted(keeping: sessions.values.flatMap { $0.map(\.base) })
         arena = copy
@@ -74,7 +77,7 @@ struct SessionWindowOperator {
         return last - start < maxLength
     }
 
-    mutating func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, aggregation: Aggregation, into firings: inout [WindowFiring]) -> LateVerdict {
+    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout [WindowFiring]) -> LateVerdict {
         let time = event.timestamp
         var list = sessions[key] ?? []
         let overlapping = list.indices.filter { time < end(of: list[$0]) && time + gap > list[$0].start }
@@ -130,17 +133,17 @@ struct SessionWindowOperator {
         return .accepted
     }
 
-    private mutating func newSession(time: Int64) -> Session {
+    private func newSession(time: Int64) -> Session {
         nextID += 1
         sessionCount += 1
         return Session(id: nextID, start: time, last: time, base: arena.allocate())
     }
 
-    private mutating func schedule(_ session: Session, key: Int32) {
+    private func schedule(_ session: Session, key: Int32) {
         deadlines.insert(Deadline(time: end(of: session), key: key, id: session.id, purge: false))
     }
 
-    mutating func advance(to watermark: Int64, clock: TriggerClock, aggregation: Aggregation, into firings: inout [WindowFiring]) {
+    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout [WindowFiring]) {
         while let deadline = deadlines.min, deadline.time <= watermark {
             deadlines.removeMin()
             guard var list = sessions[deadline.key], let index = list.firstIndex(where: { $0.id == deadline.id }) else { continue }

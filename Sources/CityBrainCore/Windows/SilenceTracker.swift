@@ -2,7 +2,7 @@ import HeapModule
 
 /// Absence detection in event time: a key is silent once the watermark passes its last event
 /// time plus `after`, and speaks again at its next event.
-struct SilenceTracker {
+final class SilenceTracker {
     let after: Int64
     private var lastSeen: [Int32: Int64] = [:]
     private var silent: Set<Int32> = []
@@ -23,7 +23,7 @@ struct SilenceTracker {
     var byteCount: Int { lastSeen.capacity * 24 + silent.capacity * 8 + deadlines.count * 16 }
     func hasState(for key: Int32) -> Bool { lastSeen[key] != nil }
 
-    mutating func add(_ event: Event, key: Int32, trigger: Int64, into firings: inout [WindowFiring]) {
+    func add(_ event: Event, key: Int32, trigger: Int64, into firings: inout [WindowFiring]) {
         let previous = lastSeen[key] ?? .min
         if event.timestamp > previous {
             lastSeen[key] = event.timestamp
@@ -38,7 +38,7 @@ struct SilenceTracker {
 
     /// Raises silences due by `watermark`. The end of a bounded input (watermark `.max`) is not
     /// silence: nothing fires then.
-    mutating func advance(to watermark: Int64, clock: TriggerClock, into firings: inout [WindowFiring]) {
+    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout [WindowFiring]) {
         guard watermark != .max else { return }
         while let deadline = deadlines.min, deadline.time <= watermark {
             deadlines.removeMin()

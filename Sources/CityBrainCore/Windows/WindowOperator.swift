@@ -1,70 +1,46 @@
-/// One aggregation's windows in one partition, whatever their kind.
+/// One aggregation's windows in one partition, whatever their kind. Each case holds a class that
+/// owns its state and its aggregation, so calls mutate in place.
 enum WindowOperator {
     case panes(PaneWindowOperator)
     case sessions(SessionWindowOperator)
     case silence(SilenceTracker)
 
     init(_ aggregation: Aggregation) {
-        let lateness = aggregation.window.allowedLateness
         switch aggregation.window.spec {
         case .tumbling(let size):
-            self = .panes(PaneWindowOperator(size: size, slide: size, lateness: lateness, layouts: aggregation.inputs))
+            self = .panes(PaneWindowOperator(size: size, slide: size, aggregation: aggregation))
         case .sliding(let size, let slide):
-            self = .panes(PaneWindowOperator(size: size, slide: slide, lateness: lateness, layouts: aggregation.inputs))
+            self = .panes(PaneWindowOperator(size: size, slide: slide, aggregation: aggregation))
         case .session(let gap, let maxLength):
-            self = .sessions(SessionWindowOperator(gap: gap, maxLength: maxLength, lateness: lateness, layouts: aggregation.inputs))
+            self = .sessions(SessionWindowOperator(gap: gap, maxLength: maxLength, aggregation: aggregation))
         case .silence(let after):
             self = .silence(SilenceTracker(after: after))
         }
     }
 
-    mutating func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, aggregation: Aggregation, into firings: inout [WindowFiring]) -> LateVerdict {
+    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout [WindowFiring]) -> LateVerdict {
         switch self {
-        case .panes(var windows):
-            self = .panes(PaneWindowOperator.placeholder)
-            defer { self = .panes(windows) }
-            return windows.add(event, key: key, watermark: watermark, trigger: trigger, aggregation: aggregation, into: &firings)
-        case .sessions(var windows):
-            self = .sessions(SessionWindowOperator.placeholder)
-            defer { self = .sessions(windows) }
-            return windows.add(event, key: key, watermark: watermark, trigger: trigger, aggregation: aggregation, into: &firings)
-        case .silence(var tracker):
-            self = .silence(SilenceTracker(after: 0))
+        case .panes(let windows): return windows.add(event, key: key, watermark: watermark, trigger: trigger, into: &firings)
+        case .sessions(let windows): return windows.add(event, key: key, watermark: watermark, trigger: trigger, into: &firings)
+        case .silence(let tracker):
             tracker.add(event, key: key, trigger: trigger, into: &firings)
-            self = .silence(tracker)
             return .accepted
         }
     }
 
-    mutating func advance(to watermark: Int64, clock: TriggerClock, aggregation: Aggregation, into firings: inout [WindowFiring]) {
+    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout [WindowFiring]) {
         switch self {
-        case .panes(var windows):
-            self = .panes(PaneWindowOperator.placeholder)
-            windows.advance(to: watermark, clock: clock, aggregation: aggregation, into: &firings)
-            self = .panes(windows)
-        case .sessions(var windows):
-            self = .sessions(SessionWindowOperator.placeholder)
-            windows.advance(to: watermark, clock: clock, aggregation: aggregation, into: &firings)
-            self = .sessions(windows)
-        case .silence(var tracker):
-            self = .silence(SilenceTracker(after: 0))
-            tracker.advance(to: watermark, clock: clock, into: &firings)
-            self = .silence(tracker)
+        case .panes(let windows): windows.advance(to: watermark, clock: clock, into: &firings)
+        case .sessions(let windows): windows.advance(to: watermark, clock: clock, into: &firings)
+        case .silence(let tracker): tracker.advance(to: watermark, clock: clock, into: &firings)
         }
     }
 
-    mutating func compactIfSparse() {
+    func compactIfSparse() {
         switch self {
-        case .panes(var windows):
-            self = .panes(PaneWindowOperator.placeholder)
-            windows.compactIfSparse()
-            self = .panes(windows)
-        case .sessions(var windows):
-            self = .sessions(SessionWindowOperator.placeholder)
-            windows.compactIfSparse()
-            self = .sessions(windows)
-        case .silence:
-            break
+        case .panes(let windows): windows.compactIfSparse()
+        case .sessions(let windows): windows.compactIfSparse()
+        case .silence: break
         }
     }
 
@@ -99,14 +75,4 @@ enum WindowOperator {
         case .silence(let tracker): tracker.hasState(for: key)
         }
     }
-}
-
-extension PaneWindowOperator {
-    /// An empty stand-in, swapped into the enum while the real one is mutated, so the real one
-    /// stays uniquely referenced (no copy of its dictionaries).
-    static let placeholder = PaneWindowOperator(size: 1, slide: 1, lateness: 0, layouts: [])
-}
-
-extension SessionWindowOperator {
-    static let placeholder = SessionWindowOperator(gap: 1, maxLength: nil, lateness: 0, layouts: [])
 }
