@@ -53,14 +53,8 @@ struct JournalTests {
 
         func processor(epoch: Int64, name: String) throws -> (LivePipeline, String, String) {
             let feed = "ipc://\(directory)/feed-\(name).ipc", catchup = "ipc://\(directory)/catchup-\(name).ipc"
-            let live = try LivePipeline(
-                context: context,
-                configuration: .init(pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: [feed]), alertEndpoints: ["tcp://127.0.0.1:*"],
-                                     partitions: 2, deterministic: true, journal: try AlertJournal(directory: directory + "/journal", epoch: epoch),
-                                     catchupEndpoints: [catchup]),
-                logger: logger
-            )
-            try live.start()
+            let live = try cityPipeline(context: context, feed: feed, sinks: [], alertEndpoints: ["tcp://127.0.0.1:*"],
+                                        journal: try AlertJournal(directory: directory + "/journal", epoch: epoch), catchup: [catchup])
             return (live, feed, catchup)
         }
         func feed(_ events: [Event], to endpoint: String, live: LivePipeline) throws {

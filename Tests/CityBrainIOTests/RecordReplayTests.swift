@@ -24,18 +24,24 @@ struct RecordReplayTests {
         return frames
     }
 
-    @Test("the recorder stores every message as it arrived: topic, payload and receive time")
-    func recorder() throws {
-        let path = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    /// A recorder subscribed to a fresh publisher (returned once the subscription has arrived).
+    func startRecorder(into path: String, maxBytes: Int? = nil) throws -> (publisher: Socket, recorder: FeedRecorder) {
         let context = try Context()
         let publisher = try Socket(context, .xpub)
         try publisher.setReceiveTimeout(milliseconds: 10_000)
         try publisher.bind("tcp://127.0.0.1:*")
         let recorder = FeedRecorder(context: context, feeds: [try publisher.lastEndpoint],
-                                    writer: try RecordingWriter(directory: path, sources: [try publisher.lastEndpoint]), logger: logger)
+                                    writer: try RecordingWriter(directory: path, sources: [try publisher.lastEndpoint]), maxBytes: maxBytes, logger: logger)
         try recorder.start()
-        _ = try #require(try publisher.receive())  // the recorder's subscription
+        _ = try #require(try publisher.receive(), "the recorder did not subscribe")
+        return (publisher, recorder)
+    }
+
+    @Test("the recorder stores every message as it arrived: topic, payload and receive time")
+    func recorder() throws {
+        let path = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (publisher, recorder) = try startRecorder(into: path)
         let before = Int64(Date().timeIntervalSince1970 * 1000)
         let messages = [Message("traffic.d01.s1", "{\"a\":1}"), Message("{\"single\":true}"), Message("x", "y", "z")] + (0..<500).map { Message("t", "\($0)") }
         for message in messages { try publisher.send(message) }
@@ -98,13 +104,7 @@ struct RecordReplayTests {
             let context = try Context()
             let feed = "ipc://\(NSTemporaryDirectory())citybrain-rr-\(UUID().uuidString).ipc"
             let sink = CollectingSink()
-            let live = try LivePipeline(
-                context: context,
-                configuration: .init(pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: [feed]), alertEndpoints: [],
-                                     partitions: 2, deterministic: true),
-                sinks: [sink], logger: logger
-            )
-            try live.start()
+            let live = try cityPipeline(context: context, feed: feed, sinks: [sink])
             let replayer = RecordingReplayer(context: context, transport: .push([feed]), logger: logger)
             let sent = try replayer.run(try RecordingReader(path: path), speed: speed)
             #expect(eventually { live.status.ingest.accepted == sent })
@@ -146,14 +146,7 @@ struct RecordReplayTests {
     func sizeLimit() throws {
         let path = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let context = try Context()
-        let publisher = try Socket(context, .xpub)
-        try publisher.setReceiveTimeout(milliseconds: 10_000)
-        try publisher.bind("tcp://127.0.0.1:*")
-        let recorder = FeedRecorder(context: context, feeds: [try publisher.lastEndpoint],
-                                    writer: try RecordingWriter(directory: path, sources: []), maxBytes: 20_000, logger: logger)
-        try recorder.start()
-        _ = try #require(try publisher.receive())
+        let (publisher, recorder) = try startRecorder(into: path, maxBytes: 20_000)
         let payload = String(repeating: "x", count: 200)
         for round in 0..<50 {
             for _ in 0..<20 { try publisher.send(Message("t", payload)) }

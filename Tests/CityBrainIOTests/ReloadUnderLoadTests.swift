@@ -19,13 +19,7 @@ struct ReloadUnderLoadTests {
         let context = try Context()
         let feed = "ipc://\(directory)/feed.ipc"
         let sink = CollectingSink()
-        let live = try LivePipeline(
-            context: context,
-            configuration: .init(pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: [feed]), alertEndpoints: [],
-                                 partitions: 2, deterministic: true),
-            sinks: [sink], logger: logger
-        )
-        try live.start()
+        let live = try cityPipeline(context: context, feed: feed, sinks: [sink])
         let reloader = PipelineReloader(paths: [path], logger: logger) { live.reload($0) }
 
         var simulator = CitySimulator(sensors: 60, seed: 21, start: 1_732_269_600_000, reportInterval: 6_000)

@@ -8,17 +8,15 @@ import ZeroMQ
 /// Publishes a ``CitySimulator``'s events over ZeroMQ in real time (scaled by a speed factor),
 /// as two-frame feed messages: topic `<kind>.<district>.<sensor>` and the JSON event.
 public final class SimulatorPublisher: Sendable {
-    public typealias Transport = FeedTransport
-
     private let context: Context
-    private let transport: Transport
+    private let transport: FeedTransport
     private let logger: Logger
     private let security: SocketSecurity
     private let stopping = Atomic<Bool>(false)
     /// Events sent so far.
     public let sent = Atomic<Int>(0)
 
-    public init(context: Context, transport: Transport, security: SocketSecurity = .none, logger: Logger) {
+    public init(context: Context, transport: FeedTransport, security: SocketSecurity = .none, logger: Logger) {
         self.security = security
         self.context = context
         self.transport = transport

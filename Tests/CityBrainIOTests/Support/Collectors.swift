@@ -2,7 +2,9 @@ import CityBrainCore
 import CityBrainIO
 import Dispatch
 import Foundation
+import Logging
 import Synchronization
+import ZeroMQ
 
 /// A thread-safe list, filled from callbacks on other threads.
 final class Collector<Element: Sendable>: Sendable {
@@ -30,4 +32,17 @@ func eventually(within seconds: Double = 10, _ condition: () -> Bool) -> Bool {
         usleep(2_000)
     }
     return condition()
+}
+
+/// A started live pipeline running the default city rules on a PULL feed, collecting into `sinks`.
+func cityPipeline(context: Context, feed: String, sinks: [any OutputSink], alertEndpoints: [String] = [],
+                  journal: AlertJournal? = nil, catchup: [String] = []) throws -> LivePipeline {
+    let live = try LivePipeline(
+        context: context,
+        configuration: .init(pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: [feed]), alertEndpoints: alertEndpoints,
+                             partitions: 2, deterministic: true, journal: journal, catchupEndpoints: catchup),
+        sinks: sinks, logger: Logger(label: "test")
+    )
+    try live.start()
+    return live
 }
