@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -55,11 +56,24 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "CityBrainBench",
+            dependencies: [
+                "CityBrainCore",
+                "CityBrainIO",
+                "ZeroMQ",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "citybrain",
             dependencies: [
                 "CityBrainCore",
                 "CityBrainIO",
+                "CityBrainBench",
                 "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -70,7 +84,7 @@ let package = Package(
         .testTarget(name: "CityBrainCoreTests", dependencies: ["CityBrainCore"], swiftSettings: upcoming),
         .testTarget(
             name: "CityBrainIOTests",
-            dependencies: ["CityBrainIO", "CityBrainCore", "ZeroMQ"],
+            dependencies: ["CityBrainIO", "CityBrainCore", "CityBrainBench", "ZeroMQ"],
             swiftSettings: upcoming
         ),
         .testTarget(

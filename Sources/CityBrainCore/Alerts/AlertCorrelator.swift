@@ -27,14 +27,19 @@ struct AlertCorrelator {
 
     var isActive: Bool { !correlations.isEmpty || !storms.isEmpty }
 
-    mutating func process(_ records: [OutputRecord]) -> [OutputRecord] {
-        guard isActive else { return records }
+    /// Processes one batch of ordered records, each with the input position that caused it.
+    /// Derived alerts (correlations, storms) take the position of the last alert of their instant.
+    mutating func process(_ records: [OutputRecord], triggers: [Int64]) -> (records: [OutputRecord], triggers: [Int64]) {
+        guard isActive else { return (records, triggers) }
         var result: [OutputRecord] = []
+        var resultTriggers: [Int64] = []
         result.reserveCapacity(records.count)
+        resultTriggers.reserveCapacity(records.count)
         var index = 0
         while index < records.count {
             guard case .alert(let first) = records[index] else {
                 result.append(records[index])
+                resultTriggers.append(triggers[index])
                 index += 1
                 continue
             }
@@ -44,10 +49,12 @@ struct AlertCorrelator {
                 group.append(alert)
                 next += 1
             }
-            result += processGroup(group).map(OutputRecord.alert)
+            let produced = processGroup(group)
+            result += produced.map(OutputRecord.alert)
+            resultTriggers += repeatElement(triggers[next - 1], count: produced.count)
             index = next
         }
-        return result
+        return (result, resultTriggers)
     }
 
     /// Ends a bounded stream: closes storms still open, at the latest alert's time.

@@ -4,6 +4,10 @@ public struct EngineOutput: Sendable {
     /// that caused them, then window results, late events, alerts, then window end, pipeline
     /// order and key. Alerts' `seq` is still 0: the alert sink numbers them.
     public var records: [OutputRecord]
+    /// For each record, the input position (0-based, in submission order over the engine's life)
+    /// of the event that caused it: the event that crossed a threshold, or whose watermark closed
+    /// the window. Records of ``StreamEngine/finish()`` carry the position after the last event.
+    public var triggers: [Int64]
     /// The watermark after the batch.
     public var watermark: Int64?
     /// Events in the batch.

@@ -56,6 +56,8 @@ public final class StreamEngine: @unchecked Sendable {
     private struct PendingBatch {
         var remaining: Int
         var watermark: Int64
+        /// The input position after the batch's last event.
+        var endPosition: Int64
         var output = PartitionResult()
         /// Set by a reload that changed correlations: installed when this batch is emitted, so
         /// earlier batches still meet the old ones.
@@ -162,10 +164,11 @@ public final class StreamEngine: @unchecked Sendable {
         inFlight.wait()
         outstanding.enter()
         let number = nextBatch
+        let endPosition = nextPosition
         nextBatch += 1
         stats.withLock { $0.batchesInFlight += 1 }
         collector.async { [self] in
-            pending[number] = PendingBatch(remaining: partitions.count, watermark: endWatermark, correlator: replacement)
+            pending[number] = PendingBatch(remaining: partitions.count, watermark: endWatermark, endPosition: endPosition, correlator: replacement)
         }
         for (index, partition) in partitions.enumerated() {
             var batch = batches[index]
@@ -197,8 +200,13 @@ public final class StreamEngine: @unchecked Sendable {
 
     private func emit(_ batch: PendingBatch) {
         if let replacement = batch.correlator { correlator = replacement }
-        var records = correlator.process(batch.output.records.sorted(by: OrderedRecord.precedes).map(\.record))
-        if batch.watermark == .max { records += correlator.finish() }
+        let ordered = batch.output.records.sorted(by: OrderedRecord.precedes)
+        var (records, triggers) = correlator.process(ordered.map(\.record), triggers: ordered.map(\.trigger))
+        if batch.watermark == .max {
+            let closing = correlator.finish()
+            records += closing
+            triggers += repeatElement(batch.endPosition, count: closing.count)
+        }
         let watermark: Int64? = batch.watermark == .min || batch.watermark == .max ? nil : batch.watermark
         let totals = partitionTotals
         let snapshot = stats.withLock { stats -> EngineStatistics in
@@ -219,7 +227,8 @@ public final class StreamEngine: @unchecked Sendable {
             stats.batchesInFlight -= 1
             return stats
         }
-        handler(EngineOutput(records: records, watermark: snapshot.watermark, events: batch.output.events, lateEvents: batch.output.lateEvents))
+        handler(EngineOutput(records: records, triggers: triggers, watermark: snapshot.watermark,
+                             events: batch.output.events, lateEvents: batch.output.lateEvents))
         inFlight.signal()
         outstanding.leave()
     }

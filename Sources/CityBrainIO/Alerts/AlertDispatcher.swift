@@ -51,7 +51,7 @@ public final class AlertDispatcher: Sendable {
             // Durable before published: a consumer can always fetch what it saw announced.
             do { try journal.append(records.compactMap(\.alert)) } catch { onJournalFailure(error) }
         }
-        for sink in sinks { sink.deliver(records) }
+        for sink in sinks { sink.deliver(records, triggers: output.triggers) }
     }
 
     /// Closes every sink, and the journal.

@@ -20,11 +20,18 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
     private var subscriptions = 0
     private let logger: Logger
     private let selection: RecordSelection
+    private let onPublished: PublishObserver?
     /// The endpoints actually bound (with the port libzmq picked for `tcp://…:*`).
     public let boundEndpoints: [String]
 
+    /// Called on the publisher's queue right after a batch went to the socket, with each record's
+    /// trigger position (used by `citybrain bench` to measure ingest→alert latency).
+    public typealias PublishObserver = @Sendable (_ records: [OutputRecord], _ triggers: [Int64]) -> Void
+
     /// Binds an XPUB socket on each endpoint, e.g. `tcp://127.0.0.1:5557`.
-    public init(context: Context, endpoints: [String], selection: RecordSelection = .alerts, security: SocketSecurity = .none, logger: Logger) throws {
+    public init(context: Context, endpoints: [String], selection: RecordSelection = .alerts, security: SocketSecurity = .none,
+                logger: Logger, onPublished: PublishObserver? = nil) throws {
+        self.onPublished = onPublished
         self.logger = logger
         self.selection = selection
         var bound: [String] = []
@@ -47,6 +54,10 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
     }
 
     public func deliver(_ records: [OutputRecord]) {
+        deliver(records, triggers: [])
+    }
+
+    public func deliver(_ records: [OutputRecord], triggers: [Int64]) {
         queue.async { [self] in
             guard let socket else { return }
             drainSubscriptions(socket)
@@ -57,6 +68,7 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
                     logger.error("publishing \(Self.topic(of: record)) failed: \(error)")
                 }
             }
+            onPublished?(records, triggers)
         }
     }
 

@@ -6,8 +6,15 @@ import CityBrainCore
 /// ``deliver(_:)`` is called from one queue at a time, in record order.
 public protocol OutputSink: Sendable {
     func deliver(_ records: [OutputRecord])
+    /// Like ``deliver(_:)``, with the input position that caused each record (see
+    /// `EngineOutput.triggers`). The default forgets the positions.
+    func deliver(_ records: [OutputRecord], triggers: [Int64])
     /// Flushes and releases resources; called once, after the last delivery.
     func close()
+}
+
+extension OutputSink {
+    public func deliver(_ records: [OutputRecord], triggers: [Int64]) { deliver(records) }
 }
 
 /// Which kinds of record a sink writes (`--emit`).

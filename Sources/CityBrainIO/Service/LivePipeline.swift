@@ -37,6 +37,8 @@ public final class LivePipeline: @unchecked Sendable {
         /// of the publishers and consumers allowed in. `nil` is the NULL mechanism.
         public var curve: (secretKey: String, allowedClients: [String])?
         public var receiver: FeedReceiver.Options
+        /// Told about every batch the alert publisher has sent (see ``AlertPublisher/PublishObserver``).
+        public var onPublished: AlertPublisher.PublishObserver?
 
         public init(
             pipeline: Pipeline, feeds: FeedEndpoints, alertEndpoints: [String], partitions: Int = ProcessInfoCores.active,
@@ -85,7 +87,7 @@ public final class LivePipeline: @unchecked Sendable {
         }
         let publisher = configuration.alertEndpoints.isEmpty
             ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, selection: configuration.publish,
-                                        security: security, logger: logger)
+                                        security: security, logger: logger, onPublished: configuration.onPublished)
         let dispatcher = AlertDispatcher(
             sinks: (publisher.map { [$0] } ?? []) + sinks, deterministic: configuration.deterministic, journal: configuration.journal
         ) { error in logger.critical("alert journal write failed; alerts are published without it: \(error)") }

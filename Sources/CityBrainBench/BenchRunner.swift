@@ -1,0 +1,190 @@
+import CityBrainCore
+import CityBrainIO
+import Foundation
+import Logging
+import ZeroMQ
+
+/// Runs one benchmark: the raw libzmq baseline, the generator alone, the whole pipeline at its
+/// sustained rate, then again at half that rate for latency. Each pipeline phase starts from a
+/// fresh engine, so the phases do not share state.
+public struct BenchRunner: Sendable {
+    public enum Transport: String, Sendable, CaseIterable {
+        case tcp, ipc
+    }
+
+    public struct Options: Sendable {
+        public var transport: Transport = .tcp
+        public var partitions = ProcessInfoCores.active
+        /// Wall time of each phase; `nil` uses the scenario's.
+        public var phaseSeconds: Double?
+        /// Run the half-rate latency phase.
+        public var halfRatePhase = true
+        /// The rate of the latency phase, instead of half the sustained rate.
+        public var latencyRate: Double?
+        public init() {}
+    }
+
+    public let scenario: BenchScenario
+    public let pipeline: Pipeline
+    public let options: Options
+    private let logger: Logger
+    private let progress: @Sendable (String) -> Void
+
+    /// - Parameter progress: told what is being measured and how it is going, about once a second.
+    public init(scenario: BenchScenario, pipeline: Pipeline, options: Options, logger: Logger,
+                progress: @escaping @Sendable (String) -> Void) {
+        self.scenario = scenario
+        self.pipeline = pipeline
+        self.options = options
+        self.logger = logger
+        self.progress = progress
+    }
+
+    private var phaseSeconds: Double { options.phaseSeconds ?? Double(scenario.duration) / 1000 }
+
+    public func run() throws -> BenchReport {
+        let context = try Context(ioThreads: 1)
+        defer { context.shutdown() }
+        let generator = LoadGenerator(scenario: scenario)
+        let sample = (0..<1000).map { generator.frame($0 * max(1, scenario.sensors / 1000)) }
+        let meanBytes = Double(sample.reduce(0) { $0 + $1.count }) / Double(sample.count)
+
+        progress("raw libzmq PUSH→PULL over \(options.transport.rawValue), \(Int(phaseSeconds)) s…")
+        let baseline = try RawBaseline.measure(
+            context: context, endpoint: endpoint("baseline", wildcard: true), frame: sample[sample.count / 2], seconds: phaseSeconds
+        )
+        progress("  \(BenchReport.rate(baseline.messagesPerSecond))")
+
+        let generatorRate = Self.measureGenerator(generator, seconds: min(1, phaseSeconds))
+        progress("generator alone: \(BenchReport.rate(generatorRate))")
+
+        progress("pipeline at the sustained rate, \(Int(phaseSeconds)) s…")
+        let sustained = try runPipeline(context: context, generator: generator, rate: nil, name: "sustained")
+        var halfRate: BenchReport.Phase?
+        if options.halfRatePhase {
+            let rate = options.latencyRate ?? max(1, sustained.eventsPerSecond / 2)
+            progress("pipeline at \(BenchReport.rate(rate)) for latency, \(Int(phaseSeconds)) s…")
+            halfRate = try runPipeline(context: context, generator: generator, rate: rate, name: "latency")
+        }
+        return BenchReport(
+            scenario: .init(
+                name: scenario.name, sensors: scenario.sensors, rules: pipeline.rules.count + pipeline.correlations.count,
+                windowSpecs: Self.windowSpecs(of: pipeline), transport: options.transport.rawValue,
+                partitions: options.partitions, phaseSeconds: phaseSeconds
+            ),
+            machineCores: ProcessInfoCores.active, baseline: baseline,
+            generator: .init(framesPerSecond: generatorRate, meanFrameBytes: meanBytes),
+            sustained: sustained, halfRate: halfRate
+        )
+    }
+
+    /// The distinct windows of the pipeline, e.g. `tumbling 1m`.
+    static func windowSpecs(of pipeline: Pipeline) -> [String] {
+        var seen: [String] = []
+        for aggregation in pipeline.aggregations {
+            if case .silence = aggregation.window.spec { continue }
+            let text = aggregation.window.spec.summary
+            if !seen.contains(text) { seen.append(text) }
+        }
+        return seen
+    }
+
+    /// Frames per second the generator writes on this thread, sending nothing.
+    static func measureGenerator(_ generator: LoadGenerator, seconds: Double) -> Double {
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: LoadGenerator.maxFrameBytes)
+        defer { buffer.deallocate() }
+        let start = monotonicNanoseconds()
+        let deadline = start + UInt64(seconds * 1e9)
+        var frames = 0
+        var checksum = 0
+        while monotonicNanoseconds() < deadline {
+            for _ in 0..<1024 {
+                checksum &+= generator.write(frame: frames, to: buffer)
+                frames += 1
+            }
+        }
+        precondition(checksum > 0)
+        return Double(frames) / (Double(monotonicNanoseconds() - start) / 1e9)
+    }
+
+    private func endpoint(_ purpose: String, wildcard: Bool) throws -> String {
+        switch options.transport {
+        case .ipc:
+            return "ipc://\(NSTemporaryDirectory())citybrain-bench-\(getpid())-\(purpose)"
+        case .tcp:
+            if wildcard { return "tcp://127.0.0.1:*" }
+            return "tcp://127.0.0.1:\(try Self.freePort())"
+        }
+    }
+
+    /// A loopback TCP port nobody is listening on right now.
+    static func freePort() throws -> Int {
+        let context = try Context(ioThreads: 1)
+        defer { context.shutdown() }
+        let probe = try Socket(context, .pull)
+        defer { probe.close() }
+        try probe.setLinger(milliseconds: 0)
+        try probe.bind("tcp://127.0.0.1:*")
+        guard let port = try probe.lastEndpoint.split(separator: ":").last.flatMap({ Int($0) }) else {
+            throw ZMQError(errno: -1, operation: "no port in \(try probe.lastEndpoint)")
+        }
+        return port
+    }
+
+    private func runPipeline(context: Context, generator: LoadGenerator, rate: Double?, name: String) throws -> BenchReport.Phase {
+        let feed = try endpoint("feed-\(name)", wildcard: false)
+        let capacity = Int(phaseSeconds * 20_000_000)
+        let timeline = SendTimeline(frames: capacity)
+        let latency = LatencyRecorder(timeline: timeline)
+        var configuration = LivePipeline.Configuration(
+            pipeline: pipeline, feeds: FeedEndpoints(pull: [feed]), alertEndpoints: ["tcp://127.0.0.1:*"],
+            partitions: options.partitions
+        )
+        configuration.onPublished = { records, triggers in latency.published(records, triggers: triggers) }
+        ResourceUsage.resetPeak()
+        let live = try LivePipeline(context: context, configuration: configuration, logger: logger)
+        try live.start()
+        let cpuBefore = ResourceUsage.processCPUSeconds
+        let sender = FrameSender(context: context, endpoint: feed, generator: generator, timeline: timeline,
+                                 rate: rate, seconds: phaseSeconds, maxFrames: capacity)
+        let start = monotonicNanoseconds()
+        sender.start()
+        var lastReport = start
+        var sent: FrameSender.Result?
+        var processed = 0
+        // Wait for the sender, then for the engine to process all it sent (at most a minute more).
+        while true {
+            usleep(20_000)
+            let status = live.status
+            processed = status.engine.events + status.ingest.rejectedTotal
+            let now = monotonicNanoseconds()
+            if sent == nil, now >= start + UInt64(phaseSeconds * 1e9) { sent = try sender.wait() }
+            if let sent, processed >= sent.frames { break }
+            if let sent, now > start + UInt64((phaseSeconds + 60) * 1e9) {
+                logger.warning("bench: the engine processed \(processed) of \(sent.frames) events within a minute of the sender's end")
+                break
+            }
+            if now - lastReport >= 1_000_000_000 {
+                lastReport = now
+                let elapsed = Double(now - start) / 1e9
+                progress(String(format: "  %5.1f s  %@ processed  %@  alerts %d", elapsed, "\(processed)",
+                                BenchReport.rate(Double(processed) / elapsed), status.engine.alerts))
+            }
+        }
+        let elapsed = Double(monotonicNanoseconds() - start) / 1e9
+        let cpu = ResourceUsage.processCPUSeconds - cpuBefore
+        let status = live.status
+        let peak = ResourceUsage.peakResidentBytes
+        live.stop()
+        let senderResult = sent!
+        let phase = BenchReport.Phase(
+            targetRate: rate, events: status.engine.events, seconds: elapsed, eventsPerSecond: Double(processed) / elapsed,
+            rejected: status.ingest.rejectedTotal, alerts: status.engine.alerts, windowResults: status.engine.windowResults,
+            latency: latency.summary, processCPUSeconds: cpu, pipelineCPUSeconds: max(0, cpu - senderResult.cpuSeconds),
+            peakResidentBytes: peak, openWindows: status.engine.openWindows, stateBytes: status.engine.stateBytes
+        )
+        progress(String(format: "  %@ in %.1f s: %@, %d alerts, p99 %@", "\(phase.events)", elapsed,
+                        BenchReport.rate(phase.eventsPerSecond), phase.alerts, BenchReport.micros(phase.latency.p99)))
+        return phase
+    }
+}

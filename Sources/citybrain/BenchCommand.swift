@@ -1,0 +1,100 @@
+import ArgumentParser
+import CityBrainBench
+import CityBrainCore
+import Foundation
+import Logging
+
+/// `citybrain bench`: the end-to-end load tool.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the whole pipeline under load next to a raw libzmq baseline.",
+        discussion: """
+        One run, four measurements on this machine: libzmq PUSH→PULL alone with frames of the \
+        scenario's size; the load generator alone; the pipeline (generator → ZeroMQ → ingest → \
+        engine → alert publisher) as fast as it goes, where the sender blocks on the feed \
+        socket's high-water mark; and the pipeline again at half that rate, for ingest→alert \
+        latency (HdrHistogram, from the trigger event's send to the alert's publish). Progress \
+        goes to standard error; the table, or JSON with --json, to standard output.
+
+        Scenarios are YAML files in Benchmarks/scenarios; a bare name such as `1m` means \
+        Benchmarks/scenarios/1m.yaml. Exit codes: 0 done; 1 a failure (scenario, pipeline, \
+        socket); 64 a usage error.
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Scenario file, or a name in Benchmarks/scenarios.", valueName: "file|name"))
+    var scenario = "default"
+
+    @Option(name: .long, help: "Feed transport between generator and pipeline: tcp (loopback) or ipc.")
+    var transport: BenchRunner.Transport = .tcp
+
+    @Option(name: .long, help: ArgumentHelp("Seconds per phase, instead of the scenario's duration.", valueName: "seconds"))
+    var duration: Double?
+
+    @Option(name: .long, help: "Engine partitions (default: one per active core).")
+    var partitions = ProcessInfoCores.active
+
+    @Option(name: .long, help: ArgumentHelp("Send rate of the latency phase (default: half the sustained rate).", valueName: "events-per-second"))
+    var latencyRate: Double?
+
+    @Flag(name: .long, help: "Skip the latency phase at half rate.")
+    var noLatencyPhase = false
+
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if let duration { guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be between 0 and 3600 seconds") } }
+        guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
+        if let latencyRate { guard latencyRate > 0, latencyRate.isFinite else { throw ValidationError("--latency-rate must be positive") } }
+    }
+
+    /// `default` → `Benchmarks/scenarios/default.yaml` when no such file exists as given.
+    static func scenarioPath(_ argument: String) -> String {
+        if FileManager.default.fileExists(atPath: argument) || argument.contains("/") || argument.hasSuffix(".yaml") { return argument }
+        return "Benchmarks/scenarios/\(argument).yaml"
+    }
+
+    func run() throws {
+        var common = common
+        if common.logLevel == .info { common.logLevel = .warning }
+        let logger = common.makeLogger("citybrain.bench")
+        let scenario: BenchScenario
+        let pipeline: Pipeline
+        do {
+            scenario = try BenchScenario.load(path: Self.scenarioPath(self.scenario))
+            pipeline = try scenario.pipeline()
+        } catch let error as BenchScenarioError {
+            throw Self.failure("bench: \(error)")
+        } catch let error as PipelineErrors {
+            throw Self.failure("bench: the scenario's pipeline is invalid:\n" + error.diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        var options = BenchRunner.Options()
+        options.transport = transport
+        options.partitions = partitions
+        options.phaseSeconds = duration
+        options.halfRatePhase = !noLatencyPhase
+        options.latencyRate = latencyRate
+        let runner = BenchRunner(scenario: scenario, pipeline: pipeline, options: options, logger: logger) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        let report: BenchReport
+        do { report = try runner.run() } catch {
+            throw Self.failure("bench: \(error)")
+        }
+        print(json ? report.json : report.table)
+    }
+}
+
+extension BenchCommand {
+    /// Prints `message` on standard error and gives the exit code for a runtime failure.
+    static func failure(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return ExitCode.failure
+    }
+}
+
+extension BenchRunner.Transport: ExpressibleByArgument {}
