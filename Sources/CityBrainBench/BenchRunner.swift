@@ -49,7 +49,7 @@ public struct BenchRunner: Sendable {
         let sample = (0..<1000).map { generator.frame($0 * max(1, scenario.sensors / 1000)) }
         let meanBytes = Double(sample.reduce(0) { $0 + $1.count }) / Double(sample.count)
 
-        progress("raw libzmq PUSH→PULL over \(options.transport.rawValue), \(Int(phaseSeconds)) s…")
+        progress(String(format: "raw libzmq PUSH→PULL over %@, %g s…", options.transport.rawValue, phaseSeconds))
         let baseline = try RawBaseline.measure(
             context: context, endpoint: endpoint("baseline", wildcard: true), frame: sample[sample.count / 2], seconds: phaseSeconds
         )
@@ -58,12 +58,12 @@ public struct BenchRunner: Sendable {
         let generatorRate = Self.measureGenerator(generator, seconds: min(1, phaseSeconds))
         progress("generator alone: \(BenchReport.rate(generatorRate))")
 
-        progress("pipeline at the sustained rate, \(Int(phaseSeconds)) s…")
+        progress(String(format: "pipeline at the sustained rate, %g s…", phaseSeconds))
         let sustained = try runPipeline(context: context, generator: generator, rate: nil, name: "sustained")
         var halfRate: BenchReport.Phase?
         if options.halfRatePhase {
             let rate = options.latencyRate ?? max(1, sustained.eventsPerSecond / 2)
-            progress("pipeline at \(BenchReport.rate(rate)) for latency, \(Int(phaseSeconds)) s…")
+            progress(String(format: "pipeline at %@ for latency, %g s…", BenchReport.rate(rate), phaseSeconds))
             halfRate = try runPipeline(context: context, generator: generator, rate: rate, name: "latency")
         }
         return BenchReport(

@@ -146,4 +146,9 @@ public struct BenchScenarioError: Error, CustomStringConvertible, Equatable {
     public var file: String
     public var message: String
     public var description: String { "\(file): \(message)" }
+
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
 }

@@ -27,7 +27,8 @@ public final class LatencyRecorder: Sendable {
         }
         guard !samples.isEmpty else { return }
         histogram.withLock { histogram in
-            for sample in samples { _ = histogram.record(Swift.max(1, sample)) }
+            // Beyond an hour is recorded as an hour rather than dropped.
+            for sample in samples { _ = histogram.record(Swift.min(Swift.max(1, sample), histogram.highestTrackableValue)) }
         }
     }
 

@@ -10,7 +10,7 @@ public enum RawBaseline {
         public var messages: Int
         public var seconds: Double
         public var frameBytes: Int
-        public var messagesPerSecond: Double { seconds > 0 ? Double(messages) / seconds : 0 }
+        public var messagesPerSecond: Double
     }
 
     /// Measures PUSH→PULL over `endpoint` (bound by the receiver) with `frame` as every message.
@@ -69,6 +69,6 @@ public enum RawBaseline {
         while try pull.receiveFrame({ _, _ in () }) != nil {}
         senderDone.wait()
         if let error = senderError.withLock({ $0 }) { throw error }
-        return Result(messages: received, seconds: elapsed, frameBytes: frame.count)
+        return Result(messages: received, seconds: elapsed, frameBytes: frame.count, messagesPerSecond: Double(received) / elapsed)
     }
 }

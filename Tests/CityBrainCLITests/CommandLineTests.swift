@@ -3,7 +3,7 @@ import Testing
 
 @Suite("citybrain command line")
 struct CommandLineTests {
-    @Test("every subcommand has --help", arguments: ["", "demo", "run", "simulate", "tail", "validate", "record", "replay", "import", "fuzz", "keygen"])
+    @Test("every subcommand has --help", arguments: ["", "demo", "run", "simulate", "tail", "validate", "record", "replay", "import", "fuzz", "keygen", "bench"])
     func help(subcommand: String) throws {
         let result = try CommandRunner.run((subcommand.isEmpty ? [] : [subcommand]) + ["--help"])
         #expect(result.status == 0)
@@ -34,6 +34,23 @@ struct CommandLineTests {
         let missing = try CommandRunner.run(["validate", "/nonexistent.yaml"])
         #expect(missing.status == 1)
         #expect(missing.stderr.hasPrefix("/nonexistent.yaml: error: cannot read the pipeline file"))
+    }
+
+    @Test("bench: a smoke run of the default scenario's pipeline prints the JSON report; a bad scenario exits 1")
+    func benchSmoke() throws {
+        let result = try CommandRunner.run(["bench", "--scenario", "10k", "--duration", "1", "--transport", "ipc", "--json"], timeout: 120)
+        #expect(result.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(Set(report.keys) == ["scenario", "machineCores", "baseline", "generator", "sustained", "halfRate", "ratioToBaseline"])
+        let sustained = try #require(report["sustained"] as? [String: Any])
+        #expect((sustained["events"] as? Int ?? 0) > 0)
+        #expect(sustained["rejected"] as? Int == 0)
+        #expect(Set((sustained["latency"] as? [String: Any] ?? [:]).keys) == ["alerts", "untimed", "p50", "p99", "p999", "max"])
+        #expect(result.stderr.contains("generator alone:"))
+
+        let bad = try CommandRunner.run(["bench", "--scenario", "/nonexistent.yaml"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.hasPrefix("bench: /nonexistent.yaml: cannot read the scenario"))
     }
 
     @Test("usage errors exit 64 with a message a person can act on")

@@ -1,4 +1,5 @@
 import CityBrainCore
+import Synchronization
 import Testing
 
 @Suite("Stream engine: tumbling windows, watermarks, alert lifecycle")
@@ -205,5 +206,24 @@ struct AlertWireTests {
         #expect(StableHash.fnv1a("") == 0xcbf2_9ce4_8422_2325)
         #expect(StableHash.fnv1a("a") == 0xaf63_dc4c_8601_ec8c)
         #expect(StableHash.partition(of: "seg-00421", count: 4) == StableHash.partition(of: "seg-00421", count: 4))
+    }
+}
+
+@Suite("Stream engine: trigger positions")
+struct TriggerPositionTests {
+    @Test("each record carries the input position of the event that caused it, across batches")
+    func triggers() throws {
+        let pipeline = try PipelineLoader.load(yaml: StreamEngineTests.statsRule)
+        let outputs = Mutex<[EngineOutput]>([])
+        let engine = StreamEngine(pipeline: pipeline, partitions: 2) { output in outputs.withLock { $0.append(output) } }
+        // Positions 0–2 in the first batch, 3–4 in the second.
+        engine.submit([Fixture.traffic("s1", at: 10, speed: 70), Fixture.traffic("s2", at: 20, speed: 70), Fixture.traffic("s1", at: 30, speed: 70)])
+        // 66 s puts the watermark at 61 s: the first minute closes at position 4, not 3.
+        engine.submit([Fixture.traffic("s1", at: 64, speed: 10), Fixture.traffic("s2", at: 66, speed: 10)])
+        engine.finish()
+        let all = outputs.withLock { $0 }
+        #expect(all.allSatisfy { $0.records.count == $0.triggers.count })
+        let raised = all.flatMap { output in zip(output.records, output.triggers).compactMap { record, trigger in record.alert.map { ($0, trigger) } } }
+        #expect(raised.map { "\($0.0.key) \($0.0.state) @\($0.1)" } == ["s1 raised @4", "s2 raised @4", "s1 resolved @5", "s2 resolved @5"])
     }
 }

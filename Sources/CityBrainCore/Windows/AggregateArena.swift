@@ -75,12 +75,20 @@ struct AggregateArena {
         return (copy, moved)
     }
 
-    /// Approximate bytes of the live states.
+    /// Approximate bytes of the live states. Optional parts (moments, sketches, distinct counters)
+    /// are measured on at most 256 evenly spaced states and extrapolated, so the estimate costs
+    /// the same however many windows are open (the engine asks after every batch).
     var byteCount: Int {
         var total = states.capacity * MemoryLayout<AggregateState>.stride + free.capacity * 4
-        if layouts.contains(where: { !$0.features.isEmpty }) {
-            for state in states { total += state.byteCount - MemoryLayout<AggregateState>.stride }
+        guard layouts.contains(where: { !$0.features.isEmpty }), !states.isEmpty else { return total }
+        let step = max(1, states.count / 256)
+        var sampled = 0
+        var extra = 0
+        for index in stride(from: 0, to: states.count, by: step) {
+            extra += states[index].byteCount - MemoryLayout<AggregateState>.stride
+            sampled += 1
         }
+        total += extra * states.count / sampled
         return total
     }
 }

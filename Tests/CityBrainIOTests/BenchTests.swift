@@ -1,0 +1,122 @@
+import CityBrainBench
+import CityBrainCore
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@Suite("citybrain bench: scenarios, load generator, latency")
+struct BenchTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func scenario(_ yaml: String, pipeline: String = "rules: []") throws(BenchScenarioError) -> BenchScenario {
+        try BenchScenario.parse(yaml: yaml, file: "test.yaml") { path in PipelineSource(name: path, text: pipeline) }
+    }
+
+    @Test("the shipped scenarios load, and their pipeline has 10 rules over 3 window specs")
+    func shippedScenarios() throws {
+        for name in ["10k", "100k", "1m", "default"] {
+            let scenario = try BenchScenario.load(path: Self.repository.path + "/Benchmarks/scenarios/\(name).yaml")
+            let pipeline = try scenario.pipeline()
+            #expect(pipeline.rules.count == 10)
+            #expect(Set(pipeline.aggregations.compactMap { aggregation -> String? in
+                if case .silence = aggregation.window.spec { return nil }
+                return aggregation.window.spec.summary
+            }) == ["tumbling 1m", "sliding 5m every 1m", "session gap 2m max 5m"])
+        }
+        #expect(try BenchScenario.load(path: Self.repository.path + "/Benchmarks/scenarios/1m.yaml").sensors == 1_000_000)
+    }
+
+    @Test("a broken scenario is refused with the file and what is wrong")
+    func brokenScenarios() {
+        #expect(throws: BenchScenarioError(file: "test.yaml", message: "line 2: unknown setting 'sensor'; did you mean 'sensors'?")) {
+            try Self.scenario("pipeline: p.yaml\nsensor: 10")
+        }
+        #expect(throws: BenchScenarioError(file: "test.yaml", message: "mix: the percentages add up to 90, not 100")) {
+            try Self.scenario("pipeline: p.yaml\nmix: { traffic: 50, parking: 20, environment: 20 }")
+        }
+        #expect(throws: BenchScenarioError(file: "test.yaml", message: "report_interval: expected a positive duration such as 10s or 5m, got 'soon'")) {
+            try Self.scenario("pipeline: p.yaml\nreport_interval: soon")
+        }
+        #expect(throws: BenchScenarioError(file: "test.yaml", message: "pipeline: missing (the pipeline file to run, relative to the scenario)")) {
+            try Self.scenario("sensors: 10")
+        }
+        #expect {
+            try BenchScenario.load(path: "/nonexistent.yaml")
+        } throws: { error in
+            "\(error)".hasPrefix("/nonexistent.yaml: cannot read the scenario: ")
+        }
+    }
+
+    @Test("every generated frame is a valid event; time never goes back; the same index gives the same bytes")
+    func generatorFrames() throws {
+        let scenario = try Self.scenario("pipeline: p.yaml\nsensors: 1000\nanomalous_share: 0.1\nreport_interval: 10s")
+        let generator = LoadGenerator(scenario: scenario)
+        let decoder = EventDecoder()
+        var kinds: [EventKind: Int] = [:]
+        var last = Int64.min
+        var anomalousTraffic = 0
+        for index in 0..<5_000 {
+            let frame = generator.frame(index)
+            #expect(frame.count <= LoadGenerator.maxFrameBytes)
+            let event = try decoder.decode(json: frame)
+            #expect(event.timestamp >= last)
+            #expect(event.timestamp == generator.eventTime(of: index))
+            last = event.timestamp
+            kinds[event.kind, default: 0] += 1
+            if event.kind == .traffic, let speed = event.readings.first(where: { $0.name == "speed_kmh" })?.value, speed < 20 {
+                anomalousTraffic += 1
+            }
+        }
+        #expect(kinds == [.traffic: 3_000, .parking: 750, .environment: 1_250])
+        #expect((150...450).contains(anomalousTraffic))  // about 10 % of 3 000
+        #expect(generator.frame(4_321) == LoadGenerator(scenario: scenario).frame(4_321))
+        #expect(String(decoding: generator.frame(0), as: UTF8.self).hasPrefix(#"{"kind":"traffic","sensor":"seg-0000000","district":"d0000","ts":1732269600000,"speed_kmh":"#))
+    }
+
+    @Test("latency is charged from the send time of the trigger's timeline slot; untimed triggers are counted")
+    func latencyFromTriggers() {
+        let timeline = SendTimeline(frames: 1_000)
+        let start = DispatchTime.now().uptimeNanoseconds - 1_000_000
+        for index in 0..<64 { timeline.record(frame: index, at: start + UInt64(index) * 1_000) }
+        #expect(timeline.sendTime(of: 17) == start + 16_000)  // slot of frame 16
+        #expect(timeline.sendTime(of: 64) == nil)
+        let recorder = LatencyRecorder(timeline: timeline)
+        let alert = Alert(id: "a", rule: "r", state: .raised, severity: .info, department: "d", key: "k", sensor: "k", district: nil,
+                          kind: .traffic, windowStart: 0, windowEnd: 1, value: nil, threshold: nil, values: [], message: "", ts: 1)
+        recorder.published([.alert(alert), .alert(alert)], triggers: [3, 500])
+        #expect(recorder.summary.alerts == 1)
+        #expect(recorder.summary.untimed == 1)
+        #expect(recorder.summary.p50 >= 1_000)  // sent at least a millisecond ago
+    }
+
+    @Test("a short run over ipc measures every phase; every published alert is timed or counted")
+    func shortRun() throws {
+        let pipeline = try String(contentsOf: Self.repository.appendingPathComponent("Benchmarks/scenarios/pipeline.yaml"), encoding: .utf8)
+        // 60 sensors reporting once a minute: even a slow debug build closes several windows.
+        let scenario = try Self.scenario("pipeline: p.yaml\nsensors: 60\nreport_interval: 60s\nanomalous_share: 0.3\nduration: 1s", pipeline: pipeline)
+        var options = BenchRunner.Options()
+        options.transport = .ipc
+        options.phaseSeconds = 0.5
+        let lines = Mutex<[String]>([])
+        let runner = BenchRunner(scenario: scenario, pipeline: try scenario.pipeline(), options: options, logger: Logger(label: "test")) { line in
+            lines.withLock { $0.append(line) }
+        }
+        let report = try runner.run()
+        #expect(report.baseline.messages > 0)
+        #expect(report.generator.framesPerSecond > 0)
+        for phase in [report.sustained, try #require(report.halfRate)] {
+            #expect(phase.events > 1_000)
+            #expect(phase.rejected == 0)
+            #expect(phase.alerts > 0)
+            #expect(phase.latency.alerts + phase.latency.untimed == phase.alerts)
+            #expect(phase.latency.p50 <= phase.latency.max)
+            #expect(phase.peakResidentBytes > 0)
+        }
+        #expect(report.scenario.rules == 10)
+        #expect(report.json.contains(#""ratioToBaseline""#))
+        #expect(report.table.contains("raw PUSH→PULL"))
+        #expect(lines.withLock { $0.first } == "raw libzmq PUSH→PULL over ipc, 0.5 s…")
+    }
+}
