@@ -29,5 +29,11 @@ let package = Package(
             path: "CoreThroughput",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "RuleEvaluation",
+            dependencies: [benchmark, core],
+            path: "RuleEvaluation",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -272,7 +272,7 @@ struct RunCommand: ParsableCommand {
         logger.info("""
             stopped: \(status.ingest.accepted) event(s), \(status.ingest.rejectedTotal) rejected\
             \(status.ingest.rejectedTotal > 0 ? " (\(status.ingest.rejectedSummary))" : ""), \(status.engine.lateEvents) late, \
-            \(status.lastSequence) alert(s)
+            \(status.ingest.lost) lost in transit (seq gaps), \(status.lastSequence) alert(s)
             """)
     }
 }

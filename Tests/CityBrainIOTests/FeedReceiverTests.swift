@@ -52,6 +52,37 @@ struct FeedReceiverTests {
         #expect(snapshot.rejectedSummary == "malformed_json=1 missing_field=1 wrong_type=1 non_finite=1 out_of_range=1 unknown_kind=1 frame_too_large=1 wrong_frame_count=1 topic_mismatch=1")
     }
 
+    @Test("gaps in a sensor's seq counter are counted as lost messages; a counter that goes back is a restart")
+    func sequenceGaps() throws {
+        let context = try Context()
+        let endpoint = "ipc:///tmp/citybrain-test-\(UInt64.random(in: 0...UInt64.max)).ipc"
+        let events = Collector<Event>()
+        let statistics = IngestStatistics()
+        let receiver = FeedReceiver(
+            context: context, endpoints: FeedEndpoints(pull: [endpoint]), statistics: statistics,
+            reporter: RejectionReporter(logger: logger), logger: logger
+        ) { events.append($0) }
+        try receiver.start()
+        defer { receiver.stop() }
+        let push = try Socket(context, .push)
+        try push.connect(endpoint)
+        func frame(_ sensor: String, _ seq: Int) -> String {
+            #"{"kind":"traffic","sensor":"\#(sensor)","ts":1732270000000,"seq":\#(seq),"speed_kmh":40}"#
+        }
+        // a: 1 2 5 6 (3 and 4 lost); b: 10 13 (two lost), then 1 (restart), 2; c carries no seq.
+        let frames = [frame("a", 1), frame("b", 10), frame("a", 2), frame("a", 5), frame("b", 13), frame("a", 6),
+                      frame("b", 1), frame("b", 2), #"{"kind":"traffic","sensor":"c","ts":1732270000000}"#]
+        for text in frames { try push.send(text) }
+        try push.send(#"{"kind":"traffic","sensor":"d","ts":1732270000000,"seq":1.5}"#)
+        #expect(eventually { statistics.snapshot.frames == frames.count + 1 })
+        let snapshot = statistics.snapshot
+        #expect(snapshot.lost == 4)
+        #expect(snapshot.sequenceRestarts == 1)
+        #expect(snapshot.rejected == [.wrongType: 1])
+        #expect(events.all.compactMap(\.sequence) == [1, 10, 2, 5, 13, 6, 1, 2])
+        #expect(EventEncoder.json(events.all[0]) == #"{"kind":"traffic","sensor":"a","ts":1732270000000,"seq":1,"speed_kmh":40}"#)
+    }
+
     @Test("an unreachable feed endpoint is reported at start, not later")
     func startFailure() throws {
         let receiver = FeedReceiver(

@@ -19,8 +19,12 @@ public struct Event: Sendable, Hashable {
     public var timestamp: Int64
     /// The numeric readings, in the order the frame carried them.
     public var readings: [Reading]
+    /// The sender's message counter for this sensor (`seq` on the wire), if the feed carries one:
+    /// ingest counts the numbers skipped as messages lost in transit.
+    public var sequence: Int64?
 
-    public init(kind: EventKind, sensor: String, district: String? = nil, timestamp: Int64, readings: [Reading]) {
+    public init(kind: EventKind, sensor: String, district: String? = nil, timestamp: Int64, readings: [Reading], sequence: Int64? = nil) {
+        self.sequence = sequence
         self.kind = kind
         self.sensor = sensor
         self.district = district

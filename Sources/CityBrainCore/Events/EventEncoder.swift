@@ -1,6 +1,6 @@
 /// Writes an ``Event`` as its native JSON wire frame (the inverse of ``EventDecoder``).
 ///
-/// Field order is fixed (`kind`, `sensor`, `district`, `ts`, then readings in order), so the
+/// Field order is fixed (`kind`, `sensor`, `district`, `ts`, `seq`, then readings in order), so the
 /// same event always gives the same bytes: recordings and replays stay comparable.
 public enum EventEncoder {
     /// The JSON object for `event`, e.g.
@@ -11,6 +11,7 @@ public enum EventEncoder {
         writer.field("sensor", event.sensor)
         if let district = event.district { writer.field("district", district) }
         writer.field("ts", event.timestamp)
+        if let sequence = event.sequence { writer.field("seq", sequence) }
         for reading in event.readings {
             writer.field(reading.name, reading.value)
         }

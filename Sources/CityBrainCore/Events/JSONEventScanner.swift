@@ -21,6 +21,7 @@ struct JSONEventScanner {
         var sensor: String?
         var district: String?
         var timestamp: Int64?
+        var sequence: Int64?
         var readings: [Reading] = []
 
         skipWhitespace()
@@ -38,6 +39,7 @@ struct JSONEventScanner {
                 case "sensor": sensor != nil
                 case "district": district != nil
                 case "ts": timestamp != nil
+                case "seq": sequence != nil
                 default: readings.contains { $0.name == key }
                 }
                 guard !duplicate else { throw malformed("duplicate field '\(key)'") }
@@ -50,6 +52,7 @@ struct JSONEventScanner {
                 case "sensor": sensor = try scanStringValue(field: key)
                 case "district": district = try scanStringValue(field: key)
                 case "ts": timestamp = try scanTimestamp()
+                case "seq": sequence = try scanSequence()
                 default:
                     guard readings.count < MeasurementLimits.maxMeasurements else {
                         throw FrameRejection(.outOfRange, "more than \(MeasurementLimits.maxMeasurements) readings")
@@ -76,7 +79,7 @@ struct JSONEventScanner {
             let known = EventKind.allCases.map(\.rawValue).joined(separator: ", ")
             throw FrameRejection(.unknownKind, "unknown kind '\(kindText.prefix(40))'; expected one of \(known)")
         }
-        let event = Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings)
+        let event = Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings, sequence: sequence)
         try EventValidation.check(event)
         return event
     }
@@ -101,6 +104,17 @@ struct JSONEventScanner {
         }
         guard value >= Double(MeasurementLimits.timestamps.lowerBound), value <= Double(MeasurementLimits.timestamps.upperBound) else {
             throw FrameRejection(.outOfRange, "field 'ts' = \(format(value)) is outside 2000-01-01…2100-01-01 in Unix milliseconds")
+        }
+        return Int64(value)
+    }
+
+    private mutating func scanSequence() throws(FrameRejection) -> Int64 {
+        let value = try scanNumberValue(field: "seq")
+        guard value == value.rounded(.towardZero) else {
+            throw FrameRejection(.wrongType, "field 'seq' must be an integer message counter, found \(value)")
+        }
+        guard value >= 0, value < 9e15 else {
+            throw FrameRejection(.outOfRange, "field 'seq' = \(format(value)) must be between 0 and 9e15")
         }
         return Int64(value)
     }

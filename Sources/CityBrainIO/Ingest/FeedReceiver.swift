@@ -79,6 +79,7 @@ public final class FeedReceiver: Sendable {
         var poller = Poller()
         for entry in sockets { poller.add(entry.socket) }
         let decoder = EventDecoder(maxFrameBytes: options.maxFrameBytes)
+        var gaps = SequenceGapTracker()
         var batch: [Event] = []
         batch.reserveCapacity(options.batchSize)
         var counts = IngestStatistics.Snapshot()
@@ -100,7 +101,13 @@ public final class FeedReceiver: Sendable {
                     while batch.count < options.batchSize {
                         guard let received = receiveOne(from: socket, name: name, decoder: decoder, counts: &counts) else { break }
                         progress = true
-                        if let event = received { batch.append(event) }
+                        guard let event = received else { continue }
+                        if let sequence = event.sequence {
+                            let (lost, restarted) = gaps.observe(sensor: event.sensor, sequence: sequence)
+                            counts.lost += lost
+                            if restarted { counts.sequenceRestarts += 1 }
+                        }
+                        batch.append(event)
                     }
                     if batch.count >= options.batchSize { flush(&batch, &counts) }
                 }
@@ -112,7 +119,7 @@ public final class FeedReceiver: Sendable {
     }
 
     private func flush(_ batch: inout [Event], _ counts: inout IngestStatistics.Snapshot) {
-        if counts.frames > 0 {
+        if counts.frames > 0 || counts.lost > 0 || counts.sequenceRestarts > 0 {
             statistics.add(counts)
             counts = IngestStatistics.Snapshot()
         }

@@ -10,6 +10,11 @@ public final class IngestStatistics: Sendable {
         public var frames = 0
         public var accepted = 0
         public var rejected: [RejectReason: Int] = [:]
+        /// Messages that never arrived, from the gaps in senders' `seq` counters (what libzmq
+        /// dropped at a full SUB queue, or lost on the way). Only feeds that carry `seq` count.
+        public var lost = 0
+        /// Times a sensor's `seq` went back (a restarted sender): counting starts again there.
+        public var sequenceRestarts = 0
 
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
 
@@ -24,6 +29,8 @@ public final class IngestStatistics: Sendable {
             frames += other.frames
             accepted += other.accepted
             for (reason, count) in other.rejected { rejected[reason, default: 0] += count }
+            lost += other.lost
+            sequenceRestarts += other.sequenceRestarts
         }
 
         /// `malformed_json=2 missing_field=1`, reasons in a fixed order.

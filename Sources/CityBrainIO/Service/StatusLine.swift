@@ -25,7 +25,7 @@ public struct StatusLine: Sendable {
         return [
             "in \(Self.grouped(Double(status.ingest.accepted))) ev (\(Self.grouped(rate))/s)",
             "alerts \(status.lastSequence) (open \(status.engine.openAlerts))",
-            "bad \(Self.grouped(Double(status.ingest.rejectedTotal)))",
+            "bad \(Self.grouped(Double(status.ingest.rejectedTotal)))" + (status.ingest.lost > 0 ? " lost \(Self.grouped(Double(status.ingest.lost)))" : ""),
             "late \(Self.grouped(Double(status.engine.lateEvents)))",
             watermark,
             "windows \(Self.grouped(Double(status.engine.openWindows))) (\(Self.megabytes(status.engine.stateBytes)))",
