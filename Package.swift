@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -73,12 +76,25 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "CityBrainWeb",
+            dependencies: [
+                "CityBrainCore",
+                "CityBrainIO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "citybrain",
             dependencies: [
                 "CityBrainCore",
                 "CityBrainIO",
                 "CityBrainBench",
+                "CityBrainWeb",
                 "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,6 +106,14 @@ let package = Package(
         .testTarget(
             name: "CityBrainIOTests",
             dependencies: ["CityBrainIO", "CityBrainCore", "CityBrainBench", "ZeroMQ"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CityBrainWebTests",
+            dependencies: [
+                "CityBrainWeb", "CityBrainIO", "CityBrainCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

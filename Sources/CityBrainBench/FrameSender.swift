@@ -68,7 +68,9 @@ public final class FrameSender: Sendable {
     private func run() throws -> Result {
         let socket = try Socket(context, .push)
         defer { socket.close() }
-        try socket.setLinger(milliseconds: 5_000)
+        // Closing waits until every queued frame is delivered: the pipeline may be busy closing
+        // windows for seconds, and a finite linger would silently drop the frames still queued.
+        try socket.setLinger(milliseconds: -1)
         try socket.setSendHighWaterMark(100_000)
         try socket.connect(endpoint)
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: LoadGenerator.maxFrameBytes)

@@ -29,6 +29,14 @@ extension Alert {
         if let sensors { writer.field("sensors", strings: sensors) }
         writer.field("ts", ts)
         if let emittedAt { writer.field("emitted_at", emittedAt) }
+        if let handling {
+            var handlingWriter = JSONObjectWriter()
+            handlingWriter.field("by", handling.by)
+            if let assignee = handling.assignee { handlingWriter.field("assignee", assignee) }
+            if let note = handling.note { handlingWriter.field("note", note) }
+            handlingWriter.field("at", handling.at)
+            writer.field("handling", json: handlingWriter.finish())
+        }
         return writer.finish()
     }
 
@@ -79,5 +87,6 @@ private struct WireAlert: Decodable {
             emittedAt: try container.decodeIfPresent(Int64.self, forKey: .emittedAt)
         )
         alert.epoch = try container.decodeIfPresent(Int64.self, forKey: .epoch)
+        alert.handling = try container.decodeIfPresent(Alert.Handling.self, forKey: .handling)
     }
 }

@@ -37,6 +37,28 @@ public struct Alert: Sendable, Hashable, Codable {
     public var ts: Int64
     /// Wall-clock publish time, Unix ms; `nil` in deterministic output.
     public var emittedAt: Int64?
+    /// For operators' actions (acknowledged, assigned, escalated, resolved by hand): who did
+    /// what and when. `nil` for the rules' own raise, update and resolve.
+    public var handling: Handling?
+
+    /// Who handled an alert, and when (wall clock).
+    public struct Handling: Sendable, Hashable, Codable {
+        /// The operator, or `escalation` for the escalation timer.
+        public var by: String
+        /// Whom the alert was assigned to, for `assigned`.
+        public var assignee: String?
+        /// A free-text note from the operator.
+        public var note: String?
+        /// Wall-clock time of the action, Unix ms.
+        public var at: Int64
+
+        public init(by: String, assignee: String? = nil, note: String? = nil, at: Int64) {
+            self.by = by
+            self.assignee = assignee
+            self.note = note
+            self.at = at
+        }
+    }
 
     /// One named aggregate value of an alert.
     public struct NamedValue: Sendable, Hashable, Codable {
@@ -85,5 +107,6 @@ public struct Alert: Sendable, Hashable, Codable {
         case windowStart = "window_start", windowEnd = "window_end"
         case value, threshold, values, message, sensors, ts
         case emittedAt = "emitted_at"
+        case handling
     }
 }

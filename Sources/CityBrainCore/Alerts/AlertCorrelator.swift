@@ -72,7 +72,7 @@ struct AlertCorrelator {
             switch alert.state {
             case .raised: members[alert.rule, default: [:]][district, default: [:]][alert.id] = alert.sensor ?? alert.key
             case .resolved: members[alert.rule]?[district]?[alert.id] = nil
-            case .updated: break
+            case .updated, .acknowledged, .assigned, .escalated: break
             }
             touched[alert.rule, default: []].insert(district)
         }

@@ -34,7 +34,20 @@ public final class AlertDispatcher: Sendable {
 
     public func handle(_ output: EngineOutput) {
         guard !output.records.isEmpty else { return }
-        var records = output.records
+        dispatch(output.records, triggers: output.triggers)
+    }
+
+    /// Publishes records that did not come from the engine (operators' actions, escalations):
+    /// numbered, journaled and delivered like the engine's, in one order with them.
+    public func publish(_ alerts: [Alert]) {
+        guard !alerts.isEmpty else { return }
+        dispatch(alerts.map(OutputRecord.alert), triggers: [])
+    }
+
+    /// Numbering, journaling and delivery happen under one lock, so records reach every sink
+    /// in sequence order whichever thread publishes them.
+    private func dispatch(_ input: [OutputRecord], triggers: [Int64]) {
+        var records = input
         let now = deterministic ? nil : Int64(Date().timeIntervalSince1970 * 1000)
         sequencer.withLock { sequencer in
             for index in records.indices {
@@ -46,12 +59,12 @@ public final class AlertDispatcher: Sendable {
                 alert.epoch = journal?.epoch
                 records[index] = .alert(alert)
             }
+            if let journal {
+                // Durable before published: a consumer can always fetch what it saw announced.
+                do { try journal.append(records.compactMap(\.alert)) } catch { onJournalFailure(error) }
+            }
+            for sink in sinks { sink.deliver(records, triggers: triggers) }
         }
-        if let journal {
-            // Durable before published: a consumer can always fetch what it saw announced.
-            do { try journal.append(records.compactMap(\.alert)) } catch { onJournalFailure(error) }
-        }
-        for sink in sinks { sink.deliver(records, triggers: output.triggers) }
     }
 
     /// Closes every sink, and the journal.

@@ -39,6 +39,12 @@ public final class LivePipeline: @unchecked Sendable {
         public var receiver: FeedReceiver.Options
         /// Told about every batch the alert publisher has sent (see ``AlertPublisher/PublishObserver``).
         public var onPublished: AlertPublisher.PublishObserver?
+        /// Keep an operations desk (alert handling, escalation) with this policy.
+        public var handling: HandlingPolicy?
+        /// Keep a ``CityOverview`` of the input (parking, traffic speed) for the web page.
+        public var overview = false
+        /// Told each published alert's ingest→publish latency, in nanoseconds (for metrics).
+        public var onAlertLatency: (@Sendable (UInt64) -> Void)?
 
         public init(
             pipeline: Pipeline, feeds: FeedEndpoints, alertEndpoints: [String], partitions: Int = ProcessInfoCores.active,
@@ -62,6 +68,10 @@ public final class LivePipeline: @unchecked Sendable {
 
     public let engine: StreamEngine
     public let ingest = IngestStatistics()
+    /// The operations desk, when ``Configuration/handling`` is set.
+    public let desk: OperationsDesk?
+    /// The city overview, when ``Configuration/overview`` is set.
+    public let overview: OverviewTracker?
     /// The alert publisher, when alert endpoints were given.
     public let publisher: AlertPublisher?
     private let dispatcher: AlertDispatcher
@@ -85,15 +95,26 @@ public final class LivePipeline: @unchecked Sendable {
         } else {
             zap = nil
         }
+        let arrivals = ArrivalClock()
         let publisher = configuration.alertEndpoints.isEmpty
             ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, selection: configuration.publish,
-                                        security: security, logger: logger, onPublished: configuration.onPublished)
+                                        security: security, logger: logger,
+                                        onPublished: Self.publishObserver(configuration, arrivals: arrivals))
+        let desk = configuration.handling.map { OperationsDesk(policy: $0) }
+        if let desk, let journal = configuration.journal {
+            do { desk.restore(from: try journal.alerts(after: 0)) } catch { logger.error("could not restore alert handling from the journal: \(error)") }
+        }
+        let deskSinks: [any OutputSink] = desk.map { [$0] } ?? []
         let dispatcher = AlertDispatcher(
-            sinks: (publisher.map { [$0] } ?? []) + sinks, deterministic: configuration.deterministic, journal: configuration.journal
+            sinks: (publisher.map { [$0] } ?? []) + sinks + deskSinks, deterministic: configuration.deterministic, journal: configuration.journal
         ) { error in logger.critical("alert journal write failed; alerts are published without it: \(error)") }
         let engine = StreamEngine(pipeline: configuration.pipeline, partitions: configuration.partitions) { output in
             dispatcher.handle(output)
         }
+        desk?.connect { alerts in dispatcher.publish(alerts) }
+        self.desk = desk
+        let overview = configuration.overview ? OverviewTracker() : nil
+        self.overview = overview
         self.publisher = publisher
         self.dispatcher = dispatcher
         self.engine = engine
@@ -113,7 +134,24 @@ public final class LivePipeline: @unchecked Sendable {
         self.receiver = FeedReceiver(
             context: context, endpoints: configuration.feeds, options: receiverOptions,
             statistics: ingest, reporter: RejectionReporter(logger: logger, deadLetters: configuration.deadLetters), logger: logger
-        ) { events in engine.submit(events) }
+        ) { events in
+            overview?.observe(events)
+            arrivals.arrived(events.count)
+            engine.submit(events)
+        }
+    }
+
+    private static func publishObserver(_ configuration: Configuration, arrivals: ArrivalClock) -> AlertPublisher.PublishObserver? {
+        guard configuration.onPublished != nil || configuration.onAlertLatency != nil else { return configuration.onPublished }
+        return { records, triggers in
+            configuration.onPublished?(records, triggers)
+            guard let onLatency = configuration.onAlertLatency else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            for (record, trigger) in zip(records, triggers) {
+                guard case .alert = record, let arrived = arrivals.arrival(of: trigger), now >= arrived else { continue }
+                onLatency(now - arrived)
+            }
+        }
     }
 
     /// Switches to `pipeline` between two batches of live input; rules, outputs and correlations
@@ -135,6 +173,7 @@ public final class LivePipeline: @unchecked Sendable {
         try catchup?.start()
         try receiver.start()
         heartbeat?.resume()
+        desk?.startEscalating()
     }
 
     /// Stops receiving, processes everything already received, publishes the resulting alerts

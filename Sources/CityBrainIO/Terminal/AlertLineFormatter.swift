@@ -14,7 +14,11 @@ public struct AlertLineFormatter: Sendable {
         let state = alert.state.rawValue.uppercased().padding(9)
         let severity = alert.severity.rawValue.padding(9)
         let place = "\(alert.key)\(alert.district.map { " (\($0))" } ?? "")"
-        let line = "\(EventTime.timeOfDay(alert.ts))  #\(alert.seq)  \(state)\(severity)\(alert.department.padding(20))\(place.padding(20))\(alert.message)"
+        var message = alert.message
+        if let handling = alert.handling {
+            message = "by \(handling.by)" + (handling.assignee.map { " → \($0)" } ?? "") + (handling.note.map { ": \($0)" } ?? "") + " · " + message
+        }
+        let line = "\(EventTime.timeOfDay(alert.ts))  #\(alert.seq)  \(state)\(severity)\(alert.department.padding(20))\(place.padding(20))\(message)"
         guard colour else { return line }
         let code: String
         switch (alert.state, alert.severity) {

@@ -1,0 +1,153 @@
+import CityBrainCore
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The live side of the operations centre: keeps the ``AlertBoard`` from the published alert
+/// stream, applies operators' actions (journaled and published like every alert, so consumers of
+/// the stream see them), escalates cases nobody acknowledged in time, and tells listeners (the web
+/// page's live feed) about every change and once a second.
+///
+/// Install it as an ``OutputSink`` of the ``AlertDispatcher`` it publishes through; it sees every
+/// record after numbering, so its board and the journal agree.
+///
+/// `@unchecked Sendable`: mutable state lives in mutexes; the escalation timer is only resumed
+/// and cancelled, which Dispatch allows from any thread.
+public final class OperationsDesk: OutputSink, @unchecked Sendable {
+    /// What a listener hears.
+    public enum Update: Sendable {
+        /// Cases that changed, in publish order.
+        case cases([AlertCase])
+        /// About once a second: time to refresh counters and charts.
+        case tick
+    }
+
+    private let board: Mutex<AlertBoard>
+    private let listeners = Mutex<[UUID: AsyncStream<Update>.Continuation]>([:])
+    private let publisher = Mutex<(@Sendable ([Alert]) -> Void)?>(nil)
+    private let clock: @Sendable () -> Int64
+    private let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "citybrain.escalation"))
+    private let timerState = Mutex<(started: Bool, stopped: Bool)>((false, false))
+
+    /// - Parameter clock: wall-clock Unix ms (injectable for tests).
+    public init(policy: HandlingPolicy, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+        self.board = Mutex(AlertBoard(policy: policy))
+        self.clock = clock
+    }
+
+    /// Where the desk's own records (actions, escalations) go: the dispatcher's `publish`.
+    public func connect(publish: @escaping @Sendable ([Alert]) -> Void) {
+        publisher.withLock { $0 = publish }
+    }
+
+    /// Rebuilds the board from journaled alerts (those of the last retention period).
+    public func restore(from alerts: [Alert]) {
+        let now = clock()
+        board.withLock { board in
+            for alert in alerts where (alert.emittedAt ?? now) >= now - board.policy.retainClosed {
+                board.apply(alert, at: alert.emittedAt ?? now)
+            }
+        }
+    }
+
+    // MARK: OutputSink
+
+    public func deliver(_ records: [OutputRecord]) {
+        let alerts = records.compactMap(\.alert)
+        guard !alerts.isEmpty else { return }
+        let now = clock()
+        let changed = board.withLock { board in alerts.compactMap { board.apply($0, at: $0.handling?.at ?? $0.emittedAt ?? now) } }
+        if !changed.isEmpty { broadcast(.cases(changed)) }
+    }
+
+    public func close() {
+        stopEscalating()
+        listeners.withLock { listeners in
+            for continuation in listeners.values { continuation.finish() }
+            listeners.removeAll()
+        }
+    }
+
+    // MARK: Operators
+
+    /// Applies an operator's action, then journals and publishes its record. Returns the case
+    /// as it now stands.
+    @discardableResult
+    public func perform(_ action: AlertBoard.Action, on id: String, by actor: String, note: String? = nil) throws(BoardError) -> AlertCase {
+        let now = clock()
+        let record = try board.withLock { board throws(BoardError) in try board.perform(action, on: id, by: actor, note: note, at: now) }
+        publisher.withLock { $0 }?([record])
+        return board.withLock { $0[id] }!
+    }
+
+    /// Escalates what is overdue now; publishes the records. Returns how many.
+    @discardableResult
+    public func escalateOverdue() -> Int {
+        let now = clock()
+        let records = board.withLock { board in
+            board.prune(at: now)
+            return board.escalations(at: now)
+        }
+        if !records.isEmpty { publisher.withLock { $0 }?(records) }
+        return records.count
+    }
+
+    /// Checks for overdue cases and ticks the listeners every `interval` seconds.
+    public func startEscalating(every interval: Double = 1) {
+        let start = timerState.withLock { state -> Bool in
+            guard !state.started, !state.stopped else { return false }
+            state.started = true
+            return true
+        }
+        guard start else { return }
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [weak self] in
+            self?.escalateOverdue()
+            self?.broadcast(.tick)
+        }
+        timer.resume()
+    }
+
+    private func stopEscalating() {
+        let cancel = timerState.withLock { state -> Bool in
+            defer { state.stopped = true }
+            return state.started && !state.stopped
+        }
+        if cancel { timer.cancel() }
+    }
+
+    // MARK: Reading
+
+    public subscript(id: String) -> AlertCase? { board.withLock { $0[id] } }
+
+    public func query(_ filter: AlertBoard.Filter, offset: Int = 0, limit: Int = 100) -> (cases: [AlertCase], total: Int) {
+        board.withLock { $0.query(filter, offset: offset, limit: limit) }
+    }
+
+    public var onTimeRates: [String: OnTimeRate] {
+        let now = clock()
+        return board.withLock { $0.onTimeRates(at: now) }
+    }
+
+    public var policy: HandlingPolicy { board.withLock { $0.policy } }
+
+    /// The current time on the desk's clock.
+    public var now: Int64 { clock() }
+
+    // MARK: Listeners
+
+    /// A stream of updates until the desk closes or the listener stops iterating.
+    public func updates() -> AsyncStream<Update> {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream<Update>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        continuation.onTermination = { [weak self] _ in self?.listeners.withLock { $0[id] = nil } }
+        listeners.withLock { $0[id] = continuation }
+        return stream
+    }
+
+    public var listenerCount: Int { listeners.withLock { $0.count } }
+
+    private func broadcast(_ update: Update) {
+        for continuation in listeners.withLock({ Array($0.values) }) { continuation.yield(update) }
+    }
+}

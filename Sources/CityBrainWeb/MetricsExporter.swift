@@ -1,0 +1,74 @@
+import CityBrainCore
+import CityBrainIO
+import CoreMetrics
+import Prometheus
+import Synchronization
+
+/// `/metrics`: CityBrain's counters in the Prometheus text format, kept with swift-metrics types
+/// on a swift-prometheus registry. Counters follow the pipeline's running totals; gauges are set
+/// at each scrape; the ingest→alert latency histogram is fed as alerts are published.
+public final class MetricsExporter: Sendable {
+    private let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let latency: CoreMetrics.Timer
+    private let last = Mutex<[String: Int]>([:])
+
+    public init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        self.factory = factory
+        latency = CoreMetrics.Timer(label: "citybrain_ingest_to_alert_seconds", dimensions: [], factory: factory)
+    }
+
+    /// Records one alert's ingest→publish latency.
+    public func recordAlertLatency(nanoseconds: UInt64) {
+        latency.recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    private func count(_ label: String, _ dimensions: [(String, String)], total: Int) {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        let delta = last.withLock { last -> Int in
+            defer { last[key] = total }
+            return total - (last[key] ?? 0)
+        }
+        if delta > 0 { CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory).increment(by: delta) }
+    }
+
+    private func gauge(_ label: String, _ value: Double, _ dimensions: [(String, String)] = []) {
+        Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
+    }
+
+    /// Brings every metric up to date and renders the registry.
+    func scrape(_ sources: OperationsSources) -> String {
+        let status = sources.status()
+        if let overview = sources.overview?.snapshot {
+            for kind in EventKind.allCases { count("citybrain_events_total", [("kind", kind.rawValue)], total: overview.eventsByKind[kind] ?? 0) }
+        } else {
+            count("citybrain_events_total", [("kind", "all")], total: status.ingest.accepted)
+        }
+        for reason in RejectReason.allCases { count("citybrain_bad_frames_total", [("reason", reason.rawValue)], total: status.ingest.rejected[reason] ?? 0) }
+        count("citybrain_lost_frames_total", [], total: status.ingest.lost)
+        count("citybrain_late_events_total", [], total: status.engine.lateEvents)
+        gauge("citybrain_open_windows", Double(status.engine.openWindows))
+        gauge("citybrain_state_bytes", Double(status.engine.stateBytes))
+        gauge("citybrain_partition_batches_in_flight", Double(status.engine.batchesInFlight))
+        if let lag = sources.watermarkLag(status) { gauge("citybrain_watermark_lag_seconds", lag) }
+        // Alerts by rule and state, from the cases on the board.
+        var byRule: [String: [String: Int]] = [:]
+        for entry in sources.desk.query(.init(), limit: .max).cases {
+            byRule[entry.alert.rule, default: [:]][entry.status.rawValue, default: 0] += 1
+        }
+        for (rule, states) in byRule {
+            for status in AlertCase.Status.allCases { gauge("citybrain_alerts", Double(states[status.rawValue] ?? 0), [("rule", rule), ("state", status.rawValue)]) }
+        }
+        for (department, rate) in sources.desk.onTimeRates {
+            if let value = rate.rate { gauge("citybrain_on_time_rate", value, [("department", department)]) }
+        }
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
