@@ -1,6 +1,7 @@
 import ArgumentParser
 import CityBrainCore
 import CityBrainIO
+import CityBrainWeb
 import Foundation
 import Logging
 import ZeroMQ
@@ -99,9 +100,12 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Reload the pipeline files when they change (they are always reloaded on SIGHUP).")
     var watchPipeline = false
 
+    @OptionGroup var web: HTTPOptions
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
+        if input != nil, web.http != nil { throw ValidationError("--http serves a live run; it cannot be combined with --input") }
         if input != nil, !(feed.isEmpty && pull.isEmpty) {
             throw ValidationError("give either --input FILE or live feeds (--feed/--pull), not both")
         }
@@ -221,11 +225,11 @@ struct RunCommand: ParsableCommand {
         if print { sinks.append(AlertConsoleSink(console: console)) }
         var options = FeedReceiver.Options()
         options.maxFrameBytes = maxFrameBytes
+        let metrics = MetricsExporter()
         let live: LivePipeline
+        let server: OperationsServer?
         do {
-            live = try LivePipeline(
-                context: context,
-                configuration: .init(
+            var configuration = LivePipeline.Configuration(
                     pipeline: pipeline, feeds: FeedEndpoints(subscribe: feed, pull: pull, topics: topic),
                     alertEndpoints: alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts, partitions: partitions,
                     deterministic: deterministic, publish: try selection(), receiver: options,
@@ -236,9 +240,13 @@ struct RunCommand: ParsableCommand {
                     },
                     catchupEndpoints: catchup,
                     curve: try curve()
-                ),
-                sinks: sinks, logger: logger
             )
+            if web.http != nil {
+                configuration.handling = try web.policy()
+                configuration.overview = true
+                configuration.onAlertLatency = { metrics.recordAlertLatency(nanoseconds: $0) }
+            }
+            live = try LivePipeline(context: context, configuration: configuration, sinks: sinks, logger: logger)
             if awaitSubscribers > 0, let publisher = live.publisher {
                 logger.info("waiting for \(awaitSubscribers) alert subscriber(s)")
                 if !publisher.waitForSubscribers(awaitSubscribers, timeoutMilliseconds: 30_000) {
@@ -246,7 +254,11 @@ struct RunCommand: ParsableCommand {
                 }
             }
             try live.start()
+            server = try web.start(live: live, metrics: metrics, journal: journal, logger: logger)
         } catch let error as ZMQError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
+        } catch let error as OperationsServerError {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
         }
@@ -265,6 +277,7 @@ struct RunCommand: ParsableCommand {
         termination.wait()
         reloading.forEach { $0.cancel() }
         reporter.stop()
+        server?.stop()
         console.clearStatus()
         logger.info("stopping: draining received events")
         live.stop()
