@@ -5,16 +5,23 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps build release install clean
+.PHONY: demo test test-deps deps build release install clean
 
 ## demo: build and run the simulated city through the default pipeline, alerts printed live
 demo: deps
 	$(SWIFT) build -c release --product citybrain
 	.build/release/citybrain demo
 
-## test: build and run every test
-test: deps
+## test: build and run every test (the browser test needs Chromium, chromedriver and curl)
+test: deps test-deps
 	$(SWIFT) test
+
+## test-deps: what only the tests need: headless Chromium and its driver for the page test
+test-deps:
+	@if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null || ! command -v curl >/dev/null; then \
+		echo "installing chromium, chromium-driver and curl with apt-get (for the operations page test)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver curl; \
+	fi
 
 ## deps: install the system libraries CityBrain needs, if they are missing
 deps:

@@ -144,12 +144,20 @@ $("alerts").addEventListener("click", (event) => {
   if (button) act(button.closest(".case").dataset.id, button.dataset.action);
 });
 
+function duration(seconds) {
+  const size = Math.abs(seconds), sign = seconds < 0 ? "−" : "";
+  if (size < 120) return sign + size.toFixed(1) + " s";
+  if (size < 7200) return sign + (size / 60).toFixed(0) + " min";
+  if (size < 172800) return sign + (size / 3600).toFixed(0) + " h";
+  return sign + (size / 86400).toFixed(0) + " d";
+}
+
 function renderStats(s) {
   $("events-per-second").textContent = Math.round(s.events_per_second).toLocaleString();
   $("alerts-last-hour").textContent = s.alerts_last_hour.toLocaleString();
   $("bad-frames").textContent = s.bad_frames.toLocaleString();
   $("late-events").textContent = s.late_events.toLocaleString();
-  $("watermark-lag").textContent = s.watermark_lag_seconds == null ? "–" : s.watermark_lag_seconds.toFixed(1) + " s";
+  $("watermark-lag").textContent = s.watermark_lag_seconds == null ? "–" : duration(s.watermark_lag_seconds);
   const rates = Object.entries(s.on_time || {});
   $("on-time").innerHTML = rates.length === 0 ? '<p class="empty">No decided cases yet.</p>' : "<table>" + rates.map(([dept, r]) =>
     `<tr><td>${escapeHTML(dept)}</td><td class="rate ${r.rate >= 0.95 ? "good" : "bad"}">${(r.rate * 100).toFixed(0)} %</td><td class="meta">${r.on_time}/${r.total}</td></tr>`).join("") + "</table>";

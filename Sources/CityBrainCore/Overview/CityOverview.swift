@@ -72,6 +72,7 @@ public struct CityOverview: Sendable {
 
     /// Mean speed per district per minute over the last `minutes` minutes of event time, oldest first.
     public var speedByDistrict: [String: [SpeedPoint]] {
+        guard latest != .min else { return [:] }
         let horizon = latest - Int64(minutes) * 60_000
         return speed.mapValues { perMinute in
             perMinute.filter { $0.key > horizon }.sorted { $0.key < $1.key }.map {
