@@ -113,6 +113,7 @@ let package = Package(
             dependencies: [
                 "CityBrainWeb", "CityBrainIO", "CityBrainCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: upcoming
         ),

@@ -19,6 +19,13 @@ public struct OperationsAPI: Sendable {
         self.metrics = metrics
     }
 
+    /// Every route served, as `METHOD /path` with `{id}` for the alert id (docs/openapi.yaml
+    /// documents exactly these; a test keeps the three in step).
+    public static let routes = [
+        "GET /", "GET /live", "GET /health", "GET /metrics", "GET /api/alerts", "GET /api/alerts/{id}",
+        "POST /api/alerts/{id}/ack", "POST /api/alerts/{id}/assign", "POST /api/alerts/{id}/resolve",
+    ]
+
     /// The router with every route installed.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
