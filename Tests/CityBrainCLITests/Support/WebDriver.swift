@@ -32,7 +32,9 @@ final class WebDriver {
         guard ready else { throw Failure(description: "chromedriver did not start") }
         let capabilities: [String: Any] = ["capabilities": ["alwaysMatch": ["goog:chromeOptions": [
             "binary": chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1000"],
+            // A profile of its own, so a Chromium already running on the machine cannot take the window over.
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1000",
+                     "--user-data-dir=\(NSTemporaryDirectory())citybrain-chromium-\(UUID().uuidString)"],
         ]]]]
         let created = try request("POST", "/session", capabilities)
         guard let id = (created["value"] as? [String: Any])?["sessionId"] as? String else {
@@ -43,7 +45,11 @@ final class WebDriver {
 
     deinit {
         _ = try? request("DELETE", "/session/\(session)")
+        // chromedriver does not always exit on SIGTERM; a test must never hang on it.
         driver.terminate()
+        let deadline = Date().addingTimeInterval(3)
+        while driver.isRunning, Date() < deadline { usleep(20_000) }
+        if driver.isRunning { kill(driver.processIdentifier, SIGKILL) }
         driver.waitUntilExit()
     }
 
