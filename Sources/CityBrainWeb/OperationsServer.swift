@@ -1,7 +1,9 @@
+import CityBrainIO
 import Dispatch
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// Runs the operations centre's HTTP server beside the pipeline: started from synchronous code,
@@ -12,6 +14,7 @@ public final class OperationsServer: Sendable {
     private let port: Int
     private let logger: Logger
     private let task = Mutex<Task<Void, any Error>?>(nil)
+    private let group = Mutex<ServiceGroup?>(nil)
     private let boundPort = Mutex<Int?>(nil)
 
     /// - Parameter address: `host:port`; port 0 picks a free one (see ``port``).
@@ -46,8 +49,12 @@ public final class OperationsServer: Sendable {
             },
             logger: logger
         )
+        // A service group without signal handling (the command handles SIGTERM), so stop() can
+        // shut the server down gracefully: open requests finish, live feeds end.
+        let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        group.withLock { $0 = serviceGroup }
         let running = Task {
-            do { try await app.run() } catch {
+            do { try await serviceGroup.run() } catch {
                 failure.withLock { $0 = error }
                 ready.signal()
                 throw error
@@ -62,13 +69,15 @@ public final class OperationsServer: Sendable {
     /// Stops serving; open live feeds end.
     public func stop() {
         guard let running = task.withLock({ task in defer { task = nil }; return task }) else { return }
-        running.cancel()
+        let serviceGroup = group.withLock { $0 }
+        api.sources.desk.endUpdates()
         let done = DispatchSemaphore(value: 0)
         Task {
+            await serviceGroup?.triggerGracefulShutdown()
             _ = await running.result
             done.signal()
         }
-        _ = done.wait(timeout: .now() + 5)
+        if done.wait(timeout: .now() + 5) == .timedOut { running.cancel() }
     }
 }
 

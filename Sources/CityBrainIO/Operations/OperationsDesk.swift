@@ -62,10 +62,16 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
 
     public func close() {
         stopEscalating()
-        listeners.withLock { listeners in
-            for continuation in listeners.values { continuation.finish() }
-            listeners.removeAll()
+        endUpdates()
+    }
+
+    /// Ends every listener's stream (the web server's live feeds, before it shuts down).
+    public func endUpdates() {
+        let ending = listeners.withLock { listeners in
+            defer { listeners.removeAll() }
+            return Array(listeners.values)
         }
+        for continuation in ending { continuation.finish() }
     }
 
     // MARK: Operators
