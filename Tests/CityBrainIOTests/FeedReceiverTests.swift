@@ -8,23 +8,29 @@ import ZeroMQ
 struct FeedReceiverTests {
     let logger = Logger(label: "test")
 
-    @Test("bad messages are counted per reason and never stop the good ones around them")
-    func badFramesAreCounted() throws {
-        let context = try Context()
+    /// A receiver on a fresh ipc PULL endpoint collecting what it delivers, and a PUSH to feed it.
+    func startReceiver(_ context: Context, options: FeedReceiver.Options = FeedReceiver.Options())
+        throws -> (receiver: FeedReceiver, push: Socket, events: Collector<Event>, statistics: IngestStatistics) {
         let endpoint = "ipc:///tmp/citybrain-test-\(UInt64.random(in: 0...UInt64.max)).ipc"
         let events = Collector<Event>()
         let statistics = IngestStatistics()
-        var options = FeedReceiver.Options()
-        options.maxFrameBytes = 512
         let receiver = FeedReceiver(
             context: context, endpoints: FeedEndpoints(pull: [endpoint]), options: options, statistics: statistics,
             reporter: RejectionReporter(logger: logger), logger: logger
         ) { events.append($0) }
         try receiver.start()
-        defer { receiver.stop() }
-
         let push = try Socket(context, .push)
         try push.connect(endpoint)
+        return (receiver, push, events, statistics)
+    }
+
+    @Test("bad messages are counted per reason and never stop the good ones around them")
+    func badFramesAreCounted() throws {
+        let context = try Context()
+        var options = FeedReceiver.Options()
+        options.maxFrameBytes = 512
+        let (receiver, push, events, statistics) = try startReceiver(context, options: options)
+        defer { receiver.stop() }
         func good(_ n: Int) -> String { #"{"kind":"traffic","sensor":"seg-\#(n)","district":"d01","ts":1732270000000,"speed_kmh":40}"# }
         let messages: [Message] = [
             Message(good(1)),
@@ -55,17 +61,8 @@ struct FeedReceiverTests {
     @Test("gaps in a sensor's seq counter are counted as lost messages; a counter that goes back is a restart")
     func sequenceGaps() throws {
         let context = try Context()
-        let endpoint = "ipc:///tmp/citybrain-test-\(UInt64.random(in: 0...UInt64.max)).ipc"
-        let events = Collector<Event>()
-        let statistics = IngestStatistics()
-        let receiver = FeedReceiver(
-            context: context, endpoints: FeedEndpoints(pull: [endpoint]), statistics: statistics,
-            reporter: RejectionReporter(logger: logger), logger: logger
-        ) { events.append($0) }
-        try receiver.start()
+        let (receiver, push, events, statistics) = try startReceiver(context)
         defer { receiver.stop() }
-        let push = try Socket(context, .push)
-        try push.connect(endpoint)
         func frame(_ sensor: String, _ seq: Int) -> String {
             #"{"kind":"traffic","sensor":"\#(sensor)","ts":1732270000000,"seq":\#(seq),"speed_kmh":40}"#
         }
