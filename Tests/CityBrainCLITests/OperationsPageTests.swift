@@ -79,8 +79,9 @@ struct OperationsPageTests {
         #expect(acknowledged.seq == 2)
 
         // And in the API.
-        let api = try Data(contentsOf: URL(string: "http://127.0.0.1:\(httpPort)/api/alerts/\(id)")!)
-        let body = try #require(try JSONSerialization.jsonObject(with: api) as? [String: Any])
+        let api = try WebDriver.fetch("http://127.0.0.1:\(httpPort)/api/alerts/\(id)")
+        #expect(api.status == 200)
+        let body = try #require(try JSONSerialization.jsonObject(with: api.body) as? [String: Any])
         #expect(body["status"] as? String == "acknowledged")
         #expect((body["acknowledged"] as? [String: Any])?["by"] as? String == "ana")
 

@@ -93,11 +93,20 @@ final class WebDriver {
     /// blocked thread; a child process cannot).
     @discardableResult
     private func request(_ method: String, _ path: String, _ body: [String: Any]? = nil, allowError: Bool = false) throws -> [String: Any] {
+        let (status, data) = try Self.fetch(base.absoluteString + path, method: method,
+                                            json: try body.map { try JSONSerialization.data(withJSONObject: $0) })
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        if status >= 400, !allowError { throw Failure(description: "\(method) \(path): HTTP \(status) \(object)") }
+        return object
+    }
+
+    /// An HTTP request with curl: the status and the body.
+    static func fetch(_ url: String, method: String = "GET", json: Data? = nil) throws -> (status: Int, body: Data) {
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        var arguments = ["-s", "-m", "30", "-X", method, "-w", "\n%{http_code}", base.absoluteString + path]
-        if let body {
-            arguments += ["-H", "Content-Type: application/json", "--data-binary", String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)]
+        var arguments = ["-s", "-m", "30", "-X", method, "-w", "\n%{http_code}", url]
+        if let json {
+            arguments += ["-H", "Content-Type: application/json", "--data-binary", String(decoding: json, as: UTF8.self)]
         }
         curl.arguments = arguments
         let output = Pipe()
@@ -106,12 +115,10 @@ final class WebDriver {
         try curl.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         curl.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard curl.terminationStatus == 0, let newline = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: newline)...]) else {
-            throw Failure(description: "\(method) \(path): curl exit \(curl.terminationStatus)")
+        guard curl.terminationStatus == 0, let newline = data.lastIndex(of: UInt8(ascii: "\n")),
+              let status = Int(String(decoding: data[(newline + 1)...], as: UTF8.self)) else {
+            throw Failure(description: "\(method) \(url): curl exit \(curl.terminationStatus)")
         }
-        let object = (try? JSONSerialization.jsonObject(with: Data(text[..<newline].utf8))) as? [String: Any] ?? [:]
-        if status >= 400, !allowError { throw Failure(description: "\(method) \(path): HTTP \(status) \(object)") }
-        return object
+        return (status, Data(data[..<newline]))
     }
 }
