@@ -134,7 +134,8 @@ public struct BenchRunner: Sendable {
     private func runPipeline(context: Context, generator: LoadGenerator, rate: Double?, name: String) throws -> BenchReport.Phase {
         let feed = try endpoint("feed-\(name)", wildcard: false)
         let capacity = Int(phaseSeconds * 20_000_000)
-        let timeline = SendTimeline(frames: capacity)
+        // Every 16th frame's send time, for every frame the phase can send.
+        let timeline = PositionClock(stride: 16, slots: capacity / 16 + 1)
         let latency = LatencyRecorder(timeline: timeline)
         var configuration = LivePipeline.Configuration(
             pipeline: pipeline, feeds: FeedEndpoints(pull: [feed]), alertEndpoints: ["tcp://127.0.0.1:*"],

@@ -1,10 +1,11 @@
+import CityBrainIO
 import Foundation
 import Synchronization
 import ZeroMQ
 
 /// The load generator's sending side: a thread with a PUSH socket that writes frames with a
 /// ``LoadGenerator`` and sends them, as fast as the socket takes them or at a fixed rate, for a
-/// given wall time. Each frame's send time goes to a ``SendTimeline``.
+/// given wall time. Each frame's send time goes to a `PositionClock` (frame n is input position n).
 ///
 /// At a fixed rate the time recorded is when the frame was *due*, not when it went out, so a
 /// sender held up by backpressure does not hide the delay (no coordinated omission).
@@ -20,7 +21,7 @@ public final class FrameSender: Sendable {
     private let context: Context
     private let endpoint: String
     private let generator: LoadGenerator
-    private let timeline: SendTimeline?
+    private let timeline: PositionClock?
     private let rate: Double?
     private let seconds: Double
     private let maxFrames: Int
@@ -30,7 +31,7 @@ public final class FrameSender: Sendable {
     /// - Parameters:
     ///   - rate: frames per second, or `nil` for as fast as the socket takes them.
     ///   - maxFrames: stop early after this many frames.
-    public init(context: Context, endpoint: String, generator: LoadGenerator, timeline: SendTimeline?,
+    public init(context: Context, endpoint: String, generator: LoadGenerator, timeline: PositionClock?,
                 rate: Double?, seconds: Double, maxFrames: Int = .max) {
         self.context = context
         self.endpoint = endpoint
@@ -82,7 +83,7 @@ public final class FrameSender: Sendable {
         var bytes = 0
         func sendOne(at time: UInt64) throws {
             let length = generator.write(frame: sent, to: buffer)
-            timeline?.record(frame: sent, at: time)
+            timeline?.advance(by: 1, at: time)
             try socket.send(raw: UnsafeRawBufferPointer(start: buffer, count: length))
             sent += 1
             bytes += length

@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainIO
 import Histogram
 import Synchronization
 
@@ -7,9 +8,10 @@ import Synchronization
 public final class LatencyRecorder: Sendable {
     private let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three))
     private let untimed = Atomic<Int>(0)
-    private let timeline: SendTimeline
+    private let timeline: PositionClock
 
-    public init(timeline: SendTimeline) {
+    /// - Parameter timeline: the send time of each input position.
+    public init(timeline: PositionClock) {
         self.timeline = timeline
     }
 
@@ -19,7 +21,7 @@ public final class LatencyRecorder: Sendable {
         var samples: [UInt64] = []
         for (record, trigger) in zip(records, triggers) {
             guard case .alert = record else { continue }
-            guard let sent = timeline.sendTime(of: trigger) else {
+            guard let sent = timeline.time(of: trigger) else {
                 untimed.add(1, ordering: .relaxed)
                 continue
             }

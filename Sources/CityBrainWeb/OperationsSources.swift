@@ -25,7 +25,7 @@ public struct OperationsSources: Sendable {
     /// Wires the sources to a ``LivePipeline`` that keeps a desk.
     public init?(live: LivePipeline, journalDirectory: URL?) {
         guard let desk = live.desk else { return nil }
-        self.init(desk: desk, status: { live.status }, overview: live.overview, socketsBound: { true }, journalDirectory: journalDirectory)
+        self.init(desk: desk, status: { live.status }, overview: live.overview, socketsBound: { live.isRunning }, journalDirectory: journalDirectory)
     }
 
     /// Liveness and readiness with the facts behind them.

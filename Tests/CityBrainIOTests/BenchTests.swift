@@ -1,5 +1,6 @@
 import CityBrainBench
 import CityBrainCore
+import CityBrainIO
 import Dispatch
 import Foundation
 import Logging
@@ -75,13 +76,13 @@ struct BenchTests {
         #expect(String(decoding: generator.frame(0), as: UTF8.self).hasPrefix(#"{"kind":"traffic","sensor":"seg-0000000","district":"d0000","ts":1732269600000,"speed_kmh":"#))
     }
 
-    @Test("latency is charged from the send time of the trigger's timeline slot; untimed triggers are counted")
+    @Test("latency is charged from the send time of the trigger's sample; untimed triggers are counted")
     func latencyFromTriggers() {
-        let timeline = SendTimeline(frames: 1_000)
+        let timeline = PositionClock(stride: 16, slots: 63)
         let start = DispatchTime.now().uptimeNanoseconds - 1_000_000
-        for index in 0..<64 { timeline.record(frame: index, at: start + UInt64(index) * 1_000) }
-        #expect(timeline.sendTime(of: 17) == start + 16_000)  // slot of frame 16
-        #expect(timeline.sendTime(of: 64) == nil)
+        for index in 0..<64 { timeline.advance(by: 1, at: start + UInt64(index) * 1_000) }
+        #expect(timeline.time(of: 17) == start + 16_000)  // sample of frame 16
+        #expect(timeline.time(of: 64) == nil)  // not sent yet
         let recorder = LatencyRecorder(timeline: timeline)
         let alert = Alert(id: "a", rule: "r", state: .raised, severity: .info, department: "d", key: "k", sensor: "k", district: nil,
                           kind: .traffic, windowStart: 0, windowEnd: 1, value: nil, threshold: nil, values: [], message: "", ts: 1)
@@ -89,6 +90,21 @@ struct BenchTests {
         #expect(recorder.summary.alerts == 1)
         #expect(recorder.summary.untimed == 1)
         #expect(recorder.summary.p50 >= 1_000)  // sent at least a millisecond ago
+    }
+
+    @Test("a position clock keeps a ring of samples: batches cross several, old ones fall out")
+    func positionClockRing() {
+        let clock = PositionClock(stride: 4, slots: 3)
+        clock.advance(by: 5, at: 100)  // positions 0–4: samples 0 and 4
+        clock.advance(by: 6, at: 200)  // positions 5–10: samples 8
+        #expect(clock.time(of: 0) == 100)
+        #expect(clock.time(of: 7) == 100)  // charged to sample 4, never later than its own time
+        #expect(clock.time(of: 10) == 200)
+        clock.advance(by: 6, at: 300)  // positions 11–16: samples 12 and 16; sample 0 and 4 leave the ring
+        #expect(clock.time(of: 3) == nil)
+        #expect(clock.time(of: 9) == 200)
+        #expect(clock.time(of: 16) == 300)
+        #expect(clock.time(of: 17) == nil)
     }
 
     @Test("a short run over ipc measures every phase; every published alert is timed or counted")

@@ -34,11 +34,13 @@ struct OperationsDeskTests {
             try push.send(#"{"kind":"traffic","sensor":"seg-7","district":"d02","ts":\#(base + second * 1000),"speed_kmh":\#(speed),"occupancy":0.6}"#)
         }
         let id = "traffic-congestion:seg-7:\(base + 60_000)"
+        #expect(first.isRunning)  // what /health reports as sockets_bound
         let desk = try #require(first.desk)
         #expect(eventually { desk[id] != nil })
         let acknowledged = try desk.perform(.acknowledge, on: id, by: "ana", note: "crew sent")
         #expect(acknowledged.status == .acknowledged)
         first.stop()
+        #expect(!first.isRunning)
 
         let journal = try AlertJournal(directory: directory + "/journal")
         let records = try journal.alerts(after: 0)

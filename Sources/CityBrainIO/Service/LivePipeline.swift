@@ -79,6 +79,11 @@ public final class LivePipeline: @unchecked Sendable {
     private let catchup: CatchupServer?
     private let zap: ZAPHandler?
     private let heartbeat: (any DispatchSourceTimer)?
+    private let running = Atomic<Bool>(false)
+
+    /// Whether the feed sockets are open and receiving: between a successful ``start()`` and
+    /// ``stop()``. (The alert sockets are bound from construction on.)
+    public var isRunning: Bool { running.load(ordering: .acquiring) }
 
     /// Binds the alert stream and prepares ingest; nothing is received before ``start()``.
     /// - Parameter sinks: further alert destinations (a JSON-lines file, the terminal).
@@ -95,7 +100,8 @@ public final class LivePipeline: @unchecked Sendable {
         } else {
             zap = nil
         }
-        let arrivals = ArrivalClock()
+        // Arrival times are kept only when someone wants the latency (the metrics of --http).
+        let arrivals = configuration.onAlertLatency == nil ? nil : PositionClock()
         let publisher = configuration.alertEndpoints.isEmpty
             ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, selection: configuration.publish,
                                         security: security, logger: logger,
@@ -136,19 +142,18 @@ public final class LivePipeline: @unchecked Sendable {
             statistics: ingest, reporter: RejectionReporter(logger: logger, deadLetters: configuration.deadLetters), logger: logger
         ) { events in
             overview?.observe(events)
-            arrivals.arrived(events.count)
+            arrivals?.advance(by: events.count)
             engine.submit(events)
         }
     }
 
-    private static func publishObserver(_ configuration: Configuration, arrivals: ArrivalClock) -> AlertPublisher.PublishObserver? {
-        guard configuration.onPublished != nil || configuration.onAlertLatency != nil else { return configuration.onPublished }
+    private static func publishObserver(_ configuration: Configuration, arrivals: PositionClock?) -> AlertPublisher.PublishObserver? {
+        guard let arrivals, let onLatency = configuration.onAlertLatency else { return configuration.onPublished }
         return { records, triggers in
             configuration.onPublished?(records, triggers)
-            guard let onLatency = configuration.onAlertLatency else { return }
             let now = DispatchTime.now().uptimeNanoseconds
             for (record, trigger) in zip(records, triggers) {
-                guard case .alert = record, let arrived = arrivals.arrival(of: trigger), now >= arrived else { continue }
+                guard case .alert = record, let arrived = arrivals.time(of: trigger), now >= arrived else { continue }
                 onLatency(now - arrived)
             }
         }
@@ -174,11 +179,13 @@ public final class LivePipeline: @unchecked Sendable {
         try receiver.start()
         heartbeat?.resume()
         desk?.startEscalating()
+        running.store(true, ordering: .releasing)
     }
 
     /// Stops receiving, processes everything already received, publishes the resulting alerts
     /// and closes the sinks. Windows still open stay open: live input has no end.
     public func stop() {
+        running.store(false, ordering: .releasing)
         receiver.stop()
         engine.drain()
         heartbeat?.cancel()
