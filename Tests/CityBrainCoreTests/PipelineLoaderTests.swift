@@ -22,6 +22,8 @@ struct PipelineLoaderTests {
             case .sustained: "sustained"
             case .outlier: "outlier"
             case .silent: "silent"
+            case .anomaly: "anomaly"
+            case .stuck: "stuck"
             }
         }
         #expect(Set(kinds) == ["threshold", "sustained", "outlier", "silent"])  // rate, stuck and prediction compile to thresholds

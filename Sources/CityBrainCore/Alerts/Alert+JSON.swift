@@ -3,8 +3,8 @@ import Foundation
 extension Alert {
     /// The alert's wire JSON, fields in a fixed order (see `docs/wire-format.md`).
     ///
-    /// `values` is an object keyed by aggregate name. `sensors` and `emitted_at` are written only
-    /// when set.
+    /// `values` is an object keyed by aggregate name. `score`, `expected`, `observed_at`,
+    /// `sensors` and `emitted_at` are written only when set.
     public var json: String {
         var writer = JSONObjectWriter()
         writer.field("seq", seq)
@@ -22,6 +22,9 @@ extension Alert {
         writer.field("window_end", windowEnd)
         writer.field("value", value)
         writer.field("threshold", threshold)
+        if let score { writer.field("score", score) }
+        if let expected { writer.field("expected", expected) }
+        if let observedAt { writer.field("observed_at", observedAt) }
         var valuesWriter = JSONObjectWriter()
         for named in values { valuesWriter.field(named.name, named.value) }
         writer.field("values", json: valuesWriter.finish())
@@ -87,6 +90,9 @@ private struct WireAlert: Decodable {
             emittedAt: try container.decodeIfPresent(Int64.self, forKey: .emittedAt)
         )
         alert.epoch = try container.decodeIfPresent(Int64.self, forKey: .epoch)
+        alert.score = try container.decodeIfPresent(Double.self, forKey: .score)
+        alert.expected = try container.decodeIfPresent(Double.self, forKey: .expected)
+        alert.observedAt = try container.decodeIfPresent(Int64.self, forKey: .observedAt)
         alert.handling = try container.decodeIfPresent(Alert.Handling.self, forKey: .handling)
     }
 }

@@ -31,6 +31,13 @@ public struct Alert: Sendable, Hashable, Codable {
     /// Every aggregate the rule computed for the window, by canonical name, in rule order.
     public var values: [NamedValue]
     public var message: String
+    /// For statistical rules (anomaly, outlier): how unusual the triggering reading is, from 0
+    /// (ordinary) to 1; 0.5 is the rule's threshold. `nil` for other rules.
+    public var score: Double?
+    /// For statistical rules: what the baseline expected instead of ``value``.
+    public var expected: Double?
+    /// For per-reading rules: event time of the reading that changed the state, Unix ms.
+    public var observedAt: Int64?
     /// For grouped and correlation alerts: the sensors involved, sorted. `nil` otherwise.
     public var sensors: [String]?
     /// Event time at which the state changed (the window end), Unix ms.
@@ -105,7 +112,9 @@ public struct Alert: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case seq, epoch, id, rule, state, severity, department, key, sensor, district, kind
         case windowStart = "window_start", windowEnd = "window_end"
-        case value, threshold, values, message, sensors, ts
+        case value, threshold, score, expected
+        case observedAt = "observed_at"
+        case values, message, sensors, ts
         case emittedAt = "emitted_at"
         case handling
     }

@@ -7,6 +7,8 @@
 struct AlertCorrelator {
     private let correlations: [CorrelationRule]
     private let storms: [String: StormPolicy]
+    /// The policy of a department without its own.
+    private let defaultStorm: StormPolicy?
     /// Open alerts of correlation members: rule → district → alert id → sensor.
     private var members: [String: [String: [String: String]]] = [:]
     /// Open correlation alerts: correlation index → district → (id, sensors).
@@ -20,12 +22,29 @@ struct AlertCorrelator {
     /// Event time of the latest alert seen.
     private var latest: Int64 = .min
 
-    init(correlations: [CorrelationRule], storms: [String: StormPolicy]) {
+    /// Open-alert caps by rule (`max_open`).
+    private let caps: [String: Int]
+    /// Published open alerts of capped rules: rule → ids.
+    private var openCapped: [String: Set<String>] = [:]
+    /// Raises over a rule's cap, folded into one grouped alert per rule: rule → (id, alert id → sensor).
+    private var overCap: [String: (id: String, members: [String: String])] = [:]
+
+    init(correlations: [CorrelationRule], storms: [String: StormPolicy], defaultStorm: StormPolicy? = nil, caps: [String: Int] = [:]) {
         self.correlations = correlations
         self.storms = storms
+        self.defaultStorm = defaultStorm
+        self.caps = caps
     }
 
-    var isActive: Bool { !correlations.isEmpty || !storms.isEmpty }
+    /// The correlator for `pipeline`: its correlations, storm limits and open-alert caps.
+    init(_ pipeline: Pipeline) {
+        self.init(correlations: pipeline.correlations, storms: pipeline.departments, defaultStorm: pipeline.defaultStorm,
+                  caps: pipeline.openAlertCaps)
+    }
+
+    var isActive: Bool { !correlations.isEmpty || !storms.isEmpty || defaultStorm != nil || !caps.isEmpty }
+
+    private func stormPolicy(_ department: String) -> StormPolicy? { storms[department] ?? defaultStorm }
 
     /// Processes one batch of ordered records, each with the input position that caused it.
     /// Derived alerts (correlations, storms) take the position of the last alert of their instant.
@@ -97,8 +116,59 @@ struct AlertCorrelator {
             }
             published.append(alert)
         }
-        // 4. Storms per department, over rule and correlation alerts alike.
-        return applyStorms(published + derived)
+        // 4. Caps on a rule's open alerts, then storms per department, over rule and correlation
+        // alerts alike.
+        return applyStorms(applyCaps(published) + derived)
+    }
+
+    /// A raise of a capped rule while `max_open` of its alerts are open is folded into one
+    /// grouped alert of the rule (key `grouped`), updated as members come and go and resolved
+    /// when the last of them resolves; the members' own records are withheld.
+    private mutating func applyCaps(_ alerts: [Alert]) -> [Alert] {
+        guard !caps.isEmpty else { return alerts }
+        var result: [Alert] = []
+        for alert in alerts {
+            guard let cap = caps[alert.rule] else {
+                result.append(alert)
+                continue
+            }
+            if var group = overCap[alert.rule], group.members[alert.id] != nil {
+                guard alert.state == .resolved else { continue }  // a member's updates are withheld
+                group.members[alert.id] = nil
+                overCap[alert.rule] = group.members.isEmpty ? nil : group
+                result.append(cappedAlert(alert, id: group.id, members: group.members, cap: cap, state: group.members.isEmpty ? .resolved : .updated))
+                continue
+            }
+            switch alert.state {
+            case .raised where openCapped[alert.rule, default: []].count >= cap:
+                var group = overCap[alert.rule] ?? ("\(alert.rule):grouped:\(alert.ts)", [:])
+                group.members[alert.id] = alert.sensor ?? alert.key
+                overCap[alert.rule] = group
+                result.append(cappedAlert(alert, id: group.id, members: group.members, cap: cap, state: group.members.count == 1 ? .raised : .updated))
+            case .raised:
+                openCapped[alert.rule, default: []].insert(alert.id)
+                result.append(alert)
+            case .resolved:
+                openCapped[alert.rule]?.remove(alert.id)
+                result.append(alert)
+            default:
+                result.append(alert)
+            }
+        }
+        return result
+    }
+
+    private func cappedAlert(_ member: Alert, id: String, members: [String: String], cap: Int, state: AlertState) -> Alert {
+        let sensors = Array(Set(members.values)).sorted()
+        let message = state == .resolved
+            ? "\(member.rule): the alerts grouped over its limit of \(cap) open have resolved"
+            : "\(member.rule): \(sensors.count) more alert(s) beyond its limit of \(cap) open: \(sensors.joined(separator: ", "))"
+        return Alert(
+            id: id, rule: member.rule, state: state, severity: member.severity, department: member.department,
+            key: "grouped", sensor: nil, district: nil, kind: member.kind, windowStart: member.windowStart, windowEnd: member.windowEnd,
+            value: Double(sensors.count), threshold: Double(cap), values: [.init(name: "grouped_alerts", value: Double(sensors.count))],
+            message: message, sensors: sensors, ts: member.ts
+        )
     }
 
     private var correlationMemberRules: Set<String> { Set(correlations.flatMap(\.members)) }
@@ -153,10 +223,10 @@ struct AlertCorrelator {
     }
 
     private mutating func applyStorms(_ alerts: [Alert]) -> [Alert] {
-        guard !storms.isEmpty else { return alerts }
+        guard !storms.isEmpty || defaultStorm != nil else { return alerts }
         var result: [Alert] = []
         for alert in alerts {
-            guard let policy = storms[alert.department] else {
+            guard let policy = stormPolicy(alert.department) else {
                 result.append(alert)
                 continue
             }
@@ -218,7 +288,7 @@ struct AlertCorrelator {
     }
 
     private mutating func resolveStorm(_ department: String, at time: Int64) -> Alert? {
-        guard let policy = storms[department], openStorms[department] != nil else { return nil }
+        guard let policy = stormPolicy(department), openStorms[department] != nil else { return nil }
         let alert = stormAlert(department, state: .resolved, policy: policy, at: time)
         openStorms[department] = nil
         return alert

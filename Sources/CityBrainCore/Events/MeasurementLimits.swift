@@ -10,6 +10,7 @@ public enum MeasurementLimits {
             "speed_kmh": 0...300,
             "flow_vph": 0...20_000,
             "occupancy": 0...1,
+            "travel_time_s": 0...86_400,
         ],
         .parking: [
             "occupied": 0...100_000,

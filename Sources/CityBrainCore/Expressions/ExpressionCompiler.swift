@@ -5,12 +5,20 @@
 public struct ExpressionCompiler: Sendable {
     /// The feed the rule matches: its known fields are the only ones an expression may name.
     public let kind: EventKind
+    /// Measurements the pipeline declares for ``kind`` beyond the built-in catalogue.
+    public let declaredFields: Set<String>
     /// Distinct inputs with the state their aggregates need.
     public private(set) var inputs: [InputLayout] = []
     public private(set) var slots: [AggregateSlot] = []
 
-    public init(kind: EventKind) {
+    public init(kind: EventKind, declaredFields: Set<String> = []) {
         self.kind = kind
+        self.declaredFields = declaredFields
+    }
+
+    /// Every field an expression may name for ``kind``, sorted.
+    public var knownFields: [String] {
+        Array(Set(MeasurementLimits.knownFields(of: kind)).union(declaredFields)).sorted()
     }
 
     /// Compiles a boolean expression (`when`, `clear_when`).
@@ -94,7 +102,7 @@ public struct ExpressionCompiler: Sendable {
             return .constant(value)
         case .identifier(let name, let at):
             guard isKnownField(name) else {
-                let known = MeasurementLimits.knownFields(of: kind)
+                let known = knownFields
                 throw ExpressionError("unknown field '\(name)' for kind \(kind.rawValue)\(Suggestion.hint(for: name, in: known)) (known fields: \(known.joined(separator: ", ")))", at: at)
             }
             return .field(name)
@@ -113,6 +121,6 @@ public struct ExpressionCompiler: Sendable {
     }
 
     private func isKnownField(_ name: String) -> Bool {
-        MeasurementLimits.range(of: name, for: kind) != nil
+        MeasurementLimits.range(of: name, for: kind) != nil || declaredFields.contains(name)
     }
 }

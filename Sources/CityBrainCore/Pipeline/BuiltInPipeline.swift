@@ -7,75 +7,126 @@ public enum BuiltInPipeline {
 
     public static let cityYAML = #"""
 # CityBrain default pipeline: what the operations centre watches out of the box.
-# The language is documented in docs/pipeline-language.md; check a change with
+# The language is documented in docs/pipeline-language.md, and why each detection rule is set as
+# it is in docs/detection.md; check a change with
 #   citybrain validate Pipelines/city.yaml
+#   citybrain evaluate --pipeline Pipelines/city.yaml --input RECORDING --labels LABELS.json
 # After editing, run scripts/embed-default-pipeline so the binary carries the same rules.
+#
+# Every rule here works whatever a sensor's cadence: a simulator reporting every second and a real
+# detector reporting every five minutes, irregularly, with gaps. Rules that compare a sensor with
+# itself learn in event time and from the sensor's own reporting interval.
 name: city
+
+# The city's time zone: time-of-day profiles and weekends follow it.
+timezone: UTC
 
 watermark:
   # An event may arrive up to 5 s behind the newest event time seen and still count.
   max_out_of_orderness: 5s
 
-# More raised alerts than this per minute for one department are grouped into one storm alert.
+# More raised alerts than this per window for one department are grouped into one storm alert.
+# `default` applies to every department not listed.
 departments:
+  default: { storm_limit: 20, storm_window: 1m }
   traffic-police: { storm_limit: 20, storm_window: 1m }
+  traffic-operations: { storm_limit: 10, storm_window: 10m }
   parking-management: { storm_limit: 20, storm_window: 1m }
   environment-bureau: { storm_limit: 20, storm_window: 1m }
 
 rules:
   # --- Traffic -------------------------------------------------------------------------------
   - name: traffic-congestion
-    description: Slow and dense traffic on a road segment for a whole minute.
+    description: Slow and dense traffic on a road segment over a minute (speed alone where the detector reports no occupancy).
     match: { kind: traffic }
     window: { tumbling: 1m }
-    when: mean(speed_kmh) < 20 and mean(occupancy) > 0.35
+    when: mean(speed_kmh) < 20 and (mean(occupancy) > 0.35 or count(occupancy) == 0)
     # Hysteresis: stay open until traffic clearly flows again.
     clear_when: mean(speed_kmh) >= 25 or mean(occupancy) <= 0.30
     severity: warning
     escalate: { critical: mean(speed_kmh) < 8 }
     department: traffic-police
-    message: "Congestion on {sensor} ({district}): mean speed {mean(speed_kmh)} km/h, occupancy {mean(occupancy) * 100} %"
+    message: "Congestion on {sensor} ({district}): mean speed {mean(speed_kmh)} km/h"
 
   - name: traffic-congestion-persistent
-    description: The congestion has lasted five minutes in a row; it will not clear by itself.
+    description: The congestion has lasted five minutes of event time; it will not clear by itself.
     kind: sustained
-    for: 5
+    for: 5m
     match: { kind: traffic }
     window: { tumbling: 1m }
-    when: mean(speed_kmh) < 20 and mean(occupancy) > 0.35
+    when: mean(speed_kmh) < 20 and (mean(occupancy) > 0.35 or count(occupancy) == 0)
     severity: critical
     department: traffic-police
     message: "Congestion on {sensor} ({district}) for 5 minutes: mean speed {mean(speed_kmh)} km/h"
 
-  - name: traffic-speed-collapse
-    description: Speed falling faster than 0.5 km/h every second within a minute (an incident ahead).
-    kind: rate
-    field: speed_kmh
-    below: -0.5
+  - name: traffic-speed-drop
+    description: A road segment far slower than it usually is at this hour (an incident ahead), scored against its recent level and its time-of-day profile.
+    kind: anomaly
+    value: speed_kmh
+    direction: below
+    z: 6
+    min_spread: [10%, 2]
+    seasonal: { learn: 14d, slot: 30m }
     match: { kind: traffic }
-    window: { tumbling: 1m }
     severity: warning
     department: traffic-police
+    message: "{sensor} ({district}): speed {value} km/h, usually {expected} km/h (score {score})"
+
+  - name: traffic-occupancy-surge
+    description: A detector far more occupied than it usually is at this hour (a queue building over it).
+    kind: anomaly
+    value: occupancy
+    direction: above
+    z: 6
+    min_spread: [15%, 0.02]
+    seasonal: { learn: 14d, slot: 30m }
+    match: { kind: traffic }
+    severity: info
+    department: traffic-police
+    message: "{sensor} ({district}): occupancy {value}, usually {expected} (score {score})"
+
+  - name: traffic-travel-time-surge
+    description: A road link taking far longer to cross than it usually does at this hour.
+    kind: anomaly
+    value: travel_time_s
+    direction: above
+    z: 6
+    min_spread: [15%, 5]
+    seasonal: { learn: 14d, slot: 30m }
+    match: { kind: traffic }
+    severity: warning
+    department: traffic-police
+    message: "{sensor} ({district}): travel time {value} s, usually {expected} s (score {score})"
 
   - name: traffic-heading-for-congestion
-    description: The 5-minute speed trend reaches the congestion level within 10 minutes.
+    description: The speed trend of the last 10 minutes reaches the congestion level within 10 minutes.
     kind: prediction
     value: speed_kmh
+    over: 10m
     horizon: 10m
     falls_below: 20
     when: last(speed_kmh) >= 25
     match: { kind: traffic }
-    window: { sliding: { size: 5m, slide: 1m } }
     severity: info
     department: traffic-police
     message: "{sensor} ({district}) slowing: speed forecast {value} km/h within 10 minutes"
 
   - name: traffic-detector-stuck
-    description: A detector repeating the same speed for 15 minutes is broken, not a calm road.
+    description: A detector repeating exactly the same readings for 30 minutes (and 6 readings) is broken, not a calm road.
     kind: stuck
-    field: speed_kmh
-    for: 15m
-    every: 3m
+    fields: [speed_kmh, occupancy, flow_vph]
+    readings: 6
+    for: 30m
+    match: { kind: traffic }
+    severity: info
+    department: traffic-operations
+
+  - name: traffic-detector-silent
+    description: A road detector that has missed six of its own reporting intervals (at least 10 minutes, at most 2 hours).
+    kind: silent
+    intervals: 6
+    at_least: 10m
+    at_most: 2h
     match: { kind: traffic }
     severity: info
     department: traffic-operations
@@ -92,14 +143,14 @@ rules:
     message: "{sensor} ({district}) is {mean(occupied / capacity) * 100} % full ({max(capacity) - max(occupied)} spaces left)"
 
   - name: parking-full-soon
-    description: From its 10-minute trend, a garage below 90 % will be full within 15 minutes.
+    description: From its trend over the last 30 minutes, a garage below 90 % will be full within 15 minutes.
     kind: prediction
     value: occupied / capacity
+    over: 30m
     horizon: 15m
     reaches: 1
     when: last(occupied / capacity) < 0.9
     match: { kind: parking }
-    window: { sliding: { size: 10m, slide: 1m } }
     severity: info
     department: parking-management
     message: "{sensor} ({district}) will be full within 15 minutes at the current rate (now {last(occupied / capacity) * 100} %)"
@@ -117,31 +168,34 @@ rules:
     message: "PM2.5 at {sensor} ({district}) averages {mean(pm25)} µg/m³ over 5 minutes (limit {threshold})"
 
   - name: air-quality-unusual
-    description: NO2 far outside what this station usually reads (robust baseline of the last hour).
-    kind: outlier
-    value: mean(no2)
-    baseline: mad
-    history: 12
-    warmup: 12
-    z: 8
+    description: NO2 far above what this station usually reads at this hour.
+    kind: anomaly
+    value: no2
     direction: above
+    z: 6
+    min_spread: [15%, 5]
+    seasonal: { learn: 14d, slot: 1h }
     match: { kind: environment }
-    window: { tumbling: 5m }
+    severity: info
+    department: environment-bureau
+    message: "NO2 at {sensor} ({district}): {value} µg/m³, usually {expected} (score {score})"
+
+  - name: air-station-stuck
+    description: An air station repeating exactly the same PM2.5 and NO2 for an hour (and 6 readings) is broken.
+    kind: stuck
+    fields: [pm25, no2]
+    readings: 6
+    for: 1h
+    match: { kind: environment }
     severity: info
     department: environment-bureau
 
-  # --- Any sensor ----------------------------------------------------------------------------
-  - name: traffic-detector-silent
-    description: A road detector that has sent nothing for 10 minutes of event time.
-    kind: silent
-    after: 10m
-    match: { kind: traffic }
-    severity: info
-    department: traffic-operations
-
   - name: air-station-silent
+    description: An air station that has missed six of its own reporting intervals (at least 15 minutes, at most 3 hours).
     kind: silent
-    after: 15m
+    intervals: 6
+    at_least: 15m
+    at_most: 3h
     match: { kind: environment }
     severity: info
     department: environment-bureau
@@ -164,6 +218,16 @@ rules:
     severity: critical
     department: city-operations
     message: "Air-quality episode in {district}: {sensors}"
+
+  - name: district-detectors-stuck
+    description: Five or more stuck detectors in one district at once are one fault (a roadside controller or a data link), reported once.
+    kind: correlation
+    at_least: 5
+    of: traffic-detector-stuck
+    suppress_members: true
+    severity: warning
+    department: traffic-operations
+    message: "{district}: detectors stuck together ({sensors}); check the district's controller or data link"
 
 """#
 

@@ -71,6 +71,7 @@ final class Partition: @unchecked Sendable {
         result.openWindows = operators.reduce(0) { $0 + $1.openWindowCount }
         result.openAlerts = ruleStates.reduce(0) { $0 + $1.open.count }
         result.stateBytes = operators.reduce(sensors.byteCount + districts.byteCount) { $0 + $1.byteCount }
+            + ruleStates.reduce(0) { $0 + $1.byteCount }
         result.keys = sensors.count + districts.count
         return result
     }
@@ -166,7 +167,11 @@ final class Partition: @unchecked Sendable {
                                                        district: district, start: firing.start, end: firing.end)
                 case .silenced, .resumed:
                     alert = ruleStates[index].silence(rules[index], resumed: firing.kind == .resumed, key: firing.key, keyName: name,
-                                                      district: district, lastSeen: firing.start, at: firing.end)
+                                                      district: district, lastSeen: firing.start,
+                                                      timeout: Int64(firing.values.first.flatMap { $0 } ?? 0), at: firing.end)
+                case .reading:
+                    alert = ruleStates[index].observe(rules[index], values: firing.values, key: firing.key, keyName: name,
+                                                      district: district, previous: firing.start, at: firing.end)
                 case .lateUpdate, .final:
                     alert = nil  // rules decide on the on-time result only
                 }

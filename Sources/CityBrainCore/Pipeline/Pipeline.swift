@@ -12,6 +12,18 @@ public struct Pipeline: Sendable, Hashable {
     public var correlations: [CorrelationRule]
     /// Storm limits by department.
     public var departments: [String: StormPolicy]
+    /// The storm limit of every department not in ``departments`` (`departments: { default: … }`
+    /// in the file): 20 raises a minute unless the pipeline says otherwise.
+    public var defaultStorm: StormPolicy? = StormPolicy(limit: 20, window: 60_000)
+    /// The city's time zone, for time-of-day profiles (`timezone:`; default UTC).
+    public var timeZone: LocalTimeZone = .utc
+    /// Measurements the pipeline declares beyond the built-in catalogue (`measurements:`).
+    public var measurements: [MeasurementDeclaration] = []
+
+    /// `max_open` by rule name, for the rules that set it.
+    public var openAlertCaps: [String: Int] {
+        Dictionary(rules.compactMap { rule in rule.maxOpen.map { (rule.name, $0) } }, uniquingKeysWith: min)
+    }
 
     public init(
         name: String = "pipeline", watermark: WatermarkPolicy = WatermarkPolicy(), keyTTL: Int64? = 3_600_000, rules: [Rule],

@@ -47,20 +47,35 @@ public enum PipelineLoader {
             if let name = reader.string(top["name"], field: "name") { pipelineNames.append(name) }
             if let node = top["departments"] {
                 for (department, policy) in reader.departments(node) {
+                    if department == "default" {
+                        pipeline.defaultStorm = policy
+                        continue
+                    }
                     if pipeline.departments[department] != nil {
                         reader.error(at: node, "department '\(department)' already has a storm limit")
                     }
                     pipeline.departments[department] = policy
                 }
             }
-            for setting in ["watermark", "state"] {
+            if let node = top["measurements"] {
+                for declaration in reader.measurements(node) {
+                    pipeline.measurements.append(declaration)
+                    reader.declared[declaration.kind, default: []].insert(declaration.name)
+                }
+            }
+            for setting in ["timezone", "watermark", "state"] {
                 guard let node = top[setting] else { continue }
                 if let first = settingsFrom[setting] {
                     reader.error(at: node, "'\(setting)' is already set in \(first); set it in one file only")
                     continue
                 }
                 settingsFrom[setting] = source.name
-                if setting == "watermark" {
+                if setting == "timezone" {
+                    if let zone = reader.timeZone(node) {
+                        pipeline.timeZone = zone
+                        reader.timeZone = zone
+                    }
+                } else if setting == "watermark" {
                     if let policy = reader.watermark(node) { pipeline.watermark = policy }
                 } else if let ttl = reader.state(node) {
                     pipeline.keyTTL = ttl
@@ -129,6 +144,10 @@ public enum PipelineLoader {
 private struct Reader {
     var file = ""
     var diagnostics: [Diagnostic] = []
+    /// Measurements declared so far, by kind.
+    var declared: [EventKind: Set<String>] = [:]
+    /// The pipeline's time zone, for seasonal profiles.
+    var timeZone = LocalTimeZone.utc
 
     static let commonRuleKeys = PipelineVocabulary.commonRuleFields
     static let kindKeys = PipelineVocabulary.kindFields
@@ -307,8 +326,14 @@ private struct Reader {
             kind = text
         }
         checkKeys(mapping, allowed: Self.commonRuleKeys + Self.kindKeys[kind]!, in: "\(kind) rule")
-        // Stuck and silent rules derive their windows; the others need one.
-        var header = self.header(mapping, node: node, context: "rule", needsWindow: kind != "stuck" && kind != "silent")
+        // Per-reading rules (stuck, silent, anomaly, and rate or prediction over a span of
+        // event time) take no window; the others need one.
+        let overNode = mapping["over"]
+        if let overNode, mapping["window"] != nil {
+            error(at: overNode, "give 'over' (a trend over readings in event time) or 'window', not both")
+        }
+        let perReading = ["stuck", "silent", "anomaly"].contains(kind) || (["rate", "prediction"].contains(kind) && overNode != nil)
+        var header = self.header(mapping, node: node, context: "rule", needsWindow: !perReading)
         let context = header.map { "rule '\($0.name)'" } ?? "rule"
         let department = required(mapping["department"], field: "department", in: node, context: context)
         if let department, let departmentNode = mapping["department"], department.contains(".") || department.contains(" ") {
@@ -329,7 +354,7 @@ private struct Reader {
             }
             return nil
         }
-        var compiler = ExpressionCompiler(kind: filter.kind)
+        var compiler = ExpressionCompiler(kind: filter.kind, declaredFields: declared[filter.kind] ?? [])
         var ruleKind: RuleKind?
         var defaultMessage = Self.defaultMessage
         switch kind {
@@ -338,11 +363,11 @@ private struct Reader {
             let clear = condition(mapping, "clear_when", required: false, in: node, context: context, compiler: &compiler)
             if kind == "threshold" {
                 ruleKind = .threshold(when: when, clear: clear)
-            } else if let windows = count(mapping["for"], field: "for", in: node, context: context) {
-                ruleKind = .sustained(when: when, clear: clear, windows: windows)
+            } else if let length = streakLength(mapping["for"], in: node, context: context) {
+                ruleKind = .sustained(when: when, clear: clear, length: length)
             }
         case "rate":
-            guard let field = knownField(mapping["field"], in: node, context: context, kind: filter.kind) else { break }
+            guard let field = knownField(mapping["field"], in: node, context: context, known: compiler.knownFields, kind: compiler.kind) else { break }
             let bounds = (number(mapping["above"], field: "above"), number(mapping["below"], field: "below"))
             let comparison: String
             switch bounds {
@@ -352,22 +377,25 @@ private struct Reader {
                 error(at: node, "\(context) needs exactly one of 'above: <rate per second>' or 'below: <rate per second>'")
                 return nil
             }
-            ruleKind = synthesized(comparison, at: mapping["field"]!, compiler: &compiler).map { .threshold(when: $0, clear: nil) }
+            if let overNode {
+                guard let over = duration(overNode, field: "over") else { break }
+                header?.window = WindowPolicy(.series)
+                _ = try? compiler.numeric(.call("last", arguments: [.identifier(field, at: 0)], at: 0))
+                ruleKind = .trend(TrendSettings(over: over, measure: .slope, rising: bounds.0 != nil, level: bounds.0 ?? bounds.1 ?? 0))
+            } else {
+                ruleKind = synthesized(comparison, at: mapping["field"]!, compiler: &compiler).map { .threshold(when: $0, clear: nil) }
+            }
             defaultMessage = "{key} ({district}): {field} changing by {value} per second (limit {threshold})".replacingOccurrences(of: "{field}", with: field)
         case "stuck":
-            guard let field = knownField(mapping["field"], in: node, context: context, kind: filter.kind),
+            let fields = watchedFields(mapping, in: node, context: context, compiler: compiler)
+            guard !fields.isEmpty,
                   let span = duration(mapping["for"], field: "for") ?? missing("for", in: node, context: context) else { break }
-            let slide = mapping["every"].flatMap { duration($0, field: "every") } ?? max(1_000, span / 6)
-            guard slide <= span else {
-                error(at: mapping["every"] ?? node, "'every' must not be longer than 'for'")
-                return nil
-            }
-            header?.window = WindowPolicy(.sliding(size: span, slide: slide))
-            let covered = JSONObjectWriter.number(Double(span - slide) / 1000)
-            let when = synthesized("max(\(field)) == min(\(field)) and span(\(field)) >= \(covered)", at: mapping["field"]!, compiler: &compiler)
-            let clear = synthesized("max(\(field)) != min(\(field))", at: mapping["field"]!, compiler: &compiler)
-            if let when, let clear { ruleKind = .threshold(when: when, clear: clear) }
-            defaultMessage = "{key} ({district}) has reported \(field) = {last(\(field))} without change for \(DurationText.format(span))"
+            let readings = mapping["readings"].flatMap { count($0, field: "readings", in: node, context: context) } ?? 6
+            header?.window = WindowPolicy(.series)
+            for field in fields { _ = try? compiler.numeric(.call("last", arguments: [.identifier(field, at: 0)], at: 0)) }
+            ruleKind = .stuck(readings: max(readings, 2), duration: span)
+            let shown = fields.map { "\($0) = {last(\($0))}" }.joined(separator: ", ")
+            defaultMessage = "{key} ({district}) has reported \(shown) without change for {unchanged_for}"
         case "prediction":
             guard let valueNode = mapping["value"] ?? missing("value", in: node, context: context),
                   let value = string(valueNode, field: "value"),
@@ -376,6 +404,28 @@ private struct Reader {
                 _ = try compiler.eventExpression(try ExpressionParser.parse(value))
             } catch {
                 self.error(at: valueNode, error.message, columnOffset: offset(error.offset, in: valueNode))
+                break
+            }
+            if let overNode {
+                guard let over = duration(overNode, field: "over") else { break }
+                let level: (Double, Bool)
+                switch (number(mapping["reaches"], field: "reaches"), number(mapping["falls_below"], field: "falls_below")) {
+                case (let target?, nil): level = (target, true)
+                case (nil, let target?): level = (target, false)
+                default:
+                    error(at: node, "\(context) needs exactly one of 'reaches: <level>' or 'falls_below: <level>'")
+                    return nil
+                }
+                header?.window = WindowPolicy(.series)
+                // The value is slot 0: the reading the trend learns from.
+                guard (try? compiler.numeric(try ExpressionParser.parse("last(\(value))"))) != nil else { break }
+                var guardCondition: Condition?
+                if mapping["when"] != nil {
+                    guard let parsed = self.condition(mapping, "when", required: false, in: node, context: context, compiler: &compiler) else { break }
+                    guardCondition = parsed
+                }
+                ruleKind = .trend(TrendSettings(over: over, measure: .forecast(horizon: horizon), rising: level.1, level: level.0, condition: guardCondition))
+                defaultMessage = "{key} ({district}): \(value) forecast at {value} within \(DurationText.format(horizon)) (level {threshold})"
                 break
             }
             let seconds = JSONObjectWriter.number(Double(horizon) / 1000)
@@ -447,10 +497,26 @@ private struct Reader {
                 ruleKind = .outlier(value: valueExpression, baseline: method, z: z, clearZ: clearZ, warmup: warmup, direction: direction)
             }
             defaultMessage = "{key} ({district}): \(text) = {value} is {z_score} standard deviations from its usual {baseline}"
+        case "anomaly":
+            guard let valueNode = mapping["value"] ?? missing("value", in: node, context: context),
+                  let text = string(valueNode, field: "value") else { break }
+            do throws(ExpressionError) {
+                let expression = try compiler.eventExpression(try ExpressionParser.parse(text))
+                _ = expression
+                _ = try compiler.numeric(try ExpressionParser.parse("last(\(text))"))
+            } catch {
+                self.error(at: valueNode, error.message, columnOffset: offset(error.offset, in: valueNode))
+                break
+            }
+            header?.window = WindowPolicy(.series)
+            if let settings = anomalySettings(mapping, in: node, context: context) { ruleKind = .anomaly(settings) }
+            defaultMessage = "{key} ({district}): \(text) = {value}, expected {expected} (score {score})"
         default:  // silent
-            guard let after = duration(mapping["after"], field: "after") ?? missing("after", in: node, context: context) else { break }
-            header?.window = WindowPolicy(.silence(after: after))
-            ruleKind = .silent(after: after)
+            header?.window = nil
+            if let timeout = silenceTimeout(mapping, in: node, context: context) {
+                header?.window = WindowPolicy(.silence(after: timeout))
+                ruleKind = .silent(after: timeout)
+            }
             defaultMessage = "{key} ({district}) has sent nothing for {silent_for}"
         }
         let escalations = self.escalations(mapping["escalate"], base: severity, compiler: &compiler)
@@ -462,8 +528,10 @@ private struct Reader {
         guard diagnostics.count == before, let header, let window = header.window, let department, let ruleKind, let message else { return nil }
         let aggregation = Aggregation(name: header.name, filter: filter, keyBy: header.keyBy, window: window,
                                       inputs: compiler.inputs, slots: compiler.slots)
-        return Rule(aggregation: aggregation, kind: ruleKind, description: description, severity: severity, escalations: escalations,
-                    cooldown: cooldown, department: department, message: message, resolveMessage: resolveMessage)
+        var rule = Rule(aggregation: aggregation, kind: ruleKind, description: description, severity: severity, escalations: escalations,
+                        cooldown: cooldown, department: department, message: message, resolveMessage: resolveMessage)
+        rule.maxOpen = mapping["max_open"].flatMap { count($0, field: "max_open", in: node, context: context) }
+        return rule
     }
 
     mutating func correlation(_ node: Node) -> CorrelationRule? {
@@ -527,6 +595,158 @@ private struct Reader {
 
     // MARK: Rule helpers
 
+    mutating func timeZone(_ node: Node) -> LocalTimeZone? {
+        guard let text = string(node, field: "timezone") else { return nil }
+        guard let zone = LocalTimeZone(identifier: text) else {
+            error(at: node, "unknown time zone '\(text)' (an IANA name such as Europe/Berlin, America/Chicago or UTC)")
+            return nil
+        }
+        return zone
+    }
+
+    /// `measurements: { <kind>: { <name>: { unit, range: [low, high], description } } }`.
+    mutating func measurements(_ node: Node) -> [MeasurementDeclaration] {
+        guard let kinds = mapping(node, field: "measurements") else { return [] }
+        var result: [MeasurementDeclaration] = []
+        for (kindNode, fieldsNode) in kinds {
+            let name = kindNode.scalar?.string ?? ""
+            guard let kind = EventKind(rawValue: name) else {
+                let names = EventKind.allCases.map(\.rawValue)
+                error(at: kindNode, "unknown kind '\(name)'\(Suggestion.hint(for: name, in: names)) under 'measurements' (kinds: \(names.joined(separator: ", ")))")
+                continue
+            }
+            guard let fields = mapping(fieldsNode, field: name) else { continue }
+            for (fieldNode, settingsNode) in fields {
+                let field = fieldNode.scalar?.string ?? ""
+                guard !field.isEmpty, field.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isLowercase || ("0"..."9").contains($0) || $0 == "_") }),
+                      !("0"..."9").contains(field.first!) else {
+                    error(at: fieldNode, "measurement name '\(field)' may use only a-z, 0-9 and '_', and must not start with a digit")
+                    continue
+                }
+                if MeasurementLimits.range(of: field, for: kind) != nil {
+                    error(at: fieldNode, "'\(field)' is already a built-in measurement of \(name)")
+                    continue
+                }
+                var declaration = MeasurementDeclaration(kind: kind, name: field)
+                if let settings = settingsNode.mapping {
+                    checkKeys(settings, allowed: PipelineVocabulary.measurementFields, in: "measurement '\(field)'")
+                    declaration.unit = string(settings["unit"], field: "unit")
+                    declaration.description = string(settings["description"], field: "description")
+                    if let rangeNode = settings["range"] {
+                        let bounds = (rangeNode.sequence.map(Array.init) ?? []).compactMap { number($0, field: "range") }
+                        if bounds.count == 2, bounds[0] <= bounds[1] {
+                            declaration.range = bounds[0]...bounds[1]
+                        } else {
+                            error(at: rangeNode, "'range' must be a list of two numbers, low then high, such as [0, 100]")
+                        }
+                    }
+                } else if settingsNode.scalar?.string.isEmpty == false {
+                    error(at: settingsNode, "measurement '\(field)' must be a mapping such as { unit: m, range: [0, 10] }")
+                }
+                result.append(declaration)
+            }
+        }
+        return result
+    }
+
+    /// `for: 5` (windows) or `for: 5m` (event time).
+    mutating func streakLength(_ node: Node?, in parent: Node, context: String) -> StreakLength? {
+        guard let node else { return missing("for", in: parent, context: context) }
+        guard let text = string(node, field: "for") else { return nil }
+        if Int(text) != nil { return count(node, field: "for", in: parent, context: context).map(StreakLength.windows) }
+        return duration(node, field: "for").map(StreakLength.duration)
+    }
+
+    /// `field: x` or `fields: [x, y]`: measurements of the rule's kind.
+    mutating func watchedFields(_ mapping: Node.Mapping, in node: Node, context: String, compiler: ExpressionCompiler) -> [String] {
+        var nodes: [Node] = []
+        switch (mapping["field"], mapping["fields"]) {
+        case (let field?, nil): nodes = [field]
+        case (nil, let fields?):
+            nodes = list(fields, field: "fields", item: "measurement")
+            if nodes.isEmpty && fields.sequence != nil { error(at: fields, "'fields' must name at least one measurement") }
+        case (nil, nil):
+            error(at: node, "\(context) is missing required field 'field' (a measurement such as speed_kmh) or 'fields' (a list)")
+        case (_?, let fields?):
+            error(at: fields, "\(context): give 'field' or 'fields', not both")
+        }
+        return nodes.compactMap { knownField($0, in: node, context: context, known: compiler.knownFields, kind: compiler.kind) }
+    }
+
+    mutating func anomalySettings(_ mapping: Node.Mapping, in node: Node, context: String) -> AnomalySettings? {
+        var settings = AnomalySettings()
+        if let z = number(mapping["z"], field: "z") {
+            if z > 0 { settings.z = z } else { error(at: mapping["z"]!, "'z' must be positive") }
+        }
+        settings.clearZ = settings.z / 2
+        if let clearZ = number(mapping["clear_z"], field: "clear_z") {
+            if clearZ >= 0 && clearZ <= settings.z { settings.clearZ = clearZ } else { error(at: mapping["clear_z"]!, "'clear_z' must be between 0 and 'z'") }
+        }
+        if let directionNode = mapping["direction"], let word = string(directionNode, field: "direction") {
+            if let parsed = OutlierDirection(rawValue: word) { settings.direction = parsed } else {
+                error(at: directionNode, "direction must be above, below or both, not '\(word)'")
+            }
+        }
+        if let spreadNode = mapping["min_spread"] {
+            for item in spreadNode.sequence.map(Array.init) ?? [spreadNode] {
+                guard let text = string(item, field: "min_spread") else { continue }
+                if text.hasSuffix("%"), let percent = Double(text.dropLast()), percent >= 0, percent.isFinite {
+                    settings.minSpreadRelative = percent / 100
+                    if spreadNode.sequence == nil { settings.minSpreadAbsolute = 0 }
+                } else if let amount = Double(text), amount >= 0, amount.isFinite {
+                    settings.minSpreadAbsolute = amount
+                    if spreadNode.sequence == nil { settings.minSpreadRelative = 0 }
+                } else {
+                    error(at: item, "'min_spread' must be an amount (0.5), a percentage of the level (10%), or a list of both, found '\(text)'")
+                }
+            }
+        }
+        if let seasonalNode = mapping["seasonal"], let seasonal = self.mapping(seasonalNode, field: "seasonal") {
+            checkKeys(seasonal, allowed: PipelineVocabulary.seasonalFields, in: "seasonal")
+            var profile = SeasonalSettings(timeZone: timeZone)
+            if let learn = duration(seasonal["learn"], field: "learn") {
+                if learn >= 86_400_000 { profile.learn = learn } else { error(at: seasonal["learn"]!, "'learn' must be at least 1d") }
+            }
+            if let slot = duration(seasonal["slot"], field: "slot") {
+                if slot >= 300_000, slot <= 21_600_000, 86_400_000 % slot == 0 { profile.slot = slot } else {
+                    error(at: seasonal["slot"]!, "'slot' must divide a day and lie between 5m and 6h (15m keeps the profile under 2 KiB per sensor)")
+                }
+            }
+            if let days = seasonal["min_days"].flatMap({ count($0, field: "min_days", in: node, context: context) }) { profile.minimumDays = days }
+            settings.seasonal = profile
+        }
+        return settings
+    }
+
+    mutating func silenceTimeout(_ mapping: Node.Mapping, in node: Node, context: String) -> SilenceTimeout? {
+        switch (mapping["after"], mapping["intervals"]) {
+        case (let after?, nil):
+            for field in ["at_least", "at_most"] where mapping[field] != nil {
+                error(at: mapping[field]!, "'\(field)' applies to 'intervals', not to a fixed 'after'")
+            }
+            return duration(after, field: "after").map(SilenceTimeout.fixed)
+        case (nil, let intervalsNode?):
+            guard let intervals = number(intervalsNode, field: "intervals") else { return nil }
+            guard intervals >= 1 else {
+                error(at: intervalsNode, "'intervals' must be at least 1 (a number of the sensor's own reporting intervals)")
+                return nil
+            }
+            let atLeast = mapping["at_least"].flatMap { duration($0, field: "at_least") } ?? 60_000
+            let atMost = mapping["at_most"].flatMap { duration($0, field: "at_most") } ?? 3_600_000
+            guard atLeast <= atMost else {
+                error(at: mapping["at_most"] ?? node, "'at_most' must not be shorter than 'at_least'")
+                return nil
+            }
+            return .cadence(intervals: intervals, atLeast: atLeast, atMost: atMost)
+        case (_?, _?):
+            error(at: node, "\(context): give 'after' (a fixed time) or 'intervals' (of the sensor's own cadence), not both")
+            return nil
+        case (nil, nil):
+            error(at: node, "\(context) is missing required field 'after' (a duration) or 'intervals' (a multiple of the sensor's own cadence)")
+            return nil
+        }
+    }
+
     mutating func severity(_ node: Node?) -> Severity? {
         guard let node, let text = string(node, field: "severity") else { return nil }
         if let parsed = Severity(rawValue: text) { return parsed }
@@ -573,12 +793,11 @@ private struct Reader {
         }
     }
 
-    mutating func knownField(_ node: Node?, in parent: Node, context: String, kind: EventKind) -> String? {
+    mutating func knownField(_ node: Node?, in parent: Node, context: String, known: [String], kind: EventKind) -> String? {
         guard let node, let field = string(node, field: "field") else {
             error(at: parent, "\(context) is missing required field 'field' (a measurement such as speed_kmh)")
             return nil
         }
-        let known = MeasurementLimits.knownFields(of: kind)
         guard known.contains(field) else {
             error(at: node, "unknown field '\(field)' for kind \(kind.rawValue)\(Suggestion.hint(for: field, in: known)) (known fields: \(known.joined(separator: ", ")))")
             return nil
@@ -626,7 +845,7 @@ private struct Reader {
         }
         let items = list(aggregatesNode, field: "aggregates", item: "aggregate")
         guard let filter = header?.filter else { return nil }
-        var compiler = ExpressionCompiler(kind: filter.kind)
+        var compiler = ExpressionCompiler(kind: filter.kind, declaredFields: declared[filter.kind] ?? [])
         _ = try? compiler.numeric(.call("count", arguments: [], at: 0))  // slot 0: the window's event count
         for item in items {
             guard let text = string(item, field: "aggregates") else { continue }

@@ -1,21 +1,26 @@
 /// The field names of the pipeline language, in one place: the loader checks files against them,
 /// and a test checks `docs/pipeline.schema.json` against them.
 public enum PipelineVocabulary {
-    public static let topLevelFields = ["name", "watermark", "state", "departments", "rules", "outputs"]
-    public static let ruleKinds = ["threshold", "sustained", "rate", "stuck", "prediction", "outlier", "silent", "correlation"]
+    public static let topLevelFields = ["name", "timezone", "watermark", "state", "departments", "measurements", "rules", "outputs"]
+    public static let ruleKinds = ["threshold", "sustained", "rate", "stuck", "prediction", "outlier", "anomaly", "silent", "correlation"]
     /// Fields every rule kind but `correlation` takes.
     public static let commonRuleFields = ["name", "kind", "description", "match", "key_by", "severity", "escalate", "cooldown", "department",
-                                          "message", "resolve_message"]
+                                          "max_open", "message", "resolve_message"]
     /// Fields each kind adds to the common ones.
     public static let kindFields: [String: [String]] = [
         "threshold": ["window", "when", "clear_when"],
         "sustained": ["window", "when", "clear_when", "for"],
-        "rate": ["window", "field", "above", "below"],
-        "stuck": ["field", "for", "every"],
-        "prediction": ["window", "value", "horizon", "reaches", "falls_below", "when"],
+        "rate": ["window", "over", "field", "above", "below"],
+        "stuck": ["field", "fields", "readings", "for"],
+        "prediction": ["window", "over", "value", "horizon", "reaches", "falls_below", "when"],
         "outlier": ["window", "value", "baseline", "alpha", "history", "z", "clear_z", "warmup", "direction"],
-        "silent": ["after"],
+        "anomaly": ["value", "direction", "z", "clear_z", "min_spread", "seasonal"],
+        "silent": ["after", "intervals", "at_least", "at_most"],
     ]
+    /// Fields of an anomaly rule's `seasonal:` mapping.
+    public static let seasonalFields = ["learn", "slot", "min_days"]
+    /// Fields of one declared measurement under `measurements: <kind>:`.
+    public static let measurementFields = ["unit", "range", "description"]
     public static let correlationFields = ["name", "kind", "description", "all_of", "at_least", "of", "suppress_members", "severity",
                                            "department", "message", "resolve_message"]
     public static let outputFields = ["name", "description", "match", "key_by", "window", "aggregates"]

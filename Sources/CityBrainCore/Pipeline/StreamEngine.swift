@@ -83,7 +83,7 @@ public final class StreamEngine: @unchecked Sendable {
         self.tracker = WatermarkTracker(pipeline.watermark)
         self.routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
         self.partitionTotals = Array(repeating: PartitionResult(), count: partitions)
-        self.correlator = AlertCorrelator(correlations: pipeline.correlations, storms: pipeline.departments)
+        self.correlator = AlertCorrelator(pipeline)
     }
 
     /// The pipeline in force.
@@ -104,8 +104,9 @@ public final class StreamEngine: @unchecked Sendable {
         var batches = Array(repeating: PartitionBatch(), count: partitions.count)
         for index in batches.indices { batches[index].reconfigure = pipeline }
         let keepCorrelations = old.correlations == pipeline.correlations && old.departments == pipeline.departments
+            && old.defaultStorm == pipeline.defaultStorm && old.openAlertCaps == pipeline.openAlertCaps
         dispatch(batches, clock: TriggerClock(firstIndex: nextPosition, watermarks: []), endWatermark: tracker.watermark,
-                 correlator: keepCorrelations ? nil : AlertCorrelator(correlations: pipeline.correlations, storms: pipeline.departments))
+                 correlator: keepCorrelations ? nil : AlertCorrelator(pipeline))
         return summary
     }
 

@@ -3,7 +3,8 @@
 /// Placeholders: `{rule}`, `{sensor}`, `{key}`, `{district}`, `{kind}`, `{state}`, `{severity}`,
 /// `{department}`, `{value}`, `{threshold}`, `{window_start}`, `{window_end}` (UTC times),
 /// `{sensors}` (grouped and correlation alerts), `{z_score}` and `{baseline}` (outlier rules),
-/// `{silent_for}` (silent-sensor rules), and any aggregate expression such as
+/// `{silent_for}` (silent-sensor rules), `{expected}`, `{score}` and `{observed_at}` (anomaly
+/// and outlier rules), `{unchanged_for}` (stuck rules), and any aggregate expression such as
 /// `{mean(speed_kmh)}` or `{max(occupied / capacity) * 100}`.
 /// Numbers print with at most two decimals. `{{` and `}}` are literal braces.
 public struct MessageTemplate: Sendable, Hashable {
@@ -18,6 +19,8 @@ public struct MessageTemplate: Sendable, Hashable {
         case rule, sensor, key, district, kind, state, severity, department, value, threshold, sensors, baseline
         case windowStart = "window_start", windowEnd = "window_end"
         case zScore = "z_score", silentFor = "silent_for"
+        case expected, score
+        case observedAt = "observed_at", unchangedFor = "unchanged_for"
     }
 
     public var segments: [Segment]
@@ -93,6 +96,12 @@ public struct MessageTemplate: Sendable, Hashable {
                 case .baseline: text += Self.format(alert.values.first { $0.name == "baseline_mean" }?.value ?? nil)
                 case .zScore: text += Self.format(alert.values.first { $0.name == "z_score" }?.value ?? nil)
                 case .silentFor: text += DurationText.format(alert.windowEnd - alert.windowStart)
+                case .expected: text += Self.format(alert.expected)
+                case .score: text += Self.format(alert.score)
+                case .observedAt: text += alert.observedAt.map(EventTime.iso8601) ?? "-"
+                case .unchangedFor:
+                    let seconds = alert.values.first { $0.name == "unchanged_seconds" }?.value ?? nil
+                    text += seconds.map { DurationText.format(Int64($0 * 1000)) } ?? "-"
                 }
             }
         }

@@ -19,6 +19,9 @@ public struct Rule: Sendable, Hashable {
     public var message: MessageTemplate
     /// The message of a `resolved` alert; by default `Resolved: ` and ``message``.
     public var resolveMessage: MessageTemplate
+    /// At most this many alerts of the rule open at once across the city; further raises are
+    /// folded into one grouped alert until some resolve. `nil`: no cap.
+    public var maxOpen: Int?
 
     /// A severity and the condition that calls for it.
     public struct Escalation: Sendable, Hashable {
@@ -60,6 +63,7 @@ public struct Rule: Sendable, Hashable {
         switch kind {
         case .threshold(let when, _), .sustained(let when, _, _): when.primaryComparison
         case .outlier(let value, _, _, _, _, _): (value, value)
+        case .anomaly, .stuck, .trend: (.aggregate(0), .aggregate(0))
         case .silent: nil
         }
     }

@@ -54,10 +54,37 @@ struct RuleState {
         }
     }
 
+    /// A sustained condition's current run of holding windows.
+    struct Streak {
+        var windows = 0
+        var since: Int64 = 0
+        var lastEnd: Int64 = 0
+        /// Interval between the key's windows, to tell a gap from the key's normal cadence.
+        var cadence = CadenceEstimator()
+        var lastWindowEnd: Int64?
+    }
+
+    /// A stuck rule's current run of identical readings.
+    struct UnchangedRun {
+        var values: [Double?]
+        var readings: Int
+        var since: Int64
+    }
+
     private(set) var open: [Int32: OpenAlert] = [:]
-    private var streaks: [Int32: Int] = [:]
+    private var streaks: [Int32: Streak] = [:]
     private var baselines: [Int32: Baseline] = [:]
+    private var detectors: [Int32: AnomalyDetector] = [:]
+    private var runs: [Int32: UnchangedRun] = [:]
+    private var trends: [Int32: TrendEstimator] = [:]
     private var cooldownUntil: [Int32: Int64] = [:]
+
+    /// Bytes of learnt per-key state (anomaly profiles, runs), for the state-size metric.
+    var byteCount: Int {
+        // Every detector of a rule has the same size.
+        detectors.capacity * 16 + detectors.count * (detectors.first?.value.byteCount ?? 0) + runs.capacity * 48 + streaks.capacity * 48
+            + trends.capacity * (MemoryLayout<TrendEstimator>.stride + 4)
+    }
 
     func isOpen(_ key: Int32) -> Bool { open[key] != nil }
 
@@ -89,6 +116,9 @@ struct RuleState {
     mutating func forget(_ key: Int32) {
         streaks[key] = nil
         baselines[key] = nil
+        detectors[key] = nil
+        runs[key] = nil
+        trends[key] = nil
         cooldownUntil[key] = nil
     }
 
@@ -103,20 +133,41 @@ struct RuleState {
             let holds = when.evaluate(values)
             opens = holds
             closes = clear?.evaluate(values) ?? !holds
-        case .sustained(let when, let clear, let windows):
+        case .sustained(let when, let clear, let length):
             let holds = when.evaluate(values)
-            let streak = holds ? (streaks[key] ?? 0) + 1 : 0
-            streaks[key] = streak == 0 ? nil : streak
-            opens = streak >= windows
+            var streak = streaks[key] ?? Streak()
+            // The key's own cadence of windows: a window later than twice it (or than one window
+            // length, before it is known) is a gap, and a gap breaks the run.
+            if let previous = streak.lastWindowEnd, end > previous { streak.cadence.add(interval: end - previous) }
+            streak.lastWindowEnd = end
+            let allowed = max(end - start, 2 * (streak.cadence.samples >= 2 ? streak.cadence.interval ?? 0 : 0))
+            if streak.windows > 0, start - streak.lastEnd > allowed { streak.windows = 0 }
+            if holds {
+                if streak.windows == 0 { streak.since = start }
+                streak.windows += 1
+                streak.lastEnd = end
+            } else {
+                streak.windows = 0
+            }
+            streaks[key] = streak
+            switch length {
+            case .windows(let count): opens = streak.windows >= count
+            case .duration(let span): opens = streak.windows > 0 && streak.lastEnd - streak.since >= span
+            }
             closes = clear?.evaluate(values) ?? !holds
-            extra.append(.init(name: "consecutive_windows", value: Double(streak)))
+            extra.append(.init(name: "consecutive_windows", value: Double(streak.windows)))
+            if case .duration = length {
+                extra.append(.init(name: "held_seconds", value: streak.windows > 0 ? Double(streak.lastEnd - streak.since) / 1000 : 0))
+            }
         case .outlier(let valueExpression, let method, let z, let clearZ, let warmup, let direction):
             guard let value = valueExpression.evaluate(values) else { return nil }
             var baseline = baselines[key] ?? Baseline()
             var score: Double?
             let reference = baseline.centreAndScale(method)
             if baseline.count >= warmup, let (centre, scale) = reference {
-                score = scale > 0 ? (value - centre) / scale : (value == centre ? 0 : (value > centre ? .infinity : -.infinity))
+                // A flat baseline has no spread: 1 % of its level (or 1e-6) stands in, so the
+                // score stays a finite number.
+                score = (value - centre) / max(scale, 0.01 * abs(centre), 1e-6)
             }
             extra += [.init(name: "baseline_mean", value: reference?.0 ?? (baseline.count == 1 ? baseline.mean : nil)),
                       .init(name: "baseline_stddev", value: reference?.1),
@@ -131,22 +182,115 @@ struct RuleState {
             }
             opens = signed > z
             closes = signed <= clearZ
-        case .silent:
-            preconditionFailure("silence is evaluated by SilenceTracker")
+        case .silent, .anomaly, .stuck, .trend:
+            preconditionFailure("\(rule.name) is not evaluated per window")
         }
-        values += extra.map(\.value)
+        return transition(rule, opens: opens, closes: closes, values: values, extra: extra, key: key, keyName: keyName,
+                          district: district, start: start, end: end)
+    }
+
+    /// The state change, if any, for one reading of a per-reading rule (`previous`: the key's
+    /// previous reading time).
+    mutating func observe(_ rule: Rule, values: [Double?], key: Int32, keyName: String, district: String?, previous: Int64, at time: Int64) -> Alert? {
+        var extra: [Alert.NamedValue] = []
+        let opens: Bool
+        let closes: Bool
+        var statistics: (score: Double, expected: Double, threshold: Double)?
+        var reported: Double?
+        var threshold: Double?
+        switch rule.kind {
+        case .anomaly(let settings):
+            guard let value = values.first ?? nil else { return nil }
+            // Mutated in place: a copy would duplicate the profile's arrays on every reading.
+            let isOpen = open[key] != nil
+            let score = detectors[key, default: AnomalyDetector(settings)].add(value, at: time, open: isOpen, settings)
+            guard let score else { return nil }  // warming up
+            let margin = settings.z * score.spread
+            let threshold = switch settings.direction {
+            case .below: score.expected - margin
+            case .above, .both: value >= score.expected ? score.expected + margin : score.expected - margin
+            }
+            statistics = (settings.unitScore(score.spreads), score.expected, threshold)
+            extra = [.init(name: "z_score", value: score.spreads), .init(name: "expected", value: score.expected),
+                     .init(name: "spread", value: score.spread)]
+            opens = score.spreads >= settings.z
+            closes = score.spreads < settings.clearZ
+        case .stuck(let readings, let duration):
+            var run = runs[key] ?? UnchangedRun(values: values, readings: 0, since: time)
+            let comparable = !values.contains { $0 == nil }
+            if !comparable || run.values != values { run = UnchangedRun(values: values, readings: 0, since: time) }
+            run.readings += 1
+            runs[key] = run
+            let unchanged = comparable && run.readings >= readings && time - run.since >= duration
+            extra = [.init(name: "unchanged_readings", value: Double(run.readings)),
+                     .init(name: "unchanged_seconds", value: Double(time - run.since) / 1000)]
+            opens = unchanged
+            closes = !comparable || run.readings == 1
+        case .trend(let settings):
+            guard let value = values.first ?? nil, let fit = trends[key, default: TrendEstimator()].add(value, at: time, over: settings.over) else {
+                return nil  // no reading of the value, or not yet a trend
+            }
+            let measure: Double
+            var agrees = true
+            switch settings.measure {
+            case .slope:
+                measure = fit.slope
+            case .forecast(let horizon):
+                measure = fit.level + fit.slope * Double(horizon) / 1000
+                // The trend must point towards the level, and the latest reading lie on its side
+                // of the mean: a line through high-low-high (an incident that just cleared) is
+                // not a trend.
+                agrees = settings.rising ? fit.slope > 0 && value > fit.mean : fit.slope < 0 && value < fit.mean
+            }
+            let crosses = settings.rising ? measure >= settings.level : measure < settings.level
+            let holds = crosses && agrees && (settings.condition?.evaluate(values) ?? true)
+            extra = [.init(name: "slope_per_second", value: fit.slope), .init(name: "trend_level", value: fit.level)]
+            if case .forecast = settings.measure { extra.append(.init(name: "forecast", value: measure)) }
+            reported = measure
+            threshold = settings.level
+            opens = holds
+            closes = !holds
+        default:
+            preconditionFailure("\(rule.name) is not evaluated per reading")
+        }
+        var explanation = Explanation(observedAt: time, value: reported, threshold: threshold)
+        if let statistics {
+            explanation.score = statistics.score
+            explanation.expected = statistics.expected
+            explanation.threshold = statistics.threshold
+        }
+        return transition(rule, opens: opens, closes: closes, values: values, extra: extra, key: key, keyName: keyName,
+                          district: district, start: previous, end: time, explanation: explanation)
+    }
+
+    /// What a per-reading rule adds to its alerts.
+    struct Explanation {
+        var observedAt: Int64
+        /// Replaces the alert's `value` (trend rules: the slope or the forecast).
+        var value: Double?
+        var threshold: Double?
+        var score: Double?
+        var expected: Double?
+    }
+
+    /// Raise, update or resolve, given what the rule's kind decided for a window or reading.
+    private mutating func transition(
+        _ rule: Rule, opens: Bool, closes: Bool, values: [Double?], extra: [Alert.NamedValue], key: Int32, keyName: String,
+        district: String?, start: Int64, end: Int64, explanation: Explanation? = nil
+    ) -> Alert? {
+        let values = values + extra.map(\.value)
         if let current = open[key] {
             if closes {
                 open[key] = nil
                 if rule.cooldown > 0 { cooldownUntil[key] = end + rule.cooldown }
                 return alert(rule, .resolved, id: current.id, severity: current.severity, values: values, extra: extra,
-                             key: keyName, district: district, start: start, end: end)
+                             key: keyName, district: district, start: start, end: end, explanation: explanation)
             }
             let severity = rule.severity(for: values)
             guard severity != current.severity else { return nil }
             open[key]?.severity = severity
             return alert(rule, .updated, id: current.id, severity: severity, values: values, extra: extra,
-                         key: keyName, district: district, start: start, end: end)
+                         key: keyName, district: district, start: start, end: end, explanation: explanation)
         }
         guard opens else { return nil }
         if let until = cooldownUntil[key] {
@@ -156,12 +300,13 @@ struct RuleState {
         let id = "\(rule.name):\(keyName):\(end)"
         let severity = rule.severity(for: values)
         open[key] = OpenAlert(id: id, severity: severity)
-        return alert(rule, .raised, id: id, severity: severity, values: values, extra: extra, key: keyName, district: district, start: start, end: end)
+        return alert(rule, .raised, id: id, severity: severity, values: values, extra: extra, key: keyName, district: district, start: start, end: end, explanation: explanation)
     }
 
     /// A silence deadline passed (raise) or the key spoke again (resolve).
-    mutating func silence(_ rule: Rule, resumed: Bool, key: Int32, keyName: String, district: String?, lastSeen: Int64, at time: Int64) -> Alert? {
-        guard case .silent(let after) = rule.kind else { return nil }
+    /// `timeout`: the key's silence timeout, in ms.
+    mutating func silence(_ rule: Rule, resumed: Bool, key: Int32, keyName: String, district: String?, lastSeen: Int64, timeout after: Int64, at time: Int64) -> Alert? {
+        guard case .silent = rule.kind else { return nil }
         let silentSeconds = Double(time - lastSeen) / 1000
         let values: [Double?] = [silentSeconds]
         let extra = [Alert.NamedValue(name: "silent_seconds", value: silentSeconds)]
@@ -181,7 +326,7 @@ struct RuleState {
 
     private func alert(
         _ rule: Rule, _ state: AlertState, id: String, severity: Severity, values: [Double?], extra: [Alert.NamedValue],
-        key: String, district: String?, start: Int64, end: Int64, threshold: Double?? = nil
+        key: String, district: String?, start: Int64, end: Int64, threshold: Double?? = nil, explanation: Explanation? = nil
     ) -> Alert {
         let aggregation = rule.aggregation
         let comparison = rule.reportedComparison
@@ -195,8 +340,21 @@ struct RuleState {
             threshold: comparison?.threshold.evaluate(values),
             values: named, message: "", ts: end
         )
-        if case .outlier = rule.kind { alert.threshold = extra.first?.value }  // the baseline mean
+        if case .outlier = rule.kind {
+            alert.threshold = extra.first?.value  // the baseline mean
+            if let z = alert.values.first(where: { $0.name == "z_score" })?.value, case .outlier(_, _, let limit, _, _, _) = rule.kind {
+                alert.score = z * z / (z * z + limit * limit)
+            }
+            alert.expected = alert.threshold
+        }
         if let threshold { alert.threshold = threshold }
+        if let explanation {
+            alert.observedAt = explanation.observedAt
+            if let value = explanation.value { alert.value = value }
+            alert.score = explanation.score
+            alert.expected = explanation.expected
+            if explanation.threshold != nil { alert.threshold = explanation.threshold }
+        }
         alert.message = (state == .resolved ? rule.resolveMessage : rule.message).render(alert: alert, values: values)
         return alert
     }

@@ -1,12 +1,20 @@
 import HeapModule
 
 /// Absence detection in event time: a key is silent once the watermark passes its last event
-/// time plus `after`, and speaks again at its next event.
+/// time plus its timeout, and speaks again at its next event. With a cadence timeout
+/// (``SilenceTimeout/cadence(intervals:atLeast:atMost:)``) each key's own reporting interval is
+/// learnt from its events. A firing's only value is the key's timeout in ms.
 final class SilenceTracker {
-    let after: Int64
-    private var lastSeen: [Int32: Int64] = [:]
+    let timeout: SilenceTimeout
+    private var keys: [Int32: Tracked] = [:]
     private var silent: Set<Int32> = []
     private var deadlines = Heap<Deadline>()
+
+    private struct Tracked {
+        var lastSeen: Int64
+        var deadline: Int64
+        var cadence = CadenceEstimator()
+    }
 
     private struct Deadline: Comparable {
         var time: Int64
@@ -14,26 +22,33 @@ final class SilenceTracker {
         static func < (a: Deadline, b: Deadline) -> Bool { (a.time, a.key) < (b.time, b.key) }
     }
 
-    init(after: Int64) {
-        self.after = after
+    init(timeout: SilenceTimeout) {
+        self.timeout = timeout
     }
 
     var nextDeadline: Int64? { deadlines.min?.time }
-    var trackedKeys: Int { lastSeen.count }
-    var byteCount: Int { lastSeen.capacity * 24 + silent.capacity * 8 + deadlines.count * 16 }
-    func hasState(for key: Int32) -> Bool { lastSeen[key] != nil }
+    var trackedKeys: Int { keys.count }
+    var byteCount: Int { keys.capacity * (MemoryLayout<Tracked>.stride + 8) + silent.capacity * 8 + deadlines.count * 16 }
+    func hasState(for key: Int32) -> Bool { keys[key] != nil }
+
+    /// The learnt reporting interval of `key`, if known.
+    func cadence(of key: Int32) -> Int64? { keys[key]?.cadence.interval }
 
     func add(_ event: Event, key: Int32, trigger: Int64, into firings: inout [WindowFiring]) {
-        let previous = lastSeen[key] ?? .min
-        if event.timestamp > previous {
-            lastSeen[key] = event.timestamp
-            deadlines.insert(Deadline(time: event.timestamp + after, key: key))
-        }
-        if silent.remove(key) != nil {
+        let previous = keys[key]
+        if let previous, silent.remove(key) != nil {
             // Resolved no earlier than it was raised.
-            let time = max(event.timestamp, previous + after)
-            firings.append(WindowFiring(kind: .resumed, key: key, start: previous, end: time, values: [], trigger: trigger))
+            let time = max(event.timestamp, previous.deadline)
+            firings.append(WindowFiring(kind: .resumed, key: key, start: previous.lastSeen, end: time,
+                                        values: [Double(previous.deadline - previous.lastSeen)], trigger: trigger))
         }
+        guard event.timestamp > previous?.lastSeen ?? .min else { return }
+        var tracked = previous ?? Tracked(lastSeen: event.timestamp, deadline: 0)
+        if let previous { tracked.cadence.add(interval: event.timestamp - previous.lastSeen) }
+        tracked.lastSeen = event.timestamp
+        tracked.deadline = event.timestamp + timeout.timeout(cadence: tracked.cadence)
+        keys[key] = tracked
+        deadlines.insert(Deadline(time: tracked.deadline, key: key))
     }
 
     /// Raises silences due by `watermark`. The end of a bounded input (watermark `.max`) is not
@@ -42,9 +57,10 @@ final class SilenceTracker {
         guard watermark != .max else { return }
         while let deadline = deadlines.min, deadline.time <= watermark {
             deadlines.removeMin()
-            guard let last = lastSeen[deadline.key], last + after == deadline.time, !silent.contains(deadline.key) else { continue }
+            guard let tracked = keys[deadline.key], tracked.deadline == deadline.time, !silent.contains(deadline.key) else { continue }
             silent.insert(deadline.key)
-            firings.append(WindowFiring(kind: .silenced, key: deadline.key, start: last, end: deadline.time, values: [],
+            firings.append(WindowFiring(kind: .silenced, key: deadline.key, start: tracked.lastSeen, end: deadline.time,
+                                        values: [Double(deadline.time - tracked.lastSeen)],
                                         trigger: clock.position(reaching: deadline.time)))
         }
     }

@@ -11,6 +11,8 @@ struct WindowFiring {
         case silenced
         /// A silent key sent an event again.
         case resumed
+        /// One reading of a key, for a per-reading rule (`start`: the key's previous reading).
+        case reading
     }
 
     var kind: Kind
@@ -25,7 +27,7 @@ struct WindowFiring {
     func isFinal(allowedLateness: Int64) -> Bool {
         switch kind {
         case .onTime: allowedLateness == 0
-        case .lateUpdate, .silenced, .resumed: false
+        case .lateUpdate, .silenced, .resumed, .reading: false
         case .final: true
         }
     }

@@ -4,6 +4,7 @@ enum WindowOperator {
     case panes(PaneWindowOperator)
     case sessions(SessionWindowOperator)
     case silence(SilenceTracker)
+    case series(SeriesOperator)
 
     init(_ aggregation: Aggregation) {
         switch aggregation.window.spec {
@@ -13,8 +14,10 @@ enum WindowOperator {
             self = .panes(PaneWindowOperator(size: size, slide: slide, aggregation: aggregation))
         case .session(let gap, let maxLength):
             self = .sessions(SessionWindowOperator(gap: gap, maxLength: maxLength, aggregation: aggregation))
-        case .silence(let after):
-            self = .silence(SilenceTracker(after: after))
+        case .silence(let timeout):
+            self = .silence(SilenceTracker(timeout: timeout))
+        case .series:
+            self = .series(SeriesOperator(aggregation: aggregation))
         }
     }
 
@@ -25,6 +28,9 @@ enum WindowOperator {
         case .silence(let tracker):
             tracker.add(event, key: key, trigger: trigger, into: &firings)
             return .accepted
+        case .series(let series):
+            series.add(event, key: key, trigger: trigger, into: &firings)
+            return .accepted
         }
     }
 
@@ -33,6 +39,7 @@ enum WindowOperator {
         case .panes(let windows): windows.advance(to: watermark, clock: clock, into: &firings)
         case .sessions(let windows): windows.advance(to: watermark, clock: clock, into: &firings)
         case .silence(let tracker): tracker.advance(to: watermark, clock: clock, into: &firings)
+        case .series: break
         }
     }
 
@@ -40,7 +47,7 @@ enum WindowOperator {
         switch self {
         case .panes(let windows): windows.compactIfSparse()
         case .sessions(let windows): windows.compactIfSparse()
-        case .silence: break
+        case .silence, .series: break
         }
     }
 
@@ -49,6 +56,7 @@ enum WindowOperator {
         case .panes(let windows): windows.nextDeadline
         case .sessions(let windows): windows.nextDeadline
         case .silence(let tracker): tracker.nextDeadline
+        case .series: nil
         }
     }
 
@@ -56,7 +64,7 @@ enum WindowOperator {
         switch self {
         case .panes(let windows): windows.openWindowCount
         case .sessions(let windows): windows.openWindowCount
-        case .silence: 0
+        case .silence, .series: 0
         }
     }
 
@@ -65,6 +73,7 @@ enum WindowOperator {
         case .panes(let windows): windows.byteCount
         case .sessions(let windows): windows.byteCount
         case .silence(let tracker): tracker.byteCount
+        case .series(let series): series.byteCount
         }
     }
 
@@ -73,6 +82,7 @@ enum WindowOperator {
         case .panes(let windows): windows.hasState(for: key)
         case .sessions(let windows): windows.hasState(for: key)
         case .silence(let tracker): tracker.hasState(for: key)
+        case .series(let series): series.hasState(for: key)
         }
     }
 }

@@ -10,7 +10,10 @@ public enum WindowSpec: Sendable, Hashable {
     /// next session.
     case session(gap: Int64, maxLength: Int64?)
     /// No windows: tracks each key's last event time for absence detection (silent-sensor rules).
-    case silence(after: Int64)
+    case silence(after: SilenceTimeout)
+    /// No windows: each reading of a key is handed to the rule in event-time order (per-reading
+    /// rules: anomaly, stuck).
+    case series
 
     /// `tumbling 1m`, `sliding 5m every 1m`, `session gap 2m`.
     public var summary: String {
@@ -18,7 +21,8 @@ public enum WindowSpec: Sendable, Hashable {
         case .tumbling(let size): "tumbling \(DurationText.format(size))"
         case .sliding(let size, let slide): "sliding \(DurationText.format(size)) every \(DurationText.format(slide))"
         case .session(let gap, let maxLength): "session gap \(DurationText.format(gap))" + (maxLength.map { " max \(DurationText.format($0))" } ?? "")
-        case .silence(let after): "silence after \(DurationText.format(after))"
+        case .silence(let after): "silence after \(after.summary)"
+        case .series: "each reading"
         }
     }
 }
@@ -33,5 +37,34 @@ public struct WindowPolicy: Sendable, Hashable {
     public init(_ spec: WindowSpec, allowedLateness: Int64 = 0) {
         self.spec = spec
         self.allowedLateness = allowedLateness
+    }
+}
+
+/// How long a key may send nothing before it counts as silent.
+public enum SilenceTimeout: Sendable, Hashable {
+    /// A fixed span of event time.
+    case fixed(Int64)
+    /// `intervals` times the key's own learnt reporting interval (see ``CadenceEstimator``),
+    /// never less than `atLeast` nor more than `atMost`; `atMost` until the interval is known
+    /// (three readings).
+    case cadence(intervals: Double, atLeast: Int64, atMost: Int64)
+
+    /// The timeout for a key whose learnt cadence is `cadence`.
+    public func timeout(cadence: CadenceEstimator) -> Int64 {
+        switch self {
+        case .fixed(let after): return after
+        case .cadence(let intervals, let atLeast, let atMost):
+            guard cadence.samples >= 2, let interval = cadence.interval else { return atMost }
+            return min(max(Int64((Double(interval) * intervals).rounded()), atLeast), atMost)
+        }
+    }
+
+    /// `10m`, or `4 intervals (10m to 2h)`.
+    public var summary: String {
+        switch self {
+        case .fixed(let after): DurationText.format(after)
+        case .cadence(let intervals, let atLeast, let atMost):
+            "\(JSONObjectWriter.number(intervals)) intervals (\(DurationText.format(atLeast)) to \(DurationText.format(atMost)))"
+        }
     }
 }

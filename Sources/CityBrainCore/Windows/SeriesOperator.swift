@@ -1,0 +1,58 @@
+/// No windows: hands each key's readings to its rule one by one, in event-time order, for the
+/// per-reading rules (anomaly, stuck).
+///
+/// A reading not newer than the key's latest one is skipped: a per-reading detector learns from a
+/// series in time order, and replaying an older reading into it would corrupt what it learnt
+/// (a repeated row is skipped too). Skipped readings are counted in ``skippedReadings``.
+final class SeriesOperator {
+    let aggregation: Aggregation
+    private var latest: [Int32: Int64] = [:]
+    private(set) var skippedReadings = 0
+
+    init(aggregation: Aggregation) {
+        self.aggregation = aggregation
+    }
+
+    var byteCount: Int { latest.capacity * 16 }
+    func hasState(for key: Int32) -> Bool { latest[key] != nil }
+
+    func forget(_ key: Int32) { latest[key] = nil }
+
+    /// One `.reading` firing for `event`, unless it is not newer than the key's latest reading.
+    /// `start` is the key's previous reading time (the event's own for its first).
+    func add(_ event: Event, key: Int32, trigger: Int64, into firings: inout [WindowFiring]) {
+        let previous = latest[key]
+        if let previous, event.timestamp <= previous {
+            skippedReadings += 1
+            return
+        }
+        latest[key] = event.timestamp
+        let values = aggregation.slots.map { slot in
+            slot.function.single(Self.input(aggregation.inputs[slot.input].input, of: event), at: event.timestamp)
+        }
+        firings.append(WindowFiring(kind: .reading, key: key, start: previous ?? event.timestamp, end: event.timestamp,
+                                    values: values, trigger: trigger))
+    }
+
+    private static func input(_ input: AggregateInput, of event: Event) -> Double? {
+        switch input {
+        case .events: 1
+        case .number(let expression): expression.evaluate(event)
+        case .text(let field): field.value(of: event) == nil ? nil : 1
+        }
+    }
+}
+
+extension AggregateFunction {
+    /// The aggregate of a single reading `value` (`nil`: the reading lacks the input).
+    func single(_ value: Double?, at time: Int64) -> Double? {
+        switch self {
+        case .count: value == nil ? 0 : 1
+        case .distinct: value == nil ? 0 : 1
+        case .span: value == nil ? nil : 0
+        case .stddev, .slope: nil
+        case .stddevPopulation: value == nil ? nil : 0
+        case .sum, .mean, .min, .max, .first, .last, .p50, .p90, .p95, .p99: value
+        }
+    }
+}
