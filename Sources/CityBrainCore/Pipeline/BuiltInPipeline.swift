@@ -37,16 +37,16 @@ departments:
 rules:
   # --- Traffic -------------------------------------------------------------------------------
   - name: traffic-congestion
-    description: Slow and dense traffic on a road segment over a minute (speed alone where the detector reports no occupancy).
+    description: Slow and dense traffic on a road segment over a minute (where a detector reports speed alone, traffic-speed-drop watches it).
     match: { kind: traffic }
     window: { tumbling: 1m }
-    when: mean(speed_kmh) < 20 and (mean(occupancy) > 0.35 or count(occupancy) == 0)
+    when: mean(speed_kmh) < 20 and mean(occupancy) > 0.35
     # Hysteresis: stay open until traffic clearly flows again.
     clear_when: mean(speed_kmh) >= 25 or mean(occupancy) <= 0.30
     severity: warning
     escalate: { critical: mean(speed_kmh) < 8 }
     department: traffic-police
-    message: "Congestion on {sensor} ({district}): mean speed {mean(speed_kmh)} km/h"
+    message: "Congestion on {sensor} ({district}): mean speed {mean(speed_kmh)} km/h, occupancy {mean(occupancy) * 100} %"
 
   - name: traffic-congestion-persistent
     description: The congestion has lasted five minutes of event time; it will not clear by itself.
@@ -54,7 +54,7 @@ rules:
     for: 5m
     match: { kind: traffic }
     window: { tumbling: 1m }
-    when: mean(speed_kmh) < 20 and (mean(occupancy) > 0.35 or count(occupancy) == 0)
+    when: mean(speed_kmh) < 20 and mean(occupancy) > 0.35
     severity: critical
     department: traffic-police
     message: "Congestion on {sensor} ({district}) for 5 minutes: mean speed {mean(speed_kmh)} km/h"
@@ -122,10 +122,10 @@ rules:
     department: traffic-operations
 
   - name: traffic-detector-silent
-    description: A road detector that has missed six of its own reporting intervals (at least 10 minutes, at most 2 hours).
+    description: A road detector silent for three times its own usual longest gap (at least 15 minutes, at most 2 hours).
     kind: silent
-    intervals: 6
-    at_least: 10m
+    gaps: 3
+    at_least: 15m
     at_most: 2h
     match: { kind: traffic }
     severity: info
@@ -191,9 +191,9 @@ rules:
     department: environment-bureau
 
   - name: air-station-silent
-    description: An air station that has missed six of its own reporting intervals (at least 15 minutes, at most 3 hours).
+    description: An air station silent for three times its own usual longest gap (at least 15 minutes, at most 3 hours).
     kind: silent
-    intervals: 6
+    gaps: 3
     at_least: 15m
     at_most: 3h
     match: { kind: environment }
@@ -228,6 +228,16 @@ rules:
     severity: warning
     department: traffic-operations
     message: "{district}: detectors stuck together ({sensors}); check the district's controller or data link"
+
+  - name: district-detectors-silent
+    description: Five or more detectors of one district silent at once are one outage (a data link or the feed itself), reported once.
+    kind: correlation
+    at_least: 5
+    of: traffic-detector-silent
+    suppress_members: true
+    severity: warning
+    department: traffic-operations
+    message: "{district}: detectors silent together ({sensors}); check the district's data link"
 
 """#
 

@@ -718,33 +718,36 @@ private struct Reader {
         return settings
     }
 
+    /// `after: 10m`, or `intervals: k` / `gaps: k` of the sensor's own cadence with `at_least`
+    /// and `at_most`.
     mutating func silenceTimeout(_ mapping: Node.Mapping, in node: Node, context: String) -> SilenceTimeout? {
-        switch (mapping["after"], mapping["intervals"]) {
-        case (let after?, nil):
-            for field in ["at_least", "at_most"] where mapping[field] != nil {
-                error(at: mapping[field]!, "'\(field)' applies to 'intervals', not to a fixed 'after'")
+        let given = ["after", "intervals", "gaps"].filter { mapping[$0] != nil }
+        guard given.count == 1, let field = given.first, let valueNode = mapping[field] else {
+            if given.isEmpty {
+                error(at: node, "\(context) is missing required field 'after' (a duration), 'intervals' or 'gaps' (multiples of the sensor's own cadence)")
+            } else {
+                error(at: mapping[given[1]]!, "\(context): give one of 'after' (a fixed time), 'intervals' or 'gaps' (of the sensor's own cadence), not \(given.joined(separator: " and "))")
             }
-            return duration(after, field: "after").map(SilenceTimeout.fixed)
-        case (nil, let intervalsNode?):
-            guard let intervals = number(intervalsNode, field: "intervals") else { return nil }
-            guard intervals >= 1 else {
-                error(at: intervalsNode, "'intervals' must be at least 1 (a number of the sensor's own reporting intervals)")
-                return nil
-            }
-            let atLeast = mapping["at_least"].flatMap { duration($0, field: "at_least") } ?? 60_000
-            let atMost = mapping["at_most"].flatMap { duration($0, field: "at_most") } ?? 3_600_000
-            guard atLeast <= atMost else {
-                error(at: mapping["at_most"] ?? node, "'at_most' must not be shorter than 'at_least'")
-                return nil
-            }
-            return .cadence(intervals: intervals, atLeast: atLeast, atMost: atMost)
-        case (_?, _?):
-            error(at: node, "\(context): give 'after' (a fixed time) or 'intervals' (of the sensor's own cadence), not both")
-            return nil
-        case (nil, nil):
-            error(at: node, "\(context) is missing required field 'after' (a duration) or 'intervals' (a multiple of the sensor's own cadence)")
             return nil
         }
+        guard let basis = SilenceTimeout.Basis(rawValue: field) else {
+            for bound in ["at_least", "at_most"] where mapping[bound] != nil {
+                error(at: mapping[bound]!, "'\(bound)' applies to 'intervals' and 'gaps', not to a fixed 'after'")
+            }
+            return duration(valueNode, field: "after").map(SilenceTimeout.fixed)
+        }
+        guard let multiple = number(valueNode, field: field) else { return nil }
+        guard multiple >= 1 else {
+            error(at: valueNode, "'\(field)' must be at least 1 (a multiple of the sensor's own \(basis == .intervals ? "reporting interval" : "usual longest gap"))")
+            return nil
+        }
+        let atLeast = mapping["at_least"].flatMap { duration($0, field: "at_least") } ?? 60_000
+        let atMost = mapping["at_most"].flatMap { duration($0, field: "at_most") } ?? 3_600_000
+        guard atLeast <= atMost else {
+            error(at: mapping["at_most"] ?? node, "'at_most' must not be shorter than 'at_least'")
+            return nil
+        }
+        return .cadence(multiple: multiple, of: basis, atLeast: atLeast, atMost: atMost)
     }
 
     mutating func severity(_ node: Node?) -> Severity? {

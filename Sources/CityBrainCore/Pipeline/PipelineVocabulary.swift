@@ -15,7 +15,7 @@ public enum PipelineVocabulary {
         "prediction": ["window", "over", "value", "horizon", "reaches", "falls_below", "when"],
         "outlier": ["window", "value", "baseline", "alpha", "history", "z", "clear_z", "warmup", "direction"],
         "anomaly": ["value", "direction", "z", "clear_z", "min_spread", "seasonal"],
-        "silent": ["after", "intervals", "at_least", "at_most"],
+        "silent": ["after", "intervals", "gaps", "at_least", "at_most"],
     ]
     /// Fields of an anomaly rule's `seasonal:` mapping.
     public static let seasonalFields = ["learn", "slot", "min_days"]

@@ -66,7 +66,12 @@ public struct TrendSettings: Sendable, Hashable {
         case forecast(horizon: Int64)
     }
 
-    /// The span of event time the trend is fitted over (readings weighted by `e^(−age/(over/2))`).
+    /// A trend needs this many readings (effective, `(Σw)² / Σw²`)...
+    public static let minimumReadings = 3.0
+    /// ...and a slope this many standard errors from zero.
+    public static let minimumTStatistic = 3.0
+
+    /// The time constant of the trend: readings are weighted by `e^(−age/over)`.
     public var over: Int64
     public var measure: Measure
     /// `true`: opens when the measure is at or above ``level``; `false`: below it.

@@ -217,7 +217,8 @@ struct RuleState {
             closes = score.spreads < settings.clearZ
         case .stuck(let readings, let duration):
             var run = runs[key] ?? UnchangedRun(values: values, readings: 0, since: time)
-            let comparable = !values.contains { $0 == nil }
+            // A measurement the sensor does not report counts as unchanged; one must be present.
+            let comparable = values.contains { $0 != nil }
             if !comparable || run.values != values { run = UnchangedRun(values: values, readings: 0, since: time) }
             run.readings += 1
             runs[key] = run
@@ -242,9 +243,12 @@ struct RuleState {
                 // not a trend.
                 agrees = settings.rising ? fit.slope > 0 && value > fit.mean : fit.slope < 0 && value < fit.mean
             }
+            // A trend, not noise: several readings, and a slope well clear of its standard error.
+            agrees = agrees && fit.readings >= TrendSettings.minimumReadings && fit.tStatistic >= TrendSettings.minimumTStatistic
             let crosses = settings.rising ? measure >= settings.level : measure < settings.level
             let holds = crosses && agrees && (settings.condition?.evaluate(values) ?? true)
-            extra = [.init(name: "slope_per_second", value: fit.slope), .init(name: "trend_level", value: fit.level)]
+            extra = [.init(name: "slope_per_second", value: fit.slope), .init(name: "trend_level", value: fit.level),
+                     .init(name: "trend_t", value: fit.tStatistic.isFinite ? fit.tStatistic : nil)]
             if case .forecast = settings.measure { extra.append(.init(name: "forecast", value: measure)) }
             reported = measure
             threshold = settings.level

@@ -7,7 +7,7 @@ import Foundation
 /// `1 − e^(−Δt/τ)`, τ = ``AnomalySettings/recentTimeConstant``), so a sensor reporting every
 /// second and one reporting every five minutes learn over the same hour. Residuals are clamped
 /// to 3 spreads (Huber) and an anomalous reading teaches a tenth as much, so an incident does
-/// not become the new normal within minutes. The spread is `1.4826 ×` the mean absolute
+/// not become the new normal within minutes. The spread is `1.2533 ×` (σ of a normal law) the mean absolute
 /// deviation, never below ``AnomalySettings/minSpreadRelative`` of the level nor
 /// ``AnomalySettings/minSpreadAbsolute``: a flat series never gives an infinite or null score.
 ///
@@ -79,7 +79,7 @@ struct AnomalyDetector {
             let recent = max(signed(value - level, settings) / spread, signed(nextFast - level, settings) / spread * fastReadings.squareRoot())
             score = Score(spreads: recent, expected: level, spread: spread)
             if let seasonal = settings.seasonal, let (median, dayDeviation) = profile?.expected(at: time, seasonal) {
-                let daySpread = max(1.4826 * dayDeviation, spreadFloor(settings, level: median))
+                let daySpread = max(1.2533 * dayDeviation, spreadFloor(settings, level: median))
                 let single = (daySpread * daySpread + spread * spread).squareRoot()
                 let averaged = (daySpread * daySpread + spread * spread / fastReadings).squareRoot()
                 let usualNow = max(signed(value - median, settings) / single, signed(nextFast - median, settings) / averaged)
@@ -112,7 +112,7 @@ struct AnomalyDetector {
 
     private func recentSpread(_ settings: AnomalySettings) -> Double {
         let unbiased = deviationWeight > 0 ? deviation / deviationWeight : 0
-        return max(1.4826 * unbiased, spreadFloor(settings, level: level))
+        return max(1.2533 * unbiased, spreadFloor(settings, level: level))
     }
 
     /// The least spread: a fraction of the larger of `level` and the key's typical magnitude

@@ -65,7 +65,7 @@ struct SeasonalProfile {
             let median = Double(medians[index]), deviation = Double(deviations[index])
             // Clamped once the slot is in use: before, there is no spread to clamp against.
             let settled = seen > settings.minimumDays
-            let scale = settled ? max(1.4826 * deviation, floor) : .infinity
+            let scale = settled ? max(1.2533 * deviation, floor) : .infinity
             let residual = mean - median
             let clamped = min(max(residual, -3 * scale), 3 * scale)
             medians[index] = Float(median + weight * clamped)

@@ -1,16 +1,23 @@
 import Foundation
 
 /// One key's recent trend: a least-squares line through its readings, each weighted by
-/// `e^(−age/τ)` with τ = half the rule's `over`, so the last `over` of event time dominates
+/// `e^(−age/over)`, so the last `over` of event time dominates
 /// whatever the sensor's cadence: every second or every five minutes, the same readings in time.
 ///
-/// Five decayed sums (weight, time, time², value, time × value) are kept with the time origin at
-/// the latest reading, so they stay small and exact to a few ulps however long the series runs;
-/// each reading costs a handful of multiplications. A gap longer than `2 × over` starts afresh.
+/// Decayed sums (weight, weight², time, time², value, value², time × value) are kept with the time
+/// origin at the latest reading, so they stay small and exact to a few ulps however long the
+/// series runs; each reading costs a handful of multiplications. A gap longer than `2 × over`
+/// starts afresh.
 ///
-/// State: 56 bytes.
+/// A fit also says how sure it is: the slope's t statistic (slope over its standard error, from
+/// the weighted residuals and the effective number of readings `(Σw)² / Σw²`), so a rule can
+/// tell a trend from one noisy reading.
+///
+/// State: 72 bytes.
 struct TrendEstimator {
     private var weight = 0.0
+    private var weight2 = 0.0
+    private var value2 = 0.0
     private var time = 0.0
     private var time2 = 0.0
     private var value = 0.0
@@ -29,6 +36,10 @@ struct TrendEstimator {
         var mean: Double
         /// Event time covered by the readings since the fresh start, in ms.
         var span: Int64
+        /// Effective number of readings in the fit, `(Σw)² / Σw²`.
+        var readings: Double
+        /// The slope in standard errors (`.infinity` when the readings lie exactly on the line).
+        var tStatistic: Double
     }
 
     /// Adds a reading and returns the fit, or `nil` while the readings span less than half of
@@ -39,23 +50,40 @@ struct TrendEstimator {
             since = now
         } else if now > latest {
             let shift = Double(now - latest) / 1000
-            let decay = exp(-shift / (Double(over) / 2000))
+            let decay = exp(-shift / (Double(over) / 1000))
             // Move the origin to `now`: t' = t − shift.
             time2 = decay * (time2 - 2 * shift * time + shift * shift * weight)
             timeValue = decay * (timeValue - shift * value)
             time = decay * (time - shift * weight)
             value *= decay
+            value2 *= decay
             weight *= decay
+            weight2 *= decay * decay
         }
         latest = max(latest, now)
         weight += 1
+        weight2 += 1
         value += reading
+        value2 += reading * reading
         let span = now - since
         let determinant = weight * time2 - time * time
         guard span * 2 >= over, determinant > 1e-12 * max(1, weight * time2) else { return nil }
         let slope = (weight * timeValue - time * value) / determinant
         let mean = value / weight
         let meanTime = time / weight
-        return Fit(slope: slope, level: mean - slope * meanTime, mean: mean, span: span)
+        let readings = weight * weight / weight2
+        // Weighted sums of squares about the means, and the residual variance of the line.
+        let spreadTime = time2 - time * time / weight
+        let spreadValue = max(0, value2 - value * value / weight)
+        let residual = max(0, spreadValue - slope * slope * spreadTime)
+        var tStatistic = Double.infinity
+        if readings > 2 {
+            let variance = residual / weight * readings / (readings - 2)
+            let slopeVariance = variance / spreadTime * weight / readings
+            if slopeVariance > 1e-300 { tStatistic = abs(slope) / slopeVariance.squareRoot() }
+        } else {
+            tStatistic = 0  // two readings always lie on a line: no evidence of a trend
+        }
+        return Fit(slope: slope, level: mean - slope * meanTime, mean: mean, span: span, readings: readings, tStatistic: tStatistic)
     }
 }

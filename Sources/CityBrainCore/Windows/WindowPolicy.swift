@@ -42,29 +42,37 @@ public struct WindowPolicy: Sendable, Hashable {
 
 /// How long a key may send nothing before it counts as silent.
 public enum SilenceTimeout: Sendable, Hashable {
+    /// What a cadence timeout is a multiple of (see ``CadenceEstimator``).
+    public enum Basis: String, Sendable, Hashable {
+        /// The key's usual (median) reporting interval: `intervals: k`.
+        case intervals
+        /// The key's usual longest gap (95th percentile of its intervals): `gaps: k`. Right for
+        /// real feeds, whose gaps are part of their rhythm.
+        case gaps
+    }
+
     /// A fixed span of event time.
     case fixed(Int64)
-    /// `intervals` times the key's own learnt reporting interval (see ``CadenceEstimator``),
-    /// never less than `atLeast` nor more than `atMost`; `atMost` until the interval is known
-    /// (three readings).
-    case cadence(intervals: Double, atLeast: Int64, atMost: Int64)
+    /// `multiple` times the key's own learnt interval or longest gap, never less than `atLeast`
+    /// nor more than `atMost`; `atMost` until the cadence is known (three readings).
+    case cadence(multiple: Double, of: Basis, atLeast: Int64, atMost: Int64)
 
     /// The timeout for a key whose learnt cadence is `cadence`.
     public func timeout(cadence: CadenceEstimator) -> Int64 {
         switch self {
         case .fixed(let after): return after
-        case .cadence(let intervals, let atLeast, let atMost):
-            guard cadence.samples >= 2, let interval = cadence.interval else { return atMost }
-            return min(max(Int64((Double(interval) * intervals).rounded()), atLeast), atMost)
+        case .cadence(let multiple, let basis, let atLeast, let atMost):
+            guard cadence.samples >= 2, let span = basis == .intervals ? cadence.interval : cadence.longGap else { return atMost }
+            return min(max(Int64((Double(span) * multiple).rounded()), atLeast), atMost)
         }
     }
 
-    /// `10m`, or `4 intervals (10m to 2h)`.
+    /// `10m`, or `3 gaps (15m to 2h)`.
     public var summary: String {
         switch self {
         case .fixed(let after): DurationText.format(after)
-        case .cadence(let intervals, let atLeast, let atMost):
-            "\(JSONObjectWriter.number(intervals)) intervals (\(DurationText.format(atLeast)) to \(DurationText.format(atMost)))"
+        case .cadence(let multiple, let basis, let atLeast, let atMost):
+            "\(JSONObjectWriter.number(multiple)) \(basis.rawValue) (\(DurationText.format(atLeast)) to \(DurationText.format(atMost)))"
         }
     }
 }
