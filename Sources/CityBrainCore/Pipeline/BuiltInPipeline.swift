@@ -65,7 +65,7 @@ rules:
     value: speed_kmh
     direction: below
     z: 6
-    min_spread: [10%, 2]
+    min_spread: [5%, 2]
     seasonal: { learn: 14d, slot: 30m }
     match: { kind: traffic }
     severity: warning
@@ -117,6 +117,8 @@ rules:
     fields: [speed_kmh, occupancy, flow_vph]
     readings: 6
     for: 30m
+    # With no vehicles a detector holds its last speed: a quiet road, not a broken detector.
+    when: not (last(flow_vph) == 0)
     match: { kind: traffic }
     severity: info
     department: traffic-operations

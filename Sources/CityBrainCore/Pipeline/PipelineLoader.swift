@@ -393,7 +393,13 @@ private struct Reader {
             let readings = mapping["readings"].flatMap { count($0, field: "readings", in: node, context: context) } ?? 6
             header?.window = WindowPolicy(.series)
             for field in fields { _ = try? compiler.numeric(.call("last", arguments: [.identifier(field, at: 0)], at: 0)) }
-            ruleKind = .stuck(readings: max(readings, 2), duration: span)
+            let watched = compiler.slots.count
+            var guardCondition: Condition?
+            if mapping["when"] != nil {
+                guard let parsed = condition(mapping, "when", required: false, in: node, context: context, compiler: &compiler) else { break }
+                guardCondition = parsed
+            }
+            ruleKind = .stuck(readings: max(readings, 2), duration: span, watched: watched, condition: guardCondition)
             let shown = fields.map { "\($0) = {last(\($0))}" }.joined(separator: ", ")
             defaultMessage = "{key} ({district}) has reported \(shown) without change for {unchanged_for}"
         case "prediction":

@@ -11,7 +11,7 @@ public enum PipelineVocabulary {
         "threshold": ["window", "when", "clear_when"],
         "sustained": ["window", "when", "clear_when", "for"],
         "rate": ["window", "over", "field", "above", "below"],
-        "stuck": ["field", "fields", "readings", "for"],
+        "stuck": ["field", "fields", "readings", "for", "when"],
         "prediction": ["window", "over", "value", "horizon", "reaches", "falls_below", "when"],
         "outlier": ["window", "value", "baseline", "alpha", "history", "z", "clear_z", "warmup", "direction"],
         "anomaly": ["value", "direction", "z", "clear_z", "min_spread", "seasonal"],

@@ -215,11 +215,12 @@ struct RuleState {
                      .init(name: "spread", value: score.spread)]
             opens = score.spreads >= settings.z
             closes = score.spreads < settings.clearZ
-        case .stuck(let readings, let duration):
-            var run = runs[key] ?? UnchangedRun(values: values, readings: 0, since: time)
+        case .stuck(let readings, let duration, let watched, let condition):
+            let observed = Array(values.prefix(watched))
             // A measurement the sensor does not report counts as unchanged; one must be present.
-            let comparable = values.contains { $0 != nil }
-            if !comparable || run.values != values { run = UnchangedRun(values: values, readings: 0, since: time) }
+            let comparable = observed.contains { $0 != nil } && (condition?.evaluate(values) ?? true)
+            var run = runs[key] ?? UnchangedRun(values: observed, readings: 0, since: time)
+            if !comparable || run.values != observed { run = UnchangedRun(values: observed, readings: 0, since: time) }
             run.readings += 1
             runs[key] = run
             let unchanged = comparable && run.readings >= readings && time - run.since >= duration
