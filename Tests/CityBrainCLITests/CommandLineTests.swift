@@ -14,7 +14,7 @@ struct CommandLineTests {
     func validate() throws {
         let good = try CommandRunner.run(["validate", "Pipelines/city.yaml"])
         #expect(good.status == 0)
-        #expect(good.stdout == "Pipelines/city.yaml: ok, 11 rule(s): traffic-congestion → traffic-police, traffic-congestion-persistent → traffic-police, traffic-speed-collapse → traffic-police, traffic-heading-for-congestion → traffic-police, traffic-detector-stuck → traffic-operations, parking-nearly-full → parking-management, parking-full-soon → parking-management, air-quality-pm25 → environment-bureau, air-quality-unusual → environment-bureau, traffic-detector-silent → traffic-operations, air-station-silent → environment-bureau; 2 correlation(s): divert-to-park-and-ride → city-operations, district-air-episode → city-operations\n")
+        #expect(good.stdout == "Pipelines/city.yaml: ok, 14 rule(s): traffic-congestion → traffic-police, traffic-congestion-persistent → traffic-police, traffic-speed-drop → traffic-police, traffic-occupancy-surge → traffic-police, traffic-travel-time-surge → traffic-police, traffic-heading-for-congestion → traffic-police, traffic-detector-stuck → traffic-operations, traffic-detector-silent → traffic-operations, parking-nearly-full → parking-management, parking-full-soon → parking-management, air-quality-pm25 → environment-bureau, air-quality-unusual → environment-bureau, air-station-stuck → environment-bureau, air-station-silent → environment-bureau; 4 correlation(s): divert-to-park-and-ride → city-operations, district-air-episode → city-operations, district-detectors-stuck → traffic-operations, district-detectors-silent → traffic-operations\n")
 
         let path = NSTemporaryDirectory() + "citybrain-bad-\(UUID().uuidString).yaml"
         try """
@@ -28,7 +28,7 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let bad = try CommandRunner.run(["validate", path])
         #expect(bad.status == 1)
-        #expect(bad.stdout == "\(path):5:16: error: unknown field 'speed' for kind traffic (known fields: flow_vph, occupancy, speed_kmh)\n")
+        #expect(bad.stdout == "\(path):5:16: error: unknown field 'speed' for kind traffic (known fields: flow_vph, occupancy, speed_kmh, travel_time_s)\n")
         #expect(bad.stderr == "1 error\n")
 
         let missing = try CommandRunner.run(["validate", "/nonexistent.yaml"])

@@ -122,12 +122,12 @@ struct HangupReloadTests {
         let deadline = Date().addingTimeInterval(20)
         while !process.stderr.contains("ingest:"), Date() < deadline { usleep(20_000) }
         usleep(1_100_000)  // modification times have a one-second resolution on some file systems
-        try good.replacingOccurrences(of: "for: 15m\n    every: 3m", with: "for: 30m\n    every: 3m").write(toFile: path, atomically: true, encoding: .utf8)
+        try good.replacingOccurrences(of: "readings: 6\n    for: 30m", with: "readings: 6\n    for: 45m").write(toFile: path, atomically: true, encoding: .utf8)
         while !process.stderr.contains("reloaded"), Date() < deadline { usleep(20_000) }
         process.terminate()
         let result = process.finish(timeout: 20)
         #expect(result.status == 0)
-        #expect(result.stderr.contains("reloaded \(path): changed: traffic-detector-stuck; kept 12"))
+        #expect(result.stderr.contains("reloaded \(path): changed: traffic-detector-stuck; kept 17"))
     }
 
     @Test("a broken file is rejected with its errors and the process carries on; a fixed one is reloaded")
@@ -157,9 +157,9 @@ struct HangupReloadTests {
         #expect(waitForLog("reload rejected"))
         #expect(process.process.isRunning)
 
-        try good.replacingOccurrences(of: "for: 15m\n    every: 3m", with: "for: 20m\n    every: 3m").write(toFile: path, atomically: true, encoding: .utf8)
+        try good.replacingOccurrences(of: "readings: 6\n    for: 30m", with: "readings: 6\n    for: 40m").write(toFile: path, atomically: true, encoding: .utf8)
         kill(process.process.processIdentifier, SIGHUP)
-        #expect(waitForLog("reloaded \(path): changed: traffic-detector-stuck; kept 12"))
+        #expect(waitForLog("reloaded \(path): changed: traffic-detector-stuck; kept 17"))
 
         process.terminate()
         let result = process.finish(timeout: 20)

@@ -28,7 +28,7 @@ struct ExpressionTests {
         #expect(throws: ExpressionError("unknown aggregate 'meen', did you mean 'mean'? (aggregates: count, sum, mean, min, max, stddev, stddev_pop, first, last, span, slope, p50, p90, p95, p99, distinct)", at: 0)) {
             try compiler.condition(try ExpressionParser.parse("meen(speed_kmh) < 20"))
         }
-        #expect(throws: ExpressionError("unknown field 'speed_kph' for kind traffic, did you mean 'speed_kmh'? (known fields: flow_vph, occupancy, speed_kmh)", at: 5)) {
+        #expect(throws: ExpressionError("unknown field 'speed_kph' for kind traffic, did you mean 'speed_kmh'? (known fields: flow_vph, occupancy, speed_kmh, travel_time_s)", at: 5)) {
             try compiler.condition(try ExpressionParser.parse("mean(speed_kph) < 20"))
         }
         #expect(throws: ExpressionError("field 'speed_kmh' must be inside an aggregate, e.g. mean(speed_kmh)", at: 0)) {

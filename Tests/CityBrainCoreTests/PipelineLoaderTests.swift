@@ -24,12 +24,14 @@ struct PipelineLoaderTests {
             case .silent: "silent"
             case .anomaly: "anomaly"
             case .stuck: "stuck"
+            case .trend: "trend"
             }
         }
-        #expect(Set(kinds) == ["threshold", "sustained", "outlier", "silent"])  // rate, stuck and prediction compile to thresholds
+        #expect(Set(kinds) == ["threshold", "sustained", "anomaly", "stuck", "trend", "silent"])
         #expect(Set(pipeline.rules.map(\.department) + pipeline.correlations.map(\.department))
                 == ["traffic-police", "traffic-operations", "parking-management", "environment-bureau", "city-operations"])
-        #expect(pipeline.correlations.map(\.name) == ["divert-to-park-and-ride", "district-air-episode"])
+        #expect(pipeline.correlations.map(\.name) == ["divert-to-park-and-ride", "district-air-episode", "district-detectors-stuck", "district-detectors-silent"])
+        #expect(pipeline.defaultStorm == StormPolicy(limit: 20, window: 60_000))
         #expect(pipeline.departments["traffic-police"] == StormPolicy(limit: 20, window: 60_000))
     }
 
@@ -37,7 +39,7 @@ struct PipelineLoaderTests {
     func builtInMatchesFile() throws {
         let text = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("Pipelines/city.yaml"), encoding: .utf8)
         #expect(BuiltInPipeline.cityYAML == text, "paste Pipelines/city.yaml into BuiltInPipeline.swift")
-        #expect(try BuiltInPipeline.city().rules.count == 11)
+        #expect(try BuiltInPipeline.city().rules.count == 14)
     }
 
     @Test("every error is reported with file, line and column, sorted by position")
@@ -66,7 +68,7 @@ struct PipelineLoaderTests {
                 "bad.yaml:3:5: error: rule 'Congestion' is missing required field 'window' (e.g. window: { tumbling: 1m })",
                 "bad.yaml:3:11: error: rule name 'Congestion' may use only a-z, 0-9, '-', '_' and '.'",
                 "bad.yaml:4:20: error: unknown kind 'trafic', did you mean 'traffic'? (expected one of traffic, parking, environment)",
-                "bad.yaml:5:5: error: unknown field 'windw' in threshold rule, did you mean 'window'? (expected one of name, kind, description, match, key_by, severity, escalate, cooldown, department, message, resolve_message, window, when, clear_when)",
+                "bad.yaml:5:5: error: unknown field 'windw' in threshold rule, did you mean 'window'? (expected one of name, kind, description, match, key_by, severity, escalate, cooldown, department, max_open, message, resolve_message, window, when, clear_when)",
                 "bad.yaml:6:34: error: expected a number, a field or a function call, found the end of the expression",
                 "bad.yaml:7:17: error: department 'traffic police' must not contain '.' or spaces: it is part of the topic alert.<department>.<severity>",
                 "bad.yaml:10:25: error: 'tumbling' must be a duration such as 500ms, 5s, 1m or 1h, found '1x'",

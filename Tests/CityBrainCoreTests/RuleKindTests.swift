@@ -71,7 +71,7 @@ struct RuleKindTests {
         #expect(alerts[0].threshold == -0.25)
     }
 
-    @Test("stuck sensor: identical readings for ten minutes fire; a change resolves; varying readings never fire")
+    @Test("stuck sensor: identical readings for ten minutes (and six readings) fire at the reading that completes them; a change resolves; varying readings never fire")
     func stuck() throws {
         let harness = try EngineHarness(yaml: """
         rules:
@@ -79,7 +79,6 @@ struct RuleKindTests {
             kind: stuck
             field: speed_kmh
             for: 10m
-            every: 2m
             match: { kind: traffic }
             department: traffic-operations
         """)
@@ -90,10 +89,31 @@ struct RuleKindTests {
         }
         harness.feed(events)
         let alerts = harness.finish()
-        // The first 10-minute window [0, 10m) closes at 10m; the first window to see a change,
-        // [6m, 16m), closes at 16m.
-        #expect(Self.summary(alerts) == ["stuck-speed raised frozen @600s warning", "stuck-speed resolved frozen @960s warning"])
+        // Unchanged since the reading at 0 s: the 600 s reading completes ten minutes; the 840 s
+        // reading is the first change.
+        #expect(Self.summary(alerts) == ["stuck-speed raised frozen @600s warning", "stuck-speed resolved frozen @840s warning"])
         #expect(alerts[0].message == "frozen (d01) has reported speed_kmh = 42 without change for 10m")
+        #expect(alerts[0].observedAt == Fixture.base + 600_000)
+    }
+
+    @Test("stuck sensor: two equal readings minutes apart are not stuck; six readings over the span are needed")
+    func stuckNeedsReadings() throws {
+        let harness = try EngineHarness(yaml: """
+        rules:
+          - name: stuck-speed
+            kind: stuck
+            field: speed_kmh
+            for: 10m
+            readings: 6
+            match: { kind: traffic }
+            department: traffic-operations
+        """)
+        // Every 5 minutes: 50, 50 (10 minutes apart would be only 3 readings), then 61 … .
+        let speeds: [Double] = [50, 50, 50, 61, 61, 61, 61, 61, 61, 70]
+        harness.feed(speeds.enumerated().map { Fixture.traffic("slow-feed", at: Double($0.offset) * 300, speed: $0.element) })
+        let alerts = harness.finish()
+        // 61 from 900 s: the sixth equal reading is at 2 400 s (25 minutes); the change at 2 700 s.
+        #expect(Self.summary(alerts) == ["stuck-speed raised slow-feed @2400s warning", "stuck-speed resolved slow-feed @2700s warning"])
     }
 
     @Test("prediction: a garage filling towards capacity fires ahead of time; a steady one does not")
@@ -315,11 +335,11 @@ struct RuleKindTests {
             }
         }
         #expect(diagnostics("{ name: x, kind: trheshold, match: { kind: traffic }, department: d }")
-                == ["k.yaml:2:22: error: unknown rule kind 'trheshold', did you mean 'threshold'? (kinds: threshold, sustained, rate, stuck, prediction, outlier, silent, correlation)"])
+                == ["k.yaml:2:22: error: unknown rule kind 'trheshold', did you mean 'threshold'? (kinds: threshold, sustained, rate, stuck, prediction, outlier, anomaly, silent, correlation)"])
         #expect(diagnostics("{ name: x, kind: silent, match: { kind: traffic }, department: d, after: 5m, when: count() > 1 }")
-                == ["k.yaml:2:82: error: unknown field 'when' in silent rule (expected one of name, kind, description, match, key_by, severity, escalate, cooldown, department, message, resolve_message, after)"])
+                == ["k.yaml:2:82: error: unknown field 'when' in silent rule (expected one of name, kind, description, match, key_by, severity, escalate, cooldown, department, max_open, message, resolve_message, after, intervals, gaps, at_least, at_most)"])
         #expect(diagnostics("{ name: x, kind: rate, field: speed, below: -1, match: { kind: traffic }, window: { tumbling: 1m }, department: d }")
-                == ["k.yaml:2:35: error: unknown field 'speed' for kind traffic (known fields: flow_vph, occupancy, speed_kmh)"])
+                == ["k.yaml:2:35: error: unknown field 'speed' for kind traffic (known fields: flow_vph, occupancy, speed_kmh, travel_time_s)"])
         #expect(diagnostics("{ name: x, kind: correlation, all_of: [congestion, nothing], department: d }").first?.contains("names rule 'congestion', which does not exist") == true)
         #expect(diagnostics("{ name: x, kind: sustained, for: 0, match: { kind: traffic }, window: { tumbling: 1m }, when: count() > 1, department: d }")
                 == ["k.yaml:2:38: error: 'for' must be a whole number of at least 1, found '0'"])
