@@ -136,11 +136,14 @@ struct RuleState {
         case .sustained(let when, let clear, let length):
             let holds = when.evaluate(values)
             var streak = streaks[key] ?? Streak()
-            // The key's own cadence of windows: a window later than twice it (or than one window
-            // length, before it is known) is a gap, and a gap breaks the run.
+            // The key's own cadence of windows: a window later than twice it is a gap, and a gap
+            // breaks the run. A condition held "for 5m" is never claimed across a hole longer
+            // than 5 minutes, whatever the cadence.
             if let previous = streak.lastWindowEnd, end > previous { streak.cadence.add(interval: end - previous) }
             streak.lastWindowEnd = end
-            let allowed = max(end - start, 2 * (streak.cadence.samples >= 2 ? streak.cadence.interval ?? 0 : 0))
+            let usual = streak.cadence.samples >= 2 ? 2 * (streak.cadence.interval ?? 0) : Int64.max
+            var allowed = max(end - start, usual)
+            if case .duration(let span) = length { allowed = min(allowed, span) }
             if streak.windows > 0, start - streak.lastEnd > allowed { streak.windows = 0 }
             if holds {
                 if streak.windows == 0 { streak.since = start }

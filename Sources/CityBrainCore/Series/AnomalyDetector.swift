@@ -76,13 +76,17 @@ struct AnomalyDetector {
 
         var score: Score?
         if readings >= settings.warmupReadings, time - firstTime >= settings.warmupDuration {
-            let recent = max(signed(value - level, settings) / spread, signed(nextFast - level, settings) / spread * fastReadings.squareRoot())
+            // The fast scale counts only while the reading itself is at least one spread out on
+            // the same side: a normal reading right after an incident never raises on the memory
+            // of it.
+            func combined(_ single: Double, _ averaged: Double) -> Double { single >= 1 ? max(single, averaged) : single }
+            let recent = combined(signed(value - level, settings) / spread, signed(nextFast - level, settings) / spread * fastReadings.squareRoot())
             score = Score(spreads: recent, expected: level, spread: spread)
             if let seasonal = settings.seasonal, let (median, dayDeviation) = profile?.expected(at: time, seasonal) {
                 let daySpread = max(1.2533 * dayDeviation, spreadFloor(settings, level: median))
                 let single = (daySpread * daySpread + spread * spread).squareRoot()
                 let averaged = (daySpread * daySpread + spread * spread / fastReadings).squareRoot()
-                let usualNow = max(signed(value - median, settings) / single, signed(nextFast - median, settings) / averaged)
+                let usualNow = combined(signed(value - median, settings) / single, signed(nextFast - median, settings) / averaged)
                 if usualNow < recent { score = Score(spreads: usualNow, expected: median, spread: single) }
             }
         }

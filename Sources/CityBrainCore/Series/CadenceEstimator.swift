@@ -6,8 +6,8 @@ import Foundation
 /// Both are running quantiles of the intervals between readings, kept in log space so that each
 /// interval moves them by a bounded fraction whatever its size. The usual interval is the
 /// median: each interval moves it 10 % up or down (never past the interval itself). The usual
-/// longest gap is the 95th percentile: an interval above it raises it by 19 %, one below lowers
-/// it by 1 %, so it settles where one interval in twenty is longer. A single long outage barely
+/// longest gap is the 95th percentile: an interval above it raises it by 48 % (log step 0.475),
+/// one below lowers it by 2.5 %, so it settles where one interval in twenty is longer. A single long outage barely
 /// moves either, while a lasting change of cadence is followed within a few dozen readings.
 /// 12 bytes of state.
 public struct CadenceEstimator: Sendable, Hashable {
@@ -20,9 +20,9 @@ public struct CadenceEstimator: Sendable, Hashable {
 
     /// Step of the median per interval: 10 %.
     private static let step: Float = 0.1
-    /// Steps of the 95th percentile: up `0.95 × 0.2`, down `0.05 × 0.2`.
-    private static let gapStepUp: Float = 0.19
-    private static let gapStepDown: Float = 0.01
+    /// Steps of the 95th percentile in log space: up `0.95 × 0.5`, down `0.05 × 0.5`.
+    private static let gapStepUp: Float = 0.475
+    private static let gapStepDown: Float = 0.025
 
     public init() {}
 
