@@ -26,6 +26,15 @@ public struct RuleDetectionScore: Sendable, Hashable, Codable {
     /// For each found window, ms from its start to the first raise inside it, in window order.
     public var delays: [Int64]
 
+    public init(rule: String, windows: Int, found: Int, missed: Int, falseAlerts: Int, delays: [Int64]) {
+        self.rule = rule
+        self.windows = windows
+        self.found = found
+        self.missed = missed
+        self.falseAlerts = falseAlerts
+        self.delays = delays
+    }
+
     /// The median detection delay, ms, or `nil` when nothing was found.
     public var medianDelay: Int64? {
         guard !delays.isEmpty else { return nil }
