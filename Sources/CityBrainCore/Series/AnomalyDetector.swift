@@ -67,6 +67,8 @@ struct AnomalyDetector {
         }
         let elapsed = Double(time - lastTime)
         let weight = -expm1(-elapsed / Double(settings.recentTimeConstant))
+        // The spread is a property of the sensor: learnt six times slower than the level.
+        let spreadWeight = -expm1(-elapsed / Double(6 * settings.recentTimeConstant))
         let fastWeight = -expm1(-elapsed / Double(settings.fastTimeConstant))
         let spread = recentSpread(settings)
         let nextFast = fast + fastWeight * (value - fast)
@@ -76,10 +78,13 @@ struct AnomalyDetector {
 
         var score: Score?
         if readings >= settings.warmupReadings, time - firstTime >= settings.warmupDuration {
-            // The fast scale counts only while the reading itself is at least one spread out on
-            // the same side: a normal reading right after an incident never raises on the memory
+            // The fast scale counts only as far as the reading itself agrees: at most twice the
+            // reading's own score, so a lasting shift of half the threshold adds up, while an
+            // ordinary reading right after an incident never raises on the fast level's memory
             // of it.
-            func combined(_ single: Double, _ averaged: Double) -> Double { single >= 1 ? max(single, averaged) : single }
+            func combined(_ single: Double, _ averaged: Double) -> Double {
+                max(single, min(averaged, 2 * single))
+            }
             let recent = combined(signed(value - level, settings) / spread, signed(nextFast - level, settings) / spread * fastReadings.squareRoot())
             score = Score(spreads: recent, expected: level, spread: spread)
             if let seasonal = settings.seasonal, let (median, dayDeviation) = profile?.expected(at: time, seasonal) {
@@ -96,8 +101,9 @@ struct AnomalyDetector {
         let learning = anomalous ? weight / 10 : weight
         let residual = value - level
         level += learning * min(max(residual, -3 * spread), 3 * spread)
-        deviation += learning * (min(abs(residual), 2 * spread) - deviation)
-        deviationWeight += learning * (1 - deviationWeight)
+        let spreadLearning = anomalous ? spreadWeight / 10 : spreadWeight
+        deviation += spreadLearning * (min(abs(residual), 2 * spread) - deviation)
+        deviationWeight += spreadLearning * (1 - deviationWeight)
         fast = nextFast
         magnitude += -expm1(-elapsed / 86_400_000) * (abs(value) - magnitude)
         readings += 1

@@ -26,7 +26,7 @@ public struct AnomalySettings: Sendable, Hashable {
 
     public init(
         direction: OutlierDirection = .both, z: Double = 5, clearZ: Double? = nil, minSpreadRelative: Double = 0.1,
-        minSpreadAbsolute: Double = 0, recentTimeConstant: Int64 = 3_600_000, fastTimeConstant: Int64 = 900_000,
+        minSpreadAbsolute: Double = 0, recentTimeConstant: Int64 = 1_200_000, fastTimeConstant: Int64 = 300_000,
         warmupReadings: Int = 6, warmupDuration: Int64 = 1_800_000, seasonal: SeasonalSettings? = nil
     ) {
         self.direction = direction
@@ -38,7 +38,7 @@ public struct AnomalySettings: Sendable, Hashable {
         self.fastTimeConstant = fastTimeConstant
         self.warmupReadings = warmupReadings
         self.warmupDuration = warmupDuration
-        self.resetAfterGap = 4 * recentTimeConstant
+        self.resetAfterGap = max(4 * recentTimeConstant, 6 * 3_600_000)
         self.seasonal = seasonal
     }
 
