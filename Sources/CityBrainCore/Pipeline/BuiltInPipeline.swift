@@ -112,7 +112,7 @@ rules:
     message: "{sensor} ({district}) slowing: speed forecast {value} km/h within 10 minutes"
 
   - name: traffic-detector-stuck
-    description: A detector repeating exactly the same readings for 30 minutes (and 6 readings) is broken, not a calm road.
+    description: A detector repeating exactly the same speed, occupancy or flow for 30 minutes (and 6 readings) while vehicles pass is broken, not a calm road.
     kind: stuck
     fields: [speed_kmh, occupancy, flow_vph]
     readings: 6
@@ -183,7 +183,7 @@ rules:
     message: "NO2 at {sensor} ({district}): {value} µg/m³, usually {expected} (score {score})"
 
   - name: air-station-stuck
-    description: An air station repeating exactly the same PM2.5 and NO2 for an hour (and 6 readings) is broken.
+    description: An air station repeating exactly the same PM2.5 or NO2 for an hour (and 6 readings) is broken.
     kind: stuck
     fields: [pm25, no2]
     readings: 6

@@ -16,10 +16,11 @@ public enum RuleKind: Sendable, Hashable {
     /// Per reading: open when the reading (slot 0) is far from what is usual for the key (see
     /// ``AnomalyDetector``); close when it is back within ``AnomalySettings/clearZ``.
     case anomaly(AnomalySettings)
-    /// Per reading: open when every watched value (the first `watched` slots) has stayed exactly
-    /// the same for at least `readings` readings spanning at least `duration`; close at the first
-    /// change. A reading for which `condition` (if any) does not hold carries no evidence (zero
-    /// flow: a held speed is a quiet road) and restarts the run.
+    /// Per reading: open when any watched measurement (the first `watched` slots) has stayed
+    /// exactly the same for at least `readings` readings spanning at least `duration`; close when
+    /// none is stuck any more. A reading without the measurement, or for which `condition` (if
+    /// any) does not hold, carries no evidence (zero flow: a held speed is a quiet road) and
+    /// restarts the run.
     case stuck(readings: Int, duration: Int64, watched: Int, condition: Condition?)
     /// Per reading: the key's recent trend (``TrendEstimator``) — its slope (`rate`) or where it
     /// leads within a horizon (`prediction`) — crosses a level; closes when it no longer does.

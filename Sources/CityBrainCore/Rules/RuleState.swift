@@ -64,25 +64,25 @@ struct RuleState {
         var lastWindowEnd: Int64?
     }
 
-    /// A stuck rule's current run of identical readings.
+    /// A stuck rule's current run of identical readings, per watched measurement.
     struct UnchangedRun {
-        var values: [Double?]
-        var readings: Int
-        var since: Int64
+        var value: Double?
+        var readings = 0
+        var since: Int64 = 0
     }
 
     private(set) var open: [Int32: OpenAlert] = [:]
     private var streaks: [Int32: Streak] = [:]
     private var baselines: [Int32: Baseline] = [:]
     private var detectors: [Int32: AnomalyDetector] = [:]
-    private var runs: [Int32: UnchangedRun] = [:]
+    private var runs: [Int32: [UnchangedRun]] = [:]
     private var trends: [Int32: TrendEstimator] = [:]
     private var cooldownUntil: [Int32: Int64] = [:]
 
     /// Bytes of learnt per-key state (anomaly profiles, runs), for the state-size metric.
     var byteCount: Int {
         // Every detector of a rule has the same size.
-        detectors.capacity * 16 + detectors.count * (detectors.first?.value.byteCount ?? 0) + runs.capacity * 48 + streaks.capacity * 48
+        detectors.capacity * 16 + detectors.count * (detectors.first?.value.byteCount ?? 0) + runs.capacity * 16 + runs.count * 96 + streaks.capacity * 48
             + trends.capacity * (MemoryLayout<TrendEstimator>.stride + 4)
     }
 
@@ -219,18 +219,27 @@ struct RuleState {
             opens = score.spreads >= settings.z
             closes = score.spreads < settings.clearZ
         case .stuck(let readings, let duration, let watched, let condition):
-            let observed = Array(values.prefix(watched))
-            // A measurement the sensor does not report counts as unchanged; one must be present.
-            let comparable = observed.contains { $0 != nil } && (condition?.evaluate(values) ?? true)
-            var run = runs[key] ?? UnchangedRun(values: observed, readings: 0, since: time)
-            if !comparable || run.values != observed { run = UnchangedRun(values: observed, readings: 0, since: time) }
-            run.readings += 1
-            runs[key] = run
-            let unchanged = comparable && run.readings >= readings && time - run.since >= duration
-            extra = [.init(name: "unchanged_readings", value: Double(run.readings)),
-                     .init(name: "unchanged_seconds", value: Double(time - run.since) / 1000)]
-            opens = unchanged
-            closes = !comparable || run.readings == 1
+            // Each watched measurement has its own run: a reading that lacks it, or for which the
+            // guard fails, restarts it. The rule is open while any measurement is stuck.
+            let counts = condition?.evaluate(values) ?? true
+            var fieldRuns = runs[key] ?? Array(repeating: UnchangedRun(), count: watched)
+            var longest = UnchangedRun()
+            var stuck = false
+            for slot in 0..<watched {
+                let value = values[slot]
+                if !counts || value == nil || fieldRuns[slot].value != value || fieldRuns[slot].readings == 0 {
+                    fieldRuns[slot] = UnchangedRun(value: value, readings: 0, since: time)
+                }
+                if counts && value != nil { fieldRuns[slot].readings += 1 }
+                let run = fieldRuns[slot]
+                if run.readings >= readings && time - run.since >= duration { stuck = true }
+                if run.readings > longest.readings { longest = run }
+            }
+            runs[key] = fieldRuns
+            extra = [.init(name: "unchanged_readings", value: Double(longest.readings)),
+                     .init(name: "unchanged_seconds", value: Double(time - (longest.readings > 0 ? longest.since : time)) / 1000)]
+            opens = stuck
+            closes = !stuck
         case .trend(let settings):
             guard let value = values.first ?? nil, let fit = trends[key, default: TrendEstimator()].add(value, at: time, over: settings.over) else {
                 return nil  // no reading of the value, or not yet a trend
