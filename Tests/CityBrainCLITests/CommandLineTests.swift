@@ -3,11 +3,44 @@ import Testing
 
 @Suite("citybrain command line")
 struct CommandLineTests {
-    @Test("every subcommand has --help", arguments: ["", "demo", "run", "simulate", "tail", "validate", "record", "replay", "import", "fuzz", "keygen", "bench"])
+    @Test("every subcommand has --help", arguments: ["", "demo", "run", "simulate", "tail", "validate", "evaluate", "record", "replay", "import", "fuzz", "keygen", "bench"])
     func help(subcommand: String) throws {
         let result = try CommandRunner.run((subcommand.isEmpty ? [] : [subcommand]) + ["--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("USAGE: citybrain"))
+    }
+
+    @Test("evaluate: a table of found, missed and false per rule; a bad label file is exit 1 with what and where")
+    func evaluate() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-evaluate-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Two segments every minute for two hours; seg-1 collapses to 12 km/h at 1:30 for 3 minutes.
+        var lines: [String] = []
+        let base: Int64 = 1_732_269_600_000
+        for minute in 0..<120 {
+            for sensor in ["seg-1", "seg-2"] {
+                let speed = sensor == "seg-1" && (90..<93).contains(minute) ? 12.0 : 60.0 + Double((minute * 7 + sensor.count) % 5)
+                lines.append(#"{"kind":"traffic","sensor":"\#(sensor)","district":"d01","ts":\#(base + Int64(minute) * 60_000),"speed_kmh":\#(speed)}"#)
+            }
+        }
+        try lines.joined(separator: "\n").write(toFile: directory + "/feed.jsonl", atomically: true, encoding: .utf8)
+        // 11:29–11:40 UTC on seg-1; seg-2 had no incident.
+        try #"{"seg-1": [["2024-11-22 11:29:00", "2024-11-22 11:40:00"]], "seg-2": []}"#.write(toFile: directory + "/labels.json", atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(["evaluate", "--input", directory + "/feed.jsonl", "--labels", directory + "/labels.json",
+                                            "--rule", "traffic-speed-drop", "--log-level", "warning"])
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+        rule                windows  found  missed  false  median delay
+        traffic-speed-drop        1      1       0      0            1m
+        *                         1      1       0      0            1m
+
+        """)
+
+        try #"{"seg-1": [["2024-11-22 11:29:00"]]}"#.write(toFile: directory + "/bad.json", atomically: true, encoding: .utf8)
+        let bad = try CommandRunner.run(["evaluate", "--input", directory + "/feed.jsonl", "--labels", directory + "/bad.json"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("\(directory)/bad.json: 'seg-1' window 1: expected [start, end]"))
     }
 
     @Test("validate: exit 0 and a summary for a good file; exit 1 and positioned errors for a bad one")
