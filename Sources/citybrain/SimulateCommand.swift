@@ -33,6 +33,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the events as JSON lines to this file, as fast as possible, instead of sending them.", valueName: "file"))
     var output: String?
 
+    @Option(name: .long, help: ArgumentHelp("With --output: also write the incidents the simulator scripted as a label file for `citybrain evaluate` (every sensor listed; times in Unix ms).", valueName: "file"))
+    var incidents: String?
+
     @Option(name: .long, help: ArgumentHelp("Stop after this many wall-clock seconds (with --output: generate duration × speed seconds of event time). Default: until Ctrl-C; 1800 with --output.", valueName: "seconds"))
     var duration: Double?
 
@@ -47,6 +50,7 @@ struct SimulateCommand: ParsableCommand {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
         if output != nil, !(publish.isEmpty && push.isEmpty) { throw ValidationError("--output writes a file; do not combine it with --publish or --push") }
         if !publish.isEmpty, !push.isEmpty { throw ValidationError("use --publish or --push, not both") }
+        if incidents != nil, output == nil { throw ValidationError("--incidents needs --output (the incidents of a live run are not bounded)") }
     }
 
     func run() throws {
@@ -101,6 +105,26 @@ struct SimulateCommand: ParsableCommand {
             written += events.count
         }
         FileHandle.standardError.write(Data("wrote \(written) events covering \(DurationText.format(span)) of event time to \(path)\n".utf8))
+        if let incidents { try writeIncidents(simulator, until: simulator.start + span, to: incidents) }
+    }
+
+    /// The scripted incidents of every 30-minute cycle in `[start, end)`, clipped to it.
+    private func writeIncidents(_ simulator: CitySimulator, until end: Int64, to path: String) throws {
+        var windows: [LabelledWindow] = []
+        var cycleStart = simulator.start
+        var seen = Set<Incident>()
+        while cycleStart < end {
+            for incident in simulator.incidents(inCycleAt: cycleStart) where seen.insert(incident).inserted && incident.start < end {
+                windows.append(LabelledWindow(sensor: incident.sensor, start: max(incident.start, simulator.start), end: min(incident.end, end) - 1))
+            }
+            cycleStart += CitySimulator.cycleLength
+        }
+        do {
+            try LabelFile.json(windows: windows, sensors: simulator.sensors.map(\.id)).write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot write \(path): \((error as NSError).localizedDescription)")
+        }
+        FileHandle.standardError.write(Data("wrote \(windows.count) scripted incident(s) to \(path)\n".utf8))
     }
 }
 

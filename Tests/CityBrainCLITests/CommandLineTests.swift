@@ -43,6 +43,28 @@ struct CommandLineTests {
         #expect(bad.stderr.contains("\(directory)/bad.json: 'seg-1' window 1: expected [start, end]"))
     }
 
+    @Test("simulate --incidents writes the scripted incidents; the default pipeline finds every one of them with no false alert")
+    func simulatorGroundTruth() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-truth-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let simulate = try CommandRunner.run(["simulate", "--output", directory + "/city.jsonl", "--incidents", directory + "/incidents.json",
+                                              "--duration", "3600", "--sensors", "40", "--rate", "40"])
+        #expect(simulate.status == 0)
+        #expect(simulate.stderr.contains("wrote 8 scripted incident(s) to \(directory)/incidents.json"))
+        let evaluate = try CommandRunner.run(["evaluate", "--input", directory + "/city.jsonl", "--labels", directory + "/incidents.json",
+                                              "--json", "--log-level", "warning"])
+        #expect(evaluate.status == 0)
+        let scores = try #require(try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [[String: Any]])
+        let all = try #require(scores.last)
+        #expect(all["rule"] as? String == "*")
+        #expect(all["windows"] as? Int == 8 && all["found"] as? Int == 8 && all["falseAlerts"] as? Int == 0)
+
+        let live = try CommandRunner.run(["simulate", "--incidents", directory + "/x.json"])
+        #expect(live.status != 0)
+        #expect(live.stderr.contains("--incidents needs --output"))
+    }
+
     @Test("validate: exit 0 and a summary for a good file; exit 1 and positioned errors for a bad one")
     func validate() throws {
         let good = try CommandRunner.run(["validate", "Pipelines/city.yaml"])

@@ -50,6 +50,17 @@ public enum LabelFile {
         return Labels(windows: windows, sensors: Set(sensors.keys))
     }
 
+    /// The label file for `windows`, every sensor of `sensors` listed (an empty list: no
+    /// incident), times as Unix ms; keys sorted, one sensor per line.
+    public static func json(windows: [LabelledWindow], sensors: [String]) -> String {
+        let bySensor = Dictionary(grouping: windows, by: \.sensor)
+        let lines = Set(sensors + windows.map(\.sensor)).sorted().map { sensor in
+            let pairs = (bySensor[sensor] ?? []).sorted { $0.start < $1.start }.map { "[\($0.start), \($0.end)]" }
+            return "  \"\(sensor)\": [\(pairs.joined(separator: ", "))]"
+        }
+        return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
+    }
+
     private static func time(_ value: Any, timeZone: String) -> Int64? {
         if let number = value as? NSNumber, !(value is String) { return number.int64Value }
         guard let text = value as? String else { return nil }
