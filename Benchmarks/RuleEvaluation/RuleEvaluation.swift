@@ -65,4 +65,32 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("1M events, the 10-rule benchmark pipeline, 1 partition", configuration: configuration) { benchmark in
         try run(benchmarkPipeline, benchmark)
     }
+    // Per-reading detectors (600 k traffic readings of the 1 M): compare with "one threshold rule".
+    Benchmark("1M events, one anomaly rule (recent level only), 1 partition", configuration: configuration) { benchmark in
+        try run("""
+            rules:
+              - { name: drop, kind: anomaly, value: speed_kmh, direction: below, z: 6, match: { kind: traffic }, department: d }
+            """, benchmark)
+    }
+    Benchmark("1M events, one anomaly rule with a 14-day, 15-minute profile, 1 partition", configuration: configuration) { benchmark in
+        try run("""
+            rules:
+              - { name: drop, kind: anomaly, value: speed_kmh, direction: below, z: 6, seasonal: { learn: 14d, slot: 15m }, match: { kind: traffic }, department: d }
+            """, benchmark)
+    }
+    Benchmark("1M events, one prediction rule over 10m, 1 partition", configuration: configuration) { benchmark in
+        try run("""
+            rules:
+              - { name: slowing, kind: prediction, value: speed_kmh, over: 10m, horizon: 10m, falls_below: 20, match: { kind: traffic }, department: d }
+            """, benchmark)
+    }
+    Benchmark("1M events, one stuck rule over three fields, 1 partition", configuration: configuration) { benchmark in
+        try run("""
+            rules:
+              - { name: stuck, kind: stuck, fields: [speed_kmh, occupancy, flow_vph], for: 30m, match: { kind: traffic }, department: d }
+            """, benchmark)
+    }
+    Benchmark("1M events, the default pipeline (Pipelines/city.yaml), 1 partition", configuration: configuration) { benchmark in
+        try run(BuiltInPipeline.cityYAML, benchmark)
+    }
 }

@@ -113,11 +113,9 @@ struct AnomalyDetector {
     }
 
     private mutating func learnProfile(_ value: Double, at time: Int64, _ settings: AnomalySettings) {
-        guard let seasonal = settings.seasonal, var profile else { return }
+        guard let seasonal = settings.seasonal else { return }
         let floor = spreadFloor(settings)
-        self.profile = nil  // keeps the profile's arrays uniquely referenced while it changes
-        profile.add(value, at: time, floor: floor, seasonal)
-        self.profile = profile
+        profile?.add(value, at: time, floor: floor, seasonal)  // in place: no copy of its arrays
     }
 
     private func recentSpread(_ settings: AnomalySettings) -> Double {
