@@ -67,7 +67,7 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Leave the wall-clock emitted_at out of alerts, so output depends on the input only.")
     var deterministic = false
 
-    @Option(name: .long, help: ArgumentHelp("What to write and publish: alerts, windows (window results), late (late events) or all; comma-separated or repeated. Default: alerts.", valueName: "kinds"))
+    @Option(name: .long, help: ArgumentHelp("What to write and publish: alerts, windows (window results), late (late events), scores (every reading's anomaly score: expected value, spread, z; one record per reading) or all (all but scores); comma-separated or repeated. Default: alerts.", valueName: "kinds"))
     var emit: [String] = []
 
     @Option(name: .long, help: "Before reading feeds, wait up to 30 s for this many alert-stream subscriptions, so the first alerts reach them.")
@@ -141,8 +141,9 @@ struct RunCommand: ParsableCommand {
             case "alerts": selection.insert(.alerts)
             case "windows": selection.insert(.windows)
             case "late": selection.insert(.late)
-            case "all": selection = .all
-            default: throw ValidationError("--emit takes alerts, windows, late or all, not '\(word)'")
+            case "scores": selection.insert(.scores)
+            case "all": selection.formUnion(.all)
+            default: throw ValidationError("--emit takes alerts, windows, late, scores or all, not '\(word)'")
             }
         }
         return selection.isEmpty ? .alerts : selection
@@ -168,7 +169,8 @@ struct RunCommand: ParsableCommand {
         }
         let summary = try OfflineRun.run(
             pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds), sinks: sinks,
-            partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)), logger: logger
+            partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
+            emitScores: try selection().contains(.scores), logger: logger
         )
         let rejected = summary.ingest.rejectedTotal
         logger.info("""

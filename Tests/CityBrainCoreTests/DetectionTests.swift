@@ -110,6 +110,29 @@ struct DetectionTests {
         #expect(score > 0.5 && score < 1)
     }
 
+    @Test("--emit scores: one score per reading after warm-up, in order, with the alert's state")
+    func readingScores() throws {
+        let harness = EngineHarness(try PipelineLoader.load(yaml: """
+        rules:
+          - { name: speed-drop, kind: anomaly, value: speed_kmh, direction: below, z: 6, min_spread: [5%, 2], match: { kind: traffic }, department: d }
+        """), emitScores: true)
+        harness.feed(Self.series("seg-1", every: 60, count: 120) { index, at in at >= 5400 && at < 5520 ? 18 : 50 + Double(index % 5 - 2) })
+        let records = harness.finishRecords()
+        let scores = records.compactMap { if case .score(let score) = $0 { score } else { nil } }
+        // Warm-up: 6 readings over 30 minutes, so the first score is the 31st reading's.
+        #expect(scores.count == 120 - 30)
+        #expect(scores.first?.ts == Fixture.base + 30 * 60_000)
+        #expect(zip(scores, scores.dropFirst()).allSatisfy { $0.ts < $1.ts })
+        let drop = try #require(scores.first { $0.ts == Fixture.base + 5_400_000 })
+        #expect(drop.value == 18 && drop.open && drop.zScore >= 6 && abs(drop.expected - 50) < 1)
+        #expect(drop.json.hasPrefix(#"{"rule":"speed-drop","sensor":"seg-1","district":"d01","ts":\#(Fixture.base + 5_400_000),"value":18,"#))
+        #expect(scores.filter(\.open).count == 2)
+        // Without the flag, no scores.
+        let plain = try EngineHarness(yaml: "rules:\n  - { name: speed-drop, kind: anomaly, value: speed_kmh, match: { kind: traffic }, department: d }")
+        plain.feed(Self.series("seg-1", every: 60, count: 60) { _, _ in 50 })
+        #expect(!plain.finishRecords().contains { if case .score = $0 { true } else { false } })
+    }
+
     @Test("anomaly: a flat series never gives a null score; the spread floor applies")
     func anomalyFlat() throws {
         let harness = try EngineHarness(yaml: """

@@ -3,6 +3,8 @@ public enum OutputRecord: Sendable, Hashable {
     case alert(Alert)
     case window(WindowResult)
     case late(LateEvent)
+    /// A reading's anomaly score (only when the engine was asked for them: `--emit scores`).
+    case score(ReadingScore)
 
     /// The alert, if this is one.
     public var alert: Alert? {
@@ -12,7 +14,8 @@ public enum OutputRecord: Sendable, Hashable {
 }
 
 /// A record with the fields that order it: input position of its cause, then window results
-/// before late events before alerts, then window end, pipeline order, key and start.
+/// before late events before alerts before reading scores, then window end, pipeline order, key
+/// and start.
 struct OrderedRecord: Sendable {
     var trigger: Int64
     var rank: UInt8

@@ -19,8 +19,12 @@ final class Partition: @unchecked Sendable {
     private var keyTTL: Int64?
     private var nextSweep: Int64 = .min
 
-    init(index: Int, pipeline: Pipeline) {
+    /// Whether anomaly rules emit every reading's score (``OutputRecord/score(_:)``).
+    private let emitScores: Bool
+
+    init(index: Int, pipeline: Pipeline, emitScores: Bool = false) {
         self.index = index
+        self.emitScores = emitScores
         self.queue = DispatchQueue(label: "citybrain.partition.\(index)")
         self.rules = pipeline.rules
         self.aggregations = pipeline.aggregations
@@ -172,6 +176,13 @@ final class Partition: @unchecked Sendable {
                 case .reading:
                     alert = ruleStates[index].observe(rules[index], values: firing.values, key: firing.key, keyName: name,
                                                       district: district, previous: firing.start, at: firing.end)
+                    if emitScores, let scored = ruleStates[index].lastScore {
+                        let score = ReadingScore(rule: aggregation.name, sensor: name, district: district, ts: firing.end, value: scored.value,
+                                                 expected: scored.expected, spread: scored.spread, zScore: scored.z, score: scored.score,
+                                                 open: ruleStates[index].isOpen(firing.key))
+                        records.append(OrderedRecord(trigger: firing.trigger, rank: 3, end: firing.end, aggregation: index, key: name,
+                                                     start: firing.start, record: .score(score)))
+                    }
                 case .lateUpdate, .final:
                     alert = nil  // rules decide on the on-time result only
                 }

@@ -68,16 +68,18 @@ public final class StreamEngine: @unchecked Sendable {
     /// - Parameters:
     ///   - partitions: serial partitions (default: one per active core).
     ///   - maxBatchesInFlight: batches queued before ``submit(_:)`` blocks.
+    ///   - emitScores: also emit every reading's score of the anomaly rules (``OutputRecord/score(_:)``).
     ///   - output: called on the engine's collector queue for every batch, in order.
     public init(
         pipeline: Pipeline,
         partitions: Int = ProcessInfoCores.active,
         maxBatchesInFlight: Int = 64,
+        emitScores: Bool = false,
         output: @escaping OutputHandler
     ) {
         precondition(partitions > 0, "an engine needs at least one partition")
         self.current = Mutex(pipeline)
-        self.partitions = (0..<partitions).map { Partition(index: $0, pipeline: pipeline) }
+        self.partitions = (0..<partitions).map { Partition(index: $0, pipeline: pipeline, emitScores: emitScores) }
         self.handler = output
         self.inFlight = DispatchSemaphore(value: maxBatchesInFlight)
         self.tracker = WatermarkTracker(pipeline.watermark)
@@ -217,7 +219,7 @@ public final class StreamEngine: @unchecked Sendable {
                 switch record {
                 case .alert: stats.alerts += 1
                 case .window: stats.windowResults += 1
-                case .late: break
+                case .late, .score: break
                 }
             }
             if let watermark { stats.watermark = watermark }

@@ -72,6 +72,9 @@ struct RuleState {
     }
 
     private(set) var open: [Int32: OpenAlert] = [:]
+    /// What the last reading scored (anomaly rules), for `--emit scores`: (value, expected,
+    /// spread, z score, 0–1 score); `nil` while warming up.
+    private(set) var lastScore: (value: Double, expected: Double, spread: Double, z: Double, score: Double)?
     private var streaks: [Int32: Streak] = [:]
     private var baselines: [Int32: Baseline] = [:]
     private var detectors: [Int32: AnomalyDetector] = [:]
@@ -203,6 +206,7 @@ struct RuleState {
         var threshold: Double?
         switch rule.kind {
         case .anomaly(let settings):
+            lastScore = nil
             guard let value = values.first ?? nil else { return nil }
             // Mutated in place: a copy would duplicate the profile's arrays on every reading.
             let isOpen = open[key] != nil
@@ -214,6 +218,7 @@ struct RuleState {
             case .above, .both: value >= score.expected ? score.expected + margin : score.expected - margin
             }
             statistics = (settings.unitScore(score.spreads), score.expected, threshold)
+            lastScore = (value, score.expected, score.spread, score.spreads, settings.unitScore(score.spreads))
             extra = [.init(name: "z_score", value: score.spreads), .init(name: "expected", value: score.expected),
                      .init(name: "spread", value: score.spread)]
             opens = score.spreads >= settings.z

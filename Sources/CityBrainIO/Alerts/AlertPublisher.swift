@@ -78,6 +78,7 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
         case .alert(let alert): alert.topic
         case .window(let result): "window.\(result.output)"
         case .late(let late): "late.\(late.event.kind.rawValue)"
+        case .score(let score): "score.\(score.rule)"
         }
     }
 

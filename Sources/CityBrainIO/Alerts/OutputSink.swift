@@ -24,6 +24,8 @@ public struct RecordSelection: OptionSet, Sendable, Hashable {
     public static let alerts = RecordSelection(rawValue: 1)
     public static let windows = RecordSelection(rawValue: 2)
     public static let late = RecordSelection(rawValue: 4)
+    public static let scores = RecordSelection(rawValue: 8)
+    /// Alerts, window results and late events (scores only when asked for by name: one per reading).
     public static let all: RecordSelection = [.alerts, .windows, .late]
 
     public func includes(_ record: OutputRecord) -> Bool {
@@ -31,6 +33,7 @@ public struct RecordSelection: OptionSet, Sendable, Hashable {
         case .alert: contains(.alerts)
         case .window: contains(.windows)
         case .late: contains(.late)
+        case .score: contains(.scores)
         }
     }
 }
@@ -42,6 +45,7 @@ extension OutputRecord {
         case .alert(let alert): alert.json
         case .window(let result): result.json
         case .late(let late): late.json
+        case .score(let score): score.json
         }
     }
 }

@@ -114,7 +114,8 @@ public final class LivePipeline: @unchecked Sendable {
         let dispatcher = AlertDispatcher(
             sinks: (publisher.map { [$0] } ?? []) + sinks + deskSinks, deterministic: configuration.deterministic, journal: configuration.journal
         ) { error in logger.critical("alert journal write failed; alerts are published without it: \(error)") }
-        let engine = StreamEngine(pipeline: configuration.pipeline, partitions: configuration.partitions) { output in
+        let engine = StreamEngine(pipeline: configuration.pipeline, partitions: configuration.partitions,
+                                  emitScores: configuration.publish.contains(.scores)) { output in
             dispatcher.handle(output)
         }
         desk?.connect { alerts in dispatcher.publish(alerts) }

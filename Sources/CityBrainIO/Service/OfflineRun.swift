@@ -25,10 +25,10 @@ public enum OfflineRun {
 
     public static func run(
         pipeline: Pipeline, input: Input, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
-        deterministic: Bool, deadLetters: DeadLetterWriter? = nil, logger: Logger
+        deterministic: Bool, deadLetters: DeadLetterWriter? = nil, emitScores: Bool = false, logger: Logger
     ) throws -> Summary {
         let dispatcher = AlertDispatcher(sinks: sinks, deterministic: deterministic)
-        let engine = StreamEngine(pipeline: pipeline, partitions: partitions) { dispatcher.handle($0) }
+        let engine = StreamEngine(pipeline: pipeline, partitions: partitions, emitScores: emitScores) { dispatcher.handle($0) }
         let statistics = IngestStatistics()
         let reporter = RejectionReporter(logger: logger, deadLetters: deadLetters)
         defer { dispatcher.close() }

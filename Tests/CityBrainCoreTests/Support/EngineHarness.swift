@@ -6,9 +6,9 @@ final class EngineHarness: Sendable {
     let engine: StreamEngine
     private let collected = RecordCollector()
 
-    init(_ pipeline: Pipeline, partitions: Int = 2) {
+    init(_ pipeline: Pipeline, partitions: Int = 2, emitScores: Bool = false) {
         let collected = self.collected
-        engine = StreamEngine(pipeline: pipeline, partitions: partitions) { output in
+        engine = StreamEngine(pipeline: pipeline, partitions: partitions, emitScores: emitScores) { output in
             collected.append(output.records)
         }
     }
