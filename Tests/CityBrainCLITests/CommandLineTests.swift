@@ -213,7 +213,7 @@ struct EmitTests {
     func badEmit() throws {
         let result = try CommandRunner.run(["run", "--input", "x.jsonl", "--emit", "windwos"])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("--emit takes alerts, windows, late or all, not 'windwos'"))
+        #expect(result.stderr.contains("--emit takes alerts, windows, late, scores or all, not 'windwos'"))
     }
 }
 
