@@ -380,7 +380,7 @@ private struct Reader {
             if let overNode {
                 guard let over = duration(overNode, field: "over") else { break }
                 header?.window = WindowPolicy(.series)
-                _ = try? compiler.numeric(.call("last", arguments: [.identifier(field, at: 0)], at: 0))
+                guard readingSlot(field, at: mapping["field"]!, compiler: &compiler) else { break }
                 ruleKind = .trend(TrendSettings(over: over, measure: .slope, rising: bounds.0 != nil, level: bounds.0 ?? bounds.1 ?? 0))
             } else {
                 ruleKind = synthesized(comparison, at: mapping["field"]!, compiler: &compiler).map { .threshold(when: $0, clear: nil) }
@@ -392,7 +392,9 @@ private struct Reader {
                   let span = duration(mapping["for"], field: "for") ?? missing("for", in: node, context: context) else { break }
             let readings = mapping["readings"].flatMap { count($0, field: "readings", in: node, context: context) } ?? 6
             header?.window = WindowPolicy(.series)
-            for field in fields { _ = try? compiler.numeric(.call("last", arguments: [.identifier(field, at: 0)], at: 0)) }
+            var compiled = true
+            for field in fields where compiled { compiled = readingSlot(field, at: mapping["field"] ?? mapping["fields"] ?? node, compiler: &compiler) }
+            guard compiled else { break }
             let watched = compiler.slots.count
             var guardCondition: Condition?
             if mapping["when"] != nil {
@@ -424,7 +426,7 @@ private struct Reader {
                 }
                 header?.window = WindowPolicy(.series)
                 // The value is slot 0: the reading the trend learns from.
-                guard (try? compiler.numeric(try ExpressionParser.parse("last(\(value))"))) != nil else { break }
+                guard readingSlot(value, at: valueNode, compiler: &compiler) else { break }
                 var guardCondition: Condition?
                 if mapping["when"] != nil {
                     guard let parsed = self.condition(mapping, "when", required: false, in: node, context: context, compiler: &compiler) else { break }
@@ -506,14 +508,7 @@ private struct Reader {
         case "anomaly":
             guard let valueNode = mapping["value"] ?? missing("value", in: node, context: context),
                   let text = string(valueNode, field: "value") else { break }
-            do throws(ExpressionError) {
-                let expression = try compiler.eventExpression(try ExpressionParser.parse(text))
-                _ = expression
-                _ = try compiler.numeric(try ExpressionParser.parse("last(\(text))"))
-            } catch {
-                self.error(at: valueNode, error.message, columnOffset: offset(error.offset, in: valueNode))
-                break
-            }
+            guard readingSlot(text, at: valueNode, compiler: &compiler) else { break }
             header?.window = WindowPolicy(.series)
             if let settings = anomalySettings(mapping, in: node, context: context) { ruleKind = .anomaly(settings) }
             defaultMessage = "{key} ({district}): \(text) = {value}, expected {expected} (score {score})"
@@ -600,6 +595,20 @@ private struct Reader {
     }
 
     // MARK: Rule helpers
+
+    /// Compiles `value`, an expression over one reading, as the next slot (`last(value)`) of a
+    /// per-reading rule. Reports what is wrong at `node` and returns `false` if it does not
+    /// compile.
+    mutating func readingSlot(_ value: String, at node: Node, compiler: inout ExpressionCompiler) -> Bool {
+        do throws(ExpressionError) {
+            _ = try compiler.eventExpression(try ExpressionParser.parse(value))
+            _ = try compiler.numeric(try ExpressionParser.parse("last(\(value))"))
+            return true
+        } catch {
+            self.error(at: node, error.message, columnOffset: offset(error.offset, in: node))
+            return false
+        }
+    }
 
     mutating func timeZone(_ node: Node) -> LocalTimeZone? {
         guard let text = string(node, field: "timezone") else { return nil }
