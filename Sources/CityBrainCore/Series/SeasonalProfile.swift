@@ -7,12 +7,19 @@
 /// deviation by the same weight. The weight is `1 / n` for the first days, so early days count
 /// equally, and then `1 / (days of this type in learn)`, a memory of about `learn`.
 ///
-/// State: 10 bytes per slot (two `Float` and a day count), 1 920 bytes for 15-minute slots, plus
-/// the open slot's accumulator and the cached time offset.
+/// State: 8 bytes per slot (a `Float` median, a `Float16` deviation and a day count) in one array,
+/// 1 536 bytes for 15-minute slots, plus the open slot's accumulator and the cached time offset.
 struct SeasonalProfile {
-    private var medians: [Float]
-    private var deviations: [Float]
-    private var days: [UInt16]
+    /// One slot of the day: 8 bytes (a 16-bit deviation is ample for a spread: three significant
+    /// digits, up to 65 504, clamped).
+    private struct Slot {
+        var median: Float = 0
+        var deviation: Float16 = 0
+        var days: UInt16 = 0
+    }
+
+    /// Weekday slots, then weekend slots: one allocation per profile.
+    private var slots: [Slot]
     /// The slot being accumulated: absolute slot number since the epoch in local time.
     private var openSlot: Int64 = .min
     private var openSum = 0.0
@@ -23,20 +30,18 @@ struct SeasonalProfile {
 
     init(_ settings: SeasonalSettings) {
         let count = 2 * settings.slotsPerDay
-        medians = Array(repeating: 0, count: count)
-        deviations = Array(repeating: 0, count: count)
-        days = Array(repeating: 0, count: count)
+        slots = Array(repeating: Slot(), count: count)
     }
 
     /// Bytes of state, for the state-size metric.
-    var byteCount: Int { medians.count * 10 + 64 }
+    var byteCount: Int { slots.count * MemoryLayout<Slot>.stride + 64 }
 
     /// The profile's median and deviation for the slot holding `time`, once it has seen enough
     /// days; `nil` before.
     mutating func expected(at time: Int64, _ settings: SeasonalSettings) -> (median: Double, deviation: Double)? {
         let index = slotIndex(absoluteSlot(time, settings), settings)
-        guard Int(days[index]) >= settings.minimumDays else { return nil }
-        return (Double(medians[index]), Double(deviations[index]))
+        guard Int(slots[index].days) >= settings.minimumDays else { return nil }
+        return (Double(slots[index].median), Double(slots[index].deviation))
     }
 
     /// Adds a reading; a finished slot is folded into the profile. `floor` is the smallest
@@ -55,25 +60,26 @@ struct SeasonalProfile {
 
     private mutating func fold(_ mean: Double, slot: Int64, floor: Double, _ settings: SeasonalSettings) {
         let index = slotIndex(slot, settings)
-        let seen = Int(days[index]) + 1
+        let seen = Int(slots[index].days) + 1
         let weekend = index >= settings.slotsPerDay
         let learnDays = max(1, Double(settings.learn) / 86_400_000 * (weekend ? 2.0 / 7 : 5.0 / 7))
         let weight = max(1 / Double(seen), 1 / learnDays)
         if seen == 1 {
-            medians[index] = Float(mean)
+            slots[index].median = Float(mean)
         } else {
-            let median = Double(medians[index]), deviation = Double(deviations[index])
+            let median = Double(slots[index].median), deviation = Double(slots[index].deviation)
             // Clamped once the slot is in use: before, there is no spread to clamp against.
             let settled = seen > settings.minimumDays
             let scale = settled ? max(1.2533 * deviation, floor) : .infinity
             let residual = mean - median
             let clamped = min(max(residual, -3 * scale), 3 * scale)
-            medians[index] = Float(median + weight * clamped)
+            slots[index].median = Float(median + weight * clamped)
             // The first deviation is an average of the days seen so far (weight 1 / (n − 1)).
             let deviationWeight = max(1 / Double(seen - 1), 1 / learnDays)
-            deviations[index] = Float(deviation + deviationWeight * (min(abs(residual), 2 * scale) - deviation))
+            let nextDeviation = deviation + deviationWeight * (min(abs(residual), 2 * scale) - deviation)
+            slots[index].deviation = Float16(min(nextDeviation, Double(Float16.greatestFiniteMagnitude)))
         }
-        if days[index] < .max { days[index] += 1 }
+        if slots[index].days < .max { slots[index].days += 1 }
     }
 
     private mutating func absoluteSlot(_ time: Int64, _ settings: SeasonalSettings) -> Int64 {
