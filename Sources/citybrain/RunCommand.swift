@@ -175,7 +175,8 @@ struct RunCommand: ParsableCommand {
         let rejected = summary.ingest.rejectedTotal
         logger.info("""
             done: \(summary.ingest.accepted) event(s), \(rejected) rejected\(rejected > 0 ? " (\(summary.ingest.rejectedSummary))" : ""), \
-            \(summary.engine.lateEvents) late, \(summary.engine.windowResults) window result(s), \(summary.engine.alerts) alert(s)
+            \(summary.engine.lateEvents) late, \(summary.engine.windowResults) window result(s), \(summary.engine.alerts) alert(s)\
+            \(summary.engine.outOfRangeReadings > 0 ? ", \(summary.engine.outOfRangeReadings) reading(s) outside their declared range" : "")
             """)
     }
 

@@ -299,6 +299,36 @@ struct DetectionTests {
         #expect(error?.diagnostics.map(\.description).first?.contains("unknown field 'water_levl_m' for kind environment, did you mean 'water_level_m'?") == true)
     }
 
+    @Test("a reading outside its declared range is left out of the rules and counted; the event's other readings still count")
+    func declaredRange() throws {
+        let harness = try EngineHarness(yaml: """
+        measurements:
+          environment:
+            water_level_m: { unit: m, range: [-5, 20] }
+        rules:
+          - name: flood
+            match: { kind: environment }
+            window: { tumbling: 1m }
+            when: max(water_level_m) > 4.5
+            department: water-authority
+          - name: hot
+            match: { kind: environment }
+            window: { tumbling: 1m }
+            when: max(temperature_c) > 40
+            department: environment-bureau
+        """)
+        // A gauge glitch (999 m) beside a real heat reading; then a real flood reading.
+        let glitch = Event(kind: .environment, sensor: "gauge-1", district: "river", timestamp: Fixture.base,
+                           readings: [Reading("water_level_m", 999), Reading("temperature_c", 45)])
+        let flood = Event(kind: .environment, sensor: "gauge-1", district: "river", timestamp: Fixture.base + 60_000,
+                          readings: [Reading("water_level_m", 4.8)])
+        harness.feed([glitch, flood])
+        #expect(Self.summary(harness.finish()) == [
+            "hot raised gauge-1 @60s warning", "flood raised gauge-1 @120s warning", "hot resolved gauge-1 @120s warning",
+        ])
+        #expect(harness.engine.statistics.outOfRangeReadings == 1)
+    }
+
     // MARK: quiet by default
 
     @Test("a department without settings has the default storm limit")

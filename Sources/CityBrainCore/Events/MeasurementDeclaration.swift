@@ -10,8 +10,9 @@ public struct MeasurementDeclaration: Sendable, Hashable {
     public var kind: EventKind
     public var name: String
     public var unit: String?
-    /// Physical range, documented with the measurement. Not yet enforced: the wire decoder
-    /// checks only the built-in catalogue's ranges.
+    /// Physical range: a reading outside it is left out of the pipeline's rules and outputs (the
+    /// event's other readings still count) and counted in
+    /// ``EngineStatistics/outOfRangeReadings``.
     public var range: ClosedRange<Double>?
     public var description: String?
 

@@ -5,6 +5,9 @@ public struct EngineStatistics: Sendable, Equatable {
     /// Late-event records: events dropped because every window they belonged to (for some rule or
     /// output) was past its allowed lateness.
     public var lateEvents = 0
+    /// Readings of pipeline-declared measurements outside their declared `range`: left out of
+    /// every rule and output (the event's other readings still count).
+    public var outOfRangeReadings = 0
     /// Alerts emitted (every state change counts).
     public var alerts = 0
     /// Window results emitted.

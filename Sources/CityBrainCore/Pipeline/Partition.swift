@@ -22,9 +22,13 @@ final class Partition: @unchecked Sendable {
     /// Whether anomaly rules emit every reading's score (``OutputRecord/score(_:)``).
     private let emitScores: Bool
 
+    /// Declared measurements' ranges by kind (``Pipeline/measurements``).
+    private var declaredRanges: [EventKind: [String: ClosedRange<Double>]] = [:]
+
     init(index: Int, pipeline: Pipeline, emitScores: Bool = false) {
         self.index = index
         self.emitScores = emitScores
+        self.declaredRanges = Self.ranges(of: pipeline)
         self.queue = DispatchQueue(label: "citybrain.partition.\(index)")
         self.rules = pipeline.rules
         self.aggregations = pipeline.aggregations
@@ -44,8 +48,14 @@ final class Partition: @unchecked Sendable {
         for position in batch.events.indices {
             let eventWatermark = batch.watermarks[position]
             advance(to: eventWatermark, clock: batch.clock, into: &result.records)
-            let event = batch.events[position]
+            var event = batch.events[position]
             let roles = batch.roles[position]
+            if !declaredRanges.isEmpty, let ranges = declaredRanges[event.kind] {
+                let before = event.readings.count
+                event.readings.removeAll { reading in ranges[reading.name].map { !$0.contains(reading.value) } ?? false }
+                // Counted once per event, on the partition that owns its sensor.
+                if roles & PartitionBatch.sensorRole != 0 { result.outOfRangeReadings += before - event.readings.count }
+            }
             let trigger = batch.positions[position]
             if roles & PartitionBatch.sensorRole != 0 { result.events += 1 }
             var dropped: [Int] = []
@@ -84,7 +94,14 @@ final class Partition: @unchecked Sendable {
     /// and state; one whose windowing did not change keeps its windows; a changed rule keeps its
     /// open alerts and cooldowns (the new definition resolves them or keeps them open); a removed
     /// rule resolves its open alerts. Keys stay interned.
+    private static func ranges(of pipeline: Pipeline) -> [EventKind: [String: ClosedRange<Double>]] {
+        pipeline.measurements.reduce(into: [:]) { ranges, declaration in
+            if let range = declaration.range { ranges[declaration.kind, default: [:]][declaration.name] = range }
+        }
+    }
+
     private func reconfigure(_ pipeline: Pipeline, clock: TriggerClock, into records: inout [OrderedRecord]) {
+        declaredRanges = Self.ranges(of: pipeline)
         var oldOperators: [String: (Aggregation, WindowOperator)] = [:]
         var oldRules: [String: (Rule, RuleState)] = [:]
         for (index, aggregation) in aggregations.enumerated() {

@@ -29,6 +29,8 @@ struct PartitionResult: Sendable {
     var records: [OrderedRecord] = []
     var events = 0
     var lateEvents = 0
+    /// Readings of declared measurements outside their declared range, left out.
+    var outOfRangeReadings = 0
     var openWindows = 0
     var openAlerts = 0
     var stateBytes = 0

@@ -192,6 +192,7 @@ public final class StreamEngine: @unchecked Sendable {
         entry.output.records += result.records
         entry.output.events += result.events
         entry.output.lateEvents += result.lateEvents
+        entry.output.outOfRangeReadings += result.outOfRangeReadings
         partitionTotals[partition] = result
         pending[batch] = entry
         while let ready = pending[nextToEmit], ready.remaining == 0 {
@@ -215,6 +216,7 @@ public final class StreamEngine: @unchecked Sendable {
         let snapshot = stats.withLock { stats -> EngineStatistics in
             stats.events += batch.output.events
             stats.lateEvents += batch.output.lateEvents
+            stats.outOfRangeReadings += batch.output.outOfRangeReadings
             for record in records {
                 switch record {
                 case .alert: stats.alerts += 1

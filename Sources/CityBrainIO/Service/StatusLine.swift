@@ -26,7 +26,8 @@ public struct StatusLine: Sendable {
             "in \(Self.grouped(Double(status.ingest.accepted))) ev (\(Self.grouped(rate))/s)",
             "alerts \(status.lastSequence) (open \(status.engine.openAlerts))",
             "bad \(Self.grouped(Double(status.ingest.rejectedTotal)))" + (status.ingest.lost > 0 ? " lost \(Self.grouped(Double(status.ingest.lost)))" : ""),
-            "late \(Self.grouped(Double(status.engine.lateEvents)))",
+            "late \(Self.grouped(Double(status.engine.lateEvents)))"
+                + (status.engine.outOfRangeReadings > 0 ? " out of range \(Self.grouped(Double(status.engine.outOfRangeReadings)))" : ""),
             watermark,
             "windows \(Self.grouped(Double(status.engine.openWindows))) (\(Self.megabytes(status.engine.stateBytes)))",
         ].joined(separator: " │ ")
