@@ -299,6 +299,33 @@ struct DetectionTests {
         #expect(error?.diagnostics.map(\.description).first?.contains("unknown field 'water_levl_m' for kind environment, did you mean 'water_level_m'?") == true)
     }
 
+    @Test("time zone and measurement declarations are checked: an unknown zone, a redeclared built-in, a bad name")
+    func declarationErrors() throws {
+        let error = #expect(throws: PipelineErrors.self) {
+            try PipelineLoader.load(yaml: """
+            timezone: Mars/Olympus
+            measurements:
+              traffic:
+                speed_kmh: { unit: km/h }
+                Bad-Name: { unit: x }
+            rules: []
+            """, file: "d.yaml")
+        }
+        let messages = error?.diagnostics.map(\.description) ?? []
+        #expect(messages.contains { $0.hasPrefix("d.yaml:1:11: error: unknown time zone 'Mars/Olympus'") })
+        #expect(messages.contains { $0.contains("'speed_kmh' is already a built-in measurement of traffic") })
+        #expect(messages.contains { $0.contains("measurement name 'Bad-Name' may use only a-z, 0-9 and '_'") })
+        let berlin = try PipelineLoader.load(yaml: """
+        timezone: Europe/Berlin
+        rules:
+          - { name: slow, kind: anomaly, value: speed_kmh, seasonal: { slot: 1h }, match: { kind: traffic }, department: d }
+        """)
+        #expect(berlin.timeZone.identifier == "Europe/Berlin")
+        guard case .anomaly(let settings) = berlin.rules.first?.kind else { Issue.record("not an anomaly rule"); return }
+        #expect(settings.seasonal?.timeZone.identifier == "Europe/Berlin")  // profiles follow the city's time zone
+        #expect(settings.seasonal?.slot == 3_600_000)
+    }
+
     @Test("a reading outside its declared range is left out of the rules and counted; the event's other readings still count")
     func declaredRange() throws {
         let harness = try EngineHarness(yaml: """

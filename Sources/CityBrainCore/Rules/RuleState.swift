@@ -201,9 +201,7 @@ struct RuleState {
         var extra: [Alert.NamedValue] = []
         let opens: Bool
         let closes: Bool
-        var statistics: (score: Double, expected: Double, threshold: Double)?
-        var reported: Double?
-        var threshold: Double?
+        var explanation = Explanation(observedAt: time)
         switch rule.kind {
         case .anomaly(let settings):
             lastScore = nil
@@ -213,11 +211,12 @@ struct RuleState {
             let score = detectors[key, default: AnomalyDetector(settings)].add(value, at: time, open: isOpen, settings)
             guard let score else { return nil }  // warming up
             let margin = settings.z * score.spread
-            let threshold = switch settings.direction {
+            explanation.threshold = switch settings.direction {
             case .below: score.expected - margin
             case .above, .both: value >= score.expected ? score.expected + margin : score.expected - margin
             }
-            statistics = (settings.unitScore(score.spreads), score.expected, threshold)
+            explanation.score = settings.unitScore(score.spreads)
+            explanation.expected = score.expected
             lastScore = (value, score.expected, score.spread, score.spreads, settings.unitScore(score.spreads))
             extra = [.init(name: "z_score", value: score.spreads), .init(name: "expected", value: score.expected),
                      .init(name: "spread", value: score.spread)]
@@ -268,18 +267,12 @@ struct RuleState {
             extra = [.init(name: "slope_per_second", value: fit.slope), .init(name: "trend_level", value: fit.level),
                      .init(name: "trend_t", value: fit.tStatistic.isFinite ? fit.tStatistic : nil)]
             if case .forecast = settings.measure { extra.append(.init(name: "forecast", value: measure)) }
-            reported = measure
-            threshold = settings.level
+            explanation.value = measure
+            explanation.threshold = settings.level
             opens = holds
             closes = !holds
         default:
             preconditionFailure("\(rule.name) is not evaluated per reading")
-        }
-        var explanation = Explanation(observedAt: time, value: reported, threshold: threshold)
-        if let statistics {
-            explanation.score = statistics.score
-            explanation.expected = statistics.expected
-            explanation.threshold = statistics.threshold
         }
         return transition(rule, opens: opens, closes: closes, values: values, extra: extra, key: key, keyName: keyName,
                           district: district, start: previous, end: time, explanation: explanation)

@@ -3,11 +3,10 @@
 ///
 /// A reading not newer than the key's latest one is skipped: a per-reading detector learns from a
 /// series in time order, and replaying an older reading into it would corrupt what it learnt
-/// (a repeated row is skipped too). Skipped readings are counted in ``skippedReadings``.
+/// (a repeated row is skipped too).
 final class SeriesOperator {
     let aggregation: Aggregation
     private var latest: [Int32: Int64] = [:]
-    private(set) var skippedReadings = 0
 
     init(aggregation: Aggregation) {
         self.aggregation = aggregation
@@ -22,10 +21,7 @@ final class SeriesOperator {
     /// `start` is the key's previous reading time (the event's own for its first).
     func add(_ event: Event, key: Int32, trigger: Int64, into firings: inout [WindowFiring]) {
         let previous = latest[key]
-        if let previous, event.timestamp <= previous {
-            skippedReadings += 1
-            return
-        }
+        if let previous, event.timestamp <= previous { return }
         latest[key] = event.timestamp
         let values = aggregation.slots.map { slot in
             slot.function.single(Self.input(aggregation.inputs[slot.input].input, of: event), at: event.timestamp)
