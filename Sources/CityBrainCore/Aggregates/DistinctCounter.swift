@@ -129,3 +129,27 @@ public struct DistinctCounter: Sendable, Hashable {
         return z ^ (z >> 31)
     }
 }
+
+extension DistinctCounter: CheckpointCodable {
+    public func write(to writer: inout CheckpointWriter) {
+        switch storage {
+        case .exact(let hashes):
+            writer.write(UInt8(0))
+            writer.write(hashes)
+        case .registers(let registers):
+            writer.write(UInt8(1))
+            writer.write(registers)
+        }
+    }
+
+    public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        switch try reader.read(UInt8.self) {
+        case 0: storage = .exact(try reader.read())
+        case 1:
+            let registers: [UInt8] = try reader.read()
+            guard registers.count == Self.registerCount else { throw reader.invalid("a distinct counter has \(registers.count) registers") }
+            storage = .registers(registers)
+        case let tag: throw reader.invalid("unknown distinct-counter storage \(tag)")
+        }
+    }
+}

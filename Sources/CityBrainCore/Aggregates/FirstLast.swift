@@ -21,3 +21,19 @@ public struct FirstLast: Sendable, Hashable {
         if other.lastTime >= lastTime { lastTime = other.lastTime; last = other.last }
     }
 }
+
+extension FirstLast: CheckpointCodable {
+    public func write(to writer: inout CheckpointWriter) {
+        writer.write(firstTime)
+        writer.write(first)
+        writer.write(lastTime)
+        writer.write(last)
+    }
+
+    public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        firstTime = try reader.read()
+        first = try reader.read()
+        lastTime = try reader.read()
+        last = try reader.read()
+    }
+}

@@ -49,3 +49,23 @@ public struct LinearTrend: Sendable, Hashable {
         return coMoment / m2Time
     }
 }
+
+extension LinearTrend: CheckpointCodable {
+    public func write(to writer: inout CheckpointWriter) {
+        writer.write(count)
+        writer.write(origin)
+        writer.write(meanTime)
+        writer.write(meanValue)
+        writer.write(m2Time)
+        writer.write(coMoment)
+    }
+
+    public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        count = try reader.read()
+        origin = try reader.read()
+        meanTime = try reader.read()
+        meanValue = try reader.read()
+        m2Time = try reader.read()
+        coMoment = try reader.read()
+    }
+}

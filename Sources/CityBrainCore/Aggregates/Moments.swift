@@ -42,3 +42,17 @@ public struct Moments: Sendable, Hashable {
         count >= 1 ? (Swift.max(0, m2) / Double(count)).squareRoot() : nil
     }
 }
+
+extension Moments: CheckpointCodable {
+    public func write(to writer: inout CheckpointWriter) {
+        writer.write(totals)
+        writer.write(mean)
+        writer.write(m2)
+    }
+
+    public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        totals = try reader.read()
+        mean = try reader.read()
+        m2 = try reader.read()
+    }
+}

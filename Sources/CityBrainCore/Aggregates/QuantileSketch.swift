@@ -72,3 +72,19 @@ public struct QuantileSketch: Sendable, Hashable {
         2 * Foundation.pow(gamma, Double(index)) / (gamma + 1)
     }
 }
+
+extension QuantileSketch: CheckpointCodable {
+    public func write(to writer: inout CheckpointWriter) {
+        writer.write(positive)
+        writer.write(negative)
+        writer.write(zeros)
+        writer.write(count)
+    }
+
+    public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        positive = try reader.read()
+        negative = try reader.read()
+        zeros = try reader.read()
+        count = try reader.read()
+    }
+}

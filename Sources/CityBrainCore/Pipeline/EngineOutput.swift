@@ -14,6 +14,9 @@ public struct EngineOutput: Sendable {
     public var events: Int
     /// Late events in the batch.
     public var lateEvents: Int
+    /// The engine's state after this batch, when the batch is a checkpoint barrier
+    /// (``StreamEngine/checkpoint()``): every earlier record has been handed over, none later.
+    public var checkpoint: EngineSnapshot?
 
     /// The batch's alerts, in order.
     public var alerts: [Alert] { records.compactMap(\.alert) }

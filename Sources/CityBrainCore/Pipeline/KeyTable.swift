@@ -55,3 +55,25 @@ struct KeyTable {
 
     var byteCount: Int { indices.capacity * 40 + names.capacity * 40 + free.capacity * 4 }
 }
+
+extension KeyTable: CheckpointCodable {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(names)
+        writer.write(districts)
+        writer.write(lastSeen)
+        writer.write(free)
+    }
+
+    /// The lookup table is rebuilt from the names (freed slots hold an empty name).
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        names = try reader.read()
+        districts = try reader.read()
+        lastSeen = try reader.read()
+        free = try reader.read()
+        guard districts.count == names.count, lastSeen.count == names.count, free.allSatisfy({ Int($0) < names.count }) else {
+            throw reader.invalid("a key table's columns differ in length")
+        }
+        let freed = Set(free)
+        for (index, name) in names.enumerated() where !freed.contains(Int32(index)) { indices[name] = Int32(index) }
+    }
+}

@@ -87,7 +87,45 @@ final class Partition: @unchecked Sendable {
         result.stateBytes = operators.reduce(sensors.byteCount + districts.byteCount) { $0 + $1.byteCount }
             + ruleStates.reduce(0) { $0 + $1.byteCount }
         result.keys = sensors.count + districts.count
+        if batch.checkpoint {
+            let start = DispatchTime.now().uptimeNanoseconds
+            result.snapshot = snapshot(sizeHint: result.stateBytes)
+            result.snapshotNanoseconds = DispatchTime.now().uptimeNanoseconds - start
+        }
         return result
+    }
+
+    /// Encodes every key's state: key tables, watermark, windows and rule states. Call on ``queue``.
+    private func snapshot(sizeHint: Int) -> [UInt8] {
+        var writer = CheckpointWriter(reservingCapacity: sizeHint / 2)
+        writer.write(sensors)
+        writer.write(districts)
+        writer.write(watermark)
+        writer.write(nextSweep)
+        writer.writeCount(operators.count)
+        for windows in operators { windows.write(to: &writer) }
+        writer.write(ruleStates)
+        return writer.bytes
+    }
+
+    /// Replaces this fresh partition's state with a snapshot taken under the same pipeline.
+    /// Call before the first batch.
+    func restore(_ bytes: [UInt8]) throws(CheckpointError) {
+        var reader = CheckpointReader(bytes)
+        sensors = try reader.read()
+        districts = try reader.read()
+        watermark = try reader.read()
+        nextSweep = try reader.read()
+        let count = try reader.readCount()
+        guard count == operators.count else {
+            throw reader.invalid("the checkpoint holds \(count) rules and outputs, the pipeline \(operators.count)")
+        }
+        for windows in operators { try windows.restore(from: &reader) }
+        let states: [RuleState] = try reader.read()
+        guard states.count == ruleStates.count else { throw reader.invalid("the checkpoint holds \(states.count) rule states") }
+        ruleStates = states
+        guard reader.isAtEnd else { throw reader.invalid("unexpected data after the partition state") }
+        nextDeadline = operators.compactMap(\.nextDeadline).min() ?? .max
     }
 
     /// Switches to `pipeline`. A rule or output whose definition did not change keeps its windows

@@ -15,6 +15,8 @@ struct PartitionBatch: Sendable {
     var clock = TriggerClock(firstIndex: 0, watermarks: [])
     /// A new pipeline to switch to before this batch's events.
     var reconfigure: Pipeline?
+    /// A checkpoint barrier: encode the partition's state after this (empty) batch.
+    var checkpoint = false
 
     mutating func append(_ event: Event, watermark: Int64, position: Int64, roles: UInt8) {
         events.append(event)
@@ -35,4 +37,8 @@ struct PartitionResult: Sendable {
     var openAlerts = 0
     var stateBytes = 0
     var keys = 0
+    /// The partition's encoded state, for a checkpoint barrier.
+    var snapshot: [UInt8]?
+    /// How long encoding it took.
+    var snapshotNanoseconds: UInt64 = 0
 }

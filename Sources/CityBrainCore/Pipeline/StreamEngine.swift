@@ -62,6 +62,10 @@ public final class StreamEngine: @unchecked Sendable {
         /// Set by a reload that changed correlations: installed when this batch is emitted, so
         /// earlier batches still meet the old ones.
         var correlator: AlertCorrelator?
+        /// For a checkpoint barrier: the router's state at the barrier.
+        var router: [UInt8]?
+        var snapshots: [[UInt8]] = []
+        var snapshotNanoseconds: UInt64 = 0
     }
 
     /// Creates an engine.
@@ -86,6 +90,43 @@ public final class StreamEngine: @unchecked Sendable {
         self.routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
         self.partitionTotals = Array(repeating: PartitionResult(), count: partitions)
         self.correlator = AlertCorrelator(pipeline)
+    }
+
+    /// Creates an engine in the state of `snapshot`, taken under `pipeline` (to run a different
+    /// one, ``reload(_:)`` it next: unchanged rules keep what they restored). The partition count
+    /// is the snapshot's, since each key's state lives on the partition of its hash.
+    public convenience init(
+        restoring snapshot: EngineSnapshot,
+        pipeline: Pipeline,
+        maxBatchesInFlight: Int = 64,
+        emitScores: Bool = false,
+        output: @escaping OutputHandler
+    ) throws(CheckpointError) {
+        guard !snapshot.partitions.isEmpty else { throw .invalid("a snapshot without partitions", offset: 0) }
+        self.init(pipeline: pipeline, partitions: snapshot.partitions.count, maxBatchesInFlight: maxBatchesInFlight,
+                  emitScores: emitScores, output: output)
+        for (partition, bytes) in zip(partitions, snapshot.partitions) { try partition.restore(bytes) }
+        var router = CheckpointReader(snapshot.router)
+        try tracker.restore(from: &router)
+        var collected = CheckpointReader(snapshot.collector)
+        try correlator.restore(from: &collected)
+        nextPosition = snapshot.position
+        stats.withLock { $0 = snapshot.statistics }
+    }
+
+    /// Takes a checkpoint at the current input position: a barrier travels through every
+    /// partition queue, each encodes its state there, and the collector hands the whole
+    /// ``EngineSnapshot`` to the output handler (``EngineOutput/checkpoint``) after the output of
+    /// every event submitted before this call and before any later one. Ingest is not stopped:
+    /// only the partitions pause while they encode. Call from the producer thread.
+    public func checkpoint() {
+        guard !finished else { return }
+        var router = CheckpointWriter()
+        tracker.write(to: &router)
+        var batches = Array(repeating: PartitionBatch(), count: partitions.count)
+        for index in batches.indices { batches[index].checkpoint = true }
+        dispatch(batches, clock: TriggerClock(firstIndex: nextPosition, watermarks: []), endWatermark: tracker.watermark,
+                 router: router.bytes)
     }
 
     /// The pipeline in force.
@@ -163,7 +204,8 @@ public final class StreamEngine: @unchecked Sendable {
         outstanding.wait()
     }
 
-    private func dispatch(_ batches: [PartitionBatch], clock: TriggerClock, endWatermark: Int64, correlator replacement: AlertCorrelator? = nil) {
+    private func dispatch(_ batches: [PartitionBatch], clock: TriggerClock, endWatermark: Int64, correlator replacement: AlertCorrelator? = nil,
+                          router: [UInt8]? = nil) {
         inFlight.wait()
         outstanding.enter()
         let number = nextBatch
@@ -171,7 +213,8 @@ public final class StreamEngine: @unchecked Sendable {
         nextBatch += 1
         stats.withLock { $0.batchesInFlight += 1 }
         collector.async { [self] in
-            pending[number] = PendingBatch(remaining: partitions.count, watermark: endWatermark, endPosition: endPosition, correlator: replacement)
+            pending[number] = PendingBatch(remaining: partitions.count, watermark: endWatermark, endPosition: endPosition, correlator: replacement,
+                                           router: router, snapshots: router == nil ? [] : Array(repeating: [], count: partitions.count))
         }
         for (index, partition) in partitions.enumerated() {
             var batch = batches[index]
@@ -194,6 +237,10 @@ public final class StreamEngine: @unchecked Sendable {
         entry.output.lateEvents += result.lateEvents
         entry.output.outOfRangeReadings += result.outOfRangeReadings
         partitionTotals[partition] = result
+        if let snapshot = result.snapshot {
+            entry.snapshots[partition] = snapshot
+            entry.snapshotNanoseconds = max(entry.snapshotNanoseconds, result.snapshotNanoseconds)
+        }
         pending[batch] = entry
         while let ready = pending[nextToEmit], ready.remaining == 0 {
             pending[nextToEmit] = nil
@@ -232,8 +279,18 @@ public final class StreamEngine: @unchecked Sendable {
             stats.batchesInFlight -= 1
             return stats
         }
-        handler(EngineOutput(records: records, triggers: triggers, watermark: snapshot.watermark,
-                             events: batch.output.events, lateEvents: batch.output.lateEvents))
+        var output = EngineOutput(records: records, triggers: triggers, watermark: snapshot.watermark,
+                                  events: batch.output.events, lateEvents: batch.output.lateEvents)
+        if let router = batch.router {
+            var collected = CheckpointWriter()
+            correlator.write(to: &collected)
+            var statistics = snapshot
+            statistics.batchesInFlight = 0
+            output.checkpoint = EngineSnapshot(position: batch.endPosition, partitions: batch.snapshots, router: router,
+                                               collector: collected.bytes, statistics: statistics,
+                                               pauseNanoseconds: batch.snapshotNanoseconds)
+        }
+        handler(output)
         inFlight.signal()
         outstanding.leave()
     }

@@ -45,3 +45,20 @@ extension EventKind {
         }
     }
 }
+
+extension WatermarkTracker {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(newest)
+        writer.write(newestOverall)
+        writer.write(watermark)
+    }
+
+    /// Reads what ``write(to:)`` wrote into a tracker of the same policy.
+    mutating func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
+        let newest: [Int64] = try reader.read()
+        guard newest.count == self.newest.count else { throw reader.invalid("watermark state for \(newest.count) sources") }
+        self.newest = newest
+        newestOverall = try reader.read()
+        watermark = try reader.read()
+    }
+}

@@ -138,3 +138,29 @@ struct AnomalyDetector {
         }
     }
 }
+
+extension AnomalyDetector: CheckpointCodable {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(readings)
+        writer.write(firstTime)
+        writer.write(lastTime)
+        writer.write(level)
+        writer.write(deviation)
+        writer.write(deviationWeight)
+        writer.write(fast)
+        writer.write(magnitude)
+        writer.write(profile)
+    }
+
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        readings = try reader.read()
+        firstTime = try reader.read()
+        lastTime = try reader.read()
+        level = try reader.read()
+        deviation = try reader.read()
+        deviationWeight = try reader.read()
+        fast = try reader.read()
+        magnitude = try reader.read()
+        profile = try reader.read()
+    }
+}

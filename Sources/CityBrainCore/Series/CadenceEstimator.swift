@@ -56,3 +56,17 @@ public struct CadenceEstimator: Sendable, Hashable {
         if samples < .max { samples += 1 }
     }
 }
+
+extension CadenceEstimator: CheckpointCodable {
+    public func write(to writer: inout CheckpointWriter) {
+        writer.write(logInterval)
+        writer.write(logLongGap)
+        writer.write(samples)
+    }
+
+    public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        logInterval = try reader.read()
+        logLongGap = try reader.read()
+        samples = try reader.read()
+    }
+}

@@ -101,3 +101,31 @@ struct SeasonalProfile {
         return (weekday == 0 || weekday == 6 ? settings.slotsPerDay : 0) + ofDay
     }
 }
+
+extension SeasonalProfile: CheckpointCodable {
+    func write(to writer: inout CheckpointWriter) {
+        writer.writeCount(slots.count)
+        for slot in slots {
+            writer.write(slot.median)
+            writer.write(slot.deviation)
+            writer.write(slot.days)
+        }
+        writer.write(openSlot)
+        writer.write(openSum)
+        writer.write(openCount)
+        writer.write(offsetHour)
+        writer.write(offset)
+    }
+
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        let count = try reader.readCount(minimumElementBytes: 8)
+        slots = []
+        slots.reserveCapacity(count)
+        for _ in 0..<count { slots.append(Slot(median: try reader.read(), deviation: try reader.read(), days: try reader.read())) }
+        openSlot = try reader.read()
+        openSum = try reader.read()
+        openCount = try reader.read()
+        offsetHour = try reader.read()
+        offset = try reader.read()
+    }
+}

@@ -87,3 +87,29 @@ struct TrendEstimator {
         return Fit(slope: slope, level: mean - slope * meanTime, mean: mean, span: span, readings: readings, tStatistic: tStatistic)
     }
 }
+
+extension TrendEstimator: CheckpointCodable {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(weight)
+        writer.write(weight2)
+        writer.write(value2)
+        writer.write(time)
+        writer.write(time2)
+        writer.write(value)
+        writer.write(timeValue)
+        writer.write(latest)
+        writer.write(since)
+    }
+
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        weight = try reader.read()
+        weight2 = try reader.read()
+        value2 = try reader.read()
+        time = try reader.read()
+        time2 = try reader.read()
+        value = try reader.read()
+        timeValue = try reader.read()
+        latest = try reader.read()
+        since = try reader.read()
+    }
+}

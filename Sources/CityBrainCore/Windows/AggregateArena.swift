@@ -92,3 +92,34 @@ struct AggregateArena {
         return total
     }
 }
+
+extension AggregateArena {
+    /// Writes the states, free list and live count (the layouts come from the pipeline).
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(states)
+        writer.write(free)
+        writer.write(liveCount)
+    }
+
+    /// Reads what ``write(to:)`` wrote, for an arena of the same layouts.
+    mutating func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
+        states = try reader.read()
+        free = try reader.read()
+        liveCount = try reader.read()
+        guard states.count % max(width, 1) == 0, free.allSatisfy({ Int($0) + width <= states.count }) else {
+            throw reader.invalid("window states do not match the aggregation's \(width) input(s)")
+        }
+    }
+}
+
+extension WindowKey: CheckpointCodable {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(key)
+        writer.write(start)
+    }
+
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        key = try reader.read()
+        start = try reader.read()
+    }
+}

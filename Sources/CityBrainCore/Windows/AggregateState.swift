@@ -108,3 +108,44 @@ public struct Totals: Sendable, Hashable {
         maximum = Swift.max(maximum, other.maximum)
     }
 }
+
+extension Totals: CheckpointCodable {
+    public func write(to writer: inout CheckpointWriter) {
+        writer.write(count)
+        writer.write(sum)
+        writer.write(minimum)
+        writer.write(maximum)
+    }
+
+    public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        count = try reader.read()
+        sum = try reader.read()
+        minimum = try reader.read()
+        maximum = try reader.read()
+    }
+}
+
+extension AggregateState: CheckpointCodable {
+    public func write(to writer: inout CheckpointWriter) {
+        writer.write(totals)
+        writer.write(extras != nil)
+        guard let extras else { return }
+        writer.write(extras.moments)
+        writer.write(extras.edges)
+        writer.write(extras.trend)
+        writer.write(extras.sketch)
+        writer.write(extras.distinct)
+    }
+
+    public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        totals = try reader.read()
+        guard try reader.read(Bool.self) else { return }
+        let extras = Extras()
+        extras.moments = try reader.read()
+        extras.edges = try reader.read()
+        extras.trend = try reader.read()
+        extras.sketch = try reader.read()
+        extras.distinct = try reader.read()
+        self.extras = extras
+    }
+}

@@ -167,3 +167,29 @@ final class PaneWindowOperator {
 
     static func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
 }
+
+extension PaneWindowOperator {
+    func write(to writer: inout CheckpointWriter) {
+        arena.write(to: &writer)
+        writer.write(panes)
+        writer.write(paneCounts)
+        writer.write(fireTimes)
+        writer.write(dueToFire)
+        writer.write(scheduledWindows)
+        writer.write(retained)
+        writer.write(purgeTimes)
+        writer.write(dueToPurge)
+    }
+
+    func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
+        try arena.restore(from: &reader)
+        panes = try reader.read()
+        paneCounts = try reader.read()
+        fireTimes = try reader.read()
+        dueToFire = try reader.read()
+        scheduledWindows = try reader.read()
+        retained = try reader.read()
+        purgeTimes = try reader.read()
+        dueToPurge = try reader.read()
+    }
+}

@@ -52,3 +52,8 @@ extension AggregateFunction {
         }
     }
 }
+
+extension SeriesOperator {
+    func write(to writer: inout CheckpointWriter) { writer.write(latest) }
+    func restore(from reader: inout CheckpointReader) throws(CheckpointError) { latest = try reader.read() }
+}

@@ -23,7 +23,7 @@ final class SessionWindowOperator {
     private var nextID: Int64 = 0
     private var sessionCount = 0
 
-    private struct Session {
+    fileprivate struct Session {
         var id: Int64
         var start: Int64
         var last: Int64
@@ -31,7 +31,7 @@ final class SessionWindowOperator {
         var fired = false
     }
 
-    private struct Deadline: Comparable {
+    fileprivate struct Deadline: Comparable {
         var time: Int64
         var key: Int32
         var id: Int64
@@ -170,5 +170,57 @@ final class SessionWindowOperator {
             sessionCount -= 1
             sessions[deadline.key] = list.isEmpty ? nil : list
         }
+    }
+}
+
+extension SessionWindowOperator {
+    func write(to writer: inout CheckpointWriter) {
+        arena.write(to: &writer)
+        writer.write(sessions)
+        writer.write(deadlines)
+        writer.write(nextID)
+        writer.write(sessionCount)
+    }
+
+    func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
+        try arena.restore(from: &reader)
+        sessions = try reader.read()
+        deadlines = try reader.read()
+        nextID = try reader.read()
+        sessionCount = try reader.read()
+    }
+}
+
+extension SessionWindowOperator.Session: CheckpointCodable {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(id)
+        writer.write(start)
+        writer.write(last)
+        writer.write(base)
+        writer.write(fired)
+    }
+
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        id = try reader.read()
+        start = try reader.read()
+        last = try reader.read()
+        base = try reader.read()
+        fired = try reader.read()
+    }
+}
+
+extension SessionWindowOperator.Deadline: CheckpointCodable {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(time)
+        writer.write(key)
+        writer.write(id)
+        writer.write(purge)
+    }
+
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        time = try reader.read()
+        key = try reader.read()
+        id = try reader.read()
+        purge = try reader.read()
     }
 }

@@ -10,13 +10,13 @@ final class SilenceTracker {
     private var silent: Set<Int32> = []
     private var deadlines = Heap<Deadline>()
 
-    private struct Tracked {
+    fileprivate struct Tracked {
         var lastSeen: Int64
         var deadline: Int64
         var cadence = CadenceEstimator()
     }
 
-    private struct Deadline: Comparable {
+    fileprivate struct Deadline: Comparable {
         var time: Int64
         var key: Int32
         static func < (a: Deadline, b: Deadline) -> Bool { (a.time, a.key) < (b.time, b.key) }
@@ -63,5 +63,45 @@ final class SilenceTracker {
                                         values: [Double(deadline.time - tracked.lastSeen)],
                                         trigger: clock.position(reaching: deadline.time)))
         }
+    }
+}
+
+extension SilenceTracker {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(keys)
+        writer.write(silent)
+        writer.write(deadlines)
+    }
+
+    func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
+        keys = try reader.read()
+        silent = try reader.read()
+        deadlines = try reader.read()
+    }
+}
+
+extension SilenceTracker.Tracked: CheckpointCodable {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(lastSeen)
+        writer.write(deadline)
+        writer.write(cadence)
+    }
+
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        lastSeen = try reader.read()
+        deadline = try reader.read()
+        cadence = try reader.read()
+    }
+}
+
+extension SilenceTracker.Deadline: CheckpointCodable {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(time)
+        writer.write(key)
+    }
+
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        time = try reader.read()
+        key = try reader.read()
     }
 }

@@ -86,3 +86,36 @@ enum WindowOperator {
         }
     }
 }
+
+extension WindowOperator {
+    private var tag: UInt8 {
+        switch self {
+        case .panes: 0
+        case .sessions: 1
+        case .silence: 2
+        case .series: 3
+        }
+    }
+
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(tag)
+        switch self {
+        case .panes(let windows): windows.write(to: &writer)
+        case .sessions(let windows): windows.write(to: &writer)
+        case .silence(let tracker): tracker.write(to: &writer)
+        case .series(let series): series.write(to: &writer)
+        }
+    }
+
+    /// Reads what ``write(to:)`` wrote into this (fresh) operator of the same aggregation.
+    func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
+        let written = try reader.read(UInt8.self)
+        guard written == tag else { throw reader.invalid("window state of kind \(written) for an operator of kind \(tag)") }
+        switch self {
+        case .panes(let windows): try windows.restore(from: &reader)
+        case .sessions(let windows): try windows.restore(from: &reader)
+        case .silence(let tracker): try tracker.restore(from: &reader)
+        case .series(let series): try series.restore(from: &reader)
+        }
+    }
+}
