@@ -85,6 +85,21 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Delete journal segments older than this, e.g. 7d.", valueName: "duration"))
     var journalRetention: String?
 
+    @Option(name: .long, help: ArgumentHelp("Keep checkpoints of the engine's state here and resume from the newest at start: no alert is lost or published twice across a crash (with --journal).", valueName: "dir"))
+    var checkpoint: String?
+
+    @Option(name: .long, help: ArgumentHelp("How often to checkpoint: a duration of wall-clock time (default 30s), or of event time with --checkpoint-clock event.", valueName: "duration"))
+    var checkpointEvery: String = "30s"
+
+    @Option(name: .long, help: "What --checkpoint-every counts: wall (the machine's clock) or event (the events' own time: the same checkpoints on every replay).")
+    var checkpointClock: String = "wall"
+
+    @Option(name: .long, help: "Checkpoints kept; older ones are deleted (a corrupt newest falls back to the one before).")
+    var checkpointsKept: Int = 3
+
+    @Option(name: .long, help: ArgumentHelp("Live runs: log every accepted event here (recording format) before the engine sees it; after a crash the engine re-reads it from its checkpoint (needs --checkpoint).", valueName: "dir"))
+    var inputLog: String?
+
     @Option(name: .long, help: ArgumentHelp("Bind a ROUTER answering 'after <seq>' catch-up requests from the journal; repeatable (needs --journal).", valueName: "endpoint"))
     var catchup: [String] = []
 
@@ -126,11 +141,41 @@ struct RunCommand: ParsableCommand {
                     """)
             }
         }
+        if inputLog != nil, checkpoint == nil { throw ValidationError("--input-log is re-read from a checkpoint: add --checkpoint DIR") }
+        if inputLog != nil, input != nil { throw ValidationError("--input-log logs live feeds; a run on --input resumes from the file itself") }
+        if checkpoint != nil { _ = try checkpointInterval() }
+        guard checkpointsKept >= 1 else { throw ValidationError("--checkpoints-kept must be at least 1") }
         guard AlertJournal.SyncPolicy(rawValue: journalSync) != nil else { throw ValidationError("--journal-sync takes batch or none") }
         if let journalRetention, DurationText.milliseconds(journalRetention) == nil {
             throw ValidationError("--journal-retention takes a duration such as 7d or 12h, not '\(journalRetention)'")
         }
         _ = try selection()
+    }
+
+    /// `--checkpoint-every` on `--checkpoint-clock`.
+    func checkpointInterval() throws -> Checkpointer.Interval {
+        guard let every = DurationText.milliseconds(checkpointEvery), every > 0 else {
+            throw ValidationError("--checkpoint-every takes a duration such as 30s or 10m, not '\(checkpointEvery)'")
+        }
+        switch checkpointClock {
+        case "wall": return .wall(every)
+        case "event": return .event(every)
+        default: throw ValidationError("--checkpoint-clock takes wall or event, not '\(checkpointClock)'")
+        }
+    }
+
+    /// The checkpoint store, interval and input log, with --checkpoint.
+    func durability() throws -> DurabilitySettings? {
+        guard let checkpoint else { return nil }
+        return DurabilitySettings(store: try CheckpointStore(directory: checkpoint, keep: checkpointsKept), interval: try checkpointInterval(),
+                                  inputLog: try inputLog.map { try InputLog(directory: $0) })
+    }
+
+    func openJournal() throws -> AlertJournal? {
+        try journal.map {
+            try AlertJournal(directory: $0, policy: AlertJournal.SyncPolicy(rawValue: journalSync) ?? .batch,
+                             retention: journalRetention.flatMap(DurationText.milliseconds))
+        }
     }
 
     /// The `--emit` kinds.
@@ -156,22 +201,32 @@ struct RunCommand: ParsableCommand {
         if let input { try runOffline(pipeline, input: input, logger: logger) } else { try runLive(pipeline, logger: logger) }
     }
 
-    private func outputSink() throws -> (any OutputSink)? {
+    /// The `--output` sink; a run resumed from a checkpoint appends to the file.
+    private func outputSink(resuming: Bool = false) throws -> (any OutputSink)? {
         guard let output else { return nil }
-        return output == "-" ? RecordLineWriter(selection: try selection()) : try RecordLineWriter(path: output, selection: try selection())
+        return output == "-" ? RecordLineWriter(selection: try selection())
+            : try RecordLineWriter(path: output, selection: try selection(), append: resuming)
     }
 
     private func runOffline(_ pipeline: Pipeline, input: String, logger: Logger) throws {
-        var sinks: [any OutputSink] = [try outputSink() ?? RecordLineWriter(selection: try selection())]
-        if !alerts.isEmpty {
-            // The publisher's socket keeps its context alive until the sink is closed.
-            sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, selection: try selection(), logger: logger))
+        let summary: OfflineRun.Summary
+        do {
+            summary = try OfflineRun.run(
+                pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds),
+                partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
+                emitScores: try selection().contains(.scores), journal: try openJournal(), durability: try durability(), logger: logger
+            ) { resuming in
+                var sinks: [any OutputSink] = [try outputSink(resuming: resuming) ?? RecordLineWriter(selection: try selection())]
+                if !alerts.isEmpty {
+                    // The publisher's socket keeps its context alive until the sink is closed.
+                    sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, selection: try selection(), logger: logger))
+                }
+                return sinks
+            }
+        } catch let error as RecoveryError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
         }
-        let summary = try OfflineRun.run(
-            pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds), sinks: sinks,
-            partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
-            emitScores: try selection().contains(.scores), logger: logger
-        )
         let rejected = summary.ingest.rejectedTotal
         logger.info("""
             done: \(summary.ingest.accepted) event(s), \(rejected) rejected\(rejected > 0 ? " (\(summary.ingest.rejectedSummary))" : ""), \
@@ -237,10 +292,7 @@ struct RunCommand: ParsableCommand {
                     alertEndpoints: alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts, partitions: partitions,
                     deterministic: deterministic, publish: try selection(), receiver: options,
                     deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
-                    journal: try journal.map {
-                        try AlertJournal(directory: $0, policy: AlertJournal.SyncPolicy(rawValue: journalSync) ?? .batch,
-                                         retention: journalRetention.flatMap(DurationText.milliseconds))
-                    },
+                    journal: try openJournal(),
                     catchupEndpoints: catchup,
                     curve: try curve()
             )

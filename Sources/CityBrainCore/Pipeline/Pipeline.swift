@@ -19,6 +19,9 @@ public struct Pipeline: Sendable, Hashable {
     public var timeZone: LocalTimeZone = .utc
     /// Measurements the pipeline declares beyond the built-in catalogue (`measurements:`).
     public var measurements: [MeasurementDeclaration] = []
+    /// The files it was loaded from (empty when built in code): a checkpoint keeps them, so a
+    /// restart can rebuild the pipeline the state belongs to and reload the current one over it.
+    public var sources: [PipelineSource] = []
 
     /// `max_open` by rule name, for the rules that set it.
     public var openAlertCaps: [String: Int] {

@@ -131,6 +131,7 @@ public enum PipelineLoader {
             }.map(\.element))
         }
         pipeline.name = pipelineNames.first ?? "pipeline"
+        pipeline.sources = sources
         return pipeline
     }
 

@@ -12,18 +12,37 @@ public final class AlertDispatcher: Sendable {
     private let sequencer: Mutex<AlertSequencer>
     private let journal: AlertJournal?
     private let onJournalFailure: @Sendable (any Error) -> Void
+    /// After a restart from a checkpoint: the journal's alerts numbered after the checkpoint,
+    /// which the restored engine produces again while it catches up (see ``init(sinks:deterministic:journal:replaying:onJournalFailure:)``).
+    private let replayed: Mutex<ReplayedAlerts>
+    private let onCheckpoint: Mutex<(@Sendable (EngineSnapshot, UInt64) -> Void)?> = Mutex(nil)
 
     /// - Parameters:
     ///   - deterministic: leave `emitted_at` out, so output depends on input only.
     ///   - journal: when set, numbering continues after its last alert, alerts carry its epoch,
     ///     and every batch is journaled (and synced) before any sink sees it.
-    public init(sinks: [any OutputSink], deterministic: Bool, journal: AlertJournal? = nil,
+    ///   - replaying: after a restart from a checkpoint, the journal's alerts numbered after it
+    ///     (``AlertJournal/alerts(after:limit:)`` of the checkpoint's sequence number): the
+    ///     restored engine produces them again while it catches up, and each one that comes again
+    ///     (same id, state, severity and time) is dropped instead of being numbered, journaled and
+    ///     published a second time. Exactly once across a crash.
+    public init(sinks: [any OutputSink], deterministic: Bool, journal: AlertJournal? = nil, replaying: [Alert] = [],
                 onJournalFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.sinks = sinks
         self.deterministic = deterministic
         self.journal = journal
         self.onJournalFailure = onJournalFailure
         self.sequencer = Mutex(AlertSequencer(startingAfter: journal?.lastSequence ?? 0))
+        self.replayed = Mutex(ReplayedAlerts(replaying))
+    }
+
+    /// Journaled alerts still expected from the engine's catch-up (0 once it has caught up).
+    public var pendingReplay: Int { replayed.withLock { $0.count } }
+
+    /// Hands each checkpoint snapshot of the engine, with the last sequence number handed out
+    /// before it, to `body` (on the engine's collector queue, in order with the output).
+    public func onCheckpoint(_ body: @escaping @Sendable (EngineSnapshot, UInt64) -> Void) {
+        onCheckpoint.withLock { $0 = body }
     }
 
     /// The journal's epoch, if there is a journal.
@@ -33,8 +52,8 @@ public final class AlertDispatcher: Sendable {
     public var lastSequence: UInt64 { sequencer.withLock { $0.last } }
 
     public func handle(_ output: EngineOutput) {
-        guard !output.records.isEmpty else { return }
-        dispatch(output.records, triggers: output.triggers)
+        if !output.records.isEmpty { dispatch(output.records, triggers: output.triggers) }
+        if let snapshot = output.checkpoint, let body = onCheckpoint.withLock({ $0 }) { body(snapshot, lastSequence) }
     }
 
     /// Publishes records that did not come from the engine (operators' actions, escalations):
@@ -46,8 +65,21 @@ public final class AlertDispatcher: Sendable {
 
     /// Numbering, journaling and delivery happen under one lock, so records reach every sink
     /// in sequence order whichever thread publishes them.
-    private func dispatch(_ input: [OutputRecord], triggers: [Int64]) {
+    private func dispatch(_ input: [OutputRecord], triggers inputTriggers: [Int64]) {
         var records = input
+        var triggers = inputTriggers
+        replayed.withLock { replayed in
+            guard !replayed.isEmpty else { return }
+            var kept: [Int] = []
+            for index in records.indices {
+                if case .alert(let alert) = records[index], replayed.remove(alert) { continue }
+                kept.append(index)
+            }
+            guard kept.count < records.count else { return }
+            records = kept.map { records[$0] }
+            if !triggers.isEmpty { triggers = kept.map { triggers[$0] } }
+        }
+        guard !records.isEmpty else { return }
         let now = deterministic ? nil : Int64(Date().timeIntervalSince1970 * 1000)
         sequencer.withLock { sequencer in
             for index in records.indices {

@@ -14,12 +14,15 @@ public final class RecordLineWriter: OutputSink, @unchecked Sendable {
         self.selection = selection
     }
 
-    /// Creates (or truncates) the file at `path`.
-    public init(path: String, selection: RecordSelection = .alerts) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+    /// Creates (or truncates) the file at `path`; with `append`, adds to what it holds (a run
+    /// resumed from a checkpoint goes on where the interrupted one stopped).
+    public init(path: String, selection: RecordSelection = .alerts, append: Bool = false) throws {
+        let exists = FileManager.default.fileExists(atPath: path)
+        guard (append && exists) || FileManager.default.createFile(atPath: path, contents: nil) else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot create \(path)"])
         }
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        if append { try handle.seekToEnd() }
         ownsHandle = true
         self.selection = selection
     }

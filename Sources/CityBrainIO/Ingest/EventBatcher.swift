@@ -6,11 +6,14 @@ struct EventBatcher {
     private let batchSize: Int
     private let statistics: IngestStatistics
     private let reporter: RejectionReporter
-    private let deliver: ([Event]) -> Void
+    private let deliver: ([Event], InputPosition) -> Void
     private var batch: [Event] = []
+    /// The input position after the last frame taken.
+    private var position = InputPosition.start
     private var counts = IngestStatistics.Snapshot()
 
-    init(batchSize: Int, statistics: IngestStatistics, reporter: RejectionReporter, deliver: @escaping ([Event]) -> Void) {
+    /// - Parameter deliver: receives each batch and the input position after its last frame.
+    init(batchSize: Int, statistics: IngestStatistics, reporter: RejectionReporter, deliver: @escaping ([Event], InputPosition) -> Void) {
         self.batchSize = batchSize
         self.statistics = statistics
         self.reporter = reporter
@@ -20,9 +23,10 @@ struct EventBatcher {
 
     /// Takes one decoded frame; `source` names it in a rejection report (`feed.jsonl:17`), and
     /// `frame` gives its bytes for the dead-letter file.
-    mutating func accept(_ outcome: Result<Event, FrameRejection>, source: @autoclosure () -> String,
+    mutating func accept(_ outcome: Result<Event, FrameRejection>, at position: InputPosition, source: @autoclosure () -> String,
                          frame: () -> (topic: [UInt8]?, payload: [UInt8])) {
         counts.frames += 1
+        self.position = position
         switch outcome {
         case .success(let event):
             batch.append(event)
@@ -40,7 +44,7 @@ struct EventBatcher {
         statistics.add(counts)
         counts = IngestStatistics.Snapshot()
         guard !batch.isEmpty else { return }
-        deliver(batch)
+        deliver(batch, position)
         batch.removeAll(keepingCapacity: true)
     }
 }

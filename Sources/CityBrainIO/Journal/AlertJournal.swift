@@ -53,8 +53,9 @@ public final class AlertJournal: Sendable {
                 try handle.close()
             }
             state.lastSequence = entries.last?.seq ?? 0
-            if state.lastSequence == 0, segments.count > 1 {
-                state.lastSequence = (try Self.read(segments[segments.count - 2]).entries.last?.seq) ?? 0
+            // Each start opens a new segment, so several restarts in a row can leave empty ones.
+            for earlier in segments.dropLast().reversed() where state.lastSequence == 0 {
+                state.lastSequence = (try Self.read(earlier).entries.last?.seq) ?? 0
             }
             state.segment = Int(last.deletingPathExtension().lastPathComponent.dropFirst("journal-".count)) ?? segments.count
         }
@@ -101,6 +102,11 @@ public final class AlertJournal: Sendable {
             }
         }
         return result
+    }
+
+    /// Makes everything appended so far durable (whatever the policy).
+    public func sync() throws {
+        try state.withLock { try $0.handle?.synchronize() }
     }
 
     public func close() {

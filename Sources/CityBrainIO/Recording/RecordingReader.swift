@@ -47,8 +47,19 @@ public struct RecordingReader: Sendable {
     /// Calls `body` with each frame in order until it returns `false`.
     @discardableResult
     public func forEachFrame(_ body: (RecordedFrame) throws -> Bool) throws -> Summary {
+        try forEachFrame(after: nil) { frame, _ in try body(frame) }
+    }
+
+    /// Calls `body` with each frame after `start` (every frame if `nil`) and the position just
+    /// after it, in order, until it returns `false`. Segments before `start`'s are not read.
+    @discardableResult
+    public func forEachFrame(after start: InputPosition?, _ body: (RecordedFrame, InputPosition) throws -> Bool) throws -> Summary {
         var summary = Summary()
-        for segment in segments {
+        for (ordinal, segment) in segments.enumerated() {
+            let number = Self.segmentNumber(segment) ?? ordinal + 1
+            if let start, number < start.segment { continue }
+            var index = 0
+            let skip = start.map { $0.segment == number ? $0.frame : 0 } ?? 0
             let bytes = try Array(Data(contentsOf: segment))
             guard let (_, start) = Self.header(bytes) else {
                 summary.tornBytes += bytes.count
@@ -65,10 +76,12 @@ public struct RecordingReader: Sendable {
                     let payloadStart = topicStart + Int(topicLength)
                     let end = payloadStart + Int(payloadLength)
                     guard end <= records.count else { break }
+                    index += 1
+                    position = end
+                    guard index > skip else { continue }
                     summary.frames += 1
                     let frame = RecordedFrame(receivedAt: time, topic: Array(records[topicStart..<payloadStart]), payload: Array(records[payloadStart..<end]))
-                    if try !body(frame) { return summary }
-                    position = end
+                    if try !body(frame, InputPosition(segment: number, frame: index)) { return summary }
                 }
                 offset = next
             }

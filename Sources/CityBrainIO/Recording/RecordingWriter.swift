@@ -14,7 +14,10 @@ public final class RecordingWriter {
     private let segmentBytes: Int
     private let blockFrames: Int
     private var handle: FileHandle?
-    private var segment = 0
+    /// The number of the segment being written.
+    public private(set) var segment = 0
+    /// Frames in the segment being written (buffered ones included).
+    public private(set) var segmentFrames = 0
     private var segmentSize = 0
     private var block: [UInt8] = []
     private var blockCount = 0
@@ -50,6 +53,7 @@ public final class RecordingWriter {
         block += frame.payload
         blockCount += 1
         frames += 1
+        segmentFrames += 1
         if blockCount >= blockFrames { try flush() }
     }
 
@@ -81,6 +85,12 @@ public final class RecordingWriter {
         }
     }
 
+    /// Flushes and syncs to disk.
+    public func sync() throws {
+        try flush()
+        try handle?.synchronize()
+    }
+
     /// Flushes, syncs to disk and closes.
     public func close() throws {
         try flush()
@@ -91,6 +101,7 @@ public final class RecordingWriter {
 
     private func openNextSegment() throws {
         segment += 1
+        segmentFrames = 0
         let url = directory.appendingPathComponent(RecordingFormat.segmentName(segment))
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "cannot create \(url.path)"])

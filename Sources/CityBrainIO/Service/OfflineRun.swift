@@ -23,23 +23,58 @@ public enum OfflineRun {
         }
     }
 
+    /// Runs `input` through `pipeline` into `sinks`, from the start, keeping no state.
     public static func run(
         pipeline: Pipeline, input: Input, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
         deterministic: Bool, deadLetters: DeadLetterWriter? = nil, emitScores: Bool = false, logger: Logger
     ) throws -> Summary {
-        let dispatcher = AlertDispatcher(sinks: sinks, deterministic: deterministic)
-        let engine = StreamEngine(pipeline: pipeline, partitions: partitions, emitScores: emitScores) { dispatcher.handle($0) }
+        try run(pipeline: pipeline, input: input, partitions: partitions, deterministic: deterministic, deadLetters: deadLetters,
+                emitScores: emitScores, logger: logger) { _ in sinks }
+    }
+
+    /// - Parameters:
+    ///   - journal: numbers alerts durably; with `durability`, alerts already journaled are not
+    ///     published again when the run resumes from a checkpoint.
+    ///   - durability: take checkpoints while reading, and resume from the newest one: the input
+    ///     is read on from the checkpoint's position.
+    ///   - makeSinks: the sinks, told whether the run resumes (a file sink then appends).
+    public static func run(
+        pipeline: Pipeline, input: Input, partitions: Int = ProcessInfoCores.active,
+        deterministic: Bool, deadLetters: DeadLetterWriter? = nil, emitScores: Bool = false,
+        journal: AlertJournal? = nil, durability: DurabilitySettings? = nil, logger: Logger,
+        makeSinks: (_ resuming: Bool) throws -> [any OutputSink]
+    ) throws -> Summary {
+        let recovered = try RecoveredEngine.start(store: durability?.store, pipeline: pipeline, partitions: partitions,
+                                                  emitScores: emitScores, logger: logger)
+        let engine = recovered.engine
+        let replaying = try recovered.checkpoint.map { checkpoint in try journal?.alerts(after: checkpoint.lastSequence) ?? [] } ?? []
+        let dispatcher = AlertDispatcher(sinks: try makeSinks(recovered.checkpoint != nil), deterministic: deterministic, journal: journal,
+                                         replaying: replaying) { error in logger.critical("alert journal write failed: \(error)") }
+        recovered.connect { dispatcher.handle($0) }
+        let checkpointer = durability.map {
+            Checkpointer(store: $0.store, interval: $0.interval, pipeline: pipeline.sources, journal: journal, logger: logger)
+        }
+        if let checkpointer { dispatcher.onCheckpoint { checkpointer.capture($0, lastSequence: $1) } }
         let statistics = IngestStatistics()
         let reporter = RejectionReporter(logger: logger, deadLetters: deadLetters)
         defer { dispatcher.close() }
+        let deliver: ([Event], InputPosition) -> Void = { events, position in
+            engine.submit(events)
+            checkpointer?.submitted(to: engine, through: position, eventTime: events.last?.timestamp)
+        }
+        let start = recovered.checkpoint?.input
         switch input {
         case .jsonLines(let reader):
-            try JSONLinesInput.read(reader, statistics: statistics, reporter: reporter) { engine.submit($0) }
+            try JSONLinesInput.read(reader, after: start ?? .start, statistics: statistics, reporter: reporter, deliver: deliver)
         case .recording(let reader, let from, let to):
-            let read = try RecordingInput.read(reader, from: from, to: to, statistics: statistics, reporter: reporter) { engine.submit($0) }
+            let read = try RecordingInput.read(reader, after: start, from: from, to: to, statistics: statistics, reporter: reporter, deliver: deliver)
             if read.tornBytes > 0 { logger.warning("the recording ends in a torn block of \(read.tornBytes) bytes (an interrupted write); it was skipped") }
         }
         engine.finish()
+        checkpointer?.waitForWrites()
+        if dispatcher.pendingReplay > 0 {
+            logger.warning("\(dispatcher.pendingReplay) journaled alert(s) after the checkpoint were not produced again (the pipeline or input changed)")
+        }
         return Summary(ingest: statistics.snapshot, engine: engine.statistics)
     }
 }

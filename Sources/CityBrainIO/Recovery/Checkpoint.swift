@@ -1,0 +1,47 @@
+import CityBrainCore
+
+/// What a checkpoint file holds: the engine's state at one input position, the pipeline it ran,
+/// and the alert sequence number reached there (see `docs/operations.md`, "Crash recovery").
+public struct Checkpoint: Sendable, Equatable {
+    /// When it was taken (wall clock, Unix ms).
+    public var createdAt: Int64
+    /// The input read before the barrier: a restart reads on from here.
+    public var input: InputPosition
+    /// The last alert sequence number handed out before the barrier.
+    public var lastSequence: UInt64
+    /// The pipeline files in force, so a restart can rebuild that pipeline and then reload the
+    /// current files over it (unchanged rules keep their state).
+    public var pipeline: [PipelineSource]
+    public var engine: EngineSnapshot
+
+    public init(createdAt: Int64, input: InputPosition, lastSequence: UInt64, pipeline: [PipelineSource], engine: EngineSnapshot) {
+        self.createdAt = createdAt
+        self.input = input
+        self.lastSequence = lastSequence
+        self.pipeline = pipeline
+        self.engine = engine
+    }
+}
+
+extension Checkpoint: CheckpointCodable {
+    public func write(to writer: inout CheckpointWriter) {
+        writer.write(createdAt)
+        writer.write(input)
+        writer.write(lastSequence)
+        writer.writeCount(pipeline.count)
+        for source in pipeline {
+            writer.write(source.name)
+            writer.write(source.text)
+        }
+        writer.write(engine)
+    }
+
+    public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        createdAt = try reader.read()
+        input = try reader.read()
+        lastSequence = try reader.read()
+        pipeline = []
+        for _ in 0..<(try reader.readCount()) { pipeline.append(PipelineSource(name: try reader.read(), text: try reader.read())) }
+        engine = try reader.read()
+    }
+}

@@ -1,0 +1,156 @@
+import CityBrainCore
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// Takes checkpoints of a running engine at a steady pace and writes them in the background.
+///
+/// The ingest thread calls ``submitted(through:eventTime:)`` after each batch it hands to the
+/// engine; when one is due, a barrier is sent (``StreamEngine/checkpoint()``). The snapshot comes
+/// back through the alert dispatcher in order with the output (``capture(_:lastSequence:)``),
+/// so it sits exactly between the alerts numbered before and after it. It is then written on a
+/// background queue: the input log and journal are synced first (the checkpoint must never be
+/// ahead of what they hold), then the file, then input-log segments no checkpoint needs are
+/// deleted. A snapshot that arrives while the previous one is still being written waits; a third
+/// replaces the waiting one (the newest state is what matters).
+public final class Checkpointer: Sendable {
+    /// When checkpoints are taken.
+    public enum Interval: Sendable, Equatable {
+        /// Every so many milliseconds of wall-clock time.
+        case wall(Int64)
+        /// Every so many milliseconds of event time (the input's own clock: the same checkpoints
+        /// on every replay of a recording).
+        case event(Int64)
+    }
+
+    /// What the last written checkpoint cost.
+    public struct Written: Sendable {
+        public var url: URL
+        public var bytes: Int
+        /// Time the partitions spent encoding (event processing paused), ns.
+        public var pauseNanoseconds: UInt64
+        /// Time the background write took (encode, sync, rename), ns.
+        public var writeNanoseconds: UInt64
+        public var input: InputPosition
+    }
+
+    public let store: CheckpointStore
+    public let interval: Interval
+    private let pipeline: Mutex<[PipelineSource]>
+    private let logger: Logger
+    private let inputLog: InputLog?
+    private let journal: AlertJournal?
+    private let writer = DispatchQueue(label: "citybrain.checkpoint")
+    private let writes = DispatchGroup()
+    private let state = Mutex(State())
+
+    private struct State {
+        /// Input positions of barriers sent and not yet captured, oldest first.
+        var barriers: [InputPosition] = []
+        var lastTaken: Int64?
+        var writing = false
+        var waiting: Checkpoint?
+        var written: Written?
+        var failures = 0
+    }
+
+    public init(store: CheckpointStore, interval: Interval, pipeline: [PipelineSource], inputLog: InputLog? = nil,
+                journal: AlertJournal? = nil, logger: Logger) {
+        self.store = store
+        self.interval = interval
+        self.pipeline = Mutex(pipeline)
+        self.inputLog = inputLog
+        self.journal = journal
+        self.logger = logger
+    }
+
+    /// The pipeline files in force from now on (after a reload).
+    public func pipelineChanged(_ sources: [PipelineSource]) { pipeline.withLock { $0 = sources } }
+
+    /// Called on the ingest thread after each batch handed to `engine`: `position` is the input
+    /// read so far, `eventTime` the batch's newest event time. Sends a barrier when one is due.
+    public func submitted(to engine: StreamEngine, through position: InputPosition, eventTime: Int64?) {
+        let now: Int64?
+        switch interval {
+        case .wall(let every):
+            let wall = Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000)
+            now = state.withLock { state in
+                guard let last = state.lastTaken else { state.lastTaken = wall; return nil }
+                return wall - last >= every ? wall : nil
+            }
+        case .event(let every):
+            guard let eventTime else { return }
+            now = state.withLock { state in
+                guard let last = state.lastTaken else { state.lastTaken = eventTime - eventTime % every; return nil }
+                return eventTime - last >= every ? eventTime - eventTime % every : nil
+            }
+        }
+        guard let now else { return }
+        take(engine, at: position, time: now)
+    }
+
+    /// Sends a barrier now (e.g. when stopping), whatever the interval.
+    public func take(_ engine: StreamEngine, at position: InputPosition, time: Int64? = nil) {
+        state.withLock { state in
+            state.barriers.append(position)
+            if let time { state.lastTaken = time }
+        }
+        engine.checkpoint()
+    }
+
+    /// Called with each snapshot (in order, on the engine's collector queue, after the records
+    /// before it were numbered): queues it for writing.
+    public func capture(_ snapshot: EngineSnapshot, lastSequence: UInt64) {
+        let checkpoint: Checkpoint? = state.withLock { state in
+            guard !state.barriers.isEmpty else { return nil }
+            let input = state.barriers.removeFirst()
+            let checkpoint = Checkpoint(createdAt: Int64(Date().timeIntervalSince1970 * 1000), input: input, lastSequence: lastSequence,
+                                        pipeline: pipeline.withLock { $0 }, engine: snapshot)
+            guard !state.writing else {
+                state.waiting = checkpoint
+                return nil
+            }
+            state.writing = true
+            return checkpoint
+        }
+        if let checkpoint { write(checkpoint) }
+    }
+
+    private func write(_ checkpoint: Checkpoint) {
+        writes.enter()
+        writer.async { [self] in
+            let start = DispatchTime.now().uptimeNanoseconds
+            do {
+                try inputLog?.sync()
+                try journal?.sync()
+                let (url, bytes) = try store.save(checkpoint)
+                let oldest = try store.files().first.flatMap { CheckpointFile.input(of: $0) }
+                if let oldest { try inputLog?.deleteSegments(before: oldest.segment) }
+                let written = Written(url: url, bytes: bytes, pauseNanoseconds: checkpoint.engine.pauseNanoseconds,
+                                      writeNanoseconds: DispatchTime.now().uptimeNanoseconds - start, input: checkpoint.input)
+                state.withLock { $0.written = written }
+                logger.debug("checkpoint \(url.lastPathComponent): \(bytes) bytes at \(checkpoint.input), seq \(checkpoint.lastSequence), partitions paused \(checkpoint.engine.pauseNanoseconds / 1_000_000) ms, written in \(written.writeNanoseconds / 1_000_000) ms")
+            } catch {
+                state.withLock { $0.failures += 1 }
+                logger.error("checkpoint not written: \(error)")
+            }
+            let next: Checkpoint? = state.withLock { state in
+                defer { state.waiting = nil }
+                if state.waiting == nil { state.writing = false }
+                return state.waiting
+            }
+            if let next { write(next) }
+            writes.leave()
+        }
+    }
+
+    /// Waits until every captured checkpoint is written.
+    public func waitForWrites() { writes.wait() }
+
+    /// The last checkpoint written, if any.
+    public var lastWritten: Written? { state.withLock { $0.written } }
+
+    /// Checkpoints that could not be written.
+    public var failures: Int { state.withLock { $0.failures } }
+}

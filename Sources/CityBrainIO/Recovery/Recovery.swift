@@ -1,0 +1,94 @@
+import CityBrainCore
+import Foundation
+import Logging
+import Synchronization
+
+/// What a durable run keeps, and how often (`run --checkpoint DIR --checkpoint-every …`).
+public struct DurabilitySettings: Sendable {
+    public var store: CheckpointStore
+    public var interval: Checkpointer.Interval
+    /// The live input, logged before the engine sees it (live runs only).
+    public var inputLog: InputLog?
+
+    public init(store: CheckpointStore, interval: Checkpointer.Interval, inputLog: InputLog? = nil) {
+        self.store = store
+        self.interval = interval
+        self.inputLog = inputLog
+    }
+}
+
+/// An engine started from the newest usable checkpoint, or fresh when there is none.
+public struct RecoveredEngine: Sendable {
+    public let engine: StreamEngine
+    /// The checkpoint restored, and its file.
+    public let checkpoint: Checkpoint?
+    public let file: URL?
+    private let forward: OutputForward
+
+    /// Where the engine's output goes; set before the first event is submitted.
+    public func connect(_ handler: @escaping StreamEngine.OutputHandler) { forward.target.withLock { $0 = handler } }
+
+    /// Starts an engine for `pipeline`: restored from the newest checkpoint in `store` that reads
+    /// back and fits (older ones are tried when a newer one is torn or corrupt, each refusal
+    /// logged), else fresh. The checkpoint's own pipeline is rebuilt from the files it holds and
+    /// the current one reloaded over it, like a hot reload: unchanged rules keep their state,
+    /// changed and new ones start fresh, removed ones resolve their alerts. Throws when
+    /// checkpoints exist and none can be used, rather than silently starting empty.
+    public static func start(
+        store: CheckpointStore?, pipeline: Pipeline, partitions: Int, emitScores: Bool, logger: Logger
+    ) throws -> RecoveredEngine {
+        let forward = OutputForward()
+        let output: StreamEngine.OutputHandler = { output in forward.target.withLock { $0 }?(output) }
+        guard let store else {
+            return RecoveredEngine(engine: StreamEngine(pipeline: pipeline, partitions: partitions, emitScores: emitScores, output: output),
+                                   checkpoint: nil, file: nil, forward: forward)
+        }
+        store.removeTemporaryFiles()
+        let files = try store.files()
+        var refusals: [String] = []
+        for url in files.reversed() {
+            do {
+                let checkpoint = try CheckpointFile.read(url)
+                let saved = checkpoint.pipeline.isEmpty ? pipeline : try PipelineLoader.load(checkpoint.pipeline)
+                let engine = try StreamEngine(restoring: checkpoint.engine, pipeline: saved, emitScores: emitScores, output: output)
+                if engine.partitionCount != partitions {
+                    logger.warning("the checkpoint was taken with \(engine.partitionCount) partition(s); running with those, not \(partitions)")
+                }
+                var changes = ""
+                if saved.rules != pipeline.rules || saved.outputs != pipeline.outputs || saved.correlations != pipeline.correlations
+                    || saved.watermark != pipeline.watermark || saved.departments != pipeline.departments || saved.keyTTL != pipeline.keyTTL
+                    || saved.defaultStorm != pipeline.defaultStorm || saved.measurements != pipeline.measurements {
+                    changes = "; pipeline changed since: \(engine.reload(pipeline))"
+                }
+                logger.info("""
+                    restored \(url.lastPathComponent): input \(checkpoint.input), alert seq \(checkpoint.lastSequence), \
+                    \(checkpoint.engine.statistics.keys) key(s), \(checkpoint.engine.statistics.openAlerts) open alert(s)\(changes)
+                    """)
+                return RecoveredEngine(engine: engine, checkpoint: checkpoint, file: url, forward: forward)
+            } catch {
+                logger.error("checkpoint \(url.lastPathComponent) not used: \(error); trying an older one")
+                refusals.append("\(url.lastPathComponent): \(error)")
+            }
+        }
+        guard files.isEmpty else {
+            throw RecoveryError(message: """
+                no usable checkpoint in \(store.directory.path) (\(refusals.joined(separator: "; "))); \
+                move the directory away to start without state
+                """)
+        }
+        return RecoveredEngine(engine: StreamEngine(pipeline: pipeline, partitions: partitions, emitScores: emitScores, output: output),
+                               checkpoint: nil, file: nil, forward: forward)
+    }
+}
+
+/// Why a durable run cannot start.
+public struct RecoveryError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// The engine's output handler, set after the engine exists (the dispatcher depends on which
+/// checkpoint was restored).
+private final class OutputForward: Sendable {
+    let target = Mutex<StreamEngine.OutputHandler?>(nil)
+}
