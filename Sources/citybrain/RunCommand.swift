@@ -296,6 +296,7 @@ struct RunCommand: ParsableCommand {
                     catchupEndpoints: catchup,
                     curve: try curve()
             )
+            configuration.durability = try durability()
             if web.http != nil {
                 configuration.handling = try web.policy()
                 configuration.overview = true
@@ -314,6 +315,9 @@ struct RunCommand: ParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
         } catch let error as OperationsServerError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
+        } catch let error as RecoveryError {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
         }

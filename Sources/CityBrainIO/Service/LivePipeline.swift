@@ -45,6 +45,9 @@ public final class LivePipeline: @unchecked Sendable {
         public var overview = false
         /// Told each published alert's ingest→publish latency, in nanoseconds (for metrics).
         public var onAlertLatency: (@Sendable (UInt64) -> Void)?
+        /// Checkpoints (and the input log): the engine resumes from the newest checkpoint, re-reads
+        /// the input log from there, and alerts already journaled are not published again.
+        public var durability: DurabilitySettings?
 
         public init(
             pipeline: Pipeline, feeds: FeedEndpoints, alertEndpoints: [String], partitions: Int = ProcessInfoCores.active,
@@ -80,6 +83,11 @@ public final class LivePipeline: @unchecked Sendable {
     private let zap: ZAPHandler?
     private let heartbeat: (any DispatchSourceTimer)?
     private let running = Atomic<Bool>(false)
+    private let logger: Logger
+    private let durability: DurabilitySettings?
+    private let checkpointer: Checkpointer?
+    /// The checkpoint the engine was restored from, if any.
+    public let restoredFrom: Checkpoint?
 
     /// Whether the feed sockets are open and receiving: between a successful ``start()`` and
     /// ``stop()``. (The alert sockets are bound from construction on.)
@@ -111,13 +119,25 @@ public final class LivePipeline: @unchecked Sendable {
             do { desk.restore(from: try journal.alerts(after: 0)) } catch { logger.error("could not restore alert handling from the journal: \(error)") }
         }
         let deskSinks: [any OutputSink] = desk.map { [$0] } ?? []
+        let recovered = try RecoveredEngine.start(store: configuration.durability?.store, pipeline: configuration.pipeline,
+                                                  partitions: configuration.partitions, emitScores: configuration.publish.contains(.scores),
+                                                  logger: logger)
+        let replaying = try recovered.checkpoint.map { try configuration.journal?.alerts(after: $0.lastSequence) ?? [] } ?? []
         let dispatcher = AlertDispatcher(
-            sinks: (publisher.map { [$0] } ?? []) + sinks + deskSinks, deterministic: configuration.deterministic, journal: configuration.journal
+            sinks: (publisher.map { [$0] } ?? []) + sinks + deskSinks, deterministic: configuration.deterministic, journal: configuration.journal,
+            replaying: replaying
         ) { error in logger.critical("alert journal write failed; alerts are published without it: \(error)") }
-        let engine = StreamEngine(pipeline: configuration.pipeline, partitions: configuration.partitions,
-                                  emitScores: configuration.publish.contains(.scores)) { output in
-            dispatcher.handle(output)
+        let engine = recovered.engine
+        recovered.connect { dispatcher.handle($0) }
+        let checkpointer = configuration.durability.map {
+            Checkpointer(store: $0.store, interval: $0.interval, pipeline: configuration.pipeline.sources, inputLog: $0.inputLog,
+                         journal: configuration.journal, logger: logger)
         }
+        if let checkpointer { dispatcher.onCheckpoint { checkpointer.capture($0, lastSequence: $1) } }
+        self.logger = logger
+        self.durability = configuration.durability
+        self.checkpointer = checkpointer
+        self.restoredFrom = recovered.checkpoint
         desk?.connect { alerts in dispatcher.publish(alerts) }
         self.desk = desk
         let overview = configuration.overview ? OverviewTracker() : nil
@@ -141,10 +161,15 @@ public final class LivePipeline: @unchecked Sendable {
         self.receiver = FeedReceiver(
             context: context, endpoints: configuration.feeds, options: receiverOptions,
             statistics: ingest, reporter: RejectionReporter(logger: logger, deadLetters: configuration.deadLetters), logger: logger
-        ) { events in
+        ) { [inputLog = configuration.durability?.inputLog] events in
             overview?.observe(events)
             arrivals?.advance(by: events.count)
+            var position = InputPosition.start
+            if let inputLog {
+                do { position = try inputLog.append(events) } catch { logger.critical("input log write failed; events are processed without it: \(error)") }
+            }
             engine.submit(events)
+            checkpointer?.submitted(to: engine, through: position, eventTime: events.last?.timestamp)
         }
     }
 
@@ -165,8 +190,9 @@ public final class LivePipeline: @unchecked Sendable {
     public func reload(_ pipeline: Pipeline) -> ReloadSummary {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<ReloadSummary?>(nil)
-        receiver.perform { [engine] in
+        receiver.perform { [engine, checkpointer] in
             let summary = engine.reload(pipeline)
+            checkpointer?.pipelineChanged(pipeline.sources)
             result.withLock { $0 = summary }
             done.signal()
         }
@@ -174,8 +200,23 @@ public final class LivePipeline: @unchecked Sendable {
         return result.withLock { $0 } ?? ReloadSummary()
     }
 
-    /// Opens the feed sockets and starts receiving.
+    /// Opens the feed sockets and starts receiving. With durability, first re-reads the input
+    /// log from the restored checkpoint (or takes a first checkpoint when there was none).
     public func start() throws {
+        if let durability, let checkpointer {
+            if let restored = restoredFrom, let log = durability.inputLog {
+                let replayed = try log.replay(after: restored.input, statistics: ingest,
+                                              reporter: RejectionReporter(logger: logger, deadLetters: nil)) { [engine] events, position in
+                    engine.submit(events)
+                    checkpointer.submitted(to: engine, through: position, eventTime: events.last?.timestamp)
+                }
+                logger.info("caught up: \(replayed) event(s) re-read from the input log after \(restored.input)")
+            } else if restoredFrom == nil {
+                checkpointer.take(engine, at: durability.inputLog?.position ?? .start)
+            }
+            engine.drain()
+            checkpointer.waitForWrites()
+        }
         try catchup?.start()
         try receiver.start()
         heartbeat?.resume()
@@ -189,6 +230,13 @@ public final class LivePipeline: @unchecked Sendable {
         running.store(false, ordering: .releasing)
         receiver.stop()
         engine.drain()
+        if let checkpointer {
+            // A clean stop leaves a checkpoint of the very end: the next start re-reads nothing.
+            checkpointer.take(engine, at: durability?.inputLog?.position ?? .start)
+            engine.drain()
+            checkpointer.waitForWrites()
+        }
+        try? durability?.inputLog?.close()
         heartbeat?.cancel()
         catchup?.stop()
         dispatcher.close()

@@ -54,7 +54,12 @@ public enum OfflineRun {
         let checkpointer = durability.map {
             Checkpointer(store: $0.store, interval: $0.interval, pipeline: pipeline.sources, journal: journal, logger: logger)
         }
-        if let checkpointer { dispatcher.onCheckpoint { checkpointer.capture($0, lastSequence: $1) } }
+        if let checkpointer {
+            dispatcher.onCheckpoint { checkpointer.capture($0, lastSequence: $1) }
+            // A first checkpoint before any input: a crash before the next one restarts from it,
+            // knowing which journaled alerts came before the run.
+            if recovered.checkpoint == nil { checkpointer.take(engine, at: .start) }
+        }
         let statistics = IngestStatistics()
         let reporter = RejectionReporter(logger: logger, deadLetters: deadLetters)
         defer { dispatcher.close() }
