@@ -36,9 +36,16 @@ struct FilesAndTerminalTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let statistics = IngestStatistics()
         var batches: [[Event]] = []
+        var positions: [InputPosition] = []
         try JSONLinesInput.read(try LineReader(path: path), batchSize: 1, statistics: statistics,
-                                reporter: RejectionReporter(logger: Logger(label: "t"))) { batches.append($0) }
+                                reporter: RejectionReporter(logger: Logger(label: "t"))) { batches.append($0); positions.append($1) }
         #expect(batches.map { $0.map(\.sensor) } == [["s1"], ["s3"]])
+        #expect(positions == [InputPosition(segment: 0, frame: 1), InputPosition(segment: 0, frame: 4)])  // after the line of each
+        // Resuming after line 1 reads on from line 2.
+        var resumed: [String] = []
+        try JSONLinesInput.read(try LineReader(path: path), after: positions[0], batchSize: 1, statistics: IngestStatistics(),
+                                reporter: RejectionReporter(logger: Logger(label: "t"))) { events, _ in resumed += events.map(\.sensor) }
+        #expect(resumed == ["s3"])
         #expect(statistics.snapshot.frames == 4)
         #expect(statistics.snapshot.rejected == [.wrongType: 1, .malformedJSON: 1])
     }

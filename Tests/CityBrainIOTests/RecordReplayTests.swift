@@ -126,7 +126,7 @@ struct RecordReplayTests {
         var delivered = 0
         let from = frames[100].receivedAt, to = frames[199].receivedAt
         try RecordingInput.read(try RecordingReader(path: path), from: from, to: to, statistics: statistics,
-                                reporter: RejectionReporter(logger: logger)) { delivered += $0.count }
+                                reporter: RejectionReporter(logger: logger)) { events, _ in delivered += events.count }
         #expect(delivered == 100)
         #expect(statistics.snapshot.frames == 100)
 
