@@ -3,7 +3,7 @@ import Testing
 
 @Suite("citybrain command line")
 struct CommandLineTests {
-    @Test("every subcommand has --help", arguments: ["", "demo", "run", "simulate", "tail", "validate", "evaluate", "record", "replay", "import", "fuzz", "keygen", "bench"])
+    @Test("every subcommand has --help", arguments: ["", "demo", "run", "simulate", "tail", "validate", "evaluate", "record", "replay", "import", "fuzz", "keygen", "bench", "checkpoint"])
     func help(subcommand: String) throws {
         let result = try CommandRunner.run((subcommand.isEmpty ? [] : [subcommand]) + ["--help"])
         #expect(result.status == 0)

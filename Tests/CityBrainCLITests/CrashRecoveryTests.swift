@@ -109,6 +109,12 @@ struct CrashRecoveryTests {
         bytes[bytes.count / 2] ^= 0xFF
         try Data(bytes).write(to: URL(fileURLWithPath: newest))
 
+        let inspect = try CommandRunner.run(["checkpoint", "inspect", directory + "/checkpoints"])
+        #expect(inspect.status == 1)  // the newest is not usable
+        #expect(inspect.stdout.contains("\(checkpoints.last!): NOT USABLE: \(newest): checksum mismatch (the file is corrupt)"))
+        #expect(inspect.stdout.contains("\(checkpoints[checkpoints.count - 2]): "))
+        #expect(inspect.stdout.contains("  input:        line "))
+
         let second = try CommandRunner.run(arguments(feed))
         #expect(second.status == 0)
         #expect(second.stderr.contains("checkpoint \(checkpoints.last!) not used: \(newest): checksum mismatch (the file is corrupt); trying an older one"))
@@ -164,5 +170,21 @@ struct CrashRecoveryTests {
         }
         #expect(!got.isEmpty)
         #expect(Array(expected.prefix(got.count)) == got)
+    }
+
+    @Test("tail --durable with a catch-up endpoint that does not answer warns, keeps retrying, and exits 0 on SIGTERM")
+    func tailWithoutCatchup() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tail = try CommandRunner.start(["tail", "--durable", "--state", directory + "/tail.state", "--catchup", "ipc://\(directory)/nobody.ipc",
+                                            "--alerts", "ipc://\(directory)/alerts.ipc"])
+        usleep(2_500_000)
+        #expect(tail.stderr.contains("catch-up endpoint ipc://\(directory)/nobody.ipc does not answer"))
+        #expect(tail.stderr.contains("showing live alerts meanwhile"))
+        let stopping = Date()
+        tail.terminate()
+        let result = tail.finish(timeout: 10)
+        #expect(result.status == 0)
+        #expect(Date().timeIntervalSince(stopping) < 3)
     }
 }

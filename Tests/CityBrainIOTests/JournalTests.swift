@@ -102,6 +102,55 @@ struct JournalTests {
         #expect(alerts.filter { $0.seq > lastOfFirst }.allSatisfy { $0.epoch == 2_000 })
         #expect(try String(contentsOfFile: state, encoding: .utf8) == "\(alerts.count)\n")
     }
+
+    @Test("a durable consumer whose catch-up endpoint does not answer shows live alerts meanwhile, fills the gap once it answers, and stops at once")
+    func catchupDown() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let context = try Context()
+        var simulator = CitySimulator(sensors: 60, seed: 31, start: 1_732_269_600_000, reportInterval: 6_000)
+        let phases = [15, 45].map { simulator.events(until: 1_732_269_600_000 + Int64($0) * 60_000) }
+        let journal = try AlertJournal(directory: directory + "/journal", epoch: 1)
+        let feedEndpoint = "ipc://\(directory)/feed.ipc", catchupEndpoint = "ipc://\(directory)/catchup.ipc"
+        // No catch-up server yet: the endpoint does not answer.
+        let live = try cityPipeline(context: context, feed: feedEndpoint, sinks: [], alertEndpoints: ["tcp://127.0.0.1:*"], journal: journal)
+        let push = try Socket(context, .push)
+        try push.connect(feedEndpoint)
+        func feed(_ events: [Event]) throws {
+            let before = live.status.ingest.accepted
+            for event in events { try push.send(Message(EventEncoder.json(event))) }
+            #expect(eventually { live.status.ingest.accepted == before + events.count })
+            live.engine.drain()
+        }
+        try feed(phases[0])  // journaled while nobody listens
+        let missed = live.status.lastSequence
+        #expect(missed > 0)
+
+        let received = Collector<Alert>()
+        let consumer = DurableAlertConsumer(context: context, alerts: live.publisher!.boundEndpoints, catchup: catchupEndpoint,
+                                            stateFile: directory + "/consumer.state", logger: logger) { alert, _ in received.append(alert) }
+        try consumer.start()
+        usleep(300_000)
+        try feed(phases[1])
+        let total = live.status.lastSequence
+        #expect(total > missed)
+        // The live alerts are shown although the gap before them cannot be fetched yet.
+        #expect(eventually(within: 10) { received.count == Int(total - missed) })
+        #expect(consumer.lastSequence == 0)
+
+        let server = CatchupServer(context: context, endpoints: [catchupEndpoint], journal: journal, logger: logger)
+        try server.start()
+        #expect(eventually(within: 20) { consumer.lastSequence == total })
+        let seqs = received.all.map(\.seq)
+        #expect(seqs.sorted() == Array(1...total))  // every alert once: the gap filled, the live ones not again
+        #expect(Array(seqs.prefix(Int(total - missed))) == Array((missed + 1)...total))
+
+        let stopping = Date()
+        consumer.stop()
+        #expect(Date().timeIntervalSince(stopping) < 3)
+        server.stop()
+        live.stop()
+    }
 }
 
 @Suite("Heartbeats and retention")

@@ -52,62 +52,105 @@ public final class DurableAlertConsumer: Sendable {
             try security.apply(to: subscriber)
             for topic in topics + ["heartbeat"] { try subscriber.subscribe(topic) }
             for endpoint in alertEndpoints { try subscriber.connect(endpoint) }
-            let requester = try Socket(context, .dealer)
-            try requester.setLinger(milliseconds: 0)
-            try requester.setReceiveTimeout(milliseconds: 5_000)
-            try security.apply(to: requester)
-            try requester.connect(catchupEndpoint)
-            return (subscriber, requester)
-        }) { [self] sockets, isStopping in
-            run(subscriber: sockets.0, requester: sockets.1, isStopping: isStopping)
+            return subscriber
+        }) { [self] subscriber, isStopping in
+            run(subscriber: subscriber, isStopping: isStopping)
         }
     }
 
     public func stop() { thread.stop() }
 
-    private func run(subscriber: Socket, requester: Socket, isStopping: () -> Bool) {
-        catchUp(requester)
+    /// How long one catch-up request may wait for its reply.
+    static let replyTimeout: Int32 = 1_000
+    /// The longest wait between attempts while the catch-up endpoint does not answer.
+    static let longestRetry: UInt64 = 10_000
+
+    /// The catch-up side: a DEALER re-created after a request went unanswered (so a late reply
+    /// cannot be taken for the next one), and when to try again while the endpoint is down.
+    private struct Catchup {
+        var requester: Socket?
+        var down = false
+        var retryAt: UInt64 = 0
+        var retryDelay: UInt64 = 500
+        /// Live alerts shown while the endpoint was down, beyond the gap: not shown again when
+        /// the gap is filled.
+        var shownAhead: Set<UInt64> = []
+    }
+
+    private func run(subscriber: Socket, isStopping: () -> Bool) {
+        var catchup = Catchup()
+        catchUp(&catchup, isStopping: isStopping)
         var poller = Poller()
         poller.add(subscriber)
         while !isStopping() {
+            if catchup.down, Self.now() >= catchup.retryAt { catchUp(&catchup, isStopping: isStopping) }
             guard let ready = try? poller.poll(timeoutMilliseconds: 100), !ready.isEmpty else { continue }
             var handled = false
-            while let message = try? subscriber.receiveMessage(dontWait: true) {
+            while !isStopping(), let message = try? subscriber.receiveMessage(dontWait: true) {
                 guard message.frames.count == 2, let json = message.string(at: 1) else { continue }
                 if message.string(at: 0) == "heartbeat" {
                     // The publisher has gone further than we have: fetch what we missed.
                     if let beat = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-                       let seq = (beat["seq"] as? NSNumber)?.uint64Value, seq > lastSequence {
-                        handled = catchUp(requester) || handled
+                       let seq = (beat["seq"] as? NSNumber)?.uint64Value, seq > lastSequence, !catchup.down {
+                        handled = catchUp(&catchup, isStopping: isStopping) || handled
                     }
                     continue
                 }
                 guard let alert = try? Alert(json: Array(json.utf8)) else { continue }
-                if alert.seq <= lastSequence { continue }  // a duplicate
-                if alert.seq > lastSequence + 1 { _ = catchUp(requester) }  // a gap: fetch it first
-                if alert.seq == lastSequence + 1 { deliver(alert, json) }
+                if alert.seq <= lastSequence || catchup.shownAhead.contains(alert.seq) { continue }  // a duplicate
+                if alert.seq > lastSequence + 1, !catchup.down { _ = catchUp(&catchup, isStopping: isStopping) }  // a gap: fetch it first
+                if alert.seq == lastSequence + 1 {
+                    deliver(alert, json)
+                    skipShownAhead(&catchup)
+                } else if catchup.down {
+                    // Show it now; the gap before it is filled once the endpoint answers.
+                    handler(alert, json)
+                    catchup.shownAhead.insert(alert.seq)
+                }
                 handled = true
             }
             if handled { saveState() }
         }
         saveState()
         subscriber.close()
-        requester.close()
+        catchup.requester?.close()
     }
 
-    /// Fetches every journaled alert after the last one handled; returns whether any came.
+    /// Advances past alerts already shown live while the catch-up endpoint was down.
+    private func skipShownAhead(_ catchup: inout Catchup) {
+        while catchup.shownAhead.remove(lastSequence + 1) != nil { last.store(lastSequence + 1, ordering: .relaxed) }
+    }
+
+    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds / 1_000_000 }
+
+    /// Fetches every journaled alert after the last one handled; returns whether any came. When
+    /// the endpoint does not answer, warns (once per outage), marks it down and schedules a retry
+    /// with a growing delay; live alerts are shown meanwhile.
     @discardableResult
-    private func catchUp(_ requester: Socket) -> Bool {
+    private func catchUp(_ catchup: inout Catchup, isStopping: () -> Bool) -> Bool {
         var any = false
-        while true {
+        while !isStopping() {
             do {
+                if catchup.requester == nil {
+                    let requester = try Socket(context, .dealer)
+                    try requester.setLinger(milliseconds: 0)
+                    try requester.setReceiveTimeout(milliseconds: Self.replyTimeout)
+                    try security.apply(to: requester)
+                    try requester.connect(catchupEndpoint)
+                    catchup.requester = requester
+                }
+                guard let requester = catchup.requester else { break }
                 try requester.send("after \(lastSequence)")
                 var complete = false
+                var answered = false
                 while let reply = try requester.receiveMessage() {
+                    answered = true
                     switch reply.string(at: 0) {
                     case "alert":
                         if let json = reply.string(at: 1), let alert = try? Alert(json: Array(json.utf8)), alert.seq == lastSequence + 1 {
-                            deliver(alert, json)
+                            if catchup.shownAhead.remove(alert.seq) == nil { handler(alert, json) }
+                            last.store(alert.seq, ordering: .relaxed)
+                            skipShownAhead(&catchup)
                             any = true
                         }
                     case "end":
@@ -119,9 +162,25 @@ public final class DurableAlertConsumer: Sendable {
                     }
                     if reply.string(at: 0) != "alert" { break }
                 }
+                if !answered { throw ZMQError(errno: EAGAIN, operation: "no reply within \(Self.replyTimeout) ms") }
+                if catchup.down {
+                    logger.notice("catch-up endpoint \(catchupEndpoint) answers again; the gap is filled up to \(lastSequence)")
+                    catchup.down = false
+                    catchup.retryDelay = 500
+                }
                 if complete { break }
             } catch {
-                logger.error("catch-up from \(catchupEndpoint) failed: \(error)")
+                catchup.requester?.close()
+                catchup.requester = nil
+                if !catchup.down {
+                    logger.warning("""
+                        catch-up endpoint \(catchupEndpoint) does not answer (\(error)); showing live alerts meanwhile, \
+                        and fetching what was missed after \(lastSequence) once it answers
+                        """)
+                }
+                catchup.down = true
+                catchup.retryAt = Self.now() + catchup.retryDelay
+                catchup.retryDelay = min(catchup.retryDelay * 2, Self.longestRetry)
                 break
             }
         }
