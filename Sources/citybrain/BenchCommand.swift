@@ -41,6 +41,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Skip the latency phase at half rate.")
     var noLatencyPhase = false
 
+    @Flag(name: .long, help: "Measure checkpoints instead of throughput: fill the engine with the scenario's sensors, take checkpoints (partition pause, background write, file size) and restore one.")
+    var checkpoints = false
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -71,6 +74,19 @@ struct BenchCommand: ParsableCommand {
             throw Self.failure("bench: \(error)")
         } catch let error as PipelineErrors {
             throw Self.failure("bench: the scenario's pipeline is invalid:\n" + error.diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        if checkpoints {
+            let directory = NSTemporaryDirectory() + "citybrain-bench-checkpoints-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let bench = CheckpointBench(scenario: scenario, pipeline: pipeline, partitions: partitions)
+            let report: CheckpointBench.Report
+            do {
+                report = try bench.run(directory: directory) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            } catch {
+                throw Self.failure("bench: \(error)")
+            }
+            print(json ? report.json : report.table)
+            return
         }
         var options = BenchRunner.Options()
         options.transport = transport
