@@ -24,27 +24,82 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Appends values to a byte buffer (see ``CheckpointCodable``).
-public struct CheckpointWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+/// Appends values to a growable byte buffer (see ``CheckpointCodable``). Fixed-width values are
+/// stored straight into the buffer, and arrays of ``CheckpointTrivial`` elements are copied
+/// whole, so encoding runs near memory speed.
+public struct CheckpointWriter: @unchecked Sendable {
+    private final class Storage {
+        var base: UnsafeMutableRawPointer
+        var count = 0
+        var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = max(capacity, 256)
+            base = .allocate(byteCount: self.capacity, alignment: 16)
+        }
+
+        deinit { base.deallocate() }
+
+        @inline(__always)
+        func reserve(_ more: Int) {
+            guard count + more > capacity else { return }
+            var grown = capacity * 2
+            while grown < count + more { grown *= 2 }
+            let moved = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
+            moved.copyMemory(from: base, byteCount: count)
+            base.deallocate()
+            base = moved
+            capacity = grown
+        }
+    }
+
+    private let storage: Storage
 
     public init(reservingCapacity capacity: Int = 0) {
-        bytes.reserveCapacity(capacity)
+        storage = Storage(capacity: capacity)
+    }
+
+    /// Bytes written so far.
+    public var count: Int { storage.count }
+
+    /// A copy of the bytes written.
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// The bytes written, without copying (valid inside `body` only).
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(start: storage.base, count: storage.count))
     }
 
     public mutating func write<T: CheckpointCodable>(_ value: T) { value.write(to: &self) }
 
     /// Writes an integer's little-endian bytes.
+    @inline(__always)
     public mutating func writeInteger<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        let size = MemoryLayout<T>.size
+        storage.reserve(size)
+        storage.base.storeBytes(of: value.littleEndian, toByteOffset: storage.count, as: T.self)
+        storage.count += size
     }
 
     /// Appends raw bytes (already encoded).
-    public mutating func writeRaw(_ raw: some Collection<UInt8>) { bytes.append(contentsOf: raw) }
+    public mutating func writeRaw(_ raw: UnsafeRawBufferPointer) {
+        guard raw.count > 0 else { return }
+        storage.reserve(raw.count)
+        (storage.base + storage.count).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+        storage.count += raw.count
+    }
+
+    public mutating func writeRaw(_ raw: [UInt8]) { raw.withUnsafeBytes { writeRaw($0) } }
 
     /// A count or length.
     public mutating func writeCount(_ count: Int) { writeInteger(UInt64(count)) }
 }
+
+/// A value whose memory is its encoding on a little-endian machine (integers, floating point,
+/// and structs of them without padding that the type vouches for): arrays of them are written
+/// and read as one block. Checkpoints are therefore only read on the byte order they were
+/// written in (every platform Swift on Linux supports is little-endian).
+public protocol CheckpointTrivial: CheckpointCodable, BitwiseCopyable {}
 
 /// Reads values back from a checkpoint's bytes (see ``CheckpointCodable``).
 public struct CheckpointReader {
@@ -60,13 +115,11 @@ public struct CheckpointReader {
 
     public mutating func read<T: CheckpointCodable>(_: T.Type = T.self) throws(CheckpointError) -> T { try T(from: &self) }
 
+    @inline(__always)
     public mutating func readInteger<T: FixedWidthInteger>(_: T.Type = T.self) throws(CheckpointError) -> T {
         let size = MemoryLayout<T>.size
         guard offset + size <= bytes.count else { throw .truncated(offset: offset) }
-        var value: T = 0
-        withUnsafeMutableBytes(of: &value) { target in
-            bytes.withUnsafeBytes { source in target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + size)])) }
-        }
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) }
         offset += size
         return T(littleEndian: value)
     }
@@ -88,6 +141,21 @@ public struct CheckpointReader {
         return bytes[offset..<(offset + count)]
     }
 
+    /// `count` trivial values stored as one block.
+    mutating func readTrivial<T: CheckpointTrivial>(_: T.Type, count: Int) throws(CheckpointError) -> [T] {
+        let size = count * MemoryLayout<T>.stride
+        guard size >= 0, offset + size <= bytes.count else { throw .truncated(offset: offset) }
+        let start = offset
+        let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { source in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[start..<(start + size)]))
+            }
+            initialized = count
+        }
+        offset += size
+        return values
+    }
+
     /// Throws ``CheckpointError/invalid(_:offset:)`` at the current offset.
     public func invalid(_ what: String) -> CheckpointError { .invalid(what, offset: offset) }
 }
@@ -99,32 +167,32 @@ extension Int: CheckpointCodable {
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = Int(try reader.readInteger(Int64.self)) }
 }
 
-extension Int64: CheckpointCodable {
+extension Int64: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
 }
 
-extension Int32: CheckpointCodable {
+extension Int32: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
 }
 
-extension UInt64: CheckpointCodable {
+extension UInt64: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
 }
 
-extension UInt32: CheckpointCodable {
+extension UInt32: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
 }
 
-extension UInt16: CheckpointCodable {
+extension UInt16: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
 }
 
-extension UInt8: CheckpointCodable {
+extension UInt8: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
 }
@@ -140,17 +208,17 @@ extension Bool: CheckpointCodable {
     }
 }
 
-extension Double: CheckpointCodable {
+extension Double: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(bitPattern) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = Double(bitPattern: try reader.readInteger()) }
 }
 
-extension Float: CheckpointCodable {
+extension Float: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(bitPattern) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = Float(bitPattern: try reader.readInteger()) }
 }
 
-extension Float16: CheckpointCodable {
+extension Float16: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(bitPattern) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = Float16(bitPattern: try reader.readInteger()) }
 }
@@ -160,7 +228,7 @@ extension String: CheckpointCodable {
         var copy = self
         copy.withUTF8 { utf8 in
             writer.writeCount(utf8.count)
-            writer.writeRaw(utf8)
+            writer.writeRaw(UnsafeRawBufferPointer(utf8))
         }
     }
 
@@ -192,14 +260,28 @@ extension Optional: CheckpointCodable where Wrapped: CheckpointCodable {
 extension Array: CheckpointCodable where Element: CheckpointCodable {
     public func write(to writer: inout CheckpointWriter) {
         writer.writeCount(count)
+        if Element.self is any CheckpointTrivial.Type {
+            withUnsafeBytes { writer.writeRaw($0) }
+            return
+        }
         for element in self { writer.write(element) }
     }
 
     public init(from reader: inout CheckpointReader) throws(CheckpointError) {
         let count = try reader.readCount()
+        if let trivial = Element.self as? any CheckpointTrivial.Type {
+            self = try Self.readTrivial(trivial, count: count, from: &reader)
+            return
+        }
         self = []
         reserveCapacity(count)
         for _ in 0..<count { append(try reader.read()) }
+    }
+}
+
+extension Array {
+    fileprivate static func readTrivial<T: CheckpointTrivial>(_: T.Type, count: Int, from reader: inout CheckpointReader) throws(CheckpointError) -> [Element] {
+        try reader.readTrivial(T.self, count: count) as! [Element]
     }
 }
 

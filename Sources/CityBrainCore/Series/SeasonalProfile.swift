@@ -12,7 +12,7 @@
 struct SeasonalProfile {
     /// One slot of the day: 8 bytes (a 16-bit deviation is ample for a spread: three significant
     /// digits, up to 65 504, clamped).
-    private struct Slot {
+    fileprivate struct Slot: CheckpointTrivial {
         var median: Float = 0
         var deviation: Float16 = 0
         var days: UInt16 = 0
@@ -104,12 +104,7 @@ struct SeasonalProfile {
 
 extension SeasonalProfile: CheckpointCodable {
     func write(to writer: inout CheckpointWriter) {
-        writer.writeCount(slots.count)
-        for slot in slots {
-            writer.write(slot.median)
-            writer.write(slot.deviation)
-            writer.write(slot.days)
-        }
+        writer.write(slots)
         writer.write(openSlot)
         writer.write(openSum)
         writer.write(openCount)
@@ -118,14 +113,24 @@ extension SeasonalProfile: CheckpointCodable {
     }
 
     init(from reader: inout CheckpointReader) throws(CheckpointError) {
-        let count = try reader.readCount(minimumElementBytes: 8)
-        slots = []
-        slots.reserveCapacity(count)
-        for _ in 0..<count { slots.append(Slot(median: try reader.read(), deviation: try reader.read(), days: try reader.read())) }
+        slots = try reader.read()
         openSlot = try reader.read()
         openSum = try reader.read()
         openCount = try reader.read()
         offsetHour = try reader.read()
         offset = try reader.read()
+    }
+}
+
+/// 8 bytes without padding: its memory is its encoding.
+extension SeasonalProfile.Slot {
+    func write(to writer: inout CheckpointWriter) {
+        writer.write(median)
+        writer.write(deviation)
+        writer.write(days)
+    }
+
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        self.init(median: try reader.read(), deviation: try reader.read(), days: try reader.read())
     }
 }

@@ -96,14 +96,21 @@ struct AggregateArena {
 extension AggregateArena {
     /// Writes the states, free list and live count (the layouts come from the pipeline).
     func write(to writer: inout CheckpointWriter) {
-        writer.write(states)
+        // Without optional parts a state is its totals: written as one block.
+        let plain = layouts.allSatisfy { $0.features.isEmpty }
+        writer.write(plain)
+        if plain { writer.write(states.map(\.totals)) } else { writer.write(states) }
         writer.write(free)
         writer.write(liveCount)
     }
 
     /// Reads what ``write(to:)`` wrote, for an arena of the same layouts.
     mutating func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
-        states = try reader.read()
+        if try reader.read(Bool.self) {
+            states = try reader.read([Totals].self).map(AggregateState.init(totals:))
+        } else {
+            states = try reader.read()
+        }
         free = try reader.read()
         liveCount = try reader.read()
         guard states.count % max(width, 1) == 0, free.allSatisfy({ Int($0) + width <= states.count }) else {

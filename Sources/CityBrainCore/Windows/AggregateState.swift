@@ -25,6 +25,11 @@ public struct AggregateState: Sendable {
         if !layout.features.isEmpty { extras = Extras() }
     }
 
+    /// A state of these totals and no optional parts (a restored plain state).
+    init(totals: Totals) {
+        self.totals = totals
+    }
+
     /// A state holding nothing, not even the optional parts: what a free arena slot keeps.
     static let blank = AggregateState(InputLayout(input: .events, features: []))
 
@@ -109,7 +114,8 @@ public struct Totals: Sendable, Hashable {
     }
 }
 
-extension Totals: CheckpointCodable {
+/// 32 bytes without padding: its memory is its encoding.
+extension Totals: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) {
         writer.write(count)
         writer.write(sum)

@@ -1,4 +1,5 @@
 import CityBrainCore
+import CZlib
 import Foundation
 
 /// The checkpoint file format: `CBCKPT` `\0` `\u{1}` (8-byte magic), u32 format version, u64
@@ -20,24 +21,59 @@ public enum CheckpointFile {
 
     /// The file's bytes for `checkpoint`.
     public static func encode(_ checkpoint: Checkpoint) -> [UInt8] {
+        var bytes: [UInt8] = []
+        encode(checkpoint) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// Hands the file's bytes for `checkpoint` to `sink` in a few pieces, without building the
+    /// whole file in memory a second time.
+    public static func encode(_ checkpoint: Checkpoint, to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         var body = CheckpointWriter(reservingCapacity: checkpoint.engine.byteCount + 4_096)
         body.write(checkpoint)
-        var bytes = magic
-        bytes.reserveCapacity(body.bytes.count + headerSize + 4)
-        RecordingFormat.append(version, to: &bytes)
-        RecordingFormat.append(UInt64(body.bytes.count), to: &bytes)
-        bytes += body.bytes
-        RecordingFormat.append(RecordingFormat.crc32(body.bytes), to: &bytes)
-        return bytes
+        var header = magic
+        RecordingFormat.append(version, to: &header)
+        RecordingFormat.append(UInt64(body.count), to: &header)
+        try header.withUnsafeBytes(sink)
+        let crc = try body.withUnsafeBytes { bytes in
+            try sink(bytes)
+            return UInt32(CZlib.crc32(0, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), uInt(bytes.count)))
+        }
+        var trailer: [UInt8] = []
+        RecordingFormat.append(crc, to: &trailer)
+        try trailer.withUnsafeBytes(sink)
     }
 
     /// Reads and checks a checkpoint file.
     public static func read(_ url: URL) throws -> Checkpoint {
         let bytes: [UInt8]
-        do { bytes = try Array(Data(contentsOf: url)) } catch {
+        do { bytes = try readAll(url) } catch {
             throw Invalid(path: url.path, reason: "cannot read: \(error.localizedDescription)")
         }
         return try decode(bytes, path: url.path)
+    }
+
+    /// The whole file in one array (one copy, no `Data` in between).
+    static func readAll(_ url: URL) throws -> [UInt8] {
+        let descriptor = open(url.path, O_RDONLY)
+        guard descriptor >= 0 else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))]) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw CocoaError(.fileReadUnknown) }
+        let size = Int(status.st_size)
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var done = 0
+            while done < size {
+                let count = Foundation.read(descriptor, buffer.baseAddress! + done, size - done)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { failed = count < 0; break }
+                done += count
+            }
+            initialized = done
+        }
+        if failed { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))]) }
+        return bytes
     }
 
     /// The input position of a checkpoint file, read from its first bytes only (no checksum).
@@ -61,14 +97,16 @@ public enum CheckpointFile {
         guard length >= 0, headerSize + length + 4 == bytes.count else {
             throw Invalid(path: path, reason: "torn: \(bytes.count) bytes, the header announces \(headerSize + length + 4)")
         }
-        let body = Array(bytes[headerSize..<(headerSize + length)])
-        guard RecordingFormat.read(UInt32.self, from: bytes, at: headerSize + length) == RecordingFormat.crc32(body) else {
+        let crc = bytes.withUnsafeBufferPointer { buffer in
+            UInt32(CZlib.crc32(0, buffer.baseAddress! + headerSize, uInt(length)))
+        }
+        guard RecordingFormat.read(UInt32.self, from: bytes, at: headerSize + length) == crc else {
             throw Invalid(path: path, reason: "checksum mismatch (the file is corrupt)")
         }
-        var reader = CheckpointReader(body)
+        var reader = CheckpointReader(bytes, offset: headerSize)
         do throws(CheckpointError) {
             let checkpoint: Checkpoint = try reader.read()
-            guard reader.isAtEnd else { throw reader.invalid("unexpected data after the checkpoint") }
+            guard reader.offset == headerSize + length else { throw reader.invalid("unexpected data after the checkpoint") }
             return checkpoint
         } catch {
             throw Invalid(path: path, reason: error.description)

@@ -34,7 +34,6 @@ public final class CheckpointStore: Sendable {
     /// Returns the file and its size.
     @discardableResult
     public func save(_ checkpoint: Checkpoint) throws -> (url: URL, bytes: Int) {
-        let bytes = CheckpointFile.encode(checkpoint)
         let existing = try files()
         let number = (existing.last.flatMap(Self.number(of:)) ?? 0) + 1
         let digits = String(number)
@@ -44,7 +43,11 @@ public final class CheckpointStore: Sendable {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "cannot create \(temporary.path)"])
         }
         let handle = try FileHandle(forWritingTo: temporary)
-        try handle.write(contentsOf: bytes)
+        var size = 0
+        try CheckpointFile.encode(checkpoint) { piece in
+            try handle.write(contentsOf: piece)
+            size += piece.count
+        }
         try handle.synchronize()
         try handle.close()
         guard rename(temporary.path, url.path) == 0 else {
@@ -52,7 +55,7 @@ public final class CheckpointStore: Sendable {
         }
         syncDirectory()
         for old in (existing + [url]).dropLast(keep) { try? FileManager.default.removeItem(at: old) }
-        return (url, bytes.count)
+        return (url, size)
     }
 
     /// The newest checkpoint that reads back whole, with its file and the newer files that had
