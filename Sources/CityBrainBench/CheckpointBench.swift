@@ -8,8 +8,10 @@ import Synchronization
 /// input is), then checkpoints are taken between further batches, as a running pipeline takes
 /// them, and one is restored:
 ///
-/// - **pause**: how long the partitions stop processing events to encode their state (ingest
-///   goes on queueing meanwhile, up to the batches in flight);
+/// - **pause**: how long the partitions stop processing events for the checkpoint: the capture
+///   at the barrier, plus what the next batch takes longer than the same batch without a
+///   checkpoint before it (its first changes copy what they share with the snapshot, and the
+///   encoder competes for the cores);
 /// - **write**: the background work: file encoding, CRC, write, fsync and rename;
 /// - **size** of the file, and **restore**: read, check and rebuild an engine from it.
 public struct CheckpointBench: Sendable {
@@ -48,7 +50,7 @@ public struct CheckpointBench: Sendable {
                 checkpoints of scenario \(scenario): \(sensors) sensors, \(events) events, \(partitions) partitions
                   state (engine estimate)  \(BenchReport.bytes(stateBytes)); process RSS \(BenchReport.bytes(residentBytes))
                   checkpoint file          \(BenchReport.bytes(checkpointBytes)) (\(checkpointBytes / max(1, sensors)) bytes per sensor)
-                  partition pause          median \(String(format: "%.0f", medianPause)) ms  (\(list(pausesMilliseconds)) ms)
+                  ingest pause             median \(String(format: "%.0f", medianPause)) ms  (\(list(pausesMilliseconds)) ms)
                   background write         median \(String(format: "%.0f", medianWrite)) ms  (\(list(writesMilliseconds)) ms)
                   restore                  \(String(format: "%.0f", restoreMilliseconds)) ms
                   peak RSS                 \(BenchReport.bytes(peakResidentBytes))
@@ -110,21 +112,44 @@ public struct CheckpointBench: Sendable {
         var writes: [Double] = []
         var size = 0
         var last: URL?
+        let step = max(1, scenario.sensors / 10)
+        func timed(_ body: () -> Void) -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        }
         for number in 1...checkpoints {
-            feed(scenario.sensors / 10)
+            let normal = timed { feed(step); engine.drain() }
             engine.checkpoint()
             engine.drain()
             guard let snapshot = taken.withLock({ $0 }) else { break }
-            pauses.append(Double(snapshot.pauseNanoseconds) / 1e6)
-            let start = DispatchTime.now().uptimeNanoseconds
+            taken.withLock { $0 = nil }
+            // Written in the background while the engine goes on, as the checkpointer does: the
+            // first changes after the barrier copy what they share with the snapshot.
             let checkpoint = Checkpoint(createdAt: Int64(Date().timeIntervalSince1970 * 1000), input: InputPosition(segment: 0, frame: next),
                                         lastSequence: 0, pipeline: pipeline.sources, engine: snapshot)
-            let (url, bytes) = try store.save(checkpoint)
-            writes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            let written = Mutex<Result<(URL, Int, Double), any Error>?>(nil)
+            let writing = DispatchGroup()
+            writing.enter()
+            DispatchQueue.global().async {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let result = Result { () throws -> (URL, Int, Double) in
+                    let (url, bytes) = try store.save(checkpoint)
+                    return (url, bytes, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                }
+                written.withLock { $0 = result }
+                writing.leave()
+            }
+            let after = timed { feed(step); engine.drain() }
+            writing.wait()
+            let (url, bytes, milliseconds) = try written.withLock { $0! }.get()
+            let pause = Double(snapshot.pauseNanoseconds) / 1e6 + max(0, after - normal)
+            pauses.append(pause)
+            writes.append(milliseconds)
             size = bytes
             last = url
-            taken.withLock { $0 = nil }
-            progress(String(format: "  checkpoint %d: %@, paused %.0f ms, written in %.0f ms", number, BenchReport.bytes(bytes), pauses.last!, writes.last!))
+            progress(String(format: "  checkpoint %d: %@, capture %.1f ms, next %d events %.0f ms (%.0f ms without a checkpoint), written in %.0f ms",
+                            number, BenchReport.bytes(bytes), Double(snapshot.pauseNanoseconds) / 1e6, step, after, normal, milliseconds))
         }
         engine.finish()
         var restore = 0.0

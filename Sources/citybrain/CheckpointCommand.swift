@@ -70,7 +70,7 @@ struct CheckpointCommand: ParsableCommand {
                   watermark:    \(statistics.watermark.map(EventTime.iso8601) ?? "none yet")
                   events:       \(statistics.events) (\(statistics.lateEvents) late)
                   keys:         \(statistics.keys) sensor(s) and district(s) holding state, \(statistics.openWindows) open window(s)
-                  partitions:   \(checkpoint.engine.partitions.count), paused \(String(format: "%.1f", Double(checkpoint.engine.pauseNanoseconds) / 1e6)) ms to write their state
+                  partitions:   \(checkpoint.engine.partitionCount), paused \(String(format: "%.1f", Double(checkpoint.engine.pauseNanoseconds) / 1e6)) ms to write their state
                   pipeline:     \(pipeline.isEmpty ? "built in code" : pipeline)
                 """
         }
@@ -89,7 +89,7 @@ struct CheckpointCommand: ParsableCommand {
             writer.field("keys", Int64(statistics.keys))
             writer.field("open_windows", Int64(statistics.openWindows))
             writer.field("open_alerts", Int64(statistics.openAlerts))
-            writer.field("partitions", Int64(checkpoint.engine.partitions.count))
+            writer.field("partitions", Int64(checkpoint.engine.partitionCount))
             writer.field("pause_ms", Double(checkpoint.engine.pauseNanoseconds) / 1e6)
             writer.field("pipeline", strings: checkpoint.pipeline.map(\.name))
             return writer.finish()

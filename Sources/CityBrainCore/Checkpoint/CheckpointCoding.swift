@@ -93,6 +93,14 @@ public struct CheckpointWriter: @unchecked Sendable {
 
     /// A count or length.
     public mutating func writeCount(_ count: Int) { writeInteger(UInt64(count)) }
+
+    /// Writes what `body` writes, preceded by its length in bytes (as ``writeCount(_:)``).
+    public mutating func writeLengthPrefixed(_ body: (inout CheckpointWriter) -> Void) {
+        let at = storage.count
+        writeCount(0)
+        body(&self)
+        storage.base.storeBytes(of: UInt64(storage.count - at - 8).littleEndian, toByteOffset: at, as: UInt64.self)
+    }
 }
 
 /// A value whose memory is its encoding on a little-endian machine (integers, floating point,

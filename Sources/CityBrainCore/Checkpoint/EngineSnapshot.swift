@@ -3,34 +3,75 @@
 /// Taken by ``StreamEngine/checkpoint()`` between two batches (a barrier that travels through
 /// the partition queues like a reload), handed to the output handler in order with the output,
 /// and given back to ``StreamEngine/init(restoring:pipeline:maxBatchesInFlight:emitScores:output:)``.
-/// Every partition's state is already encoded (on its own queue), so writing a snapshot to disk
-/// needs no engine lock.
-public struct EngineSnapshot: Sendable, Equatable {
+/// A fresh snapshot holds each partition's state by value (captured copy-on-write); it is
+/// encoded when written (``write(to:)``), on whatever thread writes it, never on a partition.
+public struct EngineSnapshot: Sendable {
+    /// One partition's part: captured state, or bytes read back from a file.
+    enum Part: Sendable {
+        case captured(PartitionState)
+        case encoded([UInt8])
+
+        var bytes: [UInt8] {
+            switch self {
+            case .captured(let state): state.encoded
+            case .encoded(let bytes): bytes
+            }
+        }
+    }
+
     /// Events submitted before the barrier (the input position the engine resumes at).
     public var position: Int64
-    /// Each partition's encoded state, by partition index.
-    public var partitions: [[UInt8]]
+    var parts: [Part]
     /// The router's watermark state.
     public var router: [UInt8]
     /// The collector's correlation and storm state.
     public var collector: [UInt8]
     /// Running totals at the barrier (events, alerts, …, keys, open windows and alerts).
     public var statistics: EngineStatistics
-    /// The longest time one partition spent encoding its state, in nanoseconds: how long its
-    /// event processing paused for the checkpoint.
+    /// The longest time one partition paused its event processing to capture its state, in
+    /// nanoseconds.
     public var pauseNanoseconds: UInt64
 
-    /// Bytes of encoded state.
-    public var byteCount: Int { partitions.reduce(router.count + collector.count) { $0 + $1.count } }
+    /// Partitions the state is spread over.
+    public var partitionCount: Int { parts.count }
+
+    /// Each partition's encoded state (encodes captured ones).
+    public var encodedPartitions: [[UInt8]] { parts.map(\.bytes) }
+
+    /// Bytes of encoded state, or the engine's estimate while not yet encoded.
+    public var byteCount: Int {
+        parts.reduce(router.count + collector.count) { total, part in
+            if case .encoded(let bytes) = part { total + bytes.count } else { total + statistics.stateBytes / max(1, parts.count) }
+        }
+    }
+
+    /// A snapshot of encoded partitions (as read from a file).
+    public init(position: Int64, partitions: [[UInt8]], router: [UInt8], collector: [UInt8], statistics: EngineStatistics, pauseNanoseconds: UInt64) {
+        self.init(position: position, parts: partitions.map(Part.encoded), router: router, collector: collector, statistics: statistics,
+                  pauseNanoseconds: pauseNanoseconds)
+    }
+
+    init(position: Int64, parts: [Part], router: [UInt8], collector: [UInt8], statistics: EngineStatistics, pauseNanoseconds: UInt64) {
+        self.position = position
+        self.parts = parts
+        self.router = router
+        self.collector = collector
+        self.statistics = statistics
+        self.pauseNanoseconds = pauseNanoseconds
+    }
 }
 
 extension EngineSnapshot: CheckpointCodable {
     public func write(to writer: inout CheckpointWriter) {
         writer.write(position)
-        writer.writeCount(partitions.count)
-        for part in partitions {
-            writer.writeCount(part.count)
-            writer.writeRaw(part)
+        writer.writeCount(parts.count)
+        for part in parts {
+            switch part {
+            case .captured(let state): writer.writeLengthPrefixed { state.write(to: &$0) }
+            case .encoded(let bytes):
+                writer.writeCount(bytes.count)
+                writer.writeRaw(bytes)
+            }
         }
         writer.writeCount(router.count)
         writer.writeRaw(router)
@@ -42,8 +83,8 @@ extension EngineSnapshot: CheckpointCodable {
 
     public init(from reader: inout CheckpointReader) throws(CheckpointError) {
         position = try reader.read()
-        partitions = []
-        for _ in 0..<(try reader.readCount(minimumElementBytes: 8)) { partitions.append(Array(try reader.readRaw(try reader.readCount()))) }
+        parts = []
+        for _ in 0..<(try reader.readCount(minimumElementBytes: 8)) { parts.append(.encoded(Array(try reader.readRaw(try reader.readCount())))) }
         router = Array(try reader.readRaw(try reader.readCount()))
         collector = Array(try reader.readRaw(try reader.readCount()))
         statistics = try reader.read()

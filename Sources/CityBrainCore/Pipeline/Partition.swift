@@ -89,23 +89,11 @@ final class Partition: @unchecked Sendable {
         result.keys = sensors.count + districts.count
         if batch.checkpoint {
             let start = DispatchTime.now().uptimeNanoseconds
-            result.snapshot = snapshot(sizeHint: result.stateBytes)
+            result.snapshot = PartitionState(sensors: sensors, districts: districts, watermark: watermark, nextSweep: nextSweep,
+                                             operators: operators.map { $0.capture() }, ruleStates: ruleStates)
             result.snapshotNanoseconds = DispatchTime.now().uptimeNanoseconds - start
         }
         return result
-    }
-
-    /// Encodes every key's state: key tables, watermark, windows and rule states. Call on ``queue``.
-    private func snapshot(sizeHint: Int) -> [UInt8] {
-        var writer = CheckpointWriter(reservingCapacity: sizeHint / 2)
-        writer.write(sensors)
-        writer.write(districts)
-        writer.write(watermark)
-        writer.write(nextSweep)
-        writer.writeCount(operators.count)
-        for windows in operators { windows.write(to: &writer) }
-        writer.write(ruleStates)
-        return writer.bytes
     }
 
     /// Replaces this fresh partition's state with a snapshot taken under the same pipeline.

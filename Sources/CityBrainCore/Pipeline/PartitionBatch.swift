@@ -37,8 +37,8 @@ struct PartitionResult: Sendable {
     var openAlerts = 0
     var stateBytes = 0
     var keys = 0
-    /// The partition's encoded state, for a checkpoint barrier.
-    var snapshot: [UInt8]?
-    /// How long encoding it took.
+    /// The partition's state, for a checkpoint barrier.
+    var snapshot: PartitionState?
+    /// How long capturing it took.
     var snapshotNanoseconds: UInt64 = 0
 }

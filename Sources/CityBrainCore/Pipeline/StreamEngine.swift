@@ -64,7 +64,7 @@ public final class StreamEngine: @unchecked Sendable {
         var correlator: AlertCorrelator?
         /// For a checkpoint barrier: the router's state at the barrier.
         var router: [UInt8]?
-        var snapshots: [[UInt8]] = []
+        var snapshots: [PartitionState?] = []
         var snapshotNanoseconds: UInt64 = 0
     }
 
@@ -102,10 +102,10 @@ public final class StreamEngine: @unchecked Sendable {
         emitScores: Bool = false,
         output: @escaping OutputHandler
     ) throws(CheckpointError) {
-        guard !snapshot.partitions.isEmpty else { throw .invalid("a snapshot without partitions", offset: 0) }
-        self.init(pipeline: pipeline, partitions: snapshot.partitions.count, maxBatchesInFlight: maxBatchesInFlight,
+        guard snapshot.partitionCount > 0 else { throw .invalid("a snapshot without partitions", offset: 0) }
+        self.init(pipeline: pipeline, partitions: snapshot.partitionCount, maxBatchesInFlight: maxBatchesInFlight,
                   emitScores: emitScores, output: output)
-        for (partition, bytes) in zip(partitions, snapshot.partitions) { try partition.restore(bytes) }
+        for (partition, part) in zip(partitions, snapshot.parts) { try partition.restore(part.bytes) }
         var router = CheckpointReader(snapshot.router)
         try tracker.restore(from: &router)
         var collected = CheckpointReader(snapshot.collector)
@@ -214,7 +214,7 @@ public final class StreamEngine: @unchecked Sendable {
         stats.withLock { $0.batchesInFlight += 1 }
         collector.async { [self] in
             pending[number] = PendingBatch(remaining: partitions.count, watermark: endWatermark, endPosition: endPosition, correlator: replacement,
-                                           router: router, snapshots: router == nil ? [] : Array(repeating: [], count: partitions.count))
+                                           router: router, snapshots: router == nil ? [] : Array(repeating: nil, count: partitions.count))
         }
         for (index, partition) in partitions.enumerated() {
             var batch = batches[index]
@@ -286,7 +286,7 @@ public final class StreamEngine: @unchecked Sendable {
             correlator.write(to: &collected)
             var statistics = snapshot
             statistics.batchesInFlight = 0
-            output.checkpoint = EngineSnapshot(position: batch.endPosition, partitions: batch.snapshots, router: router,
+            output.checkpoint = EngineSnapshot(position: batch.endPosition, parts: batch.snapshots.map { .captured($0!) }, router: router,
                                                collector: collected.bytes, statistics: statistics,
                                                pauseNanoseconds: batch.snapshotNanoseconds)
         }

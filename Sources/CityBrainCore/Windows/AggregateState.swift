@@ -6,7 +6,8 @@
 /// merges, so panes combine into sliding windows and sessions combine when an event bridges them.
 public struct AggregateState: Sendable {
     public private(set) var totals = Totals()
-    /// Owned by this state: never shared between two states that are mutated.
+    /// Copy-on-write: a state that shares its parts (a checkpoint captured it) copies them
+    /// before its first change, so a captured state never changes under the checkpoint writer.
     private var extras: Extras?
 
     /// The optional parts. A class so that inputs without them stay small.
@@ -18,6 +19,24 @@ public struct AggregateState: Sendable {
         var distinct = DistinctCounter()
 
         var byteCount: Int { 160 + sketch.bucketCount * 24 + distinct.byteCount }
+
+        func copy() -> Extras {
+            let copy = Extras()
+            copy.moments = moments
+            copy.edges = edges
+            copy.trend = trend
+            copy.sketch = sketch
+            copy.distinct = distinct
+            return copy
+        }
+    }
+
+    /// The optional parts, ready to change: copied first when shared.
+    @inline(__always)
+    private mutating func uniqueExtras() -> Extras? {
+        guard extras != nil else { return nil }
+        if !isKnownUniquelyReferenced(&extras) { extras = extras!.copy() }
+        return extras
     }
 
     /// A fresh state for `layout`.
@@ -43,7 +62,7 @@ public struct AggregateState: Sendable {
         case .number(let expression):
             guard let value = expression.evaluate(event) else { return }
             totals.add(value)
-            if let extras {
+            if let extras = uniqueExtras() {
                 if layout.features.contains(.variance) { extras.moments.add(value) }
                 if layout.features.contains(.edges) { extras.edges.add(value, at: event.timestamp) }
                 if layout.features.contains(.trend) { extras.trend.add(value, at: event.timestamp) }
@@ -53,14 +72,14 @@ public struct AggregateState: Sendable {
         case .text(let field):
             guard let text = field.value(of: event) else { return }
             totals.add(1)
-            extras?.distinct.add(text)
+            uniqueExtras()?.distinct.add(text)
         }
     }
 
     /// Adds `other`'s inputs, which arrived after this state's.
     mutating func merge(_ other: AggregateState, layout: InputLayout) {
         totals.merge(other.totals)
-        guard let extras, let theirs = other.extras else { return }
+        guard let theirs = other.extras, let extras = uniqueExtras() else { return }
         if layout.features.contains(.variance) { extras.moments.merge(theirs.moments) }
         if layout.features.contains(.edges) { extras.edges.merge(theirs.edges) }
         if layout.features.contains(.trend) { extras.trend.merge(theirs.trend) }

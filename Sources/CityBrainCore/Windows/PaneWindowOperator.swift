@@ -169,16 +169,35 @@ final class PaneWindowOperator {
 }
 
 extension PaneWindowOperator {
-    func write(to writer: inout CheckpointWriter) {
-        arena.write(to: &writer)
-        writer.write(panes)
-        writer.write(paneCounts)
-        writer.write(fireTimes)
-        writer.write(dueToFire)
-        writer.write(scheduledWindows)
-        writer.write(retained)
-        writer.write(purgeTimes)
-        writer.write(dueToPurge)
+    /// The windows' state by value, for a checkpoint: taking it copies nothing (every part is
+    /// copy-on-write), and the operator goes on changing its own copy while this one is encoded.
+    struct Captured {
+        let arena: AggregateArena
+        let panes: [WindowKey: Int32]
+        let paneCounts: [Int32]
+        let fireTimes: Heap<Int64>
+        let dueToFire: [Int64: [Int32]]
+        let scheduledWindows: Int
+        let retained: Set<WindowKey>
+        let purgeTimes: Heap<Int64>
+        let dueToPurge: [Int64: [WindowKey]]
+
+        func write(to writer: inout CheckpointWriter) {
+            arena.write(to: &writer)
+            writer.write(panes)
+            writer.write(paneCounts)
+            writer.write(fireTimes)
+            writer.write(dueToFire)
+            writer.write(scheduledWindows)
+            writer.write(retained)
+            writer.write(purgeTimes)
+            writer.write(dueToPurge)
+        }
+    }
+
+    func capture() -> Captured {
+        Captured(arena: arena, panes: panes, paneCounts: paneCounts, fireTimes: fireTimes, dueToFire: dueToFire,
+                 scheduledWindows: scheduledWindows, retained: retained, purgeTimes: purgeTimes, dueToPurge: dueToPurge)
     }
 
     func restore(from reader: inout CheckpointReader) throws(CheckpointError) {

@@ -54,6 +54,12 @@ extension AggregateFunction {
 }
 
 extension SeriesOperator {
-    func write(to writer: inout CheckpointWriter) { writer.write(latest) }
+    /// Each key's latest reading time, by value, for a checkpoint.
+    struct Captured {
+        let latest: [Int32: Int64]
+        func write(to writer: inout CheckpointWriter) { writer.write(latest) }
+    }
+
+    func capture() -> Captured { Captured(latest: latest) }
     func restore(from reader: inout CheckpointReader) throws(CheckpointError) { latest = try reader.read() }
 }

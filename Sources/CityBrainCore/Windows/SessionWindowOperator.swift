@@ -174,12 +174,25 @@ final class SessionWindowOperator {
 }
 
 extension SessionWindowOperator {
-    func write(to writer: inout CheckpointWriter) {
-        arena.write(to: &writer)
-        writer.write(sessions)
-        writer.write(deadlines)
-        writer.write(nextID)
-        writer.write(sessionCount)
+    /// The sessions' state by value, for a checkpoint (see ``PaneWindowOperator/Captured``).
+    struct Captured {
+        fileprivate let arena: AggregateArena
+        fileprivate let sessions: [Int32: [Session]]
+        fileprivate let deadlines: Heap<Deadline>
+        fileprivate let nextID: Int64
+        fileprivate let sessionCount: Int
+
+        func write(to writer: inout CheckpointWriter) {
+            arena.write(to: &writer)
+            writer.write(sessions)
+            writer.write(deadlines)
+            writer.write(nextID)
+            writer.write(sessionCount)
+        }
+    }
+
+    func capture() -> Captured {
+        Captured(arena: arena, sessions: sessions, deadlines: deadlines, nextID: nextID, sessionCount: sessionCount)
     }
 
     func restore(from reader: inout CheckpointReader) throws(CheckpointError) {

@@ -67,11 +67,20 @@ final class SilenceTracker {
 }
 
 extension SilenceTracker {
-    func write(to writer: inout CheckpointWriter) {
-        writer.write(keys)
-        writer.write(silent)
-        writer.write(deadlines)
+    /// The tracker's state by value, for a checkpoint (see ``PaneWindowOperator/Captured``).
+    struct Captured {
+        fileprivate let keys: [Int32: Tracked]
+        fileprivate let silent: Set<Int32>
+        fileprivate let deadlines: Heap<Deadline>
+
+        func write(to writer: inout CheckpointWriter) {
+            writer.write(keys)
+            writer.write(silent)
+            writer.write(deadlines)
+        }
     }
+
+    func capture() -> Captured { Captured(keys: keys, silent: silent, deadlines: deadlines) }
 
     func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
         keys = try reader.read()

@@ -97,13 +97,37 @@ extension WindowOperator {
         }
     }
 
-    func write(to writer: inout CheckpointWriter) {
-        writer.write(tag)
+    /// One operator's state by value, for a checkpoint; encoded later, off the partition.
+    enum Captured {
+        case panes(PaneWindowOperator.Captured)
+        case sessions(SessionWindowOperator.Captured)
+        case silence(SilenceTracker.Captured)
+        case series(SeriesOperator.Captured)
+
+        func write(to writer: inout CheckpointWriter) {
+            switch self {
+            case .panes(let windows):
+                writer.write(UInt8(0))
+                windows.write(to: &writer)
+            case .sessions(let windows):
+                writer.write(UInt8(1))
+                windows.write(to: &writer)
+            case .silence(let tracker):
+                writer.write(UInt8(2))
+                tracker.write(to: &writer)
+            case .series(let series):
+                writer.write(UInt8(3))
+                series.write(to: &writer)
+            }
+        }
+    }
+
+    func capture() -> Captured {
         switch self {
-        case .panes(let windows): windows.write(to: &writer)
-        case .sessions(let windows): windows.write(to: &writer)
-        case .silence(let tracker): tracker.write(to: &writer)
-        case .series(let series): series.write(to: &writer)
+        case .panes(let windows): .panes(windows.capture())
+        case .sessions(let windows): .sessions(windows.capture())
+        case .silence(let tracker): .silence(tracker.capture())
+        case .series(let series): .series(series.capture())
         }
     }
 

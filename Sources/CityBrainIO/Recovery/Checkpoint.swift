@@ -2,7 +2,7 @@ import CityBrainCore
 
 /// What a checkpoint file holds: the engine's state at one input position, the pipeline it ran,
 /// and the alert sequence number reached there (see `docs/operations.md`, "Crash recovery").
-public struct Checkpoint: Sendable, Equatable {
+public struct Checkpoint: Sendable {
     /// When it was taken (wall clock, Unix ms).
     public var createdAt: Int64
     /// The input read before the barrier: a restart reads on from here.
