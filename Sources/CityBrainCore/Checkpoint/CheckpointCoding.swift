@@ -94,6 +94,13 @@ public struct CheckpointWriter: @unchecked Sendable {
     /// A count or length.
     public mutating func writeCount(_ count: Int) { writeInteger(UInt64(count)) }
 
+    /// Hands the bytes written so far to `sink` and empties the buffer (keeping its memory), so
+    /// a large encoding can go to a file piece by piece.
+    public mutating func drain(into sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try withUnsafeBytes(sink)
+        storage.count = 0
+    }
+
     /// Writes what `body` writes, preceded by its length in bytes (as ``writeCount(_:)``).
     public mutating func writeLengthPrefixed(_ body: (inout CheckpointWriter) -> Void) {
         let at = storage.count

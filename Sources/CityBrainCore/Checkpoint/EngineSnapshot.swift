@@ -63,6 +63,38 @@ public struct EngineSnapshot: Sendable {
 
 extension EngineSnapshot: CheckpointCodable {
     public func write(to writer: inout CheckpointWriter) {
+        writeWhole(to: &writer)
+    }
+
+    /// Writes the snapshot, handing what is written to `sink` partition by partition when one is
+    /// given: each captured partition is encoded on its own, so the memory a checkpoint needs is
+    /// one partition's encoding, not the whole file's. The bytes are those of ``write(to:)``.
+    public func write(to writer: inout CheckpointWriter, draining sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        writer.write(position)
+        writer.writeCount(parts.count)
+        for part in parts {
+            var own = CheckpointWriter()
+            switch part {
+            case .captured(let state): state.write(to: &own)
+            case .encoded(let bytes): own.writeRaw(bytes)
+            }
+            writer.writeCount(own.count)
+            try writer.drain(into: sink)
+            try own.drain(into: sink)
+        }
+        writeTail(to: &writer)
+    }
+
+    private func writeTail(to writer: inout CheckpointWriter) {
+        writer.writeCount(router.count)
+        writer.writeRaw(router)
+        writer.writeCount(collector.count)
+        writer.writeRaw(collector)
+        writer.write(statistics)
+        writer.write(pauseNanoseconds)
+    }
+
+    private func writeWhole(to writer: inout CheckpointWriter) {
         writer.write(position)
         writer.writeCount(parts.count)
         for part in parts {
@@ -73,12 +105,7 @@ extension EngineSnapshot: CheckpointCodable {
                 writer.writeRaw(bytes)
             }
         }
-        writer.writeCount(router.count)
-        writer.writeRaw(router)
-        writer.writeCount(collector.count)
-        writer.writeRaw(collector)
-        writer.write(statistics)
-        writer.write(pauseNanoseconds)
+        writeTail(to: &writer)
     }
 
     public init(from reader: inout CheckpointReader) throws(CheckpointError) {

@@ -25,6 +25,18 @@ public struct Checkpoint: Sendable {
 
 extension Checkpoint: CheckpointCodable {
     public func write(to writer: inout CheckpointWriter) {
+        writeHead(to: &writer)
+        writer.write(engine)
+    }
+
+    /// Writes the checkpoint, handing the bytes to `sink` piece by piece (see
+    /// ``EngineSnapshot/write(to:draining:)``); what is left in `writer` at the end is the tail.
+    func write(to writer: inout CheckpointWriter, draining sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        writeHead(to: &writer)
+        try engine.write(to: &writer, draining: sink)
+    }
+
+    private func writeHead(to writer: inout CheckpointWriter) {
         writer.write(createdAt)
         writer.write(input)
         writer.write(lastSequence)
@@ -33,7 +45,6 @@ extension Checkpoint: CheckpointCodable {
             writer.write(source.name)
             writer.write(source.text)
         }
-        writer.write(engine)
     }
 
     public init(from reader: inout CheckpointReader) throws(CheckpointError) {

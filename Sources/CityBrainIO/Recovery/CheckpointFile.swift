@@ -19,29 +19,32 @@ public enum CheckpointFile {
         public var description: String { "\(path): \(reason)" }
     }
 
-    /// The file's bytes for `checkpoint`.
-    public static func encode(_ checkpoint: Checkpoint) -> [UInt8] {
-        var bytes: [UInt8] = []
-        encode(checkpoint) { bytes.append(contentsOf: $0) }
-        return bytes
-    }
+    /// Where the header keeps the body's length.
+    static let lengthOffset = 12
 
-    /// Hands the file's bytes for `checkpoint` to `sink` in a few pieces, without building the
-    /// whole file in memory a second time.
-    public static func encode(_ checkpoint: Checkpoint, to sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        var body = CheckpointWriter(reservingCapacity: checkpoint.engine.byteCount + 4_096)
-        body.write(checkpoint)
+    /// Hands the file's bytes for `checkpoint` to `sink` piece by piece (one partition's
+    /// encoding at a time), with the body length in the header left 0; returns the body length,
+    /// which the caller writes at ``lengthOffset``.
+    @discardableResult
+    public static func encode(_ checkpoint: Checkpoint, to sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         var header = magic
         RecordingFormat.append(version, to: &header)
-        RecordingFormat.append(UInt64(body.count), to: &header)
+        RecordingFormat.append(UInt64(0), to: &header)
         try header.withUnsafeBytes(sink)
-        let crc = try body.withUnsafeBytes { bytes in
-            try sink(bytes)
-            return UInt32(CZlib.crc32(0, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), uInt(bytes.count)))
+        var crc: uLong = 0
+        var length = 0
+        let body = { (piece: UnsafeRawBufferPointer) throws in
+            crc = CZlib.crc32(crc, piece.baseAddress?.assumingMemoryBound(to: UInt8.self), uInt(piece.count))
+            length += piece.count
+            try sink(piece)
         }
+        var writer = CheckpointWriter(reservingCapacity: 1 << 20)
+        try checkpoint.write(to: &writer, draining: body)
+        try writer.drain(into: body)
         var trailer: [UInt8] = []
-        RecordingFormat.append(crc, to: &trailer)
+        RecordingFormat.append(UInt32(crc), to: &trailer)
         try trailer.withUnsafeBytes(sink)
+        return length
     }
 
     /// Reads and checks a checkpoint file.

@@ -44,10 +44,12 @@ public final class CheckpointStore: Sendable {
         }
         let handle = try FileHandle(forWritingTo: temporary)
         var size = 0
-        try CheckpointFile.encode(checkpoint) { piece in
+        let length = try CheckpointFile.encode(checkpoint) { piece in
             try handle.write(contentsOf: piece)
             size += piece.count
         }
+        try handle.seek(toOffset: UInt64(CheckpointFile.lengthOffset))
+        try withUnsafeBytes(of: UInt64(length).littleEndian) { try handle.write(contentsOf: $0) }
         try handle.synchronize()
         try handle.close()
         guard rename(temporary.path, url.path) == 0 else {
