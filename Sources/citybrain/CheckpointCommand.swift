@@ -70,7 +70,7 @@ struct CheckpointCommand: ParsableCommand {
                   watermark:    \(statistics.watermark.map(EventTime.iso8601) ?? "none yet")
                   events:       \(statistics.events) (\(statistics.lateEvents) late)
                   keys:         \(statistics.keys) sensor(s) and district(s) holding state, \(statistics.openWindows) open window(s)
-                  partitions:   \(checkpoint.engine.partitionCount), paused \(String(format: "%.1f", Double(checkpoint.engine.pauseNanoseconds) / 1e6)) ms to write their state
+                  partitions:   \(checkpoint.engine.partitionCount), paused \(String(format: "%.1f", Double(checkpoint.engine.pauseNanoseconds) / 1e6)) ms to capture their state
                   pipeline:     \(pipeline.isEmpty ? "built in code" : pipeline)
                 """
         }

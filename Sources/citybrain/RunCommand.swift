@@ -198,6 +198,9 @@ struct RunCommand: ParsableCommand {
         let logger = common.makeLogger("citybrain.run")
         let pipeline = try pipelineOptions.load()
         logger.info("pipeline '\(pipeline.name)': \(pipeline.rules.count) rule(s), \(partitions) partition(s)")
+        if checkpoint != nil, journal == nil {
+            logger.warning("--checkpoint without --journal: after a crash no alert is lost, but those produced again while catching up are published again (same seq); add --journal DIR for exactly once")
+        }
         if let input { try runOffline(pipeline, input: input, logger: logger) } else { try runLive(pipeline, logger: logger) }
     }
 

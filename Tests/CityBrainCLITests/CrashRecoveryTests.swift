@@ -80,6 +80,13 @@ struct CrashRecoveryTests {
         #expect(journaled == expected)
         #expect(journaled.map { $0["seq"] as! Int } == Array(1...expected.count))
         #expect(written == expected, "alerts.jsonl: \(written.count) records, expected \(expected.count)")
+
+        // The same command once more: the input is read to its end already, nothing is added.
+        let again = try CommandRunner.run(durable, timeout: 60)
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("done: 0 event(s)"))
+        #expect(try Self.comparable(try String(contentsOfFile: directory + "/alerts.jsonl", encoding: .utf8)) == expected)
+        #expect(try Self.journal(directory + "/journal").count == expected.count)
     }
 
     @Test("a corrupted newest checkpoint is reported and the one before it is used; no alert is lost or repeated")

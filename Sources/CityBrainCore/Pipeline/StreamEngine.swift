@@ -118,9 +118,9 @@ public final class StreamEngine: @unchecked Sendable {
     /// partition queue, each encodes its state there, and the collector hands the whole
     /// ``EngineSnapshot`` to the output handler (``EngineOutput/checkpoint``) after the output of
     /// every event submitted before this call and before any later one. Ingest is not stopped:
-    /// only the partitions pause while they encode. Call from the producer thread.
+    /// only the partitions pause while they capture it. Call from the producer thread; also
+    /// allowed after ``finish()`` (the state of a finished input, which restores as finished).
     public func checkpoint() {
-        guard !finished else { return }
         var router = CheckpointWriter()
         tracker.write(to: &router)
         var batches = Array(repeating: PartitionBatch(), count: partitions.count)

@@ -26,13 +26,15 @@ public final class AlertDispatcher: Sendable {
     ///     restored engine produces them again while it catches up, and each one that comes again
     ///     (same id, state, severity and time) is dropped instead of being numbered, journaled and
     ///     published a second time. Exactly once across a crash.
+    ///   - numberingAfter: the last sequence number already handed out (a restored checkpoint's),
+    ///     when the journal does not say a later one.
     public init(sinks: [any OutputSink], deterministic: Bool, journal: AlertJournal? = nil, replaying: [Alert] = [],
-                onJournalFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
+                numberingAfter: UInt64 = 0, onJournalFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.sinks = sinks
         self.deterministic = deterministic
         self.journal = journal
         self.onJournalFailure = onJournalFailure
-        self.sequencer = Mutex(AlertSequencer(startingAfter: journal?.lastSequence ?? 0))
+        self.sequencer = Mutex(AlertSequencer(startingAfter: max(journal?.lastSequence ?? 0, numberingAfter)))
         self.replayed = Mutex(ReplayedAlerts(replaying))
     }
 

@@ -125,7 +125,7 @@ public final class LivePipeline: @unchecked Sendable {
         let replaying = try recovered.checkpoint.map { try configuration.journal?.alerts(after: $0.lastSequence) ?? [] } ?? []
         let dispatcher = AlertDispatcher(
             sinks: (publisher.map { [$0] } ?? []) + sinks + deskSinks, deterministic: configuration.deterministic, journal: configuration.journal,
-            replaying: replaying
+            replaying: replaying, numberingAfter: recovered.checkpoint?.lastSequence ?? 0
         ) { error in logger.critical("alert journal write failed; alerts are published without it: \(error)") }
         let engine = recovered.engine
         recovered.connect { dispatcher.handle($0) }

@@ -49,7 +49,7 @@ public enum OfflineRun {
         let engine = recovered.engine
         let replaying = try recovered.checkpoint.map { checkpoint in try journal?.alerts(after: checkpoint.lastSequence) ?? [] } ?? []
         let dispatcher = AlertDispatcher(sinks: try makeSinks(recovered.checkpoint != nil), deterministic: deterministic, journal: journal,
-                                         replaying: replaying) { error in logger.critical("alert journal write failed: \(error)") }
+                                         replaying: replaying, numberingAfter: recovered.checkpoint?.lastSequence ?? 0) { error in logger.critical("alert journal write failed: \(error)") }
         recovered.connect { dispatcher.handle($0) }
         let checkpointer = durability.map {
             Checkpointer(store: $0.store, interval: $0.interval, pipeline: pipeline.sources, journal: journal, logger: logger)
@@ -63,7 +63,9 @@ public enum OfflineRun {
         let statistics = IngestStatistics()
         let reporter = RejectionReporter(logger: logger, deadLetters: deadLetters)
         defer { dispatcher.close() }
+        var read = recovered.checkpoint?.input ?? .start
         let deliver: ([Event], InputPosition) -> Void = { events, position in
+            read = position
             engine.submit(events)
             checkpointer?.submitted(to: engine, through: position, eventTime: events.last?.timestamp)
         }
@@ -76,7 +78,12 @@ public enum OfflineRun {
             if read.tornBytes > 0 { logger.warning("the recording ends in a torn block of \(read.tornBytes) bytes (an interrupted write); it was skipped") }
         }
         engine.finish()
-        checkpointer?.waitForWrites()
+        if let checkpointer {
+            // The finished state: running the same command again reads nothing and adds nothing.
+            checkpointer.take(engine, at: read)
+            engine.drain()
+            checkpointer.waitForWrites()
+        }
         if dispatcher.pendingReplay > 0 {
             logger.warning("\(dispatcher.pendingReplay) journaled alert(s) after the checkpoint were not produced again (the pipeline or input changed)")
         }
