@@ -37,6 +37,9 @@ public struct BenchReport: Sendable, Encodable {
         public var peakResidentBytes: Int
         public var openWindows: Int
         public var stateBytes: Int
+        /// With `--durable`: checkpoints written during the phase, and bytes of input log.
+        public var checkpoints: Int?
+        public var inputLogBytes: Int?
     }
 
     public var scenario: Scenario
@@ -96,6 +99,9 @@ public struct BenchReport: Sendable, Encodable {
         lines.append(String(format: "end to end / raw libzmq: %.1f %%  (frames of %.0f bytes on average; baseline frame %d bytes)",
                             ratioToBaseline * 100, generator.meanFrameBytes, baseline.frameBytes))
         lines.append("latency: from the trigger event's send to the alert's publish; CPU: process time minus the sending thread")
+        if let checkpoints = sustained.checkpoints {
+            lines.append("durable: checkpoints every 10 s (\(checkpoints) written in the sustained phase) and an input log of \(Self.bytes(sustained.inputLogBytes ?? 0)) (\(String(format: "%.0f", Double(sustained.inputLogBytes ?? 0) / Double(max(1, sustained.events)))) bytes per event)")
+        }
         return lines.joined(separator: "\n")
     }
 

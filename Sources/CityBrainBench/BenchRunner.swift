@@ -21,6 +21,9 @@ public struct BenchRunner: Sendable {
         public var halfRatePhase = true
         /// The rate of the latency phase, instead of half the sustained rate.
         public var latencyRate: Double?
+        /// Run the pipeline durably: checkpoints every 10 s and an input log, in a temporary
+        /// directory (to measure what crash recovery costs).
+        public var durable = false
         public init() {}
     }
 
@@ -142,6 +145,14 @@ public struct BenchRunner: Sendable {
             partitions: options.partitions
         )
         configuration.onPublished = { records, triggers in latency.published(records, triggers: triggers) }
+        let durableDirectory = NSTemporaryDirectory() + "citybrain-bench-durable-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: durableDirectory) }
+        if options.durable {
+            configuration.durability = DurabilitySettings(
+                store: try CheckpointStore(directory: durableDirectory + "/checkpoints", keep: 2), interval: .wall(10_000),
+                inputLog: try InputLog(directory: durableDirectory + "/input-log")
+            )
+        }
         ResourceUsage.resetPeak()
         let live = try LivePipeline(context: context, configuration: configuration, logger: logger)
         try live.start()
@@ -176,13 +187,16 @@ public struct BenchRunner: Sendable {
         let cpu = ResourceUsage.processCPUSeconds - cpuBefore
         let status = live.status
         let peak = ResourceUsage.peakResidentBytes
+        let logged = configuration.durability?.inputLog?.bytesWritten
         live.stop()
+        let checkpoints = live.checkpointsWritten
         let senderResult = sent!
         let phase = BenchReport.Phase(
             targetRate: rate, events: status.engine.events, seconds: elapsed, eventsPerSecond: Double(processed) / elapsed,
             rejected: status.ingest.rejectedTotal, alerts: status.engine.alerts, windowResults: status.engine.windowResults,
             latency: latency.summary, processCPUSeconds: cpu, pipelineCPUSeconds: max(0, cpu - senderResult.cpuSeconds),
-            peakResidentBytes: peak, openWindows: status.engine.openWindows, stateBytes: status.engine.stateBytes
+            peakResidentBytes: peak, openWindows: status.engine.openWindows, stateBytes: status.engine.stateBytes,
+            checkpoints: options.durable ? checkpoints : nil, inputLogBytes: logged
         )
         progress(String(format: "  %@ in %.1f s: %@, %d alerts, p99 %@", "\(phase.events)", elapsed,
                         BenchReport.rate(phase.eventsPerSecond), phase.alerts, BenchReport.micros(phase.latency.p99)))

@@ -44,6 +44,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Measure checkpoints instead of throughput: fill the engine with the scenario's sensors, take checkpoints (partition pause, background write, file size) and restore one.")
     var checkpoints = false
 
+    @Flag(name: .long, help: "Run the pipeline durably (checkpoints every 10 s, an input log), to compare with a run without.")
+    var durable = false
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -93,6 +96,7 @@ struct BenchCommand: ParsableCommand {
         options.partitions = partitions
         options.phaseSeconds = duration
         options.halfRatePhase = !noLatencyPhase
+        options.durable = durable
         options.latencyRate = latencyRate
         let runner = BenchRunner(scenario: scenario, pipeline: pipeline, options: options, logger: logger) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -99,7 +99,12 @@ extension AggregateArena {
         // Without optional parts a state is its totals: written as one block.
         let plain = layouts.allSatisfy { $0.features.isEmpty }
         writer.write(plain)
-        if plain { writer.write(states.map(\.totals)) } else { writer.write(states) }
+        if plain {
+            writer.write(states.map(\.totals))
+        } else {
+            writer.writeCount(states.count)
+            for (index, state) in states.enumerated() { state.write(to: &writer, features: layouts[index % width].features) }
+        }
         writer.write(free)
         writer.write(liveCount)
     }
@@ -109,7 +114,10 @@ extension AggregateArena {
         if try reader.read(Bool.self) {
             states = try reader.read([Totals].self).map(AggregateState.init(totals:))
         } else {
-            states = try reader.read()
+            let count = try reader.readCount(minimumElementBytes: 33)
+            states = []
+            states.reserveCapacity(count)
+            for index in 0..<count { states.append(try AggregateState(from: &reader, features: layouts[index % max(width, 1)].features)) }
         }
         free = try reader.read()
         liveCount = try reader.read()

@@ -150,27 +150,30 @@ extension Totals: CheckpointTrivial {
     }
 }
 
-extension AggregateState: CheckpointCodable {
-    public func write(to writer: inout CheckpointWriter) {
+extension AggregateState {
+    /// Writes the totals and, when present, the optional parts `features` uses (the only ones
+    /// the state ever changes).
+    func write(to writer: inout CheckpointWriter, features: AggregateFeatures) {
         writer.write(totals)
         writer.write(extras != nil)
         guard let extras else { return }
-        writer.write(extras.moments)
-        writer.write(extras.edges)
-        writer.write(extras.trend)
-        writer.write(extras.sketch)
-        writer.write(extras.distinct)
+        if features.contains(.variance) { writer.write(extras.moments) }
+        if features.contains(.edges) { writer.write(extras.edges) }
+        if features.contains(.trend) { writer.write(extras.trend) }
+        if features.contains(.sketch) { writer.write(extras.sketch) }
+        if features.contains(.distinct) { writer.write(extras.distinct) }
     }
 
-    public init(from reader: inout CheckpointReader) throws(CheckpointError) {
+    /// Reads what ``write(to:features:)`` wrote for the same `features`.
+    init(from reader: inout CheckpointReader, features: AggregateFeatures) throws(CheckpointError) {
         totals = try reader.read()
         guard try reader.read(Bool.self) else { return }
         let extras = Extras()
-        extras.moments = try reader.read()
-        extras.edges = try reader.read()
-        extras.trend = try reader.read()
-        extras.sketch = try reader.read()
-        extras.distinct = try reader.read()
+        if features.contains(.variance) { extras.moments = try reader.read() }
+        if features.contains(.edges) { extras.edges = try reader.read() }
+        if features.contains(.trend) { extras.trend = try reader.read() }
+        if features.contains(.sketch) { extras.sketch = try reader.read() }
+        if features.contains(.distinct) { extras.distinct = try reader.read() }
         self.extras = extras
     }
 }

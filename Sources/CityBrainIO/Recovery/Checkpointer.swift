@@ -52,6 +52,7 @@ public final class Checkpointer: Sendable {
         var writing = false
         var waiting: Checkpoint?
         var written: Written?
+        var count = 0
         var failures = 0
     }
 
@@ -129,7 +130,10 @@ public final class Checkpointer: Sendable {
                 if let oldest { try inputLog?.deleteSegments(before: oldest.segment) }
                 let written = Written(url: url, bytes: bytes, pauseNanoseconds: checkpoint.engine.pauseNanoseconds,
                                       writeNanoseconds: DispatchTime.now().uptimeNanoseconds - start, input: checkpoint.input)
-                state.withLock { $0.written = written }
+                state.withLock {
+                    $0.written = written
+                    $0.count += 1
+                }
                 logger.debug("checkpoint \(url.lastPathComponent): \(bytes) bytes at \(checkpoint.input), seq \(checkpoint.lastSequence), partitions paused \(checkpoint.engine.pauseNanoseconds / 1_000_000) ms, written in \(written.writeNanoseconds / 1_000_000) ms")
             } catch {
                 state.withLock { $0.failures += 1 }
@@ -150,6 +154,9 @@ public final class Checkpointer: Sendable {
 
     /// The last checkpoint written, if any.
     public var lastWritten: Written? { state.withLock { $0.written } }
+
+    /// Checkpoints written.
+    public var written: Int { state.withLock { $0.count } }
 
     /// Checkpoints that could not be written.
     public var failures: Int { state.withLock { $0.failures } }

@@ -86,6 +86,8 @@ public final class LivePipeline: @unchecked Sendable {
     private let logger: Logger
     private let durability: DurabilitySettings?
     private let checkpointer: Checkpointer?
+    /// Checkpoints written since start (with durability).
+    public var checkpointsWritten: Int { checkpointer?.written ?? 0 }
     /// The checkpoint the engine was restored from, if any.
     public let restoredFrom: Checkpoint?
 
