@@ -35,17 +35,24 @@ public final class FeedReceiver: Sendable {
     private let statistics: IngestStatistics
     private let reporter: RejectionReporter
     private let deliver: @Sendable ([Event]) -> Void
+    private let logFrames: (@Sendable (UnsafeRawBufferPointer, Int) -> Void)?
     private let logger: Logger
     private let thread = SocketThread(name: "citybrain-ingest")
     private let chores = Mutex<[@Sendable () -> Void]>([])
 
-    /// - Parameter deliver: receives each decoded batch on the ingest thread (e.g.
-    ///   ``StreamEngine/submit(_:)``, which may block for backpressure).
+    /// - Parameters:
+    ///   - logFrames: when set, receives the accepted frames of each batch as they arrived, in
+    ///     the recording format's records (``RecordingFormat``), with their count, just before
+    ///     the batch is delivered (the input log writes them as they are, without re-encoding).
+    ///   - deliver: receives each decoded batch on the ingest thread (e.g.
+    ///     ``StreamEngine/submit(_:)``, which may block for backpressure).
     public init(
         context: Context, endpoints: FeedEndpoints, options: Options = Options(),
         statistics: IngestStatistics, reporter: RejectionReporter, logger: Logger,
+        logFrames: (@Sendable (UnsafeRawBufferPointer, Int) -> Void)? = nil,
         deliver: @escaping @Sendable ([Event]) -> Void
     ) {
+        self.logFrames = logFrames
         self.context = context
         self.endpoints = endpoints
         self.options = options
@@ -83,6 +90,7 @@ public final class FeedReceiver: Sendable {
         var batch: [Event] = []
         batch.reserveCapacity(options.batchSize)
         var counts = IngestStatistics.Snapshot()
+        var frames = FrameLog(enabled: logFrames != nil)
         while !isStopping() {
             for chore in chores.withLock({ pending in defer { pending.removeAll() }; return pending }) { chore() }
             let ready: [Int]
@@ -94,12 +102,13 @@ public final class FeedReceiver: Sendable {
             }
             // Drain every ready socket in bounded slices so one busy feed cannot starve another.
             var progress = !ready.isEmpty
+            frames.receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
             while progress {
                 progress = false
                 for index in ready {
                     let (socket, name) = sockets[index]
                     while batch.count < options.batchSize {
-                        guard let received = receiveOne(from: socket, name: name, decoder: decoder, counts: &counts) else { break }
+                        guard let received = receiveOne(from: socket, name: name, decoder: decoder, counts: &counts, frames: &frames) else { break }
                         progress = true
                         guard let event = received else { continue }
                         if let sequence = event.sequence {
@@ -109,21 +118,25 @@ public final class FeedReceiver: Sendable {
                         }
                         batch.append(event)
                     }
-                    if batch.count >= options.batchSize { flush(&batch, &counts) }
+                    if batch.count >= options.batchSize { flush(&batch, &counts, &frames) }
                 }
             }
-            flush(&batch, &counts)
+            flush(&batch, &counts, &frames)
         }
-        flush(&batch, &counts)
+        flush(&batch, &counts, &frames)
         for entry in sockets { entry.socket.close() }
     }
 
-    private func flush(_ batch: inout [Event], _ counts: inout IngestStatistics.Snapshot) {
+    private func flush(_ batch: inout [Event], _ counts: inout IngestStatistics.Snapshot, _ frames: inout FrameLog) {
         if counts.frames > 0 || counts.lost > 0 || counts.sequenceRestarts > 0 {
             statistics.add(counts)
             counts = IngestStatistics.Snapshot()
         }
         guard !batch.isEmpty else { return }
+        if let logFrames, frames.count > 0 {
+            frames.records.withUnsafeBytes { logFrames($0, frames.count) }
+            frames.removeAll()
+        }
         deliver(batch)
         batch.removeAll(keepingCapacity: true)
     }
@@ -154,14 +167,15 @@ public final class FeedReceiver: Sendable {
     }
 
     /// Receives and decodes one message. `nil`: nothing waiting. `.some(nil)`: rejected.
-    private func receiveOne(from socket: Socket, name: String, decoder: EventDecoder, counts: inout IngestStatistics.Snapshot) -> Event?? {
+    private func receiveOne(from socket: Socket, name: String, decoder: EventDecoder, counts: inout IngestStatistics.Snapshot,
+                            frames: inout FrameLog) -> Event?? {
         do {
             enum First { case decoded(Result<Event, FrameRejection>), topic([UInt8]) }
             var rejectedFrame: (topic: [UInt8]?, payload: [UInt8]) = (nil, [])
             let first = try socket.receiveFrame(dontWait: true) { bytes, more -> First in
                 if more { return .topic(Array(bytes)) }
                 let result = Result { () throws(FrameRejection) in try decoder.decode(json: bytes) }
-                if case .failure = result { rejectedFrame = (nil, Array(bytes)) }
+                if case .failure = result { rejectedFrame = (nil, Array(bytes)) } else { frames.append(topic: nil, payload: bytes) }
                 return .decoded(result)
             }
             let outcome: Result<Event, FrameRejection>
@@ -177,7 +191,7 @@ public final class FeedReceiver: Sendable {
                     let result = topic.withUnsafeBytes { topicBytes in
                         Result { () throws(FrameRejection) in try decoder.decode(json: json, topic: topicBytes) }
                     }
-                    if case .failure = result { rejectedFrame.payload = Array(json) }
+                    if case .failure = result { rejectedFrame.payload = Array(json) } else { frames.append(topic: topic, payload: json) }
                     return result
                 }
                 switch second {

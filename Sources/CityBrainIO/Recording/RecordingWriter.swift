@@ -57,6 +57,15 @@ public final class RecordingWriter {
         if blockCount >= blockFrames { try flush() }
     }
 
+    /// Buffers `count` frames already laid out as the format's records (see ``FrameLog``).
+    func appendRecords(_ records: UnsafeRawBufferPointer, count: Int) throws {
+        block.append(contentsOf: records)
+        blockCount += count
+        frames += count
+        segmentFrames += count
+        if blockCount >= blockFrames { try flush() }
+    }
+
     /// Writes the buffered frames as one block.
     public func flush() throws {
         guard blockCount > 0, let handle else { return }

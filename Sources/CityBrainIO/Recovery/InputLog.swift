@@ -6,8 +6,8 @@ import Synchronization
 /// format: after a crash the engine restores its checkpoint and re-reads the log from the
 /// checkpoint's position, so nothing received is lost.
 ///
-/// Each batch of accepted events is written (one block, `write(2)`) before the engine sees it:
-/// a killed process loses nothing the engine saw. The log is synced to disk before each
+/// Each batch of accepted frames is written as received (one block, `write(2)`) before the engine
+/// sees its events: a killed process loses nothing the engine saw. The log is synced to disk before each
 /// checkpoint is written, so a checkpoint is never ahead of it after a power cut either.
 /// Segments older than the oldest kept checkpoint are deleted (``deleteSegments(before:)``).
 public final class InputLog: Sendable {
@@ -23,13 +23,13 @@ public final class InputLog: Sendable {
                                                 blockFrames: .max))
     }
 
-    /// Logs a batch (as native JSON frames, see ``EventEncoder``) and returns the position after it.
+    /// Logs frames as they arrived (records in the recording format, see ``FrameLog``) and returns
+    /// the position after them: no re-encoding.
     @discardableResult
-    public func append(_ events: [Event], receivedAt: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> InputPosition {
-        try writer.withLock { writer in
-            for event in events {
-                try writer.append(RecordedFrame(receivedAt: receivedAt, topic: [], payload: Array(EventEncoder.json(event).utf8)))
-            }
+    public func append(records: UnsafeRawBufferPointer, count: Int) throws -> InputPosition {
+        let bytes = Array(records)
+        return try writer.withLock { writer in
+            try bytes.withUnsafeBytes { try writer.appendRecords($0, count: count) }
             try writer.flush()
             return InputPosition(segment: writer.segment, frame: writer.segmentFrames)
         }

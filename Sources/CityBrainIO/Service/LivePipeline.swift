@@ -160,18 +160,27 @@ public final class LivePipeline: @unchecked Sendable {
         } else {
             heartbeat = nil
         }
+        // The input log's position after the batch being delivered (both closures run on the ingest thread).
+        let logged = Mutex(InputPosition.start)
+        let logFrames: (@Sendable (UnsafeRawBufferPointer, Int) -> Void)? = configuration.durability?.inputLog.map { inputLog in
+            { records, count in
+                do {
+                    let position = try inputLog.append(records: records, count: count)
+                    logged.withLock { $0 = position }
+                } catch {
+                    logger.critical("input log write failed; events are processed without it: \(error)")
+                }
+            }
+        }
         self.receiver = FeedReceiver(
             context: context, endpoints: configuration.feeds, options: receiverOptions,
-            statistics: ingest, reporter: RejectionReporter(logger: logger, deadLetters: configuration.deadLetters), logger: logger
-        ) { [inputLog = configuration.durability?.inputLog] events in
+            statistics: ingest, reporter: RejectionReporter(logger: logger, deadLetters: configuration.deadLetters), logger: logger,
+            logFrames: logFrames
+        ) { events in
             overview?.observe(events)
             arrivals?.advance(by: events.count)
-            var position = InputPosition.start
-            if let inputLog {
-                do { position = try inputLog.append(events) } catch { logger.critical("input log write failed; events are processed without it: \(error)") }
-            }
             engine.submit(events)
-            checkpointer?.submitted(to: engine, through: position, eventTime: events.last?.timestamp)
+            checkpointer?.submitted(to: engine, through: logged.withLock { $0 }, eventTime: events.last?.timestamp)
         }
     }
 
