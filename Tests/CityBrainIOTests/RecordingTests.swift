@@ -41,6 +41,32 @@ struct RecordingTests {
         #expect(RecordingReader.isRecording(reader.segments[0].path))
     }
 
+    @Test("reading resumes exactly after any position, across segments, as a restarted run does")
+    func resumeAfterPosition() throws {
+        let path = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let written = frames(3_000)
+        let writer = try RecordingWriter(directory: path, sources: ["test"], segmentBytes: 64 << 10, blockFrames: 100)
+        for frame in written { try writer.append(frame) }
+        try writer.close()
+        var positions: [InputPosition] = []
+        try RecordingReader(path: path).forEachFrame(after: nil) { _, position in
+            positions.append(position)
+            return true
+        }
+        #expect(positions.count == written.count)
+        #expect(Set(positions.map(\.segment)).count >= 2)
+        #expect(positions == positions.sorted())
+        for cut in [0, 1, 99, 100, 1_234, 2_999] {
+            var rest: [RecordedFrame] = []
+            try RecordingReader(path: path).forEachFrame(after: positions[cut]) { frame, _ in
+                rest.append(frame)
+                return true
+            }
+            #expect(rest == Array(written[(cut + 1)...]), "after frame \(cut) (\(positions[cut]))")
+        }
+    }
+
     @Test("a torn tail is detected when reading and trimmed when the recording is reopened; nothing before it is lost")
     func tornTail() throws {
         let path = temporaryDirectory()
