@@ -26,7 +26,9 @@ public struct RecoveredEngine: Sendable {
     private let forward: OutputForward
 
     /// Where the engine's output goes; set before the first event is submitted.
-    public func connect(_ handler: @escaping StreamEngine.OutputHandler) { forward.target.withLock { $0 = handler } }
+    /// Output produced before (the resolves of a reload over the restored pipeline) is handed
+    /// over first, in order.
+    public func connect(_ handler: @escaping StreamEngine.OutputHandler) { forward.connect(handler) }
 
     /// Starts an engine for `pipeline`: restored from the newest checkpoint in `store` that reads
     /// back and fits (older ones are tried when a newer one is torn or corrupt, each refusal
@@ -38,7 +40,7 @@ public struct RecoveredEngine: Sendable {
         store: CheckpointStore?, pipeline: Pipeline, partitions: Int, emitScores: Bool, logger: Logger
     ) throws -> RecoveredEngine {
         let forward = OutputForward()
-        let output: StreamEngine.OutputHandler = { output in forward.target.withLock { $0 }?(output) }
+        let output: StreamEngine.OutputHandler = { output in forward.handle(output) }
         guard let store else {
             return RecoveredEngine(engine: StreamEngine(pipeline: pipeline, partitions: partitions, emitScores: emitScores, output: output),
                                    checkpoint: nil, file: nil, forward: forward)
@@ -88,7 +90,22 @@ public struct RecoveryError: Error, CustomStringConvertible {
 }
 
 /// The engine's output handler, set after the engine exists (the dispatcher depends on which
-/// checkpoint was restored).
+/// checkpoint was restored); output before that is kept and handed over first.
 private final class OutputForward: Sendable {
-    let target = Mutex<StreamEngine.OutputHandler?>(nil)
+    private let state = Mutex<(target: StreamEngine.OutputHandler?, held: [EngineOutput])>((nil, []))
+
+    /// Called on the engine's collector queue, one output at a time.
+    func handle(_ output: EngineOutput) {
+        state.withLock { state in
+            if let target = state.target { target(output) } else { state.held.append(output) }
+        }
+    }
+
+    func connect(_ handler: @escaping StreamEngine.OutputHandler) {
+        state.withLock { state in
+            for output in state.held { handler(output) }
+            state.held = []
+            state.target = handler
+        }
+    }
 }

@@ -1,0 +1,81 @@
+import CityBrainCore
+@testable import CityBrainIO
+import Foundation
+import Logging
+import Testing
+
+@Suite("Recovery from checkpoints")
+struct RecoveryTests {
+    let logger = Logger(label: "recovery")
+
+    static let before = """
+    rules:
+      - { name: slow-3, kind: sustained, for: 3, match: { kind: traffic }, window: { tumbling: 1m }, when: mean(speed_kmh) < 20, department: traffic-police }
+      - { name: slow, match: { kind: traffic }, window: { tumbling: 1m }, when: mean(speed_kmh) < 30, department: traffic-police }
+      - { name: very-slow, match: { kind: traffic }, window: { tumbling: 1m }, when: mean(speed_kmh) < 40, department: traffic-police }
+    """
+
+    static let after = """
+    rules:
+      - { name: slow-3, kind: sustained, for: 3, match: { kind: traffic }, window: { tumbling: 1m }, when: mean(speed_kmh) < 20, department: traffic-police }
+      - { name: slow, match: { kind: traffic }, window: { tumbling: 1m }, when: mean(speed_kmh) < 25, department: traffic-police }
+      - { name: crawling, match: { kind: traffic }, window: { tumbling: 1m }, when: mean(speed_kmh) < 15, department: traffic-police }
+    """
+
+    /// One segment slow (10 km/h) for eight minutes then fast again, among 500 fast ones, every
+    /// one reporting every 10 s (enough lines for several input batches, so checkpoints fall
+    /// between minutes).
+    static func feed(minutes: Range<Int>) -> String {
+        minutes.flatMap { minute in
+            stride(from: 0, to: 60, by: 10).flatMap { second in
+                (0...500).map { number in
+                    let ts = 1_732_269_600_000 + Int64(minute * 60 + second) * 1000 + Int64(number)
+                    let speed = number == 0 && minute < 8 ? 10 : 60
+                    return #"{"kind":"traffic","sensor":"seg-\#(number)","district":"d01","ts":\#(ts),"speed_kmh":\#(speed)}"#
+                }
+            }
+        }.joined(separator: "\n") + "\n"
+    }
+
+    func run(_ yaml: String, input: String, directory: String) throws -> [Alert] {
+        let collected = AlertCollector()
+        _ = try OfflineRun.run(
+            pipeline: try PipelineLoader.load(yaml: yaml, file: "city.yaml"), input: try OfflineRun.Input.open(input), partitions: 2,
+            deterministic: true, journal: try AlertJournal(directory: directory + "/journal"),
+            durability: DurabilitySettings(store: try CheckpointStore(directory: directory + "/checkpoints"), interval: .event(60_000)),
+            logger: logger
+        ) { _ in [collected] }
+        return collected.alerts
+    }
+
+    @Test("a restart with a changed pipeline: unchanged rules keep their state, a changed one its open alert, a removed one resolves")
+    func changedPipeline() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-recovery-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The first run stops after minute 2 (its input ends; a crash would leave the same checkpoints).
+        let half = directory + "/half.jsonl", whole = directory + "/whole.jsonl"
+        try Self.feed(minutes: 0..<3).write(toFile: half, atomically: true, encoding: .utf8)
+        try Self.feed(minutes: 0..<12).write(toFile: whole, atomically: true, encoding: .utf8)
+        let first = try run(Self.before, input: half, directory: directory)
+        #expect(first.map { "\($0.rule) \($0.state)" }.contains("slow raised"))
+        #expect(first.map { "\($0.rule) \($0.state)" }.contains("very-slow raised"))
+        // Its last checkpoint is of the finished input; take the one before (the state at minute 2,
+        // windows still open), as a crash there would have.
+        let store = try CheckpointStore(directory: directory + "/checkpoints")
+        let files = try store.files()
+        try FileManager.default.removeItem(at: files.last!)
+
+        let second = try run(Self.after, input: whole, directory: directory)
+        let summary = second.map { "\($0.rule) \($0.state)" }
+        #expect(!summary.contains("slow raised"))          // changed, its alert still open: not raised twice
+        #expect(summary.contains("slow resolved"))         // …and resolved by the new definition when speed recovers
+        #expect(summary.contains("very-slow resolved"))    // removed: resolved at the restart
+        #expect(second.first { $0.rule == "very-slow" }?.message == "Resolved: rule 'very-slow' was removed from the pipeline")
+        #expect(summary.contains("crawling raised"))       // new
+        #expect(summary.filter { $0 == "slow-3 raised" }.count <= 1)
+        let all = try AlertJournal(directory: directory + "/journal").alerts(after: 0)
+        #expect(all.map(\.seq) == Array(1...UInt64(all.count)))
+        #expect(all.filter { $0.rule == "slow" && $0.state == .raised }.count == 1)
+    }
+}
