@@ -31,29 +31,30 @@ struct JSONEventScanner {
             while true {
                 skipWhitespace()
                 guard peek() == UInt8(ascii: "\"") else { throw malformed("expected a quoted field name") }
-                let key = try scanString(field: "field name")
+                let key = try scanString(valueOf: nil)
+                let field = Field(key)
                 // Duplicates are found without a per-frame set: the fixed fields by their values,
                 // measurements by a scan of the (few) readings so far.
-                let duplicate = switch key {
-                case "kind": kindText != nil
-                case "sensor": sensor != nil
-                case "district": district != nil
-                case "ts": timestamp != nil
-                case "seq": sequence != nil
-                default: readings.contains { $0.name == key }
+                let duplicate = switch field {
+                case .kind: kindText != nil
+                case .sensor: sensor != nil
+                case .district: district != nil
+                case .ts: timestamp != nil
+                case .seq: sequence != nil
+                case .measurement: readings.contains { $0.name == key }
                 }
                 guard !duplicate else { throw malformed("duplicate field '\(key)'") }
                 skipWhitespace()
                 guard peek() == UInt8(ascii: ":") else { throw malformed("expected ':' after field '\(key)'") }
                 index += 1
                 skipWhitespace()
-                switch key {
-                case "kind": kindText = try scanStringValue(field: key)
-                case "sensor": sensor = try scanStringValue(field: key)
-                case "district": district = try scanStringValue(field: key)
-                case "ts": timestamp = try scanTimestamp()
-                case "seq": sequence = try scanSequence()
-                default:
+                switch field {
+                case .kind: kindText = try scanStringValue(field: key)
+                case .sensor: sensor = try scanStringValue(field: key)
+                case .district: district = try scanStringValue(field: key)
+                case .ts: timestamp = try scanTimestamp()
+                case .seq: sequence = try scanSequence()
+                case .measurement:
                     guard readings.count < MeasurementLimits.maxMeasurements else {
                         throw FrameRejection(.outOfRange, "more than \(MeasurementLimits.maxMeasurements) readings")
                     }
@@ -84,6 +85,22 @@ struct JSONEventScanner {
         return event
     }
 
+    /// What a field name stands for: one comparison per field instead of a string switch.
+    private enum Field {
+        case kind, sensor, district, ts, seq, measurement
+
+        init(_ name: String) {
+            self = switch name.utf8.count {
+            case 2: name == "ts" ? .ts : .measurement
+            case 3: name == "seq" ? .seq : .measurement
+            case 4: name == "kind" ? .kind : .measurement
+            case 6: name == "sensor" ? .sensor : .measurement
+            case 8: name == "district" ? .district : .measurement
+            default: .measurement
+            }
+        }
+    }
+
     private func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
@@ -94,7 +111,7 @@ struct JSONEventScanner {
         guard peek() == UInt8(ascii: "\"") else {
             throw FrameRejection(.wrongType, "field '\(field)' must be a string, found \(describeValue())")
         }
-        return try scanString(field: "field '\(field)'")
+        return try scanString(valueOf: field)
     }
 
     private mutating func scanTimestamp() throws(FrameRejection) -> Int64 {
@@ -213,33 +230,51 @@ struct JSONEventScanner {
     // MARK: Strings
 
     /// Scans a JSON string starting at its opening quote; the result must be valid UTF-8.
-    private mutating func scanString(field: String) throws(FrameRejection) -> String {
+    /// - Parameter field: the field whose value this is; `nil` for a field name. Named in errors
+    ///   only, so no text is built for a good frame.
+    private mutating func scanString(valueOf field: String?) throws(FrameRejection) -> String {
         index += 1  // opening quote
         let start = index
+        var ascii = true
         while let byte = peek() {
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                // ASCII (ids, field names) is valid UTF-8 as it is: copied without the generic
+                // validating initialiser, whose metadata lookups cost more than the copy.
+                if ascii { return Self.asciiString(raw) }
                 guard let text = String(validating: raw, as: UTF8.self) else {
-                    throw malformed("\(field) is not valid UTF-8")
+                    throw malformed("\(Self.describe(field)) is not valid UTF-8")
                 }
                 return text
             }
-            if byte == UInt8(ascii: "\\") { return try scanEscapedString(from: start, field: field) }
-            if byte < 0x20 { throw malformed("control character inside \(field)") }
+            if byte == UInt8(ascii: "\\") { return try scanEscapedString(from: start, valueOf: field) }
+            if byte < 0x20 { throw malformed("control character inside \(Self.describe(field))") }
+            if byte >= 0x80 { ascii = false }
             index += 1
         }
-        throw malformed("unterminated string in \(field)")
+        throw malformed("unterminated string in \(Self.describe(field))")
     }
 
-    private mutating func scanEscapedString(from start: Int, field: String) throws(FrameRejection) -> String {
+    private static func describe(_ field: String?) -> String { field.map { "field '\($0)'" } ?? "field name" }
+
+    /// A `String` of ASCII bytes.
+    @inline(__always)
+    private static func asciiString(_ raw: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: raw.count) { buffer in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+            return raw.count
+        }
+    }
+
+    private mutating func scanEscapedString(from start: Int, valueOf field: String?) throws(FrameRejection) -> String {
         var buffer = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
         while let byte = peek() {
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
                 guard let text = String(validating: buffer, as: UTF8.self) else {
-                    throw malformed("\(field) is not valid UTF-8")
+                    throw malformed("\(Self.describe(field)) is not valid UTF-8")
                 }
                 return text
             case UInt8(ascii: "\\"):
@@ -253,29 +288,29 @@ struct JSONEventScanner {
                 case UInt8(ascii: "r"): buffer.append(0x0D)
                 case UInt8(ascii: "t"): buffer.append(0x09)
                 case UInt8(ascii: "u"):
-                    var scalar = try scanHex4(field: field)
+                    var scalar = try scanHex4(field: Self.describe(field))
                     if (0xD800...0xDBFF).contains(scalar) {
                         guard peek() == UInt8(ascii: "\\"), peek(offset: 1) == UInt8(ascii: "u") else {
-                            throw malformed("unpaired surrogate in \(field)")
+                            throw malformed("unpaired surrogate in \(Self.describe(field))")
                         }
                         index += 2
-                        let low = try scanHex4(field: field)
-                        guard (0xDC00...0xDFFF).contains(low) else { throw malformed("unpaired surrogate in \(field)") }
+                        let low = try scanHex4(field: Self.describe(field))
+                        guard (0xDC00...0xDFFF).contains(low) else { throw malformed("unpaired surrogate in \(Self.describe(field))") }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00...0xDFFF).contains(scalar) {
-                        throw malformed("unpaired surrogate in \(field)")
+                        throw malformed("unpaired surrogate in \(Self.describe(field))")
                     }
-                    guard let unicode = Unicode.Scalar(scalar) else { throw malformed("invalid \\u escape in \(field)") }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw malformed("invalid \\u escape in \(Self.describe(field))") }
                     buffer.append(contentsOf: Array(String(Character(unicode)).utf8))
                 default:
-                    throw malformed("invalid escape '\\\(Character(Unicode.Scalar(escape)))' in \(field)")
+                    throw malformed("invalid escape '\\\(Character(Unicode.Scalar(escape)))' in \(Self.describe(field))")
                 }
             default:
-                if byte < 0x20 { throw malformed("control character inside \(field)") }
+                if byte < 0x20 { throw malformed("control character inside \(Self.describe(field))") }
                 buffer.append(byte)
             }
         }
-        throw malformed("unterminated string in \(field)")
+        throw malformed("unterminated string in \(Self.describe(field))")
     }
 
     private mutating func scanHex4(field: String) throws(FrameRejection) -> UInt32 {
