@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CityBrainCLITests",
-            dependencies: ["citybrain"],
+            dependencies: ["citybrain", "CityBrainIO"],
             swiftSettings: upcoming
         ),
     ]

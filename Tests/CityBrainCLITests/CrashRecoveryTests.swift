@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainIO
 import Foundation
 import Testing
 
@@ -38,7 +39,16 @@ struct CrashRecoveryTests {
         }
     }
 
-    @Test("run --input --journal --checkpoint killed at 20 random points gives the uninterrupted run's alerts, record for record")
+    /// The lines of a JSON-lines file as a recording of several segments.
+    static func recording(of jsonLines: String, at path: String) throws {
+        let writer = try RecordingWriter(directory: path, sources: ["test"], segmentBytes: 256 << 10, blockFrames: 500)
+        for (index, line) in try String(contentsOfFile: jsonLines, encoding: .utf8).split(separator: "\n").enumerated() {
+            try writer.append(RecordedFrame(receivedAt: 1_800_000_000_000 + Int64(index), topic: [], payload: Array(line.utf8)))
+        }
+        try writer.close()
+    }
+
+    @Test("run --input RECORDING --journal --checkpoint killed at 20 random points gives the uninterrupted run's alerts, record for record")
     func offlineKills() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -48,12 +58,15 @@ struct CrashRecoveryTests {
             "--start", "1732269600000",
         ])
         #expect(simulate.status == 0)
-        let whole = try CommandRunner.run(["run", "--input", feed, "--deterministic"])
+        let recording = directory + "/recording"
+        try Self.recording(of: feed, at: recording)
+        #expect(try RecordingReader(path: recording).segments.count > 3)
+        let whole = try CommandRunner.run(["run", "--input", recording, "--deterministic"])
         #expect(whole.status == 0)
         let expected = try Self.comparable(whole.stdout)
         #expect(expected.count >= 16)
 
-        let durable = ["run", "--input", feed, "--deterministic", "--output", directory + "/alerts.jsonl", "--journal", directory + "/journal",
+        let durable = ["run", "--input", recording, "--deterministic", "--output", directory + "/alerts.jsonl", "--journal", directory + "/journal",
                        "--checkpoint", directory + "/checkpoints", "--checkpoint-clock", "event", "--checkpoint-every", "1m"]
         var random = SplitMix64(seed: 20_261_204)
         var restored = 0
