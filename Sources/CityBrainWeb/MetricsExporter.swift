@@ -1,6 +1,7 @@
 import CityBrainCore
 import CityBrainIO
 import CoreMetrics
+import Foundation
 import Prometheus
 import Synchronization
 
@@ -56,6 +57,15 @@ public final class MetricsExporter: Sendable {
         gauge("citybrain_state_bytes", Double(status.engine.stateBytes))
         gauge("citybrain_partition_batches_in_flight", Double(status.engine.batchesInFlight))
         if let lag = sources.watermarkLag(status) { gauge("citybrain_watermark_lag_seconds", lag) }
+        if let checkpoints = status.checkpoints {
+            count("citybrain_checkpoints_total", [], total: checkpoints.written)
+            count("citybrain_checkpoint_failures_total", [], total: checkpoints.failures)
+            if let taken = checkpoints.lastTakenAt {
+                gauge("citybrain_checkpoint_age_seconds", max(0, Date().timeIntervalSince1970 - Double(taken) / 1000))
+            }
+            if let bytes = checkpoints.lastBytes { gauge("citybrain_checkpoint_bytes", Double(bytes)) }
+            if let seconds = checkpoints.lastWriteSeconds { gauge("citybrain_checkpoint_write_seconds", seconds) }
+        }
         // Alerts by rule and state, from the cases on the board.
         var byRule: [String: [String: Int]] = [:]
         for entry in sources.desk.query(.init(), limit: .max).cases {

@@ -97,5 +97,10 @@ struct FilesAndTerminalTests {
         #expect(text == "in 4,000 ev (3,000/s) │ alerts 7 (open 0) │ bad 2 │ late 0 │ wm 10:06:40 (lag 5.0 s) │ windows 12,345 (2.1 MB)")
         #expect(line.render(PipelineStatus(ingest: ingest, engine: engine, lastSequence: 7), seconds: 12, nowMilliseconds: 1_732_269_990_000)
                     .contains("wm 10:06:40 (ahead 10.0 s)"))
+        let durable = PipelineStatus(ingest: ingest, engine: engine, lastSequence: 7,
+                                     checkpoints: CheckpointStatus(written: 3, failures: 1, lastTakenAt: 1_732_270_000_000))
+        #expect(line.render(durable, seconds: 13, nowMilliseconds: 1_732_270_012_000).hasSuffix(" │ ckpt 12 s ago (1 failed)"))
+        #expect(line.render(PipelineStatus(ingest: ingest, engine: engine, lastSequence: 7, checkpoints: CheckpointStatus(written: 0, failures: 0)),
+                            seconds: 14, nowMilliseconds: 1_732_270_012_000).hasSuffix(" │ ckpt none yet"))
     }
 }

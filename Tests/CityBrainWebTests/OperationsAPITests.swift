@@ -231,6 +231,7 @@ struct OperationsAPITests {
             status.ingest.rejected = [.malformedJSON: 2]
             status.engine.openWindows = 7
             status.engine.watermark = DeskFixture.t0 - 2_500
+            status.checkpoints = CheckpointStatus(written: 4, failures: 1, lastTakenAt: 1_700_000_000_000, lastBytes: 57_000_000, lastWriteSeconds: 0.18)
         }
         try await fixture.application().test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
@@ -253,6 +254,11 @@ struct OperationsAPITests {
                 #expect(text.contains("citybrain_open_windows 7"))
                 #expect(text.contains(#"citybrain_alerts{rule="congestion",state="open"} 1"#))
                 #expect(text.contains("citybrain_watermark_lag_seconds 2.5"))
+                #expect(text.contains("citybrain_checkpoints_total 4"))
+                #expect(text.contains("citybrain_checkpoint_failures_total 1"))
+                #expect(text.contains("citybrain_checkpoint_bytes 57000000"))
+                #expect(text.contains("citybrain_checkpoint_write_seconds 0.18"))
+                #expect(text.contains("citybrain_checkpoint_age_seconds "))
             }
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)

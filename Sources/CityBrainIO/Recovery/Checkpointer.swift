@@ -33,6 +33,8 @@ public final class Checkpointer: Sendable {
         /// Time the background write took (encode, sync, rename), ns.
         public var writeNanoseconds: UInt64
         public var input: InputPosition
+        /// When the checkpoint was taken (wall clock, Unix ms).
+        public var takenAt: Int64
     }
 
     public let store: CheckpointStore
@@ -129,7 +131,8 @@ public final class Checkpointer: Sendable {
                 let oldest = try store.files().first.flatMap { CheckpointFile.input(of: $0) }
                 if let oldest { try inputLog?.deleteSegments(before: oldest.segment) }
                 let written = Written(url: url, bytes: bytes, pauseNanoseconds: checkpoint.engine.pauseNanoseconds,
-                                      writeNanoseconds: DispatchTime.now().uptimeNanoseconds - start, input: checkpoint.input)
+                                      writeNanoseconds: DispatchTime.now().uptimeNanoseconds - start, input: checkpoint.input,
+                                      takenAt: checkpoint.createdAt)
                 state.withLock {
                     $0.written = written
                     $0.count += 1
@@ -157,6 +160,14 @@ public final class Checkpointer: Sendable {
 
     /// Checkpoints written.
     public var written: Int { state.withLock { $0.count } }
+
+    /// For status displays and metrics.
+    public var status: CheckpointStatus {
+        state.withLock { state in
+            CheckpointStatus(written: state.count, failures: state.failures, lastTakenAt: state.written?.takenAt, lastBytes: state.written?.bytes,
+                             lastWriteSeconds: state.written.map { Double($0.writeNanoseconds) / 1e9 })
+        }
+    }
 
     /// Checkpoints that could not be written.
     public var failures: Int { state.withLock { $0.failures } }

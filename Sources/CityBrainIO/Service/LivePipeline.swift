@@ -256,7 +256,7 @@ public final class LivePipeline: @unchecked Sendable {
 
     /// Counters for status displays.
     public var status: PipelineStatus {
-        PipelineStatus(ingest: ingest.snapshot, engine: engine.statistics, lastSequence: dispatcher.lastSequence)
+        PipelineStatus(ingest: ingest.snapshot, engine: engine.statistics, lastSequence: dispatcher.lastSequence, checkpoints: checkpointer?.status)
     }
 
     /// CURVE connections accepted and refused, when CURVE is on.

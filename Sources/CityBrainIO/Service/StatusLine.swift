@@ -22,7 +22,7 @@ public struct StatusLine: Sendable {
             let relation = lag >= 0 ? "lag \(Self.grouped(lag, decimals: 1)) s" : "ahead \(Self.grouped(-lag, decimals: 1)) s"
             watermark = "wm \(EventTime.timeOfDay(mark)) (\(relation))"
         }
-        return [
+        var parts = [
             "in \(Self.grouped(Double(status.ingest.accepted))) ev (\(Self.grouped(rate))/s)",
             "alerts \(status.lastSequence) (open \(status.engine.openAlerts))",
             "bad \(Self.grouped(Double(status.ingest.rejectedTotal)))" + (status.ingest.lost > 0 ? " lost \(Self.grouped(Double(status.ingest.lost)))" : ""),
@@ -30,7 +30,13 @@ public struct StatusLine: Sendable {
                 + (status.engine.outOfRangeReadings > 0 ? " out of range \(Self.grouped(Double(status.engine.outOfRangeReadings)))" : ""),
             watermark,
             "windows \(Self.grouped(Double(status.engine.openWindows))) (\(Self.megabytes(status.engine.stateBytes)))",
-        ].joined(separator: " │ ")
+        ]
+        if let checkpoints = status.checkpoints {
+            var text = checkpoints.lastTakenAt.map { "ckpt \(Self.grouped(Double(max(0, nowMilliseconds - $0)) / 1000)) s ago" } ?? "ckpt none yet"
+            if checkpoints.failures > 0 { text += " (\(checkpoints.failures) failed)" }
+            parts.append(text)
+        }
+        return parts.joined(separator: " │ ")
     }
 
     /// `2_100_000` → `2.1 MB`.
