@@ -26,12 +26,16 @@ public struct CheckpointBench: Sendable {
         public var checkpointBytes: Int
         public var pausesMilliseconds: [Double]
         public var writesMilliseconds: [Double]
+        /// CPU time of the writing thread (encode, CRC, system calls): the background work
+        /// itself, whatever share of the cores it got while the engine went on.
+        public var writesCPUMilliseconds: [Double]
         public var restoreMilliseconds: Double
         /// Peak resident memory over the whole measurement (the file is built in memory).
         public var peakResidentBytes: Int
 
         public var medianPause: Double { Self.median(pausesMilliseconds) }
         public var medianWrite: Double { Self.median(writesMilliseconds) }
+        public var medianWriteCPU: Double { Self.median(writesCPUMilliseconds) }
 
         static func median(_ values: [Double]) -> Double {
             let sorted = values.sorted()
@@ -51,7 +55,8 @@ public struct CheckpointBench: Sendable {
                   state (engine estimate)  \(BenchReport.bytes(stateBytes)); process RSS \(BenchReport.bytes(residentBytes))
                   checkpoint file          \(BenchReport.bytes(checkpointBytes)) (\(checkpointBytes / max(1, sensors)) bytes per sensor)
                   ingest pause             median \(String(format: "%.0f", medianPause)) ms  (\(list(pausesMilliseconds)) ms)
-                  background write         median \(String(format: "%.0f", medianWrite)) ms  (\(list(writesMilliseconds)) ms)
+                  background write         median \(String(format: "%.0f", medianWrite)) ms  (\(list(writesMilliseconds)) ms) wall, \
+                median \(String(format: "%.0f", medianWriteCPU)) ms (\(list(writesCPUMilliseconds)) ms) of CPU
                   restore                  \(String(format: "%.0f", restoreMilliseconds)) ms
                   peak RSS                 \(BenchReport.bytes(peakResidentBytes))
                 """
@@ -110,6 +115,7 @@ public struct CheckpointBench: Sendable {
         let store = try CheckpointStore(directory: directory, keep: 1)
         var pauses: [Double] = []
         var writes: [Double] = []
+        var writesCPU: [Double] = []
         var size = 0
         var last: URL?
         let step = max(1, scenario.sensors / 10)
@@ -128,28 +134,30 @@ public struct CheckpointBench: Sendable {
             // first changes after the barrier copy what they share with the snapshot.
             let checkpoint = Checkpoint(createdAt: Int64(Date().timeIntervalSince1970 * 1000), input: InputPosition(segment: 0, frame: next),
                                         lastSequence: 0, pipeline: pipeline.sources, engine: snapshot)
-            let written = Mutex<Result<(URL, Int, Double), any Error>?>(nil)
+            let written = Mutex<Result<(URL, Int, Double, Double), any Error>?>(nil)
             let writing = DispatchGroup()
             writing.enter()
             DispatchQueue.global().async {
                 let start = DispatchTime.now().uptimeNanoseconds
-                let result = Result { () throws -> (URL, Int, Double) in
+                let cpu = ResourceUsage.threadCPUSeconds
+                let result = Result { () throws -> (URL, Int, Double, Double) in
                     let (url, bytes) = try store.save(checkpoint)
-                    return (url, bytes, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                    return (url, bytes, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6, (ResourceUsage.threadCPUSeconds - cpu) * 1000)
                 }
                 written.withLock { $0 = result }
                 writing.leave()
             }
             let after = timed { feed(step); engine.drain() }
             writing.wait()
-            let (url, bytes, milliseconds) = try written.withLock { $0! }.get()
+            let (url, bytes, milliseconds, cpuMilliseconds) = try written.withLock { $0! }.get()
             let pause = Double(snapshot.pauseNanoseconds) / 1e6 + max(0, after - normal)
             pauses.append(pause)
             writes.append(milliseconds)
+            writesCPU.append(cpuMilliseconds)
             size = bytes
             last = url
-            progress(String(format: "  checkpoint %d: %@, capture %.1f ms, next %d events %.0f ms (%.0f ms without a checkpoint), written in %.0f ms",
-                            number, BenchReport.bytes(bytes), Double(snapshot.pauseNanoseconds) / 1e6, step, after, normal, milliseconds))
+            progress(String(format: "  checkpoint %d: %@, capture %.1f ms, next %d events %.0f ms (%.0f ms without a checkpoint), written in %.0f ms (%.0f ms of CPU)",
+                            number, BenchReport.bytes(bytes), Double(snapshot.pauseNanoseconds) / 1e6, step, after, normal, milliseconds, cpuMilliseconds))
         }
         engine.finish()
         var restore = 0.0
@@ -161,7 +169,7 @@ public struct CheckpointBench: Sendable {
             progress(String(format: "  restored in %.0f ms", restore))
         }
         return Report(scenario: scenario.name, sensors: scenario.sensors, partitions: partitions, events: next, stateBytes: state,
-                      residentBytes: resident, checkpointBytes: size, pausesMilliseconds: pauses, writesMilliseconds: writes,
+                      residentBytes: resident, checkpointBytes: size, pausesMilliseconds: pauses, writesMilliseconds: writes, writesCPUMilliseconds: writesCPU,
                       restoreMilliseconds: restore, peakResidentBytes: ResourceUsage.peakResidentBytes)
     }
 }

@@ -73,7 +73,9 @@ extension EngineSnapshot: CheckpointCodable {
         writer.write(position)
         writer.writeCount(parts.count)
         for part in parts {
-            var own = CheckpointWriter()
+            // Reserved from the engine's own estimate, so the buffer never grows by copying
+            // (untouched reserved pages cost nothing).
+            var own = CheckpointWriter(reservingCapacity: statistics.stateBytes / max(1, parts.count))
             switch part {
             case .captured(let state): state.write(to: &own)
             case .encoded(let bytes): own.writeRaw(bytes)
