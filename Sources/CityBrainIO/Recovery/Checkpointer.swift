@@ -48,8 +48,9 @@ public final class Checkpointer: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        /// Input positions of barriers sent and not yet captured, oldest first.
-        var barriers: [InputPosition] = []
+        /// Barriers sent and not yet captured, oldest first: the input position and the pipeline
+        /// files in force at each (a reload may come between a barrier and its capture).
+        var barriers: [(input: InputPosition, pipeline: [PipelineSource])] = []
         var lastTaken: Int64?
         var writing = false
         var waiting: Checkpoint?
@@ -68,7 +69,8 @@ public final class Checkpointer: Sendable {
         self.logger = logger
     }
 
-    /// The pipeline files in force from now on (after a reload).
+    /// The pipeline files in force from now on (after a reload). Call on the ingest thread,
+    /// right after the engine's reload, like ``take(_:at:time:)``.
     public func pipelineChanged(_ sources: [PipelineSource]) { pipeline.withLock { $0 = sources } }
 
     /// Called on the ingest thread after each batch handed to `engine`: `position` is the input
@@ -95,8 +97,9 @@ public final class Checkpointer: Sendable {
 
     /// Sends a barrier now (e.g. when stopping), whatever the interval.
     public func take(_ engine: StreamEngine, at position: InputPosition, time: Int64? = nil) {
+        let sources = pipeline.withLock { $0 }
         state.withLock { state in
-            state.barriers.append(position)
+            state.barriers.append((position, sources))
             if let time { state.lastTaken = time }
         }
         engine.checkpoint()
@@ -107,9 +110,9 @@ public final class Checkpointer: Sendable {
     public func capture(_ snapshot: EngineSnapshot, lastSequence: UInt64) {
         let checkpoint: Checkpoint? = state.withLock { state in
             guard !state.barriers.isEmpty else { return nil }
-            let input = state.barriers.removeFirst()
-            let checkpoint = Checkpoint(createdAt: Int64(Date().timeIntervalSince1970 * 1000), input: input, lastSequence: lastSequence,
-                                        pipeline: pipeline.withLock { $0 }, engine: snapshot)
+            let barrier = state.barriers.removeFirst()
+            let checkpoint = Checkpoint(createdAt: Int64(Date().timeIntervalSince1970 * 1000), input: barrier.input, lastSequence: lastSequence,
+                                        pipeline: barrier.pipeline, engine: snapshot)
             guard !state.writing else {
                 state.waiting = checkpoint
                 return nil
