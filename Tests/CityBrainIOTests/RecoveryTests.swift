@@ -78,4 +78,27 @@ struct RecoveryTests {
         #expect(all.map(\.seq) == Array(1...UInt64(all.count)))
         #expect(all.filter { $0.rule == "slow" && $0.state == .raised }.count == 1)
     }
+
+    @Test("a checkpoint keeps the pipeline files in force at its barrier, even when a reload follows before it is written")
+    func pipelineAtBarrier() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-recovery-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let old = try PipelineLoader.load(yaml: Self.before, file: "old.yaml"), new = try PipelineLoader.load(yaml: Self.after, file: "new.yaml")
+        let store = try CheckpointStore(directory: directory)
+        let checkpointer = Checkpointer(store: store, interval: .wall(60_000), pipeline: old.sources, logger: logger)
+        let engine = StreamEngine(pipeline: old, partitions: 2) { output in
+            if let snapshot = output.checkpoint { checkpointer.capture(snapshot, lastSequence: 0) }
+        }
+        engine.submit([Event(kind: .traffic, sensor: "seg-1", district: "d01", timestamp: 1_732_269_600_000, readings: [Reading("speed_kmh", 10)])])
+        checkpointer.take(engine, at: InputPosition(segment: 1, frame: 1))
+        engine.reload(new)
+        checkpointer.pipelineChanged(new.sources)
+        engine.drain()
+        checkpointer.waitForWrites()
+        let (checkpoint, _) = try #require(try store.latest())
+        #expect(checkpoint.pipeline.map(\.name) == ["old.yaml"])
+        #expect(checkpoint.input == InputPosition(segment: 1, frame: 1))
+        // …so it restores under the pipeline it was taken with.
+        _ = try StreamEngine(restoring: checkpoint.engine, pipeline: try PipelineLoader.load(checkpoint.pipeline)) { _ in }
+    }
 }
