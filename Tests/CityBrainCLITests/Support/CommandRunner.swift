@@ -55,12 +55,15 @@ final class RunningCommand: @unchecked Sendable {
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         process.standardInput = FileHandle.nullDevice
-        stdoutPipe.fileHandleForReading.readabilityHandler = { [unowned self] handle in
+        // Weak: a handler already running when `finish` clears it may outlive this object.
+        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
+            guard let self else { return }
             lock.withLock { stdoutData.append(data) }
         }
-        stderrPipe.fileHandleForReading.readabilityHandler = { [unowned self] handle in
+        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
+            guard let self else { return }
             lock.withLock { stderrData.append(data) }
         }
         try process.run()
