@@ -23,9 +23,10 @@ public struct AccessToken: Sendable {
     /// Whether `presented` is the token: every byte is compared whatever the first difference.
     public func matches(_ presented: some StringProtocol) -> Bool {
         let bytes = Array(presented.utf8)
-        var difference = UInt8(truncatingIfNeeded: bytes.count ^ secret.count)
+        // The length difference is kept whole: folded into a byte, 256 extra bytes would vanish.
+        var difference = UInt(bitPattern: bytes.count ^ secret.count)
         for index in secret.indices {
-            difference |= secret[index] ^ (index < bytes.count ? bytes[index] : 0)
+            difference |= UInt(secret[index] ^ (index < bytes.count ? bytes[index] : 0))
         }
         return difference == 0
     }

@@ -276,6 +276,11 @@ struct OperationsAPITests {
         #expect(token.matches("s3cret-token-0123456789"))
         #expect(!token.matches("s3cret-token-012345678"))
         #expect(!token.matches("s3cret-token-01234567890"))
+        // Extra bytes whose count is a multiple of 256 once slipped through a folded length check.
+        for extra in [256, 512, 1_024] {
+            #expect(!token.matches("s3cret-token-0123456789" + String(repeating: "x", count: extra)))
+            #expect(!token.authorizes(header: "Bearer s3cret-token-0123456789" + String(repeating: "\u{0}", count: extra)))
+        }
         #expect(!token.authorizes(header: "s3cret-token-0123456789"))
         #expect(token.authorizes(header: "Bearer s3cret-token-0123456789"))
         #expect(throws: AccessTokenError.self) { try AccessToken("short") }
