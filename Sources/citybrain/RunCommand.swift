@@ -52,7 +52,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With a recording as --input: only frames received at or before this time.", valueName: "time"))
     var to: TimeArgument?
 
-    @Option(name: .long, help: ArgumentHelp("Write alerts as JSON lines here ('-' for standard output). Default with --input: standard output.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Write alerts as JSON lines here ('-' for standard output); an existing file is appended to, never truncated, so a restart keeps what an earlier run wrote. Default with --input: standard output.", valueName: "file"))
     var output: String?
 
     @Flag(name: .long, help: "Also print each alert as a readable line on standard output (live mode).")
@@ -204,11 +204,15 @@ struct RunCommand: ParsableCommand {
         if let input { try runOffline(pipeline, input: input, logger: logger) } else { try runLive(pipeline, logger: logger) }
     }
 
-    /// The `--output` sink; a run resumed from a checkpoint appends to the file.
-    private func outputSink(resuming: Bool = false) throws -> (any OutputSink)? {
+    /// The `--output` sink. It appends: a restart (after a crash, with or without a checkpoint)
+    /// must never destroy what an earlier run wrote.
+    private func outputSink(logger: Logger) throws -> (any OutputSink)? {
         guard let output else { return nil }
-        return output == "-" ? RecordLineWriter(selection: try selection())
-            : try RecordLineWriter(path: output, selection: try selection(), append: resuming)
+        guard output != "-" else { return RecordLineWriter(selection: try selection()) }
+        if let size = try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int, size > 0 {
+            logger.notice("appending to \(output), which holds \(size) bytes from an earlier run")
+        }
+        return try RecordLineWriter(path: output, selection: try selection(), append: true)
     }
 
     private func runOffline(_ pipeline: Pipeline, input: String, logger: Logger) throws {
@@ -218,8 +222,8 @@ struct RunCommand: ParsableCommand {
                 pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds),
                 partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
                 emitScores: try selection().contains(.scores), journal: try openJournal(), durability: try durability(), logger: logger
-            ) { resuming in
-                var sinks: [any OutputSink] = [try outputSink(resuming: resuming) ?? RecordLineWriter(selection: try selection())]
+            ) { _ in
+                var sinks: [any OutputSink] = [try outputSink(logger: logger) ?? RecordLineWriter(selection: try selection())]
                 if !alerts.isEmpty {
                     // The publisher's socket keeps its context alive until the sink is closed.
                     sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, selection: try selection(), logger: logger))
@@ -282,7 +286,7 @@ struct RunCommand: ParsableCommand {
         let context = try Context()
         let console = Console()
         var sinks: [any OutputSink] = []
-        if let sink = try outputSink() { sinks.append(sink) }
+        if let sink = try outputSink(logger: logger) { sinks.append(sink) }
         if print { sinks.append(AlertConsoleSink(console: console)) }
         var options = FeedReceiver.Options()
         options.maxFrameBytes = maxFrameBytes

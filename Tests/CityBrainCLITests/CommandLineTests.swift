@@ -161,6 +161,12 @@ struct CommandLineTests {
         #expect(!written.contains("emitted_at"))
         #expect(first.stderr.contains("done: 36000 event(s), 2 rejected (malformed_json=1 non_finite=1), 0 late, 0 window result(s), \(alertLines.count) alert(s)"))
         #expect(first.stderr.contains("\(feed):501: malformed_json"))
+
+        // --output never destroys what an earlier run wrote: a second run appends.
+        let again = try CommandRunner.run(["run", "--input", feed, "--deterministic", "--output", directory + "/alerts.jsonl"])
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("appending to \(directory)/alerts.jsonl, which holds \(written.utf8.count) bytes from an earlier run"))
+        #expect(try String(contentsOfFile: directory + "/alerts.jsonl", encoding: .utf8) == written + written)
     }
 }
 
