@@ -65,7 +65,11 @@ public struct OperationsAPI: Sendable {
         filter.department = query.get("department")
         filter.district = query.get("district")
         if let since = query.get("since") {
-            guard let value = Int64(since) else { return Self.respond(.badRequest, CaseJSON.error("since must be Unix milliseconds; got '\(since)'")) }
+            // Digits beyond Int64 are still a time (after every alert), not a bad request.
+            let value = Int64(since) ?? (!since.isEmpty && since.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } ? Int64.max : nil)
+            guard let value, value >= 0 else {
+                return Self.respond(.badRequest, CaseJSON.error("since must be Unix milliseconds (0 or more); got '\(since)'"))
+            }
             filter.since = value
         }
         let limit = query.get("limit").flatMap { Int($0) } ?? 50

@@ -39,13 +39,20 @@ struct OpenAPITests {
         // Route → the statuses docs/openapi.yaml lists for it.
         let spec = Self.spec
         let paths = spec["paths"] as? [String: Any] ?? [:]
-        let actionResponses = ((spec["components"] as? [String: Any])?["x-action-responses"] as? [String: Any]) ?? [:]
+        let components = (spec["components"] as? [String: Any])?["responses"] as? [String: Any] ?? [:]
         var statuses: [String: Set<String>] = [:]
         for route in OperationsAPI.routes {
             let parts = route.split(separator: " ")
             let operation = (paths[String(parts[1])] as? [String: Any])?[String(parts[0]).lowercased()] as? [String: Any]
             let responses = operation?["responses"] as? [String: Any] ?? [:]
-            statuses[route] = Set((responses["$ref"] != nil ? actionResponses : responses).keys)
+            // OpenAPI allows a reference per response, not for the whole map: each must resolve.
+            #expect(responses["$ref"] == nil, "\(route): 'responses' must map statuses to responses")
+            for (status, response) in responses {
+                guard let reference = (response as? [String: Any])?["$ref"] as? String else { continue }
+                let name = String(reference.dropFirst("#/components/responses/".count))
+                #expect(reference.hasPrefix("#/components/responses/") && components[name] != nil, "\(route) \(status): \(reference) does not resolve")
+            }
+            statuses[route] = Set(responses.keys)
         }
         let documentedStatuses = statuses
         try await Application(router: try fixture.api().router()).test(.router) { client in

@@ -110,6 +110,18 @@ struct OperationsAPITests {
             try await client.execute(uri: "/api/alerts?since=yesterday", method: .get) { response in
                 #expect(response.status == .badRequest)
             }
+            try await client.execute(uri: "/api/alerts?since=-5", method: .get) { response in
+                #expect(response.status == .badRequest)
+                let error = try errorText(response)
+                #expect(error == "since must be Unix milliseconds (0 or more); got '-5'")
+            }
+            for large in ["9223372036854775807", "99999999999999999999999"] {  // valid integers, after every alert
+                try await client.execute(uri: "/api/alerts?since=\(large)", method: .get) { response in
+                    #expect(response.status == .ok)
+                    let total = try json(response)["total"] as? Int
+                    #expect(total == 0)
+                }
+            }
             try await client.execute(uri: "/api/alerts/seg-1", method: .get) { response in
                 let body = try json(response)
                 #expect(body["status"] as? String == "open")
