@@ -85,6 +85,23 @@ struct EventDecoderTests {
         #expect(rejection(json) == FrameRejection(reason, detail))
     }
 
+    @Test("a frame cut short anywhere is malformed JSON, never a wrong type or a value out of range")
+    func truncated() {
+        let frames = [
+            #"{"kind":"traffic","sensor":"seg-0001","district":"d01","ts":1732270000123,"seq":42,"speed_kmh":43.5,"flow_vph":1200,"occupancy":0.31}"#,
+            #"{"kind":"parking","sensor":"g-1","ts":1732270000000,"occupied":380,"capacity":400,"note":true}"#,
+        ]
+        for frame in frames {
+            let bytes = Array(frame.utf8)
+            for length in 0..<bytes.count {
+                let reason = rejection(String(decoding: bytes[..<length], as: UTF8.self))?.reason
+                #expect(reason == .malformedJSON, "\(String(decoding: bytes[..<length], as: UTF8.self)) → \(reason.map(\.rawValue) ?? "accepted")")
+            }
+        }
+        #expect(rejection(#"{"kind":"traffic","sensor":"s","ts":17322"#)
+                    == FrameRejection(.malformedJSON, "the frame ends before its JSON object does (41 bytes; truncated?)"))
+    }
+
     @Test("a frame over the size limit is rejected before it is parsed")
     func tooLarge() {
         let big = #"{"kind":"traffic","sensor":"s","ts":1732270000000,"pad":"# + String(repeating: "1", count: 2_000) + "}"

@@ -10,6 +10,24 @@ struct JSONEventScanner {
     // MARK: Object
 
     mutating func scanEvent() throws(FrameRejection) -> Event {
+        do {
+            return try scanObject()
+        } catch where error.reason != .malformedJSON && !endsLikeAnObject {
+            // A frame cut short can look like a wrong type (`"speed_kmh":tr`) or a number out of
+            // range (`"ts":17322`) before its end is reached: a frame that does not end with '}'
+            // is malformed first.
+            throw FrameRejection(.malformedJSON, "the frame ends before its JSON object does (\(bytes.count) bytes; truncated?)")
+        }
+    }
+
+    /// Whether the last byte other than whitespace is '}'.
+    private var endsLikeAnObject: Bool {
+        var end = bytes.count - 1
+        while end >= 0, bytes[end] == 0x20 || bytes[end] == 0x0A || bytes[end] == 0x0D || bytes[end] == 0x09 { end -= 1 }
+        return end >= 0 && bytes[end] == UInt8(ascii: "}")
+    }
+
+    private mutating func scanObject() throws(FrameRejection) -> Event {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }  // UTF-8 BOM
         skipWhitespace()
         guard peek() == UInt8(ascii: "{") else {
