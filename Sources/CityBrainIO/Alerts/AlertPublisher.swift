@@ -30,7 +30,7 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
 
     /// Binds an XPUB socket on each endpoint, e.g. `tcp://127.0.0.1:5557`.
     public init(context: Context, endpoints: [String], selection: RecordSelection = .alerts, security: SocketSecurity = .none,
-                logger: Logger, onPublished: PublishObserver? = nil) throws {
+                logger: Logger, onPublished: PublishObserver? = nil, watchHandshakes: HandshakeWatcher? = nil) throws {
         self.onPublished = onPublished
         self.logger = logger
         self.selection = selection
@@ -42,6 +42,7 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
             try socket.setSendHighWaterMark(100_000)
             try socket.setLinger(milliseconds: 2_000)
             try security.apply(to: socket)
+            try watchHandshakes?(socket, "the alert stream")
             for endpoint in endpoints {
                 try socket.bind(endpoint)
                 bound.append(try socket.lastEndpoint)

@@ -25,6 +25,8 @@ public final class FeedReceiver: Sendable {
         public var receiveHighWaterMark: Int32 = 100_000
         /// The feed sockets' mechanism: CURVE server to accept only allowed publishers.
         public var security: SocketSecurity = .none
+        /// Watches the feed sockets' handshakes (with CURVE).
+        public var watchHandshakes: HandshakeWatcher?
 
         public init() {}
     }
@@ -148,6 +150,7 @@ public final class FeedReceiver: Sendable {
             try socket.setMaxMessageSize(options.maxMessageBytes)
             try socket.setLinger(milliseconds: 0)
             try options.security.apply(to: socket)
+            try options.watchHandshakes?(socket, "the feed")
         }
         if !endpoints.subscribe.isEmpty {
             let sub = try Socket(context, .sub)

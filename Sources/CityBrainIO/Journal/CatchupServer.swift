@@ -18,9 +18,12 @@ public final class CatchupServer: Sendable {
     private let logger: Logger
     private let thread = SocketThread(name: "citybrain-catchup")
     private let security: SocketSecurity
+    private let watchHandshakes: HandshakeWatcher?
 
-    public init(context: Context, endpoints: [String], journal: AlertJournal, security: SocketSecurity = .none, logger: Logger) {
+    public init(context: Context, endpoints: [String], journal: AlertJournal, security: SocketSecurity = .none, logger: Logger,
+                watchHandshakes: HandshakeWatcher? = nil) {
         self.security = security
+        self.watchHandshakes = watchHandshakes
         self.context = context
         self.endpoints = endpoints
         self.journal = journal
@@ -28,10 +31,11 @@ public final class CatchupServer: Sendable {
     }
 
     public func start() throws {
-        try thread.start(setup: { [context, endpoints, security] in
+        try thread.start(setup: { [context, endpoints, security, watchHandshakes] in
             let socket = try Socket(context, .router)
             try socket.setLinger(milliseconds: 0)
             try security.apply(to: socket)
+            try watchHandshakes?(socket, "the catch-up endpoint")
             try socket.setSendHighWaterMark(200_000)
             for endpoint in endpoints { try socket.bind(endpoint) }
             return socket

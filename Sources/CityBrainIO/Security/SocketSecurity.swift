@@ -1,6 +1,10 @@
 import Foundation
 import ZeroMQ
 
+/// Told about each secured server socket as it is set up (before it binds), with a name for
+/// logs: the ZAP handler watches its handshakes (``ZAPHandler/watch(_:name:)``).
+public typealias HandshakeWatcher = @Sendable (_ socket: Socket, _ name: String) throws -> Void
+
 /// How CityBrain secures a socket.
 public enum SocketSecurity: Sendable, Equatable {
     /// The NULL mechanism: no authentication, no encryption. Local development only.

@@ -100,13 +100,16 @@ public final class LivePipeline: @unchecked Sendable {
     public init(context: Context, configuration: Configuration, sinks: [any OutputSink] = [], logger: Logger) throws {
         var security = SocketSecurity.none
         var receiverOptions = configuration.receiver
+        var watchHandshakes: HandshakeWatcher?
         if let curve = configuration.curve {
             // The ZAP handler must be listening before any secured socket takes a connection.
             let handler = ZAPHandler(context: context, allowedClients: curve.allowedClients, logger: logger)
             try handler.start()
             zap = handler
             security = .server(secretKey: curve.secretKey)
+            watchHandshakes = { socket, name in try handler.watch(socket, name: name) }
             receiverOptions.security = security
+            receiverOptions.watchHandshakes = watchHandshakes
         } else {
             zap = nil
         }
@@ -115,7 +118,7 @@ public final class LivePipeline: @unchecked Sendable {
         let publisher = configuration.alertEndpoints.isEmpty
             ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, selection: configuration.publish,
                                         security: security, logger: logger,
-                                        onPublished: Self.publishObserver(configuration, arrivals: arrivals))
+                                        onPublished: Self.publishObserver(configuration, arrivals: arrivals), watchHandshakes: watchHandshakes)
         let desk = configuration.handling.map { OperationsDesk(policy: $0) }
         if let desk, let journal = configuration.journal {
             do { desk.restore(from: try journal.alerts(after: 0)) } catch { logger.error("could not restore alert handling from the journal: \(error)") }
@@ -148,7 +151,8 @@ public final class LivePipeline: @unchecked Sendable {
         self.dispatcher = dispatcher
         self.engine = engine
         if let journal = configuration.journal, !configuration.catchupEndpoints.isEmpty {
-            catchup = CatchupServer(context: context, endpoints: configuration.catchupEndpoints, journal: journal, security: security, logger: logger)
+            catchup = CatchupServer(context: context, endpoints: configuration.catchupEndpoints, journal: journal, security: security, logger: logger,
+                                    watchHandshakes: watchHandshakes)
         } else {
             catchup = nil
         }
