@@ -107,6 +107,24 @@ struct BenchTests {
         #expect(clock.time(of: 17) == nil)
     }
 
+    @Test("batch arrivals time each position by its own batch, at any rate; old batches fall out of the ring")
+    func batchArrivals() {
+        let arrivals = BatchArrivals(capacity: 3)
+        arrivals.advance(by: 1, at: 100)  // position 0: a slow feed, one event per batch
+        arrivals.advance(by: 1, at: 400)  // position 1, 300 ns later: timed by its own batch, not an earlier sample
+        arrivals.advance(by: 4, at: 500)  // positions 2–5
+        #expect(arrivals.time(of: 0) == 100)
+        #expect(arrivals.time(of: 1) == 400)
+        #expect(arrivals.time(of: 2) == 500)
+        #expect(arrivals.time(of: 5) == 500)
+        #expect(arrivals.time(of: 6) == nil)  // not arrived
+        arrivals.advance(by: 2, at: 900)  // positions 6–7; the batch of position 0 leaves the ring
+        #expect(arrivals.time(of: 0) == nil)
+        #expect(arrivals.time(of: 1) == 400)
+        #expect(arrivals.time(of: 7) == 900)
+        #expect(arrivals.time(of: -1) == nil)
+    }
+
     @Test("a short run over ipc measures every phase; every published alert is timed or counted")
     func shortRun() throws {
         let pipeline = try String(contentsOf: Self.repository.appendingPathComponent("Benchmarks/scenarios/pipeline.yaml"), encoding: .utf8)

@@ -114,7 +114,7 @@ public final class LivePipeline: @unchecked Sendable {
             zap = nil
         }
         // Arrival times are kept only when someone wants the latency (the metrics of --http).
-        let arrivals = configuration.onAlertLatency == nil ? nil : PositionClock()
+        let arrivals = configuration.onAlertLatency == nil ? nil : BatchArrivals()
         let publisher = configuration.alertEndpoints.isEmpty
             ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, selection: configuration.publish,
                                         security: security, logger: logger,
@@ -188,7 +188,7 @@ public final class LivePipeline: @unchecked Sendable {
         }
     }
 
-    private static func publishObserver(_ configuration: Configuration, arrivals: PositionClock?) -> AlertPublisher.PublishObserver? {
+    private static func publishObserver(_ configuration: Configuration, arrivals: BatchArrivals?) -> AlertPublisher.PublishObserver? {
         guard let arrivals, let onLatency = configuration.onAlertLatency else { return configuration.onPublished }
         return { records, triggers in
             configuration.onPublished?(records, triggers)
