@@ -182,35 +182,18 @@ extension Int: CheckpointCodable {
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = Int(try reader.readInteger(Int64.self)) }
 }
 
-extension Int64: CheckpointTrivial {
+/// Fixed-width integers are their little-endian bytes.
+extension CheckpointCodable where Self: FixedWidthInteger {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
 }
 
-extension Int32: CheckpointTrivial {
-    public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
-    public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
-}
-
-extension UInt64: CheckpointTrivial {
-    public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
-    public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
-}
-
-extension UInt32: CheckpointTrivial {
-    public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
-    public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
-}
-
-extension UInt16: CheckpointTrivial {
-    public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
-    public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
-}
-
-extension UInt8: CheckpointTrivial {
-    public func write(to writer: inout CheckpointWriter) { writer.writeInteger(self) }
-    public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = try reader.readInteger() }
-}
+extension Int64: CheckpointTrivial {}
+extension Int32: CheckpointTrivial {}
+extension UInt64: CheckpointTrivial {}
+extension UInt32: CheckpointTrivial {}
+extension UInt16: CheckpointTrivial {}
+extension UInt8: CheckpointTrivial {}
 
 extension Bool: CheckpointCodable {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(UInt8(self ? 1 : 0)) }
@@ -223,6 +206,7 @@ extension Bool: CheckpointCodable {
     }
 }
 
+/// Floating point is its bit pattern.
 extension Double: CheckpointTrivial {
     public func write(to writer: inout CheckpointWriter) { writer.writeInteger(bitPattern) }
     public init(from reader: inout CheckpointReader) throws(CheckpointError) { self = Double(bitPattern: try reader.readInteger()) }
