@@ -85,21 +85,6 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Delete journal segments older than this, e.g. 7d.", valueName: "duration"))
     var journalRetention: String?
 
-    @Option(name: .long, help: ArgumentHelp("Keep checkpoints of the engine's state here and resume from the newest at start: no alert is lost or published twice across a crash (with --journal).", valueName: "dir"))
-    var checkpoint: String?
-
-    @Option(name: .long, help: ArgumentHelp("How often to checkpoint: a duration of wall-clock time (default 30s), or of event time with --checkpoint-clock event.", valueName: "duration"))
-    var checkpointEvery: String = "30s"
-
-    @Option(name: .long, help: "What --checkpoint-every counts: wall (the machine's clock) or event (the events' own time: the same checkpoints on every replay).")
-    var checkpointClock: String = "wall"
-
-    @Option(name: .long, help: "Checkpoints kept; older ones are deleted (a corrupt newest falls back to the one before).")
-    var checkpointsKept: Int = 3
-
-    @Option(name: .long, help: ArgumentHelp("Live runs: log every accepted event here (recording format) before the engine sees it; after a crash the engine re-reads it from its checkpoint (needs --checkpoint).", valueName: "dir"))
-    var inputLog: String?
-
     @Option(name: .long, help: ArgumentHelp("Bind a ROUTER answering 'after <seq>' catch-up requests from the journal; repeatable (needs --journal).", valueName: "endpoint"))
     var catchup: [String] = []
 
@@ -114,6 +99,8 @@ struct RunCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Reload the pipeline files when they change (they are always reloaded on SIGHUP).")
     var watchPipeline = false
+
+    @OptionGroup var durable: DurabilityOptions
 
     @OptionGroup var web: HTTPOptions
 
@@ -141,34 +128,12 @@ struct RunCommand: ParsableCommand {
                     """)
             }
         }
-        if inputLog != nil, checkpoint == nil { throw ValidationError("--input-log is re-read from a checkpoint: add --checkpoint DIR") }
-        if inputLog != nil, input != nil { throw ValidationError("--input-log logs live feeds; a run on --input resumes from the file itself") }
-        if checkpoint != nil { _ = try checkpointInterval() }
-        guard checkpointsKept >= 1 else { throw ValidationError("--checkpoints-kept must be at least 1") }
+        if durable.inputLog != nil, input != nil { throw ValidationError("--input-log logs live feeds; a run on --input resumes from the file itself") }
         guard AlertJournal.SyncPolicy(rawValue: journalSync) != nil else { throw ValidationError("--journal-sync takes batch or none") }
         if let journalRetention, DurationText.milliseconds(journalRetention) == nil {
             throw ValidationError("--journal-retention takes a duration such as 7d or 12h, not '\(journalRetention)'")
         }
         _ = try selection()
-    }
-
-    /// `--checkpoint-every` on `--checkpoint-clock`.
-    func checkpointInterval() throws -> Checkpointer.Interval {
-        guard let every = DurationText.milliseconds(checkpointEvery), every > 0 else {
-            throw ValidationError("--checkpoint-every takes a duration such as 30s or 10m, not '\(checkpointEvery)'")
-        }
-        switch checkpointClock {
-        case "wall": return .wall(every)
-        case "event": return .event(every)
-        default: throw ValidationError("--checkpoint-clock takes wall or event, not '\(checkpointClock)'")
-        }
-    }
-
-    /// The checkpoint store, interval and input log, with --checkpoint.
-    func durability() throws -> DurabilitySettings? {
-        guard let checkpoint else { return nil }
-        return DurabilitySettings(store: try CheckpointStore(directory: checkpoint, keep: checkpointsKept), interval: try checkpointInterval(),
-                                  inputLog: try inputLog.map { try InputLog(directory: $0) })
     }
 
     func openJournal() throws -> AlertJournal? {
@@ -198,7 +163,7 @@ struct RunCommand: ParsableCommand {
         let logger = common.makeLogger("citybrain.run")
         let pipeline = try pipelineOptions.load()
         logger.info("pipeline '\(pipeline.name)': \(pipeline.rules.count) rule(s), \(partitions) partition(s)")
-        if checkpoint != nil, journal == nil {
+        if durable.checkpoint != nil, journal == nil {
             logger.warning("--checkpoint without --journal: after a crash no alert is lost, but those produced again while catching up are published again (same seq); add --journal DIR for exactly once")
         }
         if let input { try runOffline(pipeline, input: input, logger: logger) } else { try runLive(pipeline, logger: logger) }
@@ -221,7 +186,7 @@ struct RunCommand: ParsableCommand {
             summary = try OfflineRun.run(
                 pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds),
                 partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
-                emitScores: try selection().contains(.scores), journal: try openJournal(), durability: try durability(), logger: logger
+                emitScores: try selection().contains(.scores), journal: try openJournal(), durability: try durable.settings(), logger: logger
             ) { _ in
                 var sinks: [any OutputSink] = [try outputSink(logger: logger) ?? RecordLineWriter(selection: try selection())]
                 if !alerts.isEmpty {
@@ -303,7 +268,7 @@ struct RunCommand: ParsableCommand {
                     catchupEndpoints: catchup,
                     curve: try curve()
             )
-            configuration.durability = try durability()
+            configuration.durability = try durable.settings()
             if web.http != nil {
                 configuration.handling = try web.policy()
                 configuration.overview = true
