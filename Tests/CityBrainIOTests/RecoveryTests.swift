@@ -101,4 +101,24 @@ struct RecoveryTests {
         // …so it restores under the pipeline it was taken with.
         _ = try StreamEngine(restoring: checkpoint.engine, pipeline: try PipelineLoader.load(checkpoint.pipeline)) { _ in }
     }
+
+    @Test("resuming a finished run over an input that now goes on is refused with the reason, not silently counted late")
+    func finishedThenLonger() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-recovery-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let half = directory + "/half.jsonl", whole = directory + "/whole.jsonl"
+        try Self.feed(minutes: 0..<3).write(toFile: half, atomically: true, encoding: .utf8)
+        try Self.feed(minutes: 0..<6).write(toFile: whole, atomically: true, encoding: .utf8)
+        _ = try run(Self.before, input: half, directory: directory)
+        #expect(try CheckpointStore(directory: directory + "/checkpoints").latest()?.checkpoint.engine.finished == true)
+        // The same input again is fine: nothing to read, nothing added.
+        #expect(try run(Self.before, input: half, directory: directory).isEmpty)
+        do {
+            _ = try run(Self.before, input: whole, directory: directory)
+            Issue.record("a longer input after a finished checkpoint was accepted")
+        } catch let error as RecoveryError {
+            #expect(error.message.contains("the checkpoint restored is of a run that had reached the end of its input"))
+        }
+    }
 }

@@ -31,6 +31,9 @@ public struct EngineSnapshot: Sendable {
     /// The longest time one partition paused its event processing to capture its state, in
     /// nanoseconds.
     public var pauseNanoseconds: UInt64
+    /// Taken after ``StreamEngine/finish()``: every window is closed, and an engine restored from
+    /// it treats any further event as late.
+    public var finished = false
 
     /// Partitions the state is spread over.
     public var partitionCount: Int { parts.count }
@@ -94,6 +97,7 @@ extension EngineSnapshot: CheckpointCodable {
         writer.writeRaw(collector)
         writer.write(statistics)
         writer.write(pauseNanoseconds)
+        writer.write(finished)
     }
 
     private func writeWhole(to writer: inout CheckpointWriter) {
@@ -118,6 +122,7 @@ extension EngineSnapshot: CheckpointCodable {
         collector = Array(try reader.readRaw(try reader.readCount()))
         statistics = try reader.read()
         pauseNanoseconds = try reader.read()
+        finished = try reader.read()
     }
 }
 

@@ -62,8 +62,9 @@ public final class StreamEngine: @unchecked Sendable {
         /// Set by a reload that changed correlations: installed when this batch is emitted, so
         /// earlier batches still meet the old ones.
         var correlator: AlertCorrelator?
-        /// For a checkpoint barrier: the router's state at the barrier.
+        /// For a checkpoint barrier: the router's state at the barrier, and whether the input had ended.
         var router: [UInt8]?
+        var finished = false
         var snapshots: [PartitionState?] = []
         var snapshotNanoseconds: UInt64 = 0
     }
@@ -126,7 +127,7 @@ public final class StreamEngine: @unchecked Sendable {
         var batches = Array(repeating: PartitionBatch(), count: partitions.count)
         for index in batches.indices { batches[index].checkpoint = true }
         dispatch(batches, clock: TriggerClock(firstIndex: nextPosition, watermarks: []), endWatermark: tracker.watermark,
-                 router: router.bytes)
+                 router: router.bytes, finished: finished)
     }
 
     /// The pipeline in force.
@@ -205,7 +206,7 @@ public final class StreamEngine: @unchecked Sendable {
     }
 
     private func dispatch(_ batches: [PartitionBatch], clock: TriggerClock, endWatermark: Int64, correlator replacement: AlertCorrelator? = nil,
-                          router: [UInt8]? = nil) {
+                          router: [UInt8]? = nil, finished: Bool = false) {
         inFlight.wait()
         outstanding.enter()
         let number = nextBatch
@@ -214,7 +215,8 @@ public final class StreamEngine: @unchecked Sendable {
         stats.withLock { $0.batchesInFlight += 1 }
         collector.async { [self] in
             pending[number] = PendingBatch(remaining: partitions.count, watermark: endWatermark, endPosition: endPosition, correlator: replacement,
-                                           router: router, snapshots: router == nil ? [] : Array(repeating: nil, count: partitions.count))
+                                           router: router, finished: finished,
+                                           snapshots: router == nil ? [] : Array(repeating: nil, count: partitions.count))
         }
         for (index, partition) in partitions.enumerated() {
             var batch = batches[index]
@@ -289,6 +291,7 @@ public final class StreamEngine: @unchecked Sendable {
             output.checkpoint = EngineSnapshot(position: batch.endPosition, parts: batch.snapshots.map { .captured($0!) }, router: router,
                                                collector: collected.bytes, statistics: statistics,
                                                pauseNanoseconds: batch.snapshotNanoseconds)
+            output.checkpoint?.finished = batch.finished
         }
         handler(output)
         inFlight.signal()

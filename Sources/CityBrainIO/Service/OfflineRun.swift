@@ -78,6 +78,13 @@ public enum OfflineRun {
             if read.tornBytes > 0 { logger.warning("the recording ends in a torn block of \(read.tornBytes) bytes (an interrupted write); it was skipped") }
         }
         engine.finish()
+        if let checkpoint = recovered.checkpoint, checkpoint.engine.finished, read > checkpoint.input {
+            throw RecoveryError(message: """
+                the checkpoint restored is of a run that had reached the end of its input, and the input now goes on after \
+                \(checkpoint.input): those events came after every window had closed and were all counted late. To run the \
+                longer input, move the checkpoint directory (and journal) away and start from the beginning
+                """)
+        }
         if let checkpointer {
             // The finished state: running the same command again reads nothing and adds nothing.
             checkpointer.take(engine, at: read)
