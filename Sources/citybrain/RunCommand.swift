@@ -196,7 +196,7 @@ struct RunCommand: ParsableCommand {
                 return sinks
             }
         } catch let error as RecoveryError {
-            logger.critical("cannot start: \(error)")
+            logger.critical("\(error)")
             throw ExitCode.failure
         }
         let rejected = summary.ingest.rejectedTotal
