@@ -181,20 +181,18 @@ struct RunCommand: ParsableCommand {
     }
 
     private func runOffline(_ pipeline: Pipeline, input: String, logger: Logger) throws {
+        var sinks: [any OutputSink] = [try outputSink(logger: logger) ?? RecordLineWriter(selection: try selection())]
+        if !alerts.isEmpty {
+            // The publisher's socket keeps its context alive until the sink is closed.
+            sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, selection: try selection(), logger: logger))
+        }
         let summary: OfflineRun.Summary
         do {
             summary = try OfflineRun.run(
-                pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds),
+                pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds), sinks: sinks,
                 partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
                 emitScores: try selection().contains(.scores), journal: try openJournal(), durability: try durable.settings(), logger: logger
-            ) { _ in
-                var sinks: [any OutputSink] = [try outputSink(logger: logger) ?? RecordLineWriter(selection: try selection())]
-                if !alerts.isEmpty {
-                    // The publisher's socket keeps its context alive until the sink is closed.
-                    sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, selection: try selection(), logger: logger))
-                }
-                return sinks
-            }
+            )
         } catch let error as RecoveryError {
             logger.critical("\(error)")
             throw ExitCode.failure

@@ -29,6 +29,25 @@ struct BenchTests {
         #expect(try BenchScenario.load(path: Self.repository.path + "/Benchmarks/scenarios/1m.yaml").sensors == 1_000_000)
     }
 
+    @Test("bench --checkpoints: a small city's checkpoints are written, sized, timed and restored")
+    func checkpointBench() throws {
+        let shipped = try BenchScenario.load(path: Self.repository.path + "/Benchmarks/scenarios/default.yaml")
+        let scenario = try Self.scenario("name: tiny\nsensors: 400\npipeline: p.yaml", pipeline: try String(
+            contentsOfFile: Self.repository.path + "/Benchmarks/scenarios/pipeline.yaml", encoding: .utf8))
+        #expect(scenario.sensors == 400 && shipped.sensors > 400)
+        let directory = NSTemporaryDirectory() + "citybrain-bench-ckpt-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let report = try CheckpointBench(scenario: scenario, pipeline: try scenario.pipeline(), partitions: 2).run(directory: directory) { _ in }
+        #expect(report.events == 400 * 4 + 3 * 2 * 40)  // four readings each, then two batches of a tenth around each checkpoint
+        #expect(report.pausesMilliseconds.count == 3 && report.writesMilliseconds.count == 3 && report.writesCPUMilliseconds.count == 3)
+        #expect(report.checkpointBytes > 400 * 50)  // every sensor's windows are in it
+        #expect(report.restoreMilliseconds > 0)
+        #expect(report.table.contains("checkpoint file"))
+        // The file the bench measured is a checkpoint that restores.
+        let (checkpoint, _) = try #require(try CheckpointStore(directory: directory).latest())
+        #expect(checkpoint.engine.statistics.keys >= 400)
+    }
+
     @Test("a broken scenario is refused with the file and what is wrong")
     func brokenScenarios() {
         #expect(throws: BenchScenarioError(file: "test.yaml", message: "line 2: unknown setting 'sensor'; did you mean 'sensors'?")) {

@@ -40,11 +40,11 @@ struct RecoveryTests {
     func run(_ yaml: String, input: String, directory: String) throws -> [Alert] {
         let collected = AlertCollector()
         _ = try OfflineRun.run(
-            pipeline: try PipelineLoader.load(yaml: yaml, file: "city.yaml"), input: try OfflineRun.Input.open(input), partitions: 2,
+            pipeline: try PipelineLoader.load(yaml: yaml, file: "city.yaml"), input: try OfflineRun.Input.open(input), sinks: [collected], partitions: 2,
             deterministic: true, journal: try AlertJournal(directory: directory + "/journal"),
             durability: DurabilitySettings(store: try CheckpointStore(directory: directory + "/checkpoints"), interval: .event(60_000)),
             logger: logger
-        ) { _ in [collected] }
+        )
         return collected.alerts
     }
 

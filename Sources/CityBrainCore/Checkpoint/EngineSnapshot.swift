@@ -41,13 +41,6 @@ public struct EngineSnapshot: Sendable {
     /// Each partition's encoded state (encodes captured ones).
     public var encodedPartitions: [[UInt8]] { parts.map(\.bytes) }
 
-    /// Bytes of encoded state, or the engine's estimate while not yet encoded.
-    public var byteCount: Int {
-        parts.reduce(router.count + collector.count) { total, part in
-            if case .encoded(let bytes) = part { total + bytes.count } else { total + statistics.stateBytes / max(1, parts.count) }
-        }
-    }
-
     /// A snapshot of encoded partitions (as read from a file).
     public init(position: Int64, partitions: [[UInt8]], router: [UInt8], collector: [UInt8], statistics: EngineStatistics, pauseNanoseconds: UInt64) {
         self.init(position: position, parts: partitions.map(Part.encoded), router: router, collector: collector, statistics: statistics,

@@ -37,7 +37,7 @@ public final class FeedReceiver: Sendable {
     private let statistics: IngestStatistics
     private let reporter: RejectionReporter
     private let deliver: @Sendable ([Event]) -> Void
-    private let logFrames: (@Sendable (UnsafeRawBufferPointer, Int) -> Void)?
+    private let logFrames: (@Sendable ([UInt8], Int) -> Void)?
     private let logger: Logger
     private let thread = SocketThread(name: "citybrain-ingest")
     private let chores = Mutex<[@Sendable () -> Void]>([])
@@ -51,7 +51,7 @@ public final class FeedReceiver: Sendable {
     public init(
         context: Context, endpoints: FeedEndpoints, options: Options = Options(),
         statistics: IngestStatistics, reporter: RejectionReporter, logger: Logger,
-        logFrames: (@Sendable (UnsafeRawBufferPointer, Int) -> Void)? = nil,
+        logFrames: (@Sendable ([UInt8], Int) -> Void)? = nil,
         deliver: @escaping @Sendable ([Event]) -> Void
     ) {
         self.logFrames = logFrames
@@ -104,7 +104,7 @@ public final class FeedReceiver: Sendable {
             }
             // Drain every ready socket in bounded slices so one busy feed cannot starve another.
             var progress = !ready.isEmpty
-            frames.receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
+            if frames.enabled { frames.receivedAt = Int64(Date().timeIntervalSince1970 * 1000) }
             while progress {
                 progress = false
                 for index in ready {
@@ -136,7 +136,7 @@ public final class FeedReceiver: Sendable {
         }
         guard !batch.isEmpty else { return }
         if let logFrames, frames.count > 0 {
-            frames.records.withUnsafeBytes { logFrames($0, frames.count) }
+            logFrames(frames.records, frames.count)
             frames.removeAll()
         }
         deliver(batch)

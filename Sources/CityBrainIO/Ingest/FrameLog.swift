@@ -14,12 +14,7 @@ struct FrameLog {
 
     mutating func append(topic: [UInt8]?, payload: UnsafeRawBufferPointer) {
         guard enabled else { return }
-        let topic = topic ?? []
-        RecordingFormat.append(receivedAt, to: &records)
-        RecordingFormat.append(UInt16(clamping: topic.count), to: &records)
-        RecordingFormat.append(UInt32(payload.count), to: &records)
-        records += topic.prefix(Int(UInt16.max))
-        records.append(contentsOf: payload)
+        RecordingFormat.appendRecord(receivedAt: receivedAt, topic: topic ?? [], payload: payload, to: &records)
         count += 1
     }
 

@@ -71,6 +71,15 @@ enum RecordingFormat {
         return T(littleEndian: value)
     }
 
+    /// Appends one record: receive time, topic and payload lengths, topic (at most 65 535 bytes), payload.
+    static func appendRecord(receivedAt: Int64, topic: some Collection<UInt8>, payload: some Collection<UInt8>, to bytes: inout [UInt8]) {
+        append(receivedAt, to: &bytes)
+        append(UInt16(clamping: topic.count), to: &bytes)
+        append(UInt32(payload.count), to: &bytes)
+        bytes += topic.prefix(Int(UInt16.max))
+        bytes += payload
+    }
+
     static func segmentName(_ number: Int) -> String {
         let digits = String(number)
         return "segment-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits + ".cbrec"

@@ -46,11 +46,7 @@ public final class RecordingWriter {
 
     /// Buffers a frame; writes the block when it is full.
     public func append(_ frame: RecordedFrame) throws {
-        RecordingFormat.append(frame.receivedAt, to: &block)
-        RecordingFormat.append(UInt16(clamping: frame.topic.count), to: &block)
-        RecordingFormat.append(UInt32(frame.payload.count), to: &block)
-        block += frame.topic.prefix(Int(UInt16.max))
-        block += frame.payload
+        RecordingFormat.appendRecord(receivedAt: frame.receivedAt, topic: frame.topic, payload: frame.payload, to: &block)
         blockCount += 1
         frames += 1
         segmentFrames += 1
@@ -58,7 +54,7 @@ public final class RecordingWriter {
     }
 
     /// Buffers `count` frames already laid out as the format's records (see ``FrameLog``).
-    func appendRecords(_ records: UnsafeRawBufferPointer, count: Int) throws {
+    func appendRecords(_ records: [UInt8], count: Int) throws {
         block.append(contentsOf: records)
         blockCount += count
         frames += count

@@ -60,19 +60,11 @@ public final class CheckpointStore: Sendable {
         return (url, size)
     }
 
-    /// The newest checkpoint that reads back whole, with its file and the newer files that had
-    /// to be passed over (and why); `nil` checkpoint when there is none.
+    /// The newest checkpoint that reads back whole, and its file; `nil` when there is none.
+    /// (A restart also checks that it fits the pipeline: ``RecoveredEngine/start(store:pipeline:partitions:emitScores:logger:)``.)
     public func latest() throws -> (checkpoint: Checkpoint, url: URL)? {
-        try latest(skipped: { _ in })
-    }
-
-    public func latest(skipped: (CheckpointFile.Invalid) -> Void) throws -> (checkpoint: Checkpoint, url: URL)? {
         for url in try files().reversed() {
-            do {
-                return (try CheckpointFile.read(url), url)
-            } catch let invalid as CheckpointFile.Invalid {
-                skipped(invalid)
-            }
+            if let checkpoint = try? CheckpointFile.read(url) { return (checkpoint, url) }
         }
         return nil
     }

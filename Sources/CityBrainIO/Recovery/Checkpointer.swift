@@ -158,8 +158,6 @@ public final class Checkpointer: Sendable {
     /// Waits until every captured checkpoint is written.
     public func waitForWrites() { writes.wait() }
 
-    /// The last checkpoint written, if any.
-    public var lastWritten: Written? { state.withLock { $0.written } }
 
     /// Checkpoints written.
     public var written: Int { state.withLock { $0.count } }

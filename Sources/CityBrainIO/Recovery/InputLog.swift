@@ -26,10 +26,9 @@ public final class InputLog: Sendable {
     /// Logs frames as they arrived (records in the recording format, see ``FrameLog``) and returns
     /// the position after them: no re-encoding.
     @discardableResult
-    public func append(records: UnsafeRawBufferPointer, count: Int) throws -> InputPosition {
-        let bytes = Array(records)
-        return try writer.withLock { writer in
-            try bytes.withUnsafeBytes { try writer.appendRecords($0, count: count) }
+    public func append(records: [UInt8], count: Int) throws -> InputPosition {
+        try writer.withLock { writer in
+            try writer.appendRecords(records, count: count)
             try writer.flush()
             return InputPosition(segment: writer.segment, frame: writer.segmentFrames)
         }

@@ -6,9 +6,8 @@ import Synchronization
 /// An engine started from the newest usable checkpoint, or fresh when there is none.
 public struct RecoveredEngine: Sendable {
     public let engine: StreamEngine
-    /// The checkpoint restored, and its file.
+    /// The checkpoint restored.
     public let checkpoint: Checkpoint?
-    public let file: URL?
     private let forward: OutputForward
 
     /// Where the engine's output goes; set before the first event is submitted.
@@ -29,7 +28,7 @@ public struct RecoveredEngine: Sendable {
         let output: StreamEngine.OutputHandler = { output in forward.handle(output) }
         guard let store else {
             return RecoveredEngine(engine: StreamEngine(pipeline: pipeline, partitions: partitions, emitScores: emitScores, output: output),
-                                   checkpoint: nil, file: nil, forward: forward)
+                                   checkpoint: nil, forward: forward)
         }
         store.removeTemporaryFiles()
         let files = try store.files()
@@ -52,7 +51,7 @@ public struct RecoveredEngine: Sendable {
                     restored \(url.lastPathComponent): input \(checkpoint.input), alert seq \(checkpoint.lastSequence), \
                     \(checkpoint.engine.statistics.keys) key(s), \(checkpoint.engine.statistics.openAlerts) open alert(s)\(changes)
                     """)
-                return RecoveredEngine(engine: engine, checkpoint: checkpoint, file: url, forward: forward)
+                return RecoveredEngine(engine: engine, checkpoint: checkpoint, forward: forward)
             } catch {
                 logger.error("checkpoint \(url.lastPathComponent) not used: \(error); trying an older one")
                 refusals.append("\(url.lastPathComponent): \(error)")
@@ -65,7 +64,7 @@ public struct RecoveredEngine: Sendable {
                 """)
         }
         return RecoveredEngine(engine: StreamEngine(pipeline: pipeline, partitions: partitions, emitScores: emitScores, output: output),
-                               checkpoint: nil, file: nil, forward: forward)
+                               checkpoint: nil, forward: forward)
     }
 }
 

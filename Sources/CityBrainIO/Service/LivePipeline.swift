@@ -166,7 +166,7 @@ public final class LivePipeline: @unchecked Sendable {
         }
         // The input log's position after the batch being delivered (both closures run on the ingest thread).
         let logged = Mutex(InputPosition.start)
-        let logFrames: (@Sendable (UnsafeRawBufferPointer, Int) -> Void)? = configuration.durability?.inputLog.map { inputLog in
+        let logFrames: (@Sendable ([UInt8], Int) -> Void)? = configuration.durability?.inputLog.map { inputLog in
             { records, count in
                 do {
                     let position = try inputLog.append(records: records, count: count)

@@ -23,32 +23,21 @@ public enum OfflineRun {
         }
     }
 
-    /// Runs `input` through `pipeline` into `sinks`, from the start, keeping no state.
-    public static func run(
-        pipeline: Pipeline, input: Input, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
-        deterministic: Bool, deadLetters: DeadLetterWriter? = nil, emitScores: Bool = false, logger: Logger
-    ) throws -> Summary {
-        try run(pipeline: pipeline, input: input, partitions: partitions, deterministic: deterministic, deadLetters: deadLetters,
-                emitScores: emitScores, logger: logger) { _ in sinks }
-    }
-
     /// - Parameters:
     ///   - journal: numbers alerts durably; with `durability`, alerts already journaled are not
     ///     published again when the run resumes from a checkpoint.
     ///   - durability: take checkpoints while reading, and resume from the newest one: the input
     ///     is read on from the checkpoint's position.
-    ///   - makeSinks: the sinks, told whether the run resumes (a file sink then appends).
     public static func run(
-        pipeline: Pipeline, input: Input, partitions: Int = ProcessInfoCores.active,
+        pipeline: Pipeline, input: Input, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
         deterministic: Bool, deadLetters: DeadLetterWriter? = nil, emitScores: Bool = false,
-        journal: AlertJournal? = nil, durability: DurabilitySettings? = nil, logger: Logger,
-        makeSinks: (_ resuming: Bool) throws -> [any OutputSink]
+        journal: AlertJournal? = nil, durability: DurabilitySettings? = nil, logger: Logger
     ) throws -> Summary {
         let recovered = try RecoveredEngine.start(store: durability?.store, pipeline: pipeline, partitions: partitions,
                                                   emitScores: emitScores, logger: logger)
         let engine = recovered.engine
         let replaying = try recovered.checkpoint.map { checkpoint in try journal?.alerts(after: checkpoint.lastSequence) ?? [] } ?? []
-        let dispatcher = AlertDispatcher(sinks: try makeSinks(recovered.checkpoint != nil), deterministic: deterministic, journal: journal,
+        let dispatcher = AlertDispatcher(sinks: sinks, deterministic: deterministic, journal: journal,
                                          replaying: replaying, numberingAfter: recovered.checkpoint?.lastSequence ?? 0) { error in logger.critical("alert journal write failed: \(error)") }
         recovered.connect { dispatcher.handle($0) }
         let checkpointer = durability.map {
