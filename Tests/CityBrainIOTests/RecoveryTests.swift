@@ -121,4 +121,38 @@ struct RecoveryTests {
             #expect(error.message.contains("the checkpoint restored is of a run that had reached the end of its input"))
         }
     }
+
+    @Test("input-log segments no kept checkpoint needs are deleted, and the log still replays from the oldest kept one")
+    func inputLogRetention() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-recovery-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = try InputLog(directory: directory + "/log", segmentBytes: 4_096)
+        let store = try CheckpointStore(directory: directory + "/checkpoints", keep: 2)
+        let checkpointer = Checkpointer(store: store, interval: .wall(3_600_000), pipeline: [], inputLog: log, logger: logger)
+        let engine = StreamEngine(pipeline: try PipelineLoader.load(yaml: Self.before), partitions: 1) { output in
+            if let snapshot = output.checkpoint { checkpointer.capture(snapshot, lastSequence: 0) }
+        }
+        for round in 0..<6 {
+            var records: [UInt8] = []
+            let events = (0..<40).map { index in
+                Event(kind: .traffic, sensor: "seg-\(index)", district: "d01", timestamp: 1_732_269_600_000 + Int64(round * 40 + index) * 1_000,
+                      readings: [Reading("speed_kmh", 50)])
+            }
+            for event in events { RecordingFormat.appendRecord(receivedAt: 0, topic: [], payload: Array(EventEncoder.json(event).utf8), to: &records) }
+            let position = try log.append(records: records, count: events.count)
+            engine.submit(events)
+            checkpointer.take(engine, at: position)
+            engine.drain()
+            checkpointer.waitForWrites()
+        }
+        let kept = try store.files().compactMap { CheckpointFile.input(of: $0) }
+        let oldest = try #require(kept.min())
+        #expect(kept.count == 2)
+        let segments = try RecordingReader.segments(in: URL(fileURLWithPath: directory + "/log")).compactMap(RecordingReader.segmentNumber)
+        #expect(segments.count < 6)                               // older segments are gone…
+        #expect(segments.allSatisfy { $0 >= oldest.segment })     // …but none a kept checkpoint needs
+        var replayed = 0
+        try log.replay(after: oldest, statistics: IngestStatistics(), reporter: RejectionReporter(logger: logger)) { events, _ in replayed += events.count }
+        #expect(replayed == 40)  // the last round, after the older of the two kept checkpoints
+    }
 }
