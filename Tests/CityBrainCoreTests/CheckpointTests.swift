@@ -89,6 +89,12 @@ struct CheckpointTests {
             again.write(decoded)
             #expect(again.bytes == writer.bytes)
             #expect(decoded.encodedPartitions == snapshot.encodedPartitions)
+            // The streaming path (one partition at a time, as files are written) gives the same bytes.
+            var streamed: [UInt8] = []
+            var head = CheckpointWriter()
+            snapshot.write(to: &head, draining: { streamed.append(contentsOf: $0) })
+            head.drain(into: { streamed.append(contentsOf: $0) })
+            #expect(streamed == writer.bytes)
 
             let after = RecordCollector()
             let second = try StreamEngine(restoring: decoded, pipeline: pipeline) { after.append($0.records) }
