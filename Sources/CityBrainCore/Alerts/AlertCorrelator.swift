@@ -123,28 +123,43 @@ struct AlertCorrelator {
 
     /// A raise of a capped rule while `max_open` of its alerts are open is folded into one
     /// grouped alert of the rule (key `grouped`), updated as members come and go and resolved
-    /// when the last of them resolves; the members' own records are withheld.
+    /// when the last of them resolves; the members' own records are withheld. However many
+    /// members change in one instant, the grouped alert is written once, where its last change
+    /// falls: folding is linear in the alerts, not quadratic.
     private mutating func applyCaps(_ alerts: [Alert]) -> [Alert] {
         guard !caps.isEmpty else { return alerts }
-        var result: [Alert] = []
+        var result: [Alert?] = []
+        result.reserveCapacity(alerts.count)
+        // Capped rule → where its grouped alert goes, the member that last changed it, and whether it began now.
+        var changed: [String: (slot: Int, member: Alert, raisedNow: Bool)] = [:]
+        func mark(_ rule: String, _ member: Alert, raised: Bool) {
+            let earlier = changed[rule]
+            if let earlier { result[earlier.slot] = nil }
+            changed[rule] = (result.count, member, raised || (earlier?.raisedNow ?? false))
+            result.append(nil)
+        }
         for alert in alerts {
             guard let cap = caps[alert.rule] else {
                 result.append(alert)
                 continue
             }
-            if var group = overCap[alert.rule], group.members[alert.id] != nil {
+            if overCap[alert.rule]?.members[alert.id] != nil {
                 guard alert.state == .resolved else { continue }  // a member's updates are withheld
-                group.members[alert.id] = nil
-                overCap[alert.rule] = group.members.isEmpty ? nil : group
-                result.append(cappedAlert(alert, id: group.id, members: group.members, cap: cap, state: group.members.isEmpty ? .resolved : .updated))
+                overCap[alert.rule]!.members[alert.id] = nil  // in place, not a copy per member
+                if overCap[alert.rule]!.members.isEmpty {
+                    let id = overCap.removeValue(forKey: alert.rule)!.id
+                    if let earlier = changed.removeValue(forKey: alert.rule) { result[earlier.slot] = nil }
+                    result.append(cappedAlert(alert, id: id, members: [:], cap: cap, state: .resolved))
+                } else {
+                    mark(alert.rule, alert, raised: false)
+                }
                 continue
             }
             switch alert.state {
             case .raised where openCapped[alert.rule, default: []].count >= cap:
-                var group = overCap[alert.rule] ?? ("\(alert.rule):grouped:\(alert.ts)", [:])
-                group.members[alert.id] = alert.sensor ?? alert.key
-                overCap[alert.rule] = group
-                result.append(cappedAlert(alert, id: group.id, members: group.members, cap: cap, state: group.members.count == 1 ? .raised : .updated))
+                if overCap[alert.rule] == nil { overCap[alert.rule] = ("\(alert.rule):grouped:\(alert.ts)", [:]) }
+                overCap[alert.rule]!.members[alert.id] = alert.sensor ?? alert.key
+                mark(alert.rule, alert, raised: overCap[alert.rule]!.members.count == 1)
             case .raised:
                 openCapped[alert.rule, default: []].insert(alert.id)
                 result.append(alert)
@@ -155,14 +170,19 @@ struct AlertCorrelator {
                 result.append(alert)
             }
         }
-        return result
+        for (rule, change) in changed {
+            guard let group = overCap[rule], let cap = caps[rule] else { continue }
+            result[change.slot] = cappedAlert(change.member, id: group.id, members: group.members, cap: cap,
+                                              state: change.raisedNow ? .raised : .updated)
+        }
+        return result.compactMap { $0 }
     }
 
     private func cappedAlert(_ member: Alert, id: String, members: [String: String], cap: Int, state: AlertState) -> Alert {
         let sensors = Array(Set(members.values)).sorted()
         let message = state == .resolved
             ? "\(member.rule): the alerts grouped over its limit of \(cap) open have resolved"
-            : "\(member.rule): \(sensors.count) more alert(s) beyond its limit of \(cap) open: \(sensors.joined(separator: ", "))"
+            : "\(member.rule): \(sensors.count) more alert(s) beyond its limit of \(cap) open: \(Self.list(sensors))"
         return Alert(
             id: id, rule: member.rule, state: state, severity: member.severity, department: member.department,
             key: "grouped", sensor: nil, district: nil, kind: member.kind, windowStart: member.windowStart, windowEnd: member.windowEnd,
@@ -224,15 +244,23 @@ struct AlertCorrelator {
 
     private mutating func applyStorms(_ alerts: [Alert]) -> [Alert] {
         guard !storms.isEmpty || defaultStorm != nil else { return alerts }
-        var result: [Alert] = []
+        var result: [Alert?] = []
+        result.reserveCapacity(alerts.count)
+        // Department → where its storm alert goes, the time of its last fold, and whether it began now.
+        var changed: [String: (slot: Int, time: Int64, raisedNow: Bool)] = [:]
+        func place(_ department: String) {
+            guard let change = changed.removeValue(forKey: department), let policy = stormPolicy(department), openStorms[department] != nil else { return }
+            result[change.slot] = stormAlert(department, state: change.raisedNow ? .raised : .updated, policy: policy, at: change.time)
+        }
         for alert in alerts {
             guard let policy = stormPolicy(alert.department) else {
                 result.append(alert)
                 continue
             }
             let bucket = floor(alert.ts, policy.window)
-            if let storm = openStorms[alert.department], storm.bucket < bucket, let resolved = resolveStorm(alert.department, at: bucket) {
-                result.append(resolved)
+            if let storm = openStorms[alert.department], storm.bucket < bucket {
+                place(alert.department)
+                result.append(resolveStorm(alert.department, at: bucket))
             }
             if withheld.contains(alert.id) {
                 if alert.state == .resolved { withheld.remove(alert.id) }
@@ -251,40 +279,39 @@ struct AlertCorrelator {
                 continue
             }
             withheld.insert(alert.id)
-            result.append(fold(alert, into: alert.department, bucket: bucket, policy: policy))
+            let began = fold(alert, into: alert.department, bucket: bucket)
+            let earlier = changed[alert.department]
+            if let earlier { result[earlier.slot] = nil }
+            changed[alert.department] = (result.count, alert.ts, began || (earlier?.raisedNow ?? false))
+            result.append(nil)
         }
-        // One storm alert per department per instant: the last lists everything; it is a raise if
-        // the storm began in this instant.
-        var lastStorm: [String: Int] = [:]
-        var raisedNow: Set<String> = []
-        for (position, alert) in result.enumerated() where alert.rule == Self.stormRule && alert.state != .resolved {
-            lastStorm[alert.id] = position
-            if alert.state == .raised { raisedNow.insert(alert.id) }
-        }
-        return result.enumerated().compactMap { position, alert in
-            guard alert.rule == Self.stormRule, alert.state != .resolved else { return alert }
-            guard lastStorm[alert.id] == position else { return nil }
-            var kept = alert
-            if raisedNow.contains(alert.id) { kept.state = .raised }
-            return kept
-        }
+        // One storm alert per department per instant, where its last fold falls: it lists
+        // everything, and is a raise if the storm began in this instant.
+        for department in Array(changed.keys) { place(department) }
+        return result.compactMap { $0 }
     }
 
     static let stormRule = "storm"
 
-    private mutating func fold(_ alert: Alert, into department: String, bucket: Int64, policy: StormPolicy) -> Alert {
+    /// Names for a message: all of them up to 20, else the first 20 and how many more (the
+    /// alert's `sensors` field lists every one).
+    static func list(_ names: [String]) -> String {
+        let shown = 20
+        guard names.count > shown else { return names.joined(separator: ", ") }
+        return names.prefix(shown).joined(separator: ", ") + " and \(names.count - shown) more"
+    }
+
+    /// Adds a withheld raise to its department's storm; returns whether the storm began with it.
+    private mutating func fold(_ alert: Alert, into department: String, bucket: Int64) -> Bool {
         let sensor = alert.sensor ?? alert.key
-        let state: AlertState
-        if var storm = openStorms[department] {
-            storm.sensors.append(sensor)
-            storm.severity = max(storm.severity, alert.severity)
-            openStorms[department] = storm
-            state = storm.sensors.count == 1 ? .raised : .updated
-        } else {
-            openStorms[department] = ("\(Self.stormRule):\(department):\(bucket)", bucket, [sensor], alert.severity, alert.kind)
-            state = .raised
+        if openStorms[department] != nil {
+            // In place: a copy of the list per fold would make a storm quadratic.
+            openStorms[department]!.sensors.append(sensor)
+            openStorms[department]!.severity = max(openStorms[department]!.severity, alert.severity)
+            return false
         }
-        return stormAlert(department, state: state, policy: policy, at: alert.ts)
+        openStorms[department] = ("\(Self.stormRule):\(department):\(bucket)", bucket, [sensor], alert.severity, alert.kind)
+        return true
     }
 
     private mutating func resolveStorm(_ department: String, at time: Int64) -> Alert? {
@@ -299,7 +326,7 @@ struct AlertCorrelator {
         let sensors = Array(Set(storm.sensors)).sorted()
         let message = state == .resolved
             ? "Alert storm for \(department) is over: \(storm.sensors.count) alert(s) were grouped"
-            : "Alert storm for \(department): more than \(policy.limit) alerts in \(DurationText.format(policy.window)); \(storm.sensors.count) more grouped here: \(sensors.joined(separator: ", "))"
+            : "Alert storm for \(department): more than \(policy.limit) alerts in \(DurationText.format(policy.window)); \(storm.sensors.count) more grouped here: \(Self.list(sensors))"
         return Alert(
             id: storm.id, rule: Self.stormRule, state: state, severity: storm.severity, department: department,
             key: department, sensor: nil, district: nil, kind: storm.kind, windowStart: storm.bucket, windowEnd: storm.bucket + policy.window,
