@@ -16,11 +16,23 @@ demo: deps
 test: deps test-deps
 	$(SWIFT) test
 
-## test-deps: what only the tests need: headless Chromium and its driver for the page test
+## test-deps: what only the tests need: headless Chromium and its driver for the page test,
+## and schemathesis (from PyPI, in a virtual environment under .build) for the API contract test
+SCHEMATHESIS_VERSION = 4.32.5
+SCHEMATHESIS_VENV = .build/schemathesis-venv
 test-deps:
 	@if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null || ! command -v curl >/dev/null; then \
 		echo "installing chromium, chromium-driver and curl with apt-get (for the operations page test)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver curl; \
+	fi
+	@if ! $(SCHEMATHESIS_VENV)/bin/schemathesis --version 2>/dev/null | grep -q "$(SCHEMATHESIS_VERSION)"; then \
+		if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" 2>/dev/null; then \
+			echo "installing python3-venv with apt-get (for the API contract test)"; \
+			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 python3-venv; \
+		fi; \
+		echo "installing schemathesis $(SCHEMATHESIS_VERSION) from PyPI into $(SCHEMATHESIS_VENV)"; \
+		rm -rf $(SCHEMATHESIS_VENV) && python3 -m venv $(SCHEMATHESIS_VENV) && \
+			$(SCHEMATHESIS_VENV)/bin/pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)"; \
 	fi
 
 ## deps: install the system libraries CityBrain needs, if they are missing

@@ -29,6 +29,7 @@ public struct OperationsAPI: Sendable {
     /// The router with every route installed.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: MethodNotAllowedMiddleware(routes: Self.routes))
         router.get("/") { _, _ in Self.respond(.ok, OperationsPage.html, type: "text/html; charset=utf-8") }
         router.get("/live") { _, _ in LiveFeed(sources: sources).response() }
         router.get("/health") { _, _ in
@@ -65,17 +66,19 @@ public struct OperationsAPI: Sendable {
         filter.department = query.get("department")
         filter.district = query.get("district")
         if let since = query.get("since") {
-            // Digits beyond Int64 are still a time (after every alert), not a bad request.
-            let value = Int64(since) ?? (!since.isEmpty && since.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } ? Int64.max : nil)
-            guard let value, value >= 0 else {
-                return Self.respond(.badRequest, CaseJSON.error("since must be Unix milliseconds (0 or more); got '\(since)'"))
+            // The documented type is int64 ≥ 0: anything else, however many digits, is refused.
+            guard let value = Int64(since), value >= 0 else {
+                return Self.respond(.badRequest, CaseJSON.error("since must be Unix milliseconds, 0 to \(Int64.max); got '\(since.prefix(40))'"))
             }
             filter.since = value
         }
-        let limit = query.get("limit").flatMap { Int($0) } ?? 50
-        let offset = query.get("offset").flatMap { Int($0) } ?? 0
-        guard (1...500).contains(limit) else { return Self.respond(.badRequest, CaseJSON.error("limit must be 1…500")) }
-        guard offset >= 0 else { return Self.respond(.badRequest, CaseJSON.error("offset must not be negative")) }
+        let limitText = query.get("limit"), offsetText = query.get("offset")
+        guard let limit = limitText.map({ Int($0) }) ?? 50, (1...500).contains(limit) else {
+            return Self.respond(.badRequest, CaseJSON.error("limit must be an integer 1…500; got '\(limitText?.prefix(40) ?? "")'"))
+        }
+        guard let offset = offsetText.map({ Int($0) }) ?? 0, offset >= 0 else {
+            return Self.respond(.badRequest, CaseJSON.error("offset must be an integer, 0 or more; got '\(offsetText?.prefix(40) ?? "")'"))
+        }
         let (cases, total) = sources.desk.query(filter, offset: offset, limit: limit)
         return Self.respond(.ok, CaseJSON.page(cases, total: total, offset: offset, limit: limit, now: sources.desk.now))
     }

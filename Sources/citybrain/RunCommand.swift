@@ -314,7 +314,8 @@ struct RunCommand: ParsableCommand {
         logger.info("""
             stopped: \(status.ingest.accepted) event(s), \(status.ingest.rejectedTotal) rejected\
             \(status.ingest.rejectedTotal > 0 ? " (\(status.ingest.rejectedSummary))" : ""), \(status.engine.lateEvents) late, \
-            \(status.ingest.lost) lost in transit (seq gaps), \(status.lastSequence) alert(s)
+            \(status.ingest.lost) lost in transit (seq gaps), \(status.ingest.shedTotal) shed under overload\
+            \(status.ingest.shedTotal > 0 ? " (\(status.ingest.shedSummary))" : ""), \(status.lastSequence) alert(s)
             """)
     }
 }

@@ -8,6 +8,14 @@ public enum FeedTopic {
         "\(event.kind.rawValue).\(event.district ?? "-").\(event.sensor)"
     }
 
+    /// The sensor a topic names (all after its second `.`), without decoding the body; `nil`
+    /// when the topic has no sensor part. Used to shed a reading before it is decoded.
+    public static func sensor(of topic: UnsafeRawBufferPointer) -> String? {
+        guard let first = topic.firstIndex(of: UInt8(ascii: ".")),
+              let second = topic[(first + 1)...].firstIndex(of: UInt8(ascii: ".")), second + 1 < topic.count else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: topic[(second + 1)...]), as: UTF8.self)
+    }
+
     /// Checks `topic` against the decoded body; fills in the district from the topic when the
     /// body has none.
     static func reconcile(_ topic: UnsafeRawBufferPointer, with event: inout Event) throws(FrameRejection) {

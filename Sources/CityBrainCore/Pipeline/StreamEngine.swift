@@ -164,6 +164,23 @@ public final class StreamEngine: @unchecked Sendable {
     /// Events after ``finish()`` are ignored.
     public func submit(_ events: [Event]) {
         guard !finished, !events.isEmpty else { return }
+        inFlight.wait()
+        route(events)
+    }
+
+    /// Like ``submit(_:)`` if the engine has room for another batch right now; returns `false`
+    /// at once, having taken nothing, when `maxBatchesInFlight` batches are queued. A producer
+    /// that must not block (a SUB feed that would otherwise lose frames in libzmq unseen) uses
+    /// it to decide what to shed itself.
+    public func trySubmit(_ events: [Event]) -> Bool {
+        guard !finished, !events.isEmpty else { return true }
+        guard inFlight.wait(timeout: .now()) == .success else { return false }
+        route(events)
+        return true
+    }
+
+    /// Routes a batch whose in-flight slot the caller holds.
+    private func route(_ events: [Event]) {
         let count = partitions.count
         var batches = Array(repeating: PartitionBatch(), count: count)
         var watermarks: [Int64] = []
@@ -186,7 +203,7 @@ public final class StreamEngine: @unchecked Sendable {
             batches[home].append(event, watermark: watermark, position: position,
                                  roles: PartitionBatch.sensorRole | PartitionBatch.districtRole)
         }
-        dispatch(batches, clock: TriggerClock(firstIndex: first, watermarks: watermarks), endWatermark: tracker.watermark)
+        dispatch(batches, clock: TriggerClock(firstIndex: first, watermarks: watermarks), endWatermark: tracker.watermark, slotHeld: true)
     }
 
     /// Ends a bounded input: the watermark moves to the end of time, every open window closes
@@ -206,8 +223,8 @@ public final class StreamEngine: @unchecked Sendable {
     }
 
     private func dispatch(_ batches: [PartitionBatch], clock: TriggerClock, endWatermark: Int64, correlator replacement: AlertCorrelator? = nil,
-                          router: [UInt8]? = nil, finished: Bool = false) {
-        inFlight.wait()
+                          router: [UInt8]? = nil, finished: Bool = false, slotHeld: Bool = false) {
+        if !slotHeld { inFlight.wait() }
         outstanding.enter()
         let number = nextBatch
         let endPosition = nextPosition

@@ -2,6 +2,7 @@ import CityBrainCore
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 import ZeroMQ
 
 /// Publishes alerts on a ZeroMQ XPUB socket as two frames: topic `alert.<department>.<severity>`
@@ -13,8 +14,18 @@ import ZeroMQ
 /// subscriptions, so a caller can wait for consumers before the first alert
 /// (``waitForSubscribers(_:timeoutMilliseconds:)``), which avoids PUB/SUB's "slow joiner" loss.
 /// Missed alerts while no consumer is connected are the catch-up protocol's job.
+///
+/// **Bounded.** At most ``maxBatchesQueued`` batches wait for the socket; ``deliver(_:triggers:)``
+/// blocks beyond that, which holds the engine's collector and, through its batches in flight,
+/// the ingest loop: records are never dropped here, and memory stays bounded.
 public final class AlertPublisher: OutputSink, @unchecked Sendable {
     private let queue = DispatchQueue(label: "citybrain.alert-publisher")
+    /// Batches handed over but not yet sent, at most.
+    public static let maxBatchesQueued = 64
+    private let room = DispatchSemaphore(value: AlertPublisher.maxBatchesQueued)
+    private let queued = Atomic<Int>(0)
+    /// Batches handed over and not yet sent (for `/metrics`).
+    public var batchesQueued: Int { queued.load(ordering: .relaxed) }
     /// Touched only on `queue`.
     private var socket: Socket?
     private var subscriptions = 0
@@ -59,7 +70,13 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
     }
 
     public func deliver(_ records: [OutputRecord], triggers: [Int64]) {
+        room.wait()
+        queued.add(1, ordering: .relaxed)
         queue.async { [self] in
+            defer {
+                queued.subtract(1, ordering: .relaxed)
+                room.signal()
+            }
             guard let socket else { return }
             drainSubscriptions(socket)
             for record in records where selection.includes(record) {

@@ -11,6 +11,13 @@ import ZeroMQ
 /// A message is one JSON frame, or a topic frame then a JSON frame (see `docs/wire-format.md`);
 /// any other frame count is rejected as ``RejectReason/wrongFrameCount``. A bad frame never
 /// affects the good frames around it.
+///
+/// **Overload.** A PULL feed gets backpressure: while the engine is full the loop stops reading
+/// PULL sockets, their queues fill to the high-water mark and the senders wait. A SUB feed cannot
+/// wait (libzmq would drop frames unseen), so the loop keeps reading it and an
+/// ``OverloadShedder`` decides which readings wait and which are shed, counted by reason and
+/// sensor. Memory stays bounded either way: `receiveHighWaterMark` per socket, `maxWaiting`
+/// readings in the loop, the engine's batches in flight.
 public final class FeedReceiver: Sendable {
     /// Tuning knobs with production defaults.
     public struct Options: Sendable {
@@ -23,6 +30,8 @@ public final class FeedReceiver: Sendable {
         public var batchSize = 4096
         /// Receive queue per socket, in messages (`ZMQ_RCVHWM`).
         public var receiveHighWaterMark: Int32 = 100_000
+        /// Readings of SUB feeds that may wait while the engine is full; more are shed.
+        public var maxWaitingWhenFull = 65_536
         /// The feed sockets' mechanism: CURVE server to accept only allowed publishers.
         public var security: SocketSecurity = .none
         /// Watches the feed sockets' handshakes (with CURVE).
@@ -36,23 +45,34 @@ public final class FeedReceiver: Sendable {
     private let options: Options
     private let statistics: IngestStatistics
     private let reporter: RejectionReporter
-    private let deliver: @Sendable ([Event]) -> Void
+    private let deliver: @Sendable ([Event], Handoff) -> Bool
     private let logFrames: (@Sendable ([UInt8], Int) -> Void)?
     private let logger: Logger
     private let thread = SocketThread(name: "citybrain-ingest")
     private let chores = Mutex<[@Sendable () -> Void]>([])
 
+    /// How a batch is handed on.
+    public enum Handoff: Sendable {
+        /// Wait for room (backpressure); the batch is always taken.
+        case wait
+        /// Take the batch only if there is room now (``StreamEngine/trySubmit(_:)``); report
+        /// whether it was taken.
+        case ifRoom
+    }
+
     /// - Parameters:
     ///   - logFrames: when set, receives the accepted frames of each batch as they arrived, in
     ///     the recording format's records (``RecordingFormat``), with their count, just before
     ///     the batch is delivered (the input log writes them as they are, without re-encoding).
-    ///   - deliver: receives each decoded batch on the ingest thread (e.g.
-    ///     ``StreamEngine/submit(_:)``, which may block for backpressure).
+    ///     Shed readings are not among them.
+    ///   - deliver: receives each decoded batch on the ingest thread and says whether it took it
+    ///     (always, for ``Handoff/wait``), e.g. ``StreamEngine/submit(_:)`` or
+    ///     ``StreamEngine/trySubmit(_:)``.
     public init(
         context: Context, endpoints: FeedEndpoints, options: Options = Options(),
         statistics: IngestStatistics, reporter: RejectionReporter, logger: Logger,
         logFrames: (@Sendable ([UInt8], Int) -> Void)? = nil,
-        deliver: @escaping @Sendable ([Event]) -> Void
+        deliver: @escaping @Sendable ([Event], Handoff) -> Bool
     ) {
         self.logFrames = logFrames
         self.context = context
@@ -62,6 +82,19 @@ public final class FeedReceiver: Sendable {
         self.reporter = reporter
         self.logger = logger
         self.deliver = deliver
+    }
+
+    /// A receiver whose consumer always takes the batch (blocking as it likes): nothing is shed.
+    public convenience init(
+        context: Context, endpoints: FeedEndpoints, options: Options = Options(),
+        statistics: IngestStatistics, reporter: RejectionReporter, logger: Logger,
+        deliver: @escaping @Sendable ([Event]) -> Void
+    ) {
+        self.init(context: context, endpoints: endpoints, options: options, statistics: statistics, reporter: reporter,
+                  logger: logger) { events, _ in
+            deliver(events)
+            return true
+        }
     }
 
     /// Starts the ingest thread; returns once every socket is bound or connected, or throws the
@@ -84,7 +117,7 @@ public final class FeedReceiver: Sendable {
         thread.stop()
     }
 
-    private func receiveLoop(_ sockets: [(socket: Socket, name: String)], isStopping: () -> Bool) {
+    private func receiveLoop(_ sockets: [(socket: Socket, name: String, sheds: Bool)], isStopping: () -> Bool) {
         var poller = Poller()
         for entry in sockets { poller.add(entry.socket) }
         let decoder = EventDecoder(maxFrameBytes: options.maxFrameBytes)
@@ -93,11 +126,15 @@ public final class FeedReceiver: Sendable {
         batch.reserveCapacity(options.batchSize)
         var counts = IngestStatistics.Snapshot()
         var frames = FrameLog(enabled: logFrames != nil)
+        // Only a receiver with SUB sockets sheds; one with PULL sockets alone waits for the engine.
+        let handoff: Handoff = sockets.contains(where: \.sheds) ? .ifRoom : .wait
+        var shedder = OverloadShedder(maxWaiting: max(options.batchSize, options.maxWaitingWhenFull))
         while !isStopping() {
             for chore in chores.withLock({ pending in defer { pending.removeAll() }; return pending }) { chore() }
             let ready: [Int]
             do {
-                ready = try poller.poll(timeoutMilliseconds: 100)
+                // While readings wait for a full engine, come back soon to offer them again.
+                ready = try poller.poll(timeoutMilliseconds: shedder.isOverloaded ? 1 : 100)
             } catch {
                 logger.error("feed poll failed: \(error)")
                 break
@@ -108,43 +145,65 @@ public final class FeedReceiver: Sendable {
             while progress {
                 progress = false
                 for index in ready {
-                    let (socket, name) = sockets[index]
-                    while batch.count < options.batchSize {
-                        guard let received = receiveOne(from: socket, name: name, decoder: decoder, counts: &counts, frames: &frames) else { break }
+                    let (socket, name, sheds) = sockets[index]
+                    // A full engine: PULL sockets are left unread (their senders wait), SUB sockets read on.
+                    if shedder.isOverloaded && !sheds { continue }
+                    var taken = 0
+                    while taken < options.batchSize {
+                        let mark = frames.mark
+                        guard let received = receiveOne(from: socket, name: name, decoder: decoder, counts: &counts, frames: &frames,
+                                                        sheds: sheds, shedder: &shedder, gaps: &gaps) else { break }
                         progress = true
+                        taken += 1
                         guard let event = received else { continue }
                         if let sequence = event.sequence {
                             let (lost, restarted) = gaps.observe(sensor: event.sensor, sequence: sequence)
                             counts.lost += lost
                             if restarted { counts.sequenceRestarts += 1 }
                         }
+                        guard shedder.admit(event, waiting: batch.count) else {
+                            frames.rollback(to: mark)
+                            counts.accepted -= 1
+                            continue
+                        }
                         batch.append(event)
+                        if batch.count >= options.batchSize && !shedder.isOverloaded { break }
                     }
-                    if batch.count >= options.batchSize { flush(&batch, &counts, &frames) }
+                    if batch.count >= options.batchSize { flush(&batch, &counts, &frames, &shedder, handoff) }
                 }
             }
-            flush(&batch, &counts, &frames)
+            flush(&batch, &counts, &frames, &shedder, handoff)
         }
-        flush(&batch, &counts, &frames)
+        // Stopping: whatever waits is handed over, waiting for room.
+        flush(&batch, &counts, &frames, &shedder, .wait)
         for entry in sockets { entry.socket.close() }
     }
 
-    private func flush(_ batch: inout [Event], _ counts: inout IngestStatistics.Snapshot, _ frames: inout FrameLog) {
-        if counts.frames > 0 || counts.lost > 0 || counts.sequenceRestarts > 0 {
+    private func flush(_ batch: inout [Event], _ counts: inout IngestStatistics.Snapshot, _ frames: inout FrameLog,
+                       _ shedder: inout OverloadShedder, _ handoff: Handoff) {
+        if let shed = shedder.takeCounts() {
+            for (reason, count) in shed.byReason { counts.shed[reason, default: 0] += count }
+            statistics.addShed(bySensor: shed.bySensor, at: Int64(Date().timeIntervalSince1970 * 1000))
+        }
+        if counts.frames > 0 || counts.lost > 0 || counts.sequenceRestarts > 0 || !counts.shed.isEmpty {
             statistics.add(counts)
             counts = IngestStatistics.Snapshot()
         }
         guard !batch.isEmpty else { return }
-        if let logFrames, frames.count > 0 {
-            logFrames(frames.records, frames.count)
-            frames.removeAll()
+        // Logged before the engine sees them; a batch the engine refused was logged already, so
+        // only the frames added since are logged when it is offered again.
+        if let logFrames, let unlogged = frames.takeUnlogged() { logFrames(unlogged.records, unlogged.count) }
+        guard deliver(batch, handoff) else {
+            shedder.engineFull(waiting: batch)
+            return
         }
-        deliver(batch)
+        frames.removeAll()
+        shedder.engineTookBatch()
         batch.removeAll(keepingCapacity: true)
     }
 
-    private func openSockets() throws -> [(socket: Socket, name: String)] {
-        var sockets: [(socket: Socket, name: String)] = []
+    private func openSockets() throws -> [(socket: Socket, name: String, sheds: Bool)] {
+        var sockets: [(socket: Socket, name: String, sheds: Bool)] = []
         func configure(_ socket: Socket) throws {
             try socket.setReceiveHighWaterMark(options.receiveHighWaterMark)
             try socket.setMaxMessageSize(options.maxMessageBytes)
@@ -157,21 +216,23 @@ public final class FeedReceiver: Sendable {
             try configure(sub)
             for topic in endpoints.topics.isEmpty ? [""] : endpoints.topics { try sub.subscribe(topic) }
             for endpoint in endpoints.subscribe { try sub.connect(endpoint) }
-            sockets.append((sub, endpoints.subscribe.joined(separator: ",")))
+            sockets.append((sub, endpoints.subscribe.joined(separator: ","), true))
         }
         for endpoint in endpoints.pull {
             let pull = try Socket(context, .pull)
             try configure(pull)
             try pull.bind(endpoint)
-            sockets.append((pull, endpoint))
+            sockets.append((pull, endpoint, false))
         }
         for entry in sockets { logger.info("ingest: \(entry.socket.type) on \(entry.name)") }
         return sockets
     }
 
-    /// Receives and decodes one message. `nil`: nothing waiting. `.some(nil)`: rejected.
+    /// Receives and decodes one message. `nil`: nothing waiting. `.some(nil)`: rejected, or shed
+    /// by its topic before decoding (on a socket that `sheds`, see ``OverloadShedder/shedsUndecoded(sensor:)``).
     private func receiveOne(from socket: Socket, name: String, decoder: EventDecoder, counts: inout IngestStatistics.Snapshot,
-                            frames: inout FrameLog) -> Event?? {
+                            frames: inout FrameLog, sheds: Bool, shedder: inout OverloadShedder,
+                            gaps: inout SequenceGapTracker) -> Event?? {
         do {
             enum First { case decoded(Result<Event, FrameRejection>), topic([UInt8]) }
             var rejectedFrame: (topic: [UInt8]?, payload: [UInt8]) = (nil, [])
@@ -188,6 +249,13 @@ public final class FeedReceiver: Sendable {
             case .decoded(let result)?:
                 outcome = result
             case .topic(let topic)?:
+                if sheds, shedder.isOverloaded,
+                   let sensor = topic.withUnsafeBytes({ FeedTopic.sensor(of: $0) }), shedder.shedsUndecoded(sensor: sensor) {
+                    _ = try socket.discardRemainingFrames()
+                    counts.frames += 1
+                    gaps.skipped(sensor: sensor)
+                    return .some(nil)
+                }
                 let second = try socket.receiveFrame { json, more -> Result<Event, FrameRejection> in
                     rejectedFrame = (topic, [])
                     if more { return .failure(FrameRejection(.wrongFrameCount, "")) }

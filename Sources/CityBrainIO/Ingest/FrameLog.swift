@@ -7,6 +7,9 @@ struct FrameLog {
     var receivedAt: Int64 = 0
     private(set) var records: [UInt8] = []
     private(set) var count = 0
+    /// How much of `records` was handed to the input log already (a batch the engine refused
+    /// waits with its frames logged; see ``takeUnlogged()``).
+    private var logged = (bytes: 0, count: 0)
 
     init(enabled: Bool) {
         self.enabled = enabled
@@ -18,8 +21,28 @@ struct FrameLog {
         count += 1
     }
 
+    /// Where the next frame will go, to ``rollback(to:)`` if its reading is shed.
+    var mark: (bytes: Int, count: Int) { (records.count, count) }
+
+    /// Forgets the frames appended since `mark` (never frames already logged).
+    mutating func rollback(to mark: (bytes: Int, count: Int)) {
+        guard enabled, mark.bytes < records.count else { return }
+        precondition(mark.bytes >= logged.bytes, "a logged frame cannot be taken back")
+        records.removeSubrange(mark.bytes...)
+        count = mark.count
+    }
+
+    /// The frames not yet logged, with their count, now counted as logged; `nil` when none.
+    mutating func takeUnlogged() -> (records: [UInt8], count: Int)? {
+        guard count > logged.count else { return nil }
+        let unlogged = logged.bytes == 0 ? records : Array(records[logged.bytes...])
+        defer { logged = (records.count, count) }
+        return (unlogged, count - logged.count)
+    }
+
     mutating func removeAll() {
         records.removeAll(keepingCapacity: true)
         count = 0
+        logged = (0, 0)
     }
 }

@@ -15,8 +15,11 @@ public final class IngestStatistics: Sendable {
         public var lost = 0
         /// Times a sensor's `seq` went back (a restarted sender): counting starts again there.
         public var sequenceRestarts = 0
+        /// Intact readings shed because the engine was full (SUB feeds only; see ``OverloadShedder``).
+        public var shed: [ShedReason: Int] = [:]
 
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
+        public var shedTotal: Int { shed.values.reduce(0, +) }
 
         public init() {}
 
@@ -31,6 +34,12 @@ public final class IngestStatistics: Sendable {
             for (reason, count) in other.rejected { rejected[reason, default: 0] += count }
             lost += other.lost
             sequenceRestarts += other.sequenceRestarts
+            for (reason, count) in other.shed { shed[reason, default: 0] += count }
+        }
+
+        /// `sensor_waiting=120 backlog_full=3`, reasons in a fixed order.
+        public var shedSummary: String {
+            ShedReason.allCases.compactMap { reason in shed[reason].map { "\(reason.rawValue)=\($0)" } }.joined(separator: " ")
         }
 
         /// `malformed_json=2 missing_field=1`, reasons in a fixed order.
@@ -39,7 +48,20 @@ public final class IngestStatistics: Sendable {
         }
     }
 
+    /// Shed readings by sensor (bounded: see ``OverloadShedder``), and the overload's span.
+    private struct Overload {
+        var bySensor: [String: Int] = [:]
+        /// Wall time (Unix ms) of the first shed of the current overload, and of the latest shed.
+        var since: Int64?
+        var lastShed: Int64 = .min
+    }
+
     private let counters = Mutex(Snapshot())
+    private let overload = Mutex(Overload())
+    /// Sensors whose shed readings are counted by name; the rest count as one.
+    static let maxShedSensors = 10_000
+    /// An overload is over once nothing has been shed for this long (ms).
+    public static let overloadQuietMilliseconds: Int64 = 5_000
 
     public init() {}
 
@@ -48,5 +70,32 @@ public final class IngestStatistics: Sendable {
     /// Adds a batch's counts.
     public func add(_ batch: Snapshot) {
         counters.withLock { $0.add(batch) }
+    }
+
+    /// Adds readings shed at `now` (Unix ms), by sensor.
+    func addShed(bySensor: [String: Int], at now: Int64) {
+        overload.withLock { overload in
+            if overload.since == nil || now - overload.lastShed > Self.overloadQuietMilliseconds { overload.since = now }
+            overload.lastShed = now
+            for (sensor, count) in bySensor {
+                let name = overload.bySensor[sensor] != nil || overload.bySensor.count < Self.maxShedSensors ? sensor : OverloadShedder.otherSensors
+                overload.bySensor[name, default: 0] += count
+            }
+        }
+    }
+
+    /// When the current overload began (Unix ms), or `nil` when nothing was shed in the last
+    /// ``overloadQuietMilliseconds``.
+    public func overloadedSince(now: Int64) -> Int64? {
+        overload.withLock { overload in
+            guard let since = overload.since, now - overload.lastShed <= Self.overloadQuietMilliseconds else { return nil }
+            return since
+        }
+    }
+
+    /// The `count` sensors with the most shed readings since start, most first (ties by name).
+    public func mostShed(_ count: Int) -> [(sensor: String, readings: Int)] {
+        let all = overload.withLock { $0.bySensor }
+        return all.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(count).map { ($0.key, $0.value) }
     }
 }

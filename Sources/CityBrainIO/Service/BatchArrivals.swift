@@ -43,6 +43,17 @@ public final class BatchArrivals: Sendable {
         }
     }
 
+    /// Takes back the latest ``advance(by:at:)`` (its batch was not submitted after all). Only
+    /// the writer calls it, before any position of that batch can have been asked for.
+    public func retractLast() {
+        ring.withLock { ring in
+            guard ring.count > 0 else { return }
+            ring.count -= 1
+            let slot = ring.count % capacity
+            ring.end = ring.starts[slot]
+        }
+    }
+
     /// The arrival time of the batch that held `position`, if it is still kept.
     public func time(of position: Int64) -> UInt64? {
         ring.withLock { ring in

@@ -180,11 +180,22 @@ public final class LivePipeline: @unchecked Sendable {
             context: context, endpoints: configuration.feeds, options: receiverOptions,
             statistics: ingest, reporter: RejectionReporter(logger: logger, deadLetters: configuration.deadLetters), logger: logger,
             logFrames: logFrames
-        ) { events in
-            overview?.observe(events)
+        ) { events, handoff in
+            // The arrival time is stamped before the engine can emit the batch's alerts, and
+            // taken back if the engine has no room for the batch.
             arrivals?.advance(by: events.count)
-            engine.submit(events)
+            switch handoff {
+            case .wait:
+                engine.submit(events)
+            case .ifRoom:
+                guard engine.trySubmit(events) else {
+                    arrivals?.retractLast()
+                    return false
+                }
+            }
+            overview?.observe(events)
             checkpointer?.submitted(to: engine, through: logged.withLock { $0 }, eventTime: events.last?.timestamp)
+            return true
         }
     }
 

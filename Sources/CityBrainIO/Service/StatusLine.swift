@@ -25,7 +25,8 @@ public struct StatusLine: Sendable {
         var parts = [
             "in \(Self.grouped(Double(status.ingest.accepted))) ev (\(Self.grouped(rate))/s)",
             "alerts \(status.lastSequence) (open \(status.engine.openAlerts))",
-            "bad \(Self.grouped(Double(status.ingest.rejectedTotal)))" + (status.ingest.lost > 0 ? " lost \(Self.grouped(Double(status.ingest.lost)))" : ""),
+            "bad \(Self.grouped(Double(status.ingest.rejectedTotal)))" + (status.ingest.lost > 0 ? " lost \(Self.grouped(Double(status.ingest.lost)))" : "")
+                + (status.ingest.shedTotal > 0 ? " shed \(Self.grouped(Double(status.ingest.shedTotal)))" : ""),
             "late \(Self.grouped(Double(status.engine.lateEvents)))"
                 + (status.engine.outOfRangeReadings > 0 ? " out of range \(Self.grouped(Double(status.engine.outOfRangeReadings)))" : ""),
             watermark,
