@@ -13,7 +13,7 @@ struct LiveFeed: Sendable {
     func response() -> Response {
         let updates = sources.desk.updates()
         let body = ResponseBody { writer in
-            var rate = RateMeter(events: sources.status().ingest.accepted)
+            var rate = LiveRates(sources.status())
             try await writer.write(ByteBuffer(string: event("snapshot", snapshot())))
             try await writer.write(ByteBuffer(string: event("stats", stats(&rate))))
             for await update in updates {
@@ -40,16 +40,25 @@ struct LiveFeed: Sendable {
         return "[" + (active + recent).map { CaseJSON.encode($0, now: now) }.joined(separator: ",") + "]"
     }
 
-    func stats(_ rate: inout RateMeter) -> String {
+    func stats(_ rate: inout LiveRates) -> String {
         let status = sources.status()
         let now = sources.desk.now
         var writer = JSONObjectWriter()
         writer.field("events", Int64(status.ingest.accepted))
-        writer.field("events_per_second", rate.update(events: status.ingest.accepted))
+        writer.field("events_per_second", rate.events.update(events: status.ingest.accepted))
         writer.field("alerts_last_hour", Int64(sources.desk.query(.init(since: now - 3_600_000), limit: 1).total))
         writer.field("bad_frames", Int64(status.ingest.rejectedTotal))
         writer.field("late_events", Int64(status.engine.lateEvents))
         writer.field("lost_frames", Int64(status.ingest.lost))
+        writer.field("shed_readings", Int64(status.ingest.shedTotal))
+        writer.field("shed_per_second", rate.shed.update(events: status.ingest.shedTotal))
+        if let since = status.overloadedSince { writer.field("overloaded_since", since) } else { writer.field("overloaded_since", json: "null") }
+        writer.field("most_shed", json: "[" + status.mostShed.map { shed in
+            var one = JSONObjectWriter()
+            one.field("sensor", shed.sensor)
+            one.field("readings", Int64(shed.readings))
+            return one.finish()
+        }.joined(separator: ",") + "]")
         writer.field("watermark_lag_seconds", sources.watermarkLag(status))
         var rates = JSONObjectWriter()
         for (department, rate) in sources.desk.onTimeRates.sorted(by: { $0.key < $1.key }) {
@@ -79,6 +88,17 @@ struct LiveFeed: Sendable {
             writer.field("speed", json: speed.finish())
         }
         return writer.finish()
+    }
+}
+
+/// The rates one live-feed connection shows: events taken and readings shed per second.
+struct LiveRates {
+    var events: RateMeter
+    var shed: RateMeter
+
+    init(_ status: PipelineStatus) {
+        events = RateMeter(events: status.ingest.accepted)
+        shed = RateMeter(events: status.ingest.shedTotal)
     }
 }
 

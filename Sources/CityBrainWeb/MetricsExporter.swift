@@ -56,6 +56,20 @@ public final class MetricsExporter: Sendable {
         gauge("citybrain_open_windows", Double(status.engine.openWindows))
         gauge("citybrain_state_bytes", Double(status.engine.stateBytes))
         gauge("citybrain_partition_batches_in_flight", Double(status.engine.batchesInFlight))
+        for reason in ShedReason.allCases { count("citybrain_shed_readings_total", [("reason", reason.rawValue)], total: status.ingest.shed[reason] ?? 0) }
+        gauge("citybrain_overloaded", status.overloadedSince == nil ? 0 : 1)
+        if let since = status.overloadedSince { gauge("citybrain_overloaded_since_seconds", Double(since) / 1000) }
+        // Every bounded queue: how full it is now, and its bound (docs/operations.md, "Queues and their bounds").
+        for (queue, occupancy, bound) in [
+            ("ingest_waiting_readings", status.queues.ingestWaiting, FeedReceiver.Options().maxWaitingWhenFull),
+            ("engine_batches", status.queues.engineBatches, StreamEngine.defaultMaxBatchesInFlight),
+            ("publisher_batches", status.queues.publisherBatches, AlertPublisher.maxBatchesQueued),
+        ] {
+            gauge("citybrain_queue_occupancy", Double(occupancy), [("queue", queue)])
+            gauge("citybrain_queue_bound", Double(bound), [("queue", queue)])
+        }
+        gauge("citybrain_live_feed_clients", Double(status.queues.liveFeedClients))
+        gauge("citybrain_queue_bound", Double(OperationsDesk.updatesBuffered), [("queue", "live_feed_updates_per_client")])
         if let lag = sources.watermarkLag(status) { gauge("citybrain_watermark_lag_seconds", lag) }
         if let checkpoints = status.checkpoints {
             count("citybrain_checkpoints_total", [], total: checkpoints.written)

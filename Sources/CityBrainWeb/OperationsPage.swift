@@ -45,6 +45,8 @@ enum OperationsPage {
   #operator { display:flex; gap:.5rem; align-items:center; }
   #message { color:var(--warning); min-height:1.4em; }
   .empty { color:var(--muted); }
+  #overload { display:none; background:#3d1d00; color:var(--warning); padding:.4rem 1rem; border-bottom:1px solid var(--warning); }
+  #overload.active { display:block; }
 </style>
 </head>
 <body>
@@ -61,6 +63,7 @@ enum OperationsPage {
   </form>
   <span id="connection" class="down" role="status">connecting…</span>
 </header>
+<div id="overload" role="status" aria-live="polite"></div>
 <div id="message" role="alert" aria-live="assertive"></div>
 <main>
   <section aria-labelledby="alerts-heading">
@@ -158,6 +161,14 @@ function renderStats(s) {
   $("bad-frames").textContent = s.bad_frames.toLocaleString();
   $("late-events").textContent = s.late_events.toLocaleString();
   $("watermark-lag").textContent = s.watermark_lag_seconds == null ? "–" : duration(s.watermark_lag_seconds);
+  const overload = $("overload");
+  overload.classList.toggle("active", s.overloaded_since != null);
+  if (s.overloaded_since != null) {
+    const most = (s.most_shed || []).slice(0, 5).map((m) => `${escapeHTML(m.sensor)} (${m.readings.toLocaleString()})`).join(", ");
+    overload.innerHTML = `<b>Overloaded since ${new Date(s.overloaded_since).toLocaleTimeString()}</b>: shedding ` +
+      `${Math.round(s.shed_per_second).toLocaleString()} readings/s (${s.shed_readings.toLocaleString()} in all; alerts are never shed)` +
+      (most ? ` · most shed: ${most}` : "");
+  }
   const rates = Object.entries(s.on_time || {});
   $("on-time").innerHTML = rates.length === 0 ? '<p class="empty">No decided cases yet.</p>' : "<table>" + rates.map(([dept, r]) =>
     `<tr><td>${escapeHTML(dept)}</td><td class="rate ${r.rate >= 0.95 ? "good" : "bad"}">${(r.rate * 100).toFixed(0)} %</td><td class="meta">${r.on_time}/${r.total}</td></tr>`).join("") + "</table>";

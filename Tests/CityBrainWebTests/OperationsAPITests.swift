@@ -257,6 +257,10 @@ struct OperationsAPITests {
             status.engine.openWindows = 7
             status.engine.watermark = DeskFixture.t0 - 2_500
             status.checkpoints = CheckpointStatus(written: 4, failures: 1, lastTakenAt: 1_700_000_000_000, lastBytes: 57_000_000, lastWriteSeconds: 0.18)
+            status.ingest.shed = [.sensorWaiting: 30]
+            status.overloadedSince = 1_700_000_000_000
+            status.queues.ingestWaiting = 900
+            status.queues.publisherBatches = 3
         }
         try await fixture.application().test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
@@ -284,6 +288,13 @@ struct OperationsAPITests {
                 #expect(text.contains("citybrain_checkpoint_bytes 57000000"))
                 #expect(text.contains("citybrain_checkpoint_write_seconds 0.18"))
                 #expect(text.contains("citybrain_checkpoint_age_seconds "))
+                #expect(text.contains(#"citybrain_shed_readings_total{reason="sensor_waiting"} 30"#))
+                #expect(text.contains("citybrain_overloaded 1"))
+                #expect(text.contains("citybrain_overloaded_since_seconds 1700000000"))
+                #expect(text.contains(#"citybrain_queue_occupancy{queue="ingest_waiting_readings"} 900"#))
+                #expect(text.contains(#"citybrain_queue_bound{queue="ingest_waiting_readings"} 65536"#))
+                #expect(text.contains(#"citybrain_queue_occupancy{queue="publisher_batches"} 3"#))
+                #expect(text.contains(#"citybrain_queue_bound{queue="engine_batches"} 64"#))
             }
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)

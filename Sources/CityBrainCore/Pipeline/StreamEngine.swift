@@ -31,6 +31,8 @@ import Synchronization
 /// beyond that, which stops the ingest loop from reading its sockets.
 public final class StreamEngine: @unchecked Sendable {
     public typealias OutputHandler = @Sendable (EngineOutput) -> Void
+    /// Batches queued before ``submit(_:)`` blocks, unless an engine is given another bound.
+    public static let defaultMaxBatchesInFlight = 64
 
     private let current: Mutex<Pipeline>
     private let partitions: [Partition]
@@ -78,7 +80,7 @@ public final class StreamEngine: @unchecked Sendable {
     public init(
         pipeline: Pipeline,
         partitions: Int = ProcessInfoCores.active,
-        maxBatchesInFlight: Int = 64,
+        maxBatchesInFlight: Int = StreamEngine.defaultMaxBatchesInFlight,
         emitScores: Bool = false,
         output: @escaping OutputHandler
     ) {
@@ -99,7 +101,7 @@ public final class StreamEngine: @unchecked Sendable {
     public convenience init(
         restoring snapshot: EngineSnapshot,
         pipeline: Pipeline,
-        maxBatchesInFlight: Int = 64,
+        maxBatchesInFlight: Int = StreamEngine.defaultMaxBatchesInFlight,
         emitScores: Bool = false,
         output: @escaping OutputHandler
     ) throws(CheckpointError) {

@@ -195,8 +195,10 @@ public final class FeedReceiver: Sendable {
         if let logFrames, let unlogged = frames.takeUnlogged() { logFrames(unlogged.records, unlogged.count) }
         guard deliver(batch, handoff) else {
             shedder.engineFull(waiting: batch)
+            statistics.setWaiting(batch.count)
             return
         }
+        if shedder.isOverloaded { statistics.setWaiting(0) }
         frames.removeAll()
         shedder.engineTookBatch()
         batch.removeAll(keepingCapacity: true)

@@ -57,6 +57,12 @@ public final class IngestStatistics: Sendable {
     }
 
     private let counters = Mutex(Snapshot())
+    private let waitingNow = Atomic<Int>(0)
+
+    /// Readings waiting in the ingest loop for a full engine, now.
+    public var waiting: Int { waitingNow.load(ordering: .relaxed) }
+
+    func setWaiting(_ count: Int) { waitingNow.store(count, ordering: .relaxed) }
     private let overload = Mutex(Overload())
     /// Sensors whose shed readings are counted by name; the rest count as one.
     static let maxShedSensors = 10_000

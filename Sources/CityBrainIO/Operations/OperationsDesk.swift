@@ -142,10 +142,14 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
 
     // MARK: Listeners
 
+    /// Updates buffered per listener; a listener that falls further behind loses the oldest
+    /// (the page's next snapshot or stats message carries the current state).
+    public static let updatesBuffered = 256
+
     /// A stream of updates until the desk closes or the listener stops iterating.
     public func updates() -> AsyncStream<Update> {
         let id = UUID()
-        let (stream, continuation) = AsyncStream<Update>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let (stream, continuation) = AsyncStream<Update>.makeStream(bufferingPolicy: .bufferingNewest(Self.updatesBuffered))
         continuation.onTermination = { [weak self] _ in self?.listeners.withLock { $0[id] = nil } }
         listeners.withLock { $0[id] = continuation }
         return stream

@@ -1,5 +1,6 @@
 import CityBrainCore
 import Dispatch
+import Foundation
 import Logging
 import Synchronization
 import ZeroMQ
@@ -271,7 +272,15 @@ public final class LivePipeline: @unchecked Sendable {
 
     /// Counters for status displays.
     public var status: PipelineStatus {
-        PipelineStatus(ingest: ingest.snapshot, engine: engine.statistics, lastSequence: dispatcher.lastSequence, checkpoints: checkpointer?.status)
+        var status = PipelineStatus(ingest: ingest.snapshot, engine: engine.statistics, lastSequence: dispatcher.lastSequence,
+                                    checkpoints: checkpointer?.status)
+        status.overloadedSince = ingest.overloadedSince(now: Int64(Date().timeIntervalSince1970 * 1000))
+        if status.ingest.shedTotal > 0 { status.mostShed = ingest.mostShed(10).map { ShedSensor(sensor: $0.sensor, readings: $0.readings) } }
+        status.queues.ingestWaiting = ingest.waiting
+        status.queues.engineBatches = status.engine.batchesInFlight
+        status.queues.publisherBatches = publisher?.batchesQueued ?? 0
+        status.queues.liveFeedClients = desk?.listenerCount ?? 0
+        return status
     }
 
     /// CURVE connections accepted and refused, when CURVE is on.

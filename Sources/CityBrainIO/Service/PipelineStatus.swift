@@ -7,6 +7,13 @@ public struct PipelineStatus: Sendable, Equatable {
     public var lastSequence: UInt64
     /// Checkpoints, when the run keeps them.
     public var checkpoints: CheckpointStatus?
+    /// Since when (Unix ms) ingest has been shedding readings because the engine is full; `nil`
+    /// when nothing was shed lately (see ``IngestStatistics/overloadedSince(now:)``).
+    public var overloadedSince: Int64?
+    /// The sensors with the most shed readings since start, most first (at most 10).
+    public var mostShed: [ShedSensor] = []
+    /// How full each bounded queue is now (see `docs/operations.md`, "Queues and their bounds").
+    public var queues = QueueOccupancy()
 
     public init(ingest: IngestStatistics.Snapshot, engine: EngineStatistics, lastSequence: UInt64, checkpoints: CheckpointStatus? = nil) {
         self.ingest = ingest
@@ -14,6 +21,30 @@ public struct PipelineStatus: Sendable, Equatable {
         self.lastSequence = lastSequence
         self.checkpoints = checkpoints
     }
+}
+
+/// A sensor and how many of its readings were shed under overload.
+public struct ShedSensor: Sendable, Equatable {
+    public var sensor: String
+    public var readings: Int
+    public init(sensor: String, readings: Int) {
+        self.sensor = sensor
+        self.readings = readings
+    }
+}
+
+/// The occupancy of the bounded queues between the feed sockets and the alert socket.
+public struct QueueOccupancy: Sendable, Equatable {
+    /// Readings of SUB feeds waiting in the ingest loop for a full engine
+    /// (bound: `FeedReceiver.Options.maxWaitingWhenFull`).
+    public var ingestWaiting = 0
+    /// Batches queued in the engine's partitions (bound: `StreamEngine.defaultMaxBatchesInFlight`).
+    public var engineBatches = 0
+    /// Batches waiting for the alert socket (bound: ``AlertPublisher/maxBatchesQueued``).
+    public var publisherBatches = 0
+    /// Connected live-feed (SSE) clients, each with at most ``OperationsDesk/updatesBuffered`` updates buffered.
+    public var liveFeedClients = 0
+    public init() {}
 }
 
 /// What a durable run's checkpoints look like now.
