@@ -42,6 +42,42 @@ public struct BenchReport: Sendable, Encodable {
         public var inputLogBytes: Int?
     }
 
+    /// The pipeline on a SUB feed offered more than it can take (`--overload FACTOR`).
+    public struct Overload: Sendable, Encodable {
+        /// One second of the phase.
+        public struct Sample: Sendable, Encodable {
+            public var second: Double
+            /// Resident memory of the process at that moment (VmRSS).
+            public var residentBytes: Int
+            /// Readings the engine took, ingest shed, and libzmq lost (from `seq` gaps), per second.
+            public var eventsPerSecond: Double
+            public var shedPerSecond: Double
+            public var lostPerSecond: Double
+            /// Occupancy of the bounded queues at that moment.
+            public var waitingReadings: Int
+            public var engineBatches: Int
+            public var publisherBatches: Int
+        }
+
+        public var factor: Double
+        public var offeredPerSecond: Double
+        public var sent: Int
+        public var taken: Int
+        public var shed: Int
+        public var shedByReason: [String: Int]
+        public var lost: Int
+        public var alerts: Int
+        /// The longest time, while the sender sent, in which the engine finished no batch.
+        public var longestStallSeconds: Double
+        public var peakResidentBytes: Int
+        /// Peak resident memory of the sustained phase: the same sensors at the rate the pipeline keeps up with.
+        public var steadyResidentBytes: Int
+        public var samples: [Sample]
+
+        /// Peak memory under overload as a multiple of the steady state's (target: ≤ 1.5).
+        public var residentRatio: Double { steadyResidentBytes > 0 ? Double(peakResidentBytes) / Double(steadyResidentBytes) : 0 }
+    }
+
     public var scenario: Scenario
     public var machineCores: Int
     public var baseline: RawBaseline.Result
@@ -49,6 +85,7 @@ public struct BenchReport: Sendable, Encodable {
     public var sustained: Phase
     /// At half the sustained rate: the latency the targets speak of.
     public var halfRate: Phase?
+    public var overload: Overload?
 
     /// Sustained end-to-end rate as a share of the raw libzmq baseline.
     public var ratioToBaseline: Double {
@@ -56,7 +93,7 @@ public struct BenchReport: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case scenario, machineCores, baseline, generator, sustained, halfRate, ratioToBaseline
+        case scenario, machineCores, baseline, generator, sustained, halfRate, overload, ratioToBaseline, overloadResidentRatio
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -67,6 +104,8 @@ public struct BenchReport: Sendable, Encodable {
         try container.encode(generator, forKey: .generator)
         try container.encode(sustained, forKey: .sustained)
         try container.encodeIfPresent(halfRate, forKey: .halfRate)
+        try container.encodeIfPresent(overload, forKey: .overload)
+        try container.encodeIfPresent(overload?.residentRatio, forKey: .overloadResidentRatio)
         try container.encode(ratioToBaseline, forKey: .ratioToBaseline)
     }
 
@@ -101,6 +140,26 @@ public struct BenchReport: Sendable, Encodable {
         lines.append("latency: from the trigger event's send to the alert's publish; CPU: process time minus the sending thread")
         if let checkpoints = sustained.checkpoints {
             lines.append("durable: checkpoints every 10 s (\(checkpoints) written in the sustained phase) and an input log of \(Self.bytes(sustained.inputLogBytes ?? 0)) (\(String(format: "%.0f", Double(sustained.inputLogBytes ?? 0) / Double(max(1, sustained.events)))) bytes per event)")
+        }
+        if let overload {
+            lines.append("")
+            lines.append(String(format: "overload: a SUB feed offered %@ (%g × sustained) for %@: %d sent, %d taken, %d shed (%@), %d lost in libzmq, %d alerts",
+                                Self.rate(overload.offeredPerSecond), overload.factor, Self.seconds(scenario.phaseSeconds), overload.sent, overload.taken,
+                                overload.shed, overload.shedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+                                overload.lost, overload.alerts))
+            lines.append(String(format: "  peak RSS %@ against %@ in the sustained phase: %.2f ×; longest stall %.2f s",
+                                Self.bytes(overload.peakResidentBytes), Self.bytes(overload.steadyResidentBytes), overload.residentRatio,
+                                overload.longestStallSeconds))
+            let widths = [8, 10, 11, 11, 11, 9, 8, 11]
+            func line(_ cells: [String]) -> String {
+                "  " + zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined()
+            }
+            lines.append(line(["second", "RSS", "taken", "shed", "lost", "waiting", "engine", "publisher"]))
+            for sample in overload.samples {
+                lines.append(line([String(format: "%.1f", sample.second), Self.bytes(sample.residentBytes), Self.rate(sample.eventsPerSecond),
+                                   Self.rate(sample.shedPerSecond), Self.rate(sample.lostPerSecond), "\(sample.waitingReadings)",
+                                   "\(sample.engineBatches)", "\(sample.publisherBatches)"]))
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -24,6 +24,9 @@ public struct BenchRunner: Sendable {
         /// Run the pipeline durably: checkpoints every 10 s and an input log, in a temporary
         /// directory (to measure what crash recovery costs).
         public var durable = false
+        /// Last, offer this many times the sustained rate on a SUB feed (a PUB sender nothing
+        /// slows down) and sample memory, shedding and stalls (``BenchReport/Overload``).
+        public var overloadFactor: Double?
         public init() {}
     }
 
@@ -69,6 +72,12 @@ public struct BenchRunner: Sendable {
             progress(String(format: "pipeline at %@ for latency, %g s…", BenchReport.rate(rate), phaseSeconds))
             halfRate = try runPipeline(context: context, generator: generator, rate: rate, name: "latency")
         }
+        var overload: BenchReport.Overload?
+        if let factor = options.overloadFactor {
+            let rate = sustained.eventsPerSecond * factor
+            progress(String(format: "pipeline on a SUB feed offered %@ (%g × sustained), %g s…", BenchReport.rate(rate), factor, phaseSeconds))
+            overload = try runOverload(context: context, generator: generator, factor: factor, rate: rate, steadyResidentBytes: sustained.peakResidentBytes)
+        }
         return BenchReport(
             scenario: .init(
                 name: scenario.name, sensors: scenario.sensors, rules: pipeline.rules.count + pipeline.correlations.count,
@@ -77,8 +86,75 @@ public struct BenchRunner: Sendable {
             ),
             machineCores: ProcessInfoCores.active, baseline: baseline,
             generator: .init(framesPerSecond: generatorRate, meanFrameBytes: meanBytes),
-            sustained: sustained, halfRate: halfRate
+            sustained: sustained, halfRate: halfRate, overload: overload
         )
+    }
+
+    /// Offers `rate` on a SUB feed for the phase, sampling every 50 ms how far the engine got
+    /// (the longest time it took no batch is the longest stall) and every second the resident
+    /// memory, what was shed and what libzmq lost.
+    private func runOverload(context: Context, generator: LoadGenerator, factor: Double, rate: Double,
+                             steadyResidentBytes: Int) throws -> BenchReport.Overload {
+        let feed = try endpoint("feed-overload", wildcard: false)
+        let configuration = LivePipeline.Configuration(
+            pipeline: pipeline, feeds: FeedEndpoints(subscribe: [feed]), alertEndpoints: ["tcp://127.0.0.1:*"],
+            partitions: options.partitions
+        )
+        ResourceUsage.resetPeak()
+        let live = try LivePipeline(context: context, configuration: configuration, logger: logger)
+        try live.start()
+        let sender = FrameSender(context: context, endpoint: feed, generator: generator, timeline: nil, rate: rate,
+                                 seconds: phaseSeconds, publishes: true)
+        let start = monotonicNanoseconds()
+        sender.start()
+        var samples: [BenchReport.Overload.Sample] = []
+        var lastEvents = 0
+        var lastProgress = start
+        var longestStall: UInt64 = 0
+        var nextSample = start + 1_000_000_000
+        var previous = (events: 0, shed: 0, lost: 0, at: start)
+        let end = start + UInt64(phaseSeconds * 1e9)
+        while true {
+            usleep(50_000)
+            let now = monotonicNanoseconds()
+            let status = live.status
+            if status.engine.events != lastEvents {
+                lastEvents = status.engine.events
+                lastProgress = now
+            } else if now < end {
+                longestStall = max(longestStall, now - lastProgress)
+            }
+            if now >= nextSample || now >= end {
+                let seconds = Double(now - previous.at) / 1e9
+                samples.append(.init(
+                    second: Double(now - start) / 1e9, residentBytes: ResourceUsage.residentBytes,
+                    eventsPerSecond: Double(status.engine.events - previous.events) / seconds,
+                    shedPerSecond: Double(status.ingest.shedTotal - previous.shed) / seconds,
+                    lostPerSecond: Double(status.ingest.lost - previous.lost) / seconds,
+                    waitingReadings: status.queues.ingestWaiting, engineBatches: status.queues.engineBatches,
+                    publisherBatches: status.queues.publisherBatches
+                ))
+                previous = (status.engine.events, status.ingest.shedTotal, status.ingest.lost, now)
+                nextSample += 1_000_000_000
+                let last = samples[samples.count - 1]
+                progress(String(format: "  %5.1f s  RSS %@  %@ taken  %@ shed  %@ lost", last.second, BenchReport.bytes(last.residentBytes),
+                                BenchReport.rate(last.eventsPerSecond), BenchReport.rate(last.shedPerSecond), BenchReport.rate(last.lostPerSecond)))
+            }
+            if now >= end { break }
+        }
+        let sent = try sender.wait()
+        let peak = ResourceUsage.peakResidentBytes
+        let status = live.status
+        live.stop()
+        let overload = BenchReport.Overload(
+            factor: factor, offeredPerSecond: rate, sent: sent.frames, taken: status.engine.events, shed: status.ingest.shedTotal,
+            shedByReason: Dictionary(uniqueKeysWithValues: status.ingest.shed.map { ($0.key.rawValue, $0.value) }),
+            lost: status.ingest.lost, alerts: status.engine.alerts, longestStallSeconds: Double(longestStall) / 1e9,
+            peakResidentBytes: peak, steadyResidentBytes: steadyResidentBytes, samples: samples
+        )
+        progress(String(format: "  peak RSS %@ = %.2f × the sustained phase's; longest stall %.2f s", BenchReport.bytes(peak),
+                        overload.residentRatio, overload.longestStallSeconds))
+        return overload
     }
 
     /// The distinct windows of the pipeline, e.g. `tumbling 1m`.

@@ -7,6 +7,10 @@ import ZeroMQ
 /// ``LoadGenerator`` and sends them, as fast as the socket takes them or at a fixed rate, for a
 /// given wall time. Each frame's send time goes to a `PositionClock` (frame n is input position n).
 ///
+/// Or, as a sensor gateway publishes, a PUB socket bound at the endpoint sending each frame with
+/// its topic and its sensor's `seq`: nothing slows it down, and what the pipeline cannot take is
+/// shed or lost (the overload phase).
+///
 /// At a fixed rate the time recorded is when the frame was *due*, not when it went out, so a
 /// sender held up by backpressure does not hide the delay (no coordinated omission).
 public final class FrameSender: Sendable {
@@ -25,14 +29,17 @@ public final class FrameSender: Sendable {
     private let rate: Double?
     private let seconds: Double
     private let maxFrames: Int
+    private let publishes: Bool
     private let done = DispatchSemaphore(value: 0)
     private let outcome = Mutex<Swift.Result<Result, ZMQError>?>(nil)
 
     /// - Parameters:
     ///   - rate: frames per second, or `nil` for as fast as the socket takes them.
     ///   - maxFrames: stop early after this many frames.
+    ///   - publishes: bind a PUB socket and send topic, frame and `seq` instead of PUSHing frames.
     public init(context: Context, endpoint: String, generator: LoadGenerator, timeline: PositionClock?,
-                rate: Double?, seconds: Double, maxFrames: Int = .max) {
+                rate: Double?, seconds: Double, maxFrames: Int = .max, publishes: Bool = false) {
+        self.publishes = publishes
         self.context = context
         self.endpoint = endpoint
         self.generator = generator
@@ -67,23 +74,35 @@ public final class FrameSender: Sendable {
     }
 
     private func run() throws -> Result {
-        let socket = try Socket(context, .push)
+        let socket = try Socket(context, publishes ? .pub : .push)
         defer { socket.close() }
         // Closing waits until every queued frame is delivered: the pipeline may be busy closing
         // windows for seconds, and a finite linger would silently drop the frames still queued.
-        try socket.setLinger(milliseconds: -1)
+        // A publisher drops what its subscriber does not take anyway.
+        try socket.setLinger(milliseconds: publishes ? 0 : -1)
         try socket.setSendHighWaterMark(100_000)
-        try socket.connect(endpoint)
+        if publishes {
+            try socket.bind(endpoint)
+            usleep(300_000)  // the subscriber connects and subscribes (PUB/SUB's slow joiner)
+        } else {
+            try socket.connect(endpoint)
+        }
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: LoadGenerator.maxFrameBytes)
         defer { buffer.deallocate() }
+        let topic = UnsafeMutablePointer<UInt8>.allocate(capacity: LoadGenerator.maxFrameBytes)
+        defer { topic.deallocate() }
         let cpuBefore = ResourceUsage.threadCPUSeconds
         let start = monotonicNanoseconds()
         let deadline = start + UInt64(seconds * 1e9)
         var sent = 0
         var bytes = 0
         func sendOne(at time: UInt64) throws {
-            let length = generator.write(frame: sent, to: buffer)
+            let length = generator.write(frame: sent, to: buffer, sequence: publishes)
             timeline?.advance(by: 1, at: time)
+            if publishes {
+                let topicLength = generator.write(topicOf: sent, to: topic)
+                try socket.send(raw: UnsafeRawBufferPointer(start: topic, count: topicLength), more: true)
+            }
             try socket.send(raw: UnsafeRawBufferPointer(start: buffer, count: length))
             sent += 1
             bytes += length

@@ -44,8 +44,30 @@ public struct LoadGenerator: Sendable {
         return Self.mix(scenario.seed &+ UInt64(sensor) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(period) &* 0xD1B5_4A32_D192_ED03) < threshold
     }
 
+    /// Writes the topic frame of frame `index` (`<kind>.d<district>.<sensor>`, see the wire
+    /// format) at `buffer` (at least ``maxFrameBytes`` long); returns its length.
+    public func write(topicOf index: Int, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        let sensor = index % sensors
+        var out = FrameWriter(buffer)
+        switch kind(of: sensor) {
+        case .traffic: out.ascii("traffic.d")
+        case .parking: out.ascii("parking.d")
+        case .environment: out.ascii("environment.d")
+        }
+        out.padded(sensor % scenario.districts, digits: 4)
+        switch kind(of: sensor) {
+        case .traffic: out.ascii(".seg-")
+        case .parking: out.ascii(".park-")
+        case .environment: out.ascii(".aq-")
+        }
+        out.padded(sensor, digits: 7)
+        return out.count
+    }
+
     /// Writes frame `index` at `buffer` (at least ``maxFrameBytes`` long); returns its length.
-    public func write(frame index: Int, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+    /// With `sequence`, the frame carries its sensor's message counter (`seq`: the how-many-th
+    /// frame of that sensor it is), so a receiver can count what was lost on the way.
+    public func write(frame index: Int, to buffer: UnsafeMutablePointer<UInt8>, sequence: Bool = false) -> Int {
         let sensor = index % sensors
         let time = eventTime(of: index)
         let anomalous = isAnomalous(sensor: sensor, at: time)
@@ -86,6 +108,10 @@ public struct LoadGenerator: Sendable {
             out.fixed(anomalous ? 180 + 40 * uniform() : 20 + 10 * uniform(), decimals: 1)
             out.ascii(#","noise_db":"#)
             out.fixed(45 + 25 * uniform(), decimals: 1)
+        }
+        if sequence {
+            out.ascii(#","seq":"#)
+            out.integer(Int64(index / sensors))
         }
         out.byte(UInt8(ascii: "}"))
         return out.count

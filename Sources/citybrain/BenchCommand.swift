@@ -47,6 +47,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Run the pipeline durably (checkpoints every 10 s, an input log), to compare with a run without.")
     var durable = false
 
+    @Option(name: .long, help: ArgumentHelp("Last, offer FACTOR × the sustained rate on a SUB feed for --duration seconds and report memory over time, shedding and the longest stall.", valueName: "factor"))
+    var overload: Double?
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -56,6 +59,7 @@ struct BenchCommand: ParsableCommand {
         if let duration { guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be between 0 and 3600 seconds") } }
         guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
         if let latencyRate { guard latencyRate > 0, latencyRate.isFinite else { throw ValidationError("--latency-rate must be positive") } }
+        if let overload { guard overload >= 1, overload <= 100 else { throw ValidationError("--overload must be a factor between 1 and 100") } }
     }
 
     /// `default` → `Benchmarks/scenarios/default.yaml` when no such file exists as given.
@@ -98,6 +102,7 @@ struct BenchCommand: ParsableCommand {
         options.halfRatePhase = !noLatencyPhase
         options.durable = durable
         options.latencyRate = latencyRate
+        options.overloadFactor = overload
         let runner = BenchRunner(scenario: scenario, pipeline: pipeline, options: options, logger: logger) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
