@@ -93,10 +93,20 @@ struct CommandLineTests {
 
     @Test("bench: a smoke run of the default scenario's pipeline prints the JSON report; a bad scenario exits 1")
     func benchSmoke() throws {
-        let result = try CommandRunner.run(["bench", "--scenario", "10k", "--duration", "1", "--transport", "ipc", "--json"], timeout: 120)
+        let result = try CommandRunner.run(["bench", "--scenario", "10k", "--duration", "1", "--transport", "ipc", "--overload", "3", "--json"],
+                                           timeout: 120)
         #expect(result.status == 0)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(Set(report.keys) == ["scenario", "machineCores", "baseline", "generator", "sustained", "halfRate", "ratioToBaseline"])
+        #expect(Set(report.keys) == ["scenario", "machineCores", "baseline", "generator", "sustained", "halfRate", "overload", "ratioToBaseline",
+                                     "overloadResidentRatio"])
+        let overload = try #require(report["overload"] as? [String: Any])
+        let sent = overload["sent"] as? Int ?? 0, taken = overload["taken"] as? Int ?? 0
+        let shed = overload["shed"] as? Int ?? 0, lost = overload["lost"] as? Int ?? 0
+        #expect(sent > 0 && taken > 0)
+        #expect(taken + shed + lost <= sent)  // nothing is counted twice
+        #expect((overload["samples"] as? [[String: Any]])?.first?["residentBytes"] as? Int ?? 0 > 0)
+        #expect(overload["longestStallSeconds"] is Double)
+        #expect(result.stderr.contains("on a SUB feed offered"))
         let sustained = try #require(report["sustained"] as? [String: Any])
         #expect((sustained["events"] as? Int ?? 0) > 0)
         #expect(sustained["rejected"] as? Int == 0)

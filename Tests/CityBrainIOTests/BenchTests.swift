@@ -69,6 +69,24 @@ struct BenchTests {
         }
     }
 
+    @Test("the overload sender's frames: a topic the decoder accepts with the frame, and the sensor's seq counting its frames")
+    func publishedFrames() throws {
+        let scenario = try Self.scenario("pipeline: p.yaml\nsensors: 300")
+        let generator = LoadGenerator(scenario: scenario)
+        let decoder = EventDecoder()
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: LoadGenerator.maxFrameBytes)
+        let topic = UnsafeMutablePointer<UInt8>.allocate(capacity: LoadGenerator.maxFrameBytes)
+        defer { buffer.deallocate(); topic.deallocate() }
+        for index in [0, 1, 299, 300, 301, 12_345] {
+            let frame = UnsafeRawBufferPointer(start: buffer, count: generator.write(frame: index, to: buffer, sequence: true))
+            let topicFrame = UnsafeRawBufferPointer(start: topic, count: generator.write(topicOf: index, to: topic))
+            let event = try decoder.decode(json: frame, topic: topicFrame)
+            #expect(event.sequence == Int64(index / 300))
+            #expect(FeedTopic.sensor(of: topicFrame) == event.sensor)
+            #expect(String(decoding: topicFrame, as: UTF8.self) == FeedTopic.topic(for: event))
+        }
+    }
+
     @Test("every generated frame is a valid event; time never goes back; the same index gives the same bytes")
     func generatorFrames() throws {
         let scenario = try Self.scenario("pipeline: p.yaml\nsensors: 1000\nanomalous_share: 0.1\nreport_interval: 10s")
