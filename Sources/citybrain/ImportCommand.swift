@@ -35,12 +35,15 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Keep only these sensors (ids as imported, comma-separated).", valueName: "sensors"))
     var only: String?
 
+    @OptionGroup var files: OverwriteOptions
+
     func validate() throws {
         guard RealDataset(rawValue: dataset) != nil else {
             let names = RealDataset.allCases.map(\.rawValue)
             throw ValidationError("unknown data set '\(dataset)'\(Suggestion.hint(for: dataset, in: names)); expected one of \(names.joined(separator: ", "))")
         }
         guard ["recording", "jsonl"].contains(format) else { throw ValidationError("--format takes recording or jsonl, not '\(format)'") }
+        try files.check([out])
     }
 
     func run() throws {
@@ -62,7 +65,7 @@ struct ImportCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         } else {
-            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: out)  // only with --overwrite: validate() refused otherwise
             let writer = try RecordingWriter(directory: out, sources: ["import:\(dataset)"], compress: true)
             for event in result.events {
                 try writer.append(RecordedFrame(receivedAt: event.timestamp, topic: Array(FeedTopic.topic(for: event).utf8),

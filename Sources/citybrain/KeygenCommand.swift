@@ -18,6 +18,12 @@ struct KeygenCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Path and name of the files to write, without extension.", valueName: "base"))
     var out: String
 
+    @OptionGroup var files: OverwriteOptions
+
+    func validate() throws {
+        try files.check([out + ".key", out + ".pub"])
+    }
+
     func run() throws {
         let pair = try CurveKeyPair.generate()
         try KeyFiles.write(pair, base: out)

@@ -170,18 +170,27 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The `--output` sink. It appends: a restart (after a crash, with or without a checkpoint)
-    /// must never destroy what an earlier run wrote.
-    private func outputSink(logger: Logger) throws -> (any OutputSink)? {
+    /// must never destroy what an earlier run wrote. With a journal, an existing file is first
+    /// caught up with it (alerts journaled by a process killed before it wrote them).
+    private func outputSink(journal: AlertJournal?, logger: Logger) throws -> (any OutputSink)? {
         guard let output else { return nil }
         guard output != "-" else { return RecordLineWriter(selection: try selection()) }
         if let size = try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int, size > 0 {
             logger.notice("appending to \(output), which holds \(size) bytes from an earlier run")
         }
+        if let journal, try selection().contains(.alerts) {
+            let report = try AlertFileCatchUp.run(path: output, journal: journal)
+            if report.trimmedBytes > 0 { logger.notice("\(output): cut off an unfinished last line (\(report.trimmedBytes) bytes)") }
+            if report.appended > 0 {
+                logger.notice("\(output): appended \(report.appended) journaled alert(s) numbered after \(report.lastSequenceInFile ?? 0) that an interrupted run had not written")
+            }
+        }
         return try RecordLineWriter(path: output, selection: try selection(), append: true)
     }
 
     private func runOffline(_ pipeline: Pipeline, input: String, logger: Logger) throws {
-        var sinks: [any OutputSink] = [try outputSink(logger: logger) ?? RecordLineWriter(selection: try selection())]
+        let alertJournal = try openJournal()
+        var sinks: [any OutputSink] = [try outputSink(journal: alertJournal, logger: logger) ?? RecordLineWriter(selection: try selection())]
         if !alerts.isEmpty {
             // The publisher's socket keeps its context alive until the sink is closed.
             sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, selection: try selection(), logger: logger))
@@ -191,7 +200,7 @@ struct RunCommand: ParsableCommand {
             summary = try OfflineRun.run(
                 pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds), sinks: sinks,
                 partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
-                emitScores: try selection().contains(.scores), journal: try openJournal(), durability: try durable.settings(), logger: logger
+                emitScores: try selection().contains(.scores), journal: alertJournal, durability: try durable.settings(), logger: logger
             )
         } catch let error as RecoveryError {
             logger.critical("\(error)")
@@ -248,8 +257,9 @@ struct RunCommand: ParsableCommand {
         let termination = Termination()
         let context = try Context()
         let console = Console()
+        let alertJournal = try openJournal()
         var sinks: [any OutputSink] = []
-        if let sink = try outputSink(logger: logger) { sinks.append(sink) }
+        if let sink = try outputSink(journal: alertJournal, logger: logger) { sinks.append(sink) }
         if print { sinks.append(AlertConsoleSink(console: console)) }
         var options = FeedReceiver.Options()
         options.maxFrameBytes = maxFrameBytes
@@ -262,7 +272,7 @@ struct RunCommand: ParsableCommand {
                     alertEndpoints: alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts, partitions: partitions,
                     deterministic: deterministic, publish: try selection(), receiver: options,
                     deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
-                    journal: try openJournal(),
+                    journal: alertJournal,
                     catchupEndpoints: catchup,
                     curve: try curve()
             )

@@ -42,6 +42,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Wait for this many subscribers before publishing (avoids losing the first events).")
     var waitForSubscribers: Int = 0
 
+    @OptionGroup var files: OverwriteOptions
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var curve: CurveClientOptions
     @OptionGroup var common: CommonOptions
@@ -51,6 +52,7 @@ struct SimulateCommand: ParsableCommand {
         if output != nil, !(publish.isEmpty && push.isEmpty) { throw ValidationError("--output writes a file; do not combine it with --publish or --push") }
         if !publish.isEmpty, !push.isEmpty { throw ValidationError("use --publish or --push, not both") }
         if incidents != nil, output == nil { throw ValidationError("--incidents needs --output (the incidents of a live run are not bounded)") }
+        try files.check([output, incidents])
     }
 
     func run() throws {

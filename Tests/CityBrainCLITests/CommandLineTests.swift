@@ -264,5 +264,34 @@ struct SecurityOptionTests {
         #expect(pub.count == 40)
         #expect(key.contains("public \(pub)\nsecret "))
         #expect(result.stdout.contains(pub))
+
+        // Run again: the secret key is not replaced unless asked.
+        let again = try CommandRunner.run(["keygen", "--out", base])
+        #expect(again.status == 64)
+        #expect(again.stderr.contains("\(base).key exists already; pass --overwrite to replace it (nothing was written)"))
+        #expect(try String(contentsOfFile: base + ".key", encoding: .utf8) == key)
+        #expect(try CommandRunner.run(["keygen", "--out", base, "--overwrite"]).status == 0)
+        #expect(try String(contentsOfFile: base + ".key", encoding: .utf8) != key)
+    }
+
+    @Test("simulate and import refuse to replace a file that exists, unless --overwrite")
+    func generatedFilesAreNotOverwritten() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-overwrite-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let feed = directory + "/city.jsonl"
+        try "an earlier run's lines\n".write(toFile: feed, atomically: true, encoding: .utf8)
+        let refused = try CommandRunner.run(["simulate", "--output", feed, "--duration", "60", "--sensors", "6"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("\(feed) exists already; pass --overwrite"))
+        #expect(try String(contentsOfFile: feed, encoding: .utf8) == "an earlier run's lines\n")
+        #expect(try CommandRunner.run(["simulate", "--output", feed, "--duration", "60", "--sensors", "6", "--overwrite"]).status == 0)
+        #expect(try String(contentsOfFile: feed, encoding: .utf8).hasPrefix("{"))
+
+        let recording = directory + "/recording"
+        try FileManager.default.createDirectory(atPath: recording, withIntermediateDirectories: true)
+        let imported = try CommandRunner.run(["import", "parking-birmingham", "--out", recording])
+        #expect(imported.status == 64)
+        #expect(imported.stderr.contains("\(recording) exists already"))
     }
 }

@@ -94,10 +94,18 @@ struct CrashRecoveryTests {
         #expect(journaled.map { $0["seq"] as! Int } == Array(1...expected.count))
         #expect(written == expected, "alerts.jsonl: \(written.count) records, expected \(expected.count)")
 
+        // A kill between journaling a batch and writing it leaves the file behind the journal,
+        // maybe with a torn last line: the next start catches the file up from the journal.
+        let text = try String(contentsOfFile: directory + "/alerts.jsonl", encoding: .utf8)
+        var kept = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(4).joined(separator: "\n")
+        kept += "\n{\"seq\":"
+        try kept.write(toFile: directory + "/alerts.jsonl", atomically: true, encoding: .utf8)
+
         // The same command once more: the input is read to its end already, nothing is added.
         let again = try CommandRunner.run(durable, timeout: 60)
         #expect(again.status == 0)
         #expect(again.stderr.contains("done: 0 event(s)"))
+        #expect(again.stderr.contains("appended 3 journaled alert(s) numbered after \(expected.count - 3)"), "\(again.stderr)")
         #expect(try Self.comparable(try String(contentsOfFile: directory + "/alerts.jsonl", encoding: .utf8)) == expected)
         #expect(try Self.journal(directory + "/journal").count == expected.count)
     }

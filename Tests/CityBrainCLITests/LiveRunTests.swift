@@ -57,7 +57,7 @@ struct LiveRunTests {
         process.terminate()
         let result = process.finish(timeout: 20)
         #expect(result.status == 0)
-        #expect(result.stderr.contains("stopped: 11 event(s), 7 rejected (malformed_json=3 non_finite=1 frame_too_large=1 wrong_frame_count=1 topic_mismatch=1), 0 late, 0 lost in transit (seq gaps), 1 alert(s)"))
+        #expect(result.stderr.contains("stopped: 11 event(s), 7 rejected (malformed_json=3 non_finite=1 frame_too_large=1 wrong_frame_count=1 topic_mismatch=1), 0 late, 0 lost in transit (seq gaps), 0 shed under overload, 1 alert(s)"))
     }
 }
 

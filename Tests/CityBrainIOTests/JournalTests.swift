@@ -151,6 +151,38 @@ struct JournalTests {
         server.stop()
         live.stop()
     }
+
+    @Test("an alert file behind its journal (killed between journaling and writing) is caught up; a torn last line is cut; a new file is left alone")
+    func alertFileCatchUp() throws {
+        let path = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try AlertJournal(directory: path + "/journal", epoch: 1)
+        try journal.append((1...12).map(alert))
+
+        // The file has alerts 1…9, then more than a read chunk of lines without a seq, then a torn line.
+        let file = path + "/alerts.jsonl"
+        let windowLine = #"{"type":"window","rule":"r","key":"s"}"# + "\n"
+        var text = (1...9).map { alert($0).json + "\n" }.joined()
+        text += String(repeating: windowLine, count: AlertFileCatchUp.chunkBytes / windowLine.utf8.count + 10)
+        text += #"{"seq":10,"rule":"#
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let report = try AlertFileCatchUp.run(path: file, journal: journal)
+        #expect(report == AlertFileCatchUp.Report(trimmedBytes: 17, lastSequenceInFile: 9, appended: 3))
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.suffix(3).map(String.init) == (10...12).map { alert($0).json })
+        #expect(try String(contentsOfFile: file, encoding: .utf8).hasSuffix("\n"))
+
+        // Caught up: a second pass changes nothing.
+        #expect(try AlertFileCatchUp.run(path: file, journal: journal) == AlertFileCatchUp.Report(trimmedBytes: 0, lastSequenceInFile: 12, appended: 0))
+
+        // An existing empty file receives the whole journal; a file that does not exist is not created.
+        let empty = path + "/empty.jsonl"
+        FileManager.default.createFile(atPath: empty, contents: nil)
+        #expect(try AlertFileCatchUp.run(path: empty, journal: journal).appended == 12)
+        #expect(try AlertFileCatchUp.run(path: path + "/new.jsonl", journal: journal) == AlertFileCatchUp.Report())
+        #expect(!FileManager.default.fileExists(atPath: path + "/new.jsonl"))
+        journal.close()
+    }
 }
 
 @Suite("Heartbeats and retention")
@@ -199,4 +231,5 @@ struct HeartbeatRetentionTests {
         #expect(kept.allSatisfy { $0.seq > 100 || $0.emittedAt == old })
         journal.close()
     }
+
 }
