@@ -40,6 +40,9 @@ public struct BenchReport: Sendable, Encodable {
         /// With `--durable`: checkpoints written during the phase, and bytes of input log.
         public var checkpoints: Int?
         public var inputLogBytes: Int?
+        /// The longest window close of the phase (``StreamEngine/longestCloseNanoseconds``): the
+        /// largest close burst, one watermark step's windows closed and their rules evaluated.
+        public var longestCloseSeconds: Double
     }
 
     /// The pipeline on a SUB feed offered more than it can take (`--overload FACTOR`).
@@ -69,6 +72,8 @@ public struct BenchReport: Sendable, Encodable {
         public var alerts: Int
         /// The longest time, while the sender sent, in which the engine finished no batch.
         public var longestStallSeconds: Double
+        /// The largest close burst of the phase; the target is a longest stall no longer than it.
+        public var longestCloseSeconds: Double
         public var peakResidentBytes: Int
         /// Peak resident memory of the sustained phase: the same sensors at the rate the pipeline keeps up with.
         public var steadyResidentBytes: Int
@@ -138,6 +143,8 @@ public struct BenchReport: Sendable, Encodable {
         lines.append(String(format: "end to end / raw libzmq: %.1f %%  (frames of %.0f bytes on average; baseline frame %d bytes)",
                             ratioToBaseline * 100, generator.meanFrameBytes, baseline.frameBytes))
         lines.append("latency: from the trigger event's send to the alert's publish; CPU: process time minus the sending thread")
+        lines.append(String(format: "largest close burst (one watermark step's windows closed and rules run, slowest partition): %.3f s sustained",
+                            sustained.longestCloseSeconds) + (halfRate.map { String(format: ", %.3f s at half rate", $0.longestCloseSeconds) } ?? ""))
         if let checkpoints = sustained.checkpoints {
             lines.append("durable: checkpoints every 10 s (\(checkpoints) written in the sustained phase) and an input log of \(Self.bytes(sustained.inputLogBytes ?? 0)) (\(String(format: "%.0f", Double(sustained.inputLogBytes ?? 0) / Double(max(1, sustained.events)))) bytes per event)")
         }
@@ -147,9 +154,9 @@ public struct BenchReport: Sendable, Encodable {
                                 Self.rate(overload.offeredPerSecond), overload.factor, Self.seconds(scenario.phaseSeconds), overload.sent, overload.taken,
                                 overload.shed, overload.shedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
                                 overload.lost, overload.alerts))
-            lines.append(String(format: "  peak RSS %@ against %@ in the sustained phase: %.2f ×; longest stall %.2f s",
+            lines.append(String(format: "  peak RSS %@ against %@ in the sustained phase: %.2f ×; longest stall %.2f s, longest window close %.2f s",
                                 Self.bytes(overload.peakResidentBytes), Self.bytes(overload.steadyResidentBytes), overload.residentRatio,
-                                overload.longestStallSeconds))
+                                overload.longestStallSeconds, overload.longestCloseSeconds))
             let widths = [8, 10, 11, 11, 11, 9, 8, 11]
             func line(_ cells: [String]) -> String {
                 "  " + zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined()

@@ -150,10 +150,10 @@ public struct BenchRunner: Sendable {
             factor: factor, offeredPerSecond: rate, sent: sent.frames, taken: status.engine.events, shed: status.ingest.shedTotal,
             shedByReason: Dictionary(uniqueKeysWithValues: status.ingest.shed.map { ($0.key.rawValue, $0.value) }),
             lost: status.ingest.lost, alerts: status.engine.alerts, longestStallSeconds: Double(longestStall) / 1e9,
-            peakResidentBytes: peak, steadyResidentBytes: steadyResidentBytes, samples: samples
+            longestCloseSeconds: Double(status.longestCloseNanoseconds) / 1e9, peakResidentBytes: peak, steadyResidentBytes: steadyResidentBytes, samples: samples
         )
-        progress(String(format: "  peak RSS %@ = %.2f × the sustained phase's; longest stall %.2f s", BenchReport.bytes(peak),
-                        overload.residentRatio, overload.longestStallSeconds))
+        progress(String(format: "  peak RSS %@ = %.2f × the sustained phase's; longest stall %.2f s; longest window close %.2f s",
+                        BenchReport.bytes(peak), overload.residentRatio, overload.longestStallSeconds, overload.longestCloseSeconds))
         return overload
     }
 
@@ -272,7 +272,8 @@ public struct BenchRunner: Sendable {
             rejected: status.ingest.rejectedTotal, alerts: status.engine.alerts, windowResults: status.engine.windowResults,
             latency: latency.summary, processCPUSeconds: cpu, pipelineCPUSeconds: max(0, cpu - senderResult.cpuSeconds),
             peakResidentBytes: peak, openWindows: status.engine.openWindows, stateBytes: status.engine.stateBytes,
-            checkpoints: options.durable ? checkpoints : nil, inputLogBytes: logged
+            checkpoints: options.durable ? checkpoints : nil, inputLogBytes: logged,
+            longestCloseSeconds: Double(status.longestCloseNanoseconds) / 1e9
         )
         progress(String(format: "  %@ in %.1f s: %@, %d alerts, p99 %@", "\(phase.events)", elapsed,
                         BenchReport.rate(phase.eventsPerSecond), phase.alerts, BenchReport.micros(phase.latency.p99)))

@@ -68,9 +68,11 @@ struct StreamEngineTests {
         #expect(harness.alerts.isEmpty)  // watermark 59.999 s < 60 s
         #expect(harness.engine.statistics.watermark == Fixture.base + 59_999)
         #expect(harness.engine.statistics.openWindows == 2)
+        #expect(harness.engine.longestCloseNanoseconds == 0)  // nothing closed yet: no close burst
         harness.feed([Fixture.traffic("s2", at: 65, speed: 70)])  // watermark 60 s: [0, 60) closes
         #expect(harness.alerts.map(\.key) == ["s1"])
         #expect(harness.engine.statistics.openWindows == 1)
+        #expect(harness.engine.longestCloseNanoseconds > 0)  // the close was timed
     }
 
     @Test("an alert is raised once while its condition holds and resolved once when it clears, with hysteresis")

@@ -47,7 +47,7 @@ final class Partition: @unchecked Sendable {
         var firings: [WindowFiring] = []
         for position in batch.events.indices {
             let eventWatermark = batch.watermarks[position]
-            advance(to: eventWatermark, clock: batch.clock, into: &result.records)
+            advance(to: eventWatermark, clock: batch.clock, into: &result)
             var event = batch.events[position]
             let roles = batch.roles[position]
             if !declaredRanges.isEmpty, let ranges = declaredRanges[event.kind] {
@@ -80,7 +80,7 @@ final class Partition: @unchecked Sendable {
                 result.records.append(lateRecord(event, missed: missed, dropped: dropped, first: first, watermark: eventWatermark, trigger: trigger))
             }
         }
-        advance(to: batch.endWatermark, clock: batch.clock, into: &result.records)
+        advance(to: batch.endWatermark, clock: batch.clock, into: &result)
         sweepSilentKeys()
         result.openWindows = operators.reduce(0) { $0 + $1.openWindowCount }
         result.openAlerts = ruleStates.reduce(0) { $0 + $1.open.count }
@@ -181,21 +181,24 @@ final class Partition: @unchecked Sendable {
         }
     }
 
-    private func advance(to newWatermark: Int64, clock: TriggerClock, into records: inout [OrderedRecord]) {
+    /// Moves the watermark on; when windows are due, closes them (timed: the close burst).
+    private func advance(to newWatermark: Int64, clock: TriggerClock, into result: inout PartitionResult) {
         guard newWatermark > watermark else { return }
         watermark = newWatermark
         guard newWatermark >= nextDeadline else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
         var deadline = Int64.max
         var firings: [WindowFiring] = []
         for index in operators.indices {
             operators[index].advance(to: newWatermark, clock: clock, into: &firings)
             deadline = min(deadline, operators[index].nextDeadline ?? .max)
             if !firings.isEmpty {
-                record(firings, of: index, into: &records)
+                record(firings, of: index, into: &result.records)
                 firings.removeAll(keepingCapacity: true)
             }
         }
         nextDeadline = deadline
+        result.closeNanoseconds = max(result.closeNanoseconds, DispatchTime.now().uptimeNanoseconds - start)
     }
 
     /// Turns an aggregation's window results into alerts (rules, on-time results only) or window

@@ -41,4 +41,7 @@ struct PartitionResult: Sendable {
     var snapshot: PartitionState?
     /// How long capturing it took.
     var snapshotNanoseconds: UInt64 = 0
+    /// The longest single window close in this batch: one watermark step that fired windows,
+    /// evaluated (aggregates finished, rules run) on this partition.
+    var closeNanoseconds: UInt64 = 0
 }

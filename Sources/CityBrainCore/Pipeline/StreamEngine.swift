@@ -162,6 +162,12 @@ public final class StreamEngine: @unchecked Sendable {
     /// A snapshot of the running totals (safe from any thread).
     public var statistics: EngineStatistics { stats.withLock { $0 } }
 
+    /// The longest window close so far, in nanoseconds: one watermark step's windows closed and
+    /// their rules evaluated, on the slowest partition (partitions close in parallel). While a
+    /// close runs its partition takes no new events, so it bounds how long ingest may stall.
+    public var longestCloseNanoseconds: UInt64 { longestClose.withLock { $0 } }
+    private let longestClose = Mutex<UInt64>(0)
+
     /// Routes a batch of events to the partitions. Blocks while too many batches are queued.
     /// Events after ``finish()`` are ignored.
     public func submit(_ events: [Event]) {
@@ -258,6 +264,7 @@ public final class StreamEngine: @unchecked Sendable {
         entry.output.lateEvents += result.lateEvents
         entry.output.outOfRangeReadings += result.outOfRangeReadings
         partitionTotals[partition] = result
+        if result.closeNanoseconds > 0 { longestClose.withLock { $0 = max($0, result.closeNanoseconds) } }
         if let snapshot = result.snapshot {
             entry.snapshots[partition] = snapshot
             entry.snapshotNanoseconds = max(entry.snapshotNanoseconds, result.snapshotNanoseconds)

@@ -276,6 +276,7 @@ public final class LivePipeline: @unchecked Sendable {
                                     checkpoints: checkpointer?.status)
         status.overloadedSince = ingest.overloadedSince(now: Int64(Date().timeIntervalSince1970 * 1000))
         if status.ingest.shedTotal > 0 { status.mostShed = ingest.mostShed(10).map { ShedSensor(sensor: $0.sensor, readings: $0.readings) } }
+        status.longestCloseNanoseconds = engine.longestCloseNanoseconds
         status.queues.ingestWaiting = ingest.waiting
         status.queues.engineBatches = status.engine.batchesInFlight
         status.queues.publisherBatches = publisher?.batchesQueued ?? 0

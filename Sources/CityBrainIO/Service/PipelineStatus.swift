@@ -14,6 +14,8 @@ public struct PipelineStatus: Sendable, Equatable {
     public var mostShed: [ShedSensor] = []
     /// How full each bounded queue is now (see `docs/operations.md`, "Queues and their bounds").
     public var queues = QueueOccupancy()
+    /// The longest window close since start (``StreamEngine/longestCloseNanoseconds``).
+    public var longestCloseNanoseconds: UInt64 = 0
 
     public init(ingest: IngestStatistics.Snapshot, engine: EngineStatistics, lastSequence: UInt64, checkpoints: CheckpointStatus? = nil) {
         self.ingest = ingest
