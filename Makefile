@@ -4,6 +4,11 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# apt-get's output goes to a log, shown only if it fails: set-up prints one line per step.
+APT_LOG := $(or $(TMPDIR),/tmp)/citybrain-apt.log
+APT_INSTALL = { $(SUDO) apt-get update -qq >$(APT_LOG) 2>&1 && \
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(1) >>$(APT_LOG) 2>&1 && echo "  done"; } || \
+	{ echo "apt-get failed; its output:" >&2; cat $(APT_LOG) >&2; exit 1; }
 
 .PHONY: demo test test-deps deps build release install clean
 
@@ -23,12 +28,12 @@ SCHEMATHESIS_VENV = .build/schemathesis-venv
 test-deps:
 	@if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null || ! command -v curl >/dev/null; then \
 		echo "installing chromium, chromium-driver and curl with apt-get (for the operations page test)"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver curl; \
+		$(call APT_INSTALL,chromium chromium-driver curl); \
 	fi
 	@if ! $(SCHEMATHESIS_VENV)/bin/schemathesis --version 2>/dev/null | grep -q "$(SCHEMATHESIS_VERSION)"; then \
 		if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" 2>/dev/null; then \
 			echo "installing python3-venv with apt-get (for the API contract test)"; \
-			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 python3-venv; \
+			$(call APT_INSTALL,python3 python3-venv); \
 		fi; \
 		echo "installing schemathesis $(SCHEMATHESIS_VERSION) from PyPI into $(SCHEMATHESIS_VENV)"; \
 		rm -rf $(SCHEMATHESIS_VENV) && python3 -m venv $(SCHEMATHESIS_VENV) && \
@@ -40,7 +45,7 @@ deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6.1 or newer is required (https://www.swift.org/install/)" >&2; exit 1; }
 	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists libzmq zlib; then \
 		echo "installing libzmq3-dev, zlib1g-dev and pkg-config with apt-get"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libzmq3-dev zlib1g-dev pkg-config; \
+		$(call APT_INSTALL,libzmq3-dev zlib1g-dev pkg-config); \
 	fi
 
 build: deps

@@ -3,11 +3,14 @@
 // `swift build` and CI never compile the benchmark toolchain. Run from this folder:
 //   swift package benchmark                     # every suite
 //   swift package benchmark --target StateMemory
-// The root package is referenced by path; SwiftPM names it after its folder, `main` here.
+// The root package is referenced by path. SwiftPM names a path dependency after its folder, so
+// its identity is the name of the folder the repository was cloned into, whatever that is.
+import Foundation
 import PackageDescription
 
+let root = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathComponent().lastPathComponent.lowercased()
 let benchmark: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
-let core: Target.Dependency = .product(name: "CityBrainCore", package: "main")
+let core: Target.Dependency = .product(name: "CityBrainCore", package: root)
 
 let package = Package(
     name: "CityBrainBenchmarks",

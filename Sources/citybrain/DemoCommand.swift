@@ -1,6 +1,7 @@
 import ArgumentParser
 import CityBrainCore
 import CityBrainIO
+import CityBrainWeb
 import Dispatch
 import Foundation
 import Logging
@@ -16,8 +17,11 @@ struct DemoCommand: ParsableCommand {
         Everything runs in one process over real ZeroMQ sockets (inproc): the simulator publishes \
         feed frames, the pipeline subscribes, and an alert subscriber prints what the pipeline \
         publishes. Event time runs 60 times faster than the clock, so the first incidents are \
-        raised within seconds. Add --alerts tcp://127.0.0.1:5557 to watch the same stream with \
-        `citybrain tail` from another terminal. Ctrl-C stops it.
+        raised within seconds. The operations page is served on http://127.0.0.1:8080/ (or a free \
+        port if that one is taken; --no-http leaves it out), with a token for this run printed \
+        beside it so you can acknowledge, assign and resolve alerts. Add --alerts \
+        tcp://127.0.0.1:5557 to watch the same stream with `citybrain tail` from another terminal. \
+        Ctrl-C stops it.
         """
     )
 
@@ -38,12 +42,24 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Seed for the city's layout and incidents.")
     var seed: UInt64 = 1
 
+    @Option(name: .long, help: ArgumentHelp("Serve the operations page here (loopback only; port 0 picks a free one).", valueName: "host:port"))
+    var http = "127.0.0.1:8080"
+
+    @Flag(name: .long, help: "Do not serve the operations page.")
+    var noHttp = false
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
         guard speed > 0, speed <= 10_000 else { throw ValidationError("--speed must be between 0 and 10000") }
         guard sensors >= 6 else { throw ValidationError("--sensors must be at least 6") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+        guard let (host, _) = OperationsServer.parse(address: http) else {
+            throw ValidationError("--http takes host:port, e.g. 127.0.0.1:8080, not '\(http)'")
+        }
+        guard ["127.0.0.1", "localhost", "::1"].contains(host) else {
+            throw ValidationError("--http \(http): the demo serves the page on loopback only (use `citybrain run --http` for more)")
+        }
     }
 
     func run() throws {
@@ -54,11 +70,13 @@ struct DemoCommand: ParsableCommand {
         let feedEndpoint = "inproc://citybrain-demo-feed"
         let alertEndpoint = "inproc://citybrain-demo-alerts"
 
-        let live = try LivePipeline(
-            context: context,
-            configuration: .init(pipeline: pipeline, feeds: FeedEndpoints(subscribe: [feedEndpoint]), alertEndpoints: [alertEndpoint] + alerts),
-            logger: logger
-        )
+        var configuration = LivePipeline.Configuration(pipeline: pipeline, feeds: FeedEndpoints(subscribe: [feedEndpoint]),
+                                                       alertEndpoints: [alertEndpoint] + alerts)
+        if !noHttp {
+            configuration.handling = HandlingPolicy()
+            configuration.overview = true
+        }
+        let live = try LivePipeline(context: context, configuration: configuration, logger: logger)
         let formatter = AlertLineFormatter(colour: console.stdoutIsTerminal)
         let viewer = AlertSubscriber(context: context, endpoints: [alertEndpoint], logger: logger) { alert, _ in
             console.print(formatter.format(alert))
@@ -82,12 +100,14 @@ struct DemoCommand: ParsableCommand {
         thread.start()
 
         console.print("CityBrain demo: \(sensors) simulated sensors, event time ×\(Int(speed)); incidents every 30 simulated minutes. Ctrl-C to stop.")
+        let server = noHttp ? nil : try startPage(live: live, logger: logger, console: console)
         let reporter = StatusReporter(console: console, logger: logger) { live.status }
         reporter.start()
         termination.wait(seconds: duration)
         publisher.stop()
         finished.wait()
         reporter.stop()
+        server?.stop()
         live.stop()
         viewer.stop()
         console.clearStatus()
@@ -97,5 +117,29 @@ struct DemoCommand: ParsableCommand {
         }
         let status = live.status
         console.print("demo stopped: \(status.ingest.accepted) events, \(status.lastSequence) alerts")
+    }
+
+    /// Serves the operations page on `--http` (a free port if that one is taken) with a token made
+    /// for this run, and prints where.
+    private func startPage(live: LivePipeline, logger: Logger, console: Console) throws -> OperationsServer? {
+        guard let (host, port) = OperationsServer.parse(address: http), let sources = OperationsSources(live: live, journalDirectory: nil) else {
+            return nil
+        }
+        var bytes = [UInt8](repeating: 0, count: 12)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        let text = bytes.map { String(format: "%02x", $0) }.joined()
+        let token = try AccessToken(text)
+        let api = OperationsAPI(sources: sources, token: token, metrics: MetricsExporter())
+        var server = OperationsServer(api: api, host: host, port: port, logger: logger)
+        do {
+            try server.start()
+        } catch let error as OperationsServerError where port != 0 {
+            logger.notice("\(host):\(port) is not free (\(error)); serving the page on a free port instead")
+            server = OperationsServer(api: api, host: host, port: 0, logger: logger)
+            try server.start()
+        }
+        let shown = host.contains(":") ? "[\(host)]" : host
+        console.print("Operations page: http://\(shown):\(server.listeningPort ?? port)/  (token for acting on alerts: \(text))")
+        return server
     }
 }

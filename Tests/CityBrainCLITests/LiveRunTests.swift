@@ -102,10 +102,39 @@ struct TailAndDemoTests {
     @Test("demo shows the simulated city's first incident within seconds and stops cleanly")
     func demo() throws {
         // Event time ×300: the first jam (minutes 2–3) is raised after about 0.6 s of wall time.
-        let result = try CommandRunner.run(["demo", "--duration", "4", "--speed", "300", "--sensors", "60"], timeout: 60)
+        let result = try CommandRunner.run(["demo", "--duration", "4", "--speed", "300", "--sensors", "60", "--no-http"], timeout: 60)
         #expect(result.status == 0)
         #expect(result.stdout.contains("RAISED   warning  traffic-police"))
         #expect(result.stdout.contains("demo stopped:"))
+        #expect(!result.stdout.contains("Operations page"))
+    }
+
+    @Test("demo serves the operations page, printing its address and a token that acts on alerts")
+    func demoPage() throws {
+        let run = try CommandRunner.start(["demo", "--duration", "8", "--speed", "300", "--sensors", "60", "--http", "127.0.0.1:0"])
+        let announced = #/Operations page: (http://127\.0\.0\.1:\d+/)  \(token for acting on alerts: ([0-9a-f]{24})\)/#
+        var page: (url: String, token: String)?
+        var alertID: String?
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, alertID == nil {
+            usleep(200_000)
+            if page == nil, let match = run.stdout.firstMatch(of: announced) { page = (String(match.1), String(match.2)) }
+            guard let page else { continue }
+            let listing = try WebDriver.fetch(page.url + "api/alerts?state=open")
+            let object = try JSONSerialization.jsonObject(with: listing.body) as? [String: Any]
+            alertID = ((object?["alerts"] as? [[String: Any]])?.first?["id"]) as? String
+        }
+        let served = try #require(page)
+        let id = try #require(alertID, "no open alert on the page's API within 30 s")
+        let html = try WebDriver.fetch(served.url)
+        #expect(html.status == 200)
+        #expect(String(decoding: html.body, as: UTF8.self).contains("<title>"))
+        let action = Data(#"{"by":"newcomer"}"#.utf8)
+        let path = served.url + "api/alerts/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id) + "/ack"
+        #expect(try WebDriver.fetch(path, method: "POST", json: action).status == 401)
+        #expect(try WebDriver.fetch(path, method: "POST", json: action, headers: ["Authorization": "Bearer " + served.token]).status == 200)
+        let result = run.finish(timeout: 30)
+        #expect(result.status == 0)
     }
 }
 

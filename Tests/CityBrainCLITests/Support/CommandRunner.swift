@@ -70,6 +70,8 @@ final class RunningCommand: @unchecked Sendable {
     }
 
     var stderr: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
+    /// What the command printed on standard output so far.
+    var stdout: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
 
     /// Sends SIGTERM, as a service manager would.
     func terminate() { process.terminate() }

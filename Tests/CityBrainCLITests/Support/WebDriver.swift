@@ -101,10 +101,11 @@ final class WebDriver {
     }
 
     /// An HTTP request with curl: the status and the body.
-    static func fetch(_ url: String, method: String = "GET", json: Data? = nil) throws -> (status: Int, body: Data) {
+    static func fetch(_ url: String, method: String = "GET", json: Data? = nil, headers: [String: String] = [:]) throws -> (status: Int, body: Data) {
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         var arguments = ["-s", "-m", "30", "-X", method, "-w", "\n%{http_code}", url]
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { arguments += ["-H", "\(name): \(value)"] }
         if let json {
             arguments += ["-H", "Content-Type: application/json", "--data-binary", String(decoding: json, as: UTF8.self)]
         }
