@@ -34,6 +34,8 @@ public struct BenchReport: Sendable, Encodable {
         /// CPU seconds of the whole process during the phase, and without the sending thread.
         public var processCPUSeconds: Double
         public var pipelineCPUSeconds: Double
+        /// Peak resident memory of the process during the phase, less the bench's own latency
+        /// timeline (a fixed ring, ``PositionClock/byteCount``).
         public var peakResidentBytes: Int
         public var openWindows: Int
         public var stateBytes: Int

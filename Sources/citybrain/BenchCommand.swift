@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Feed transport between generator and pipeline: tcp (loopback) or ipc.")
     var transport: BenchRunner.Transport = .tcp
 
-    @Option(name: .long, help: ArgumentHelp("Seconds per phase, instead of the scenario's duration.", valueName: "seconds"))
+    @Option(name: .long, help: ArgumentHelp("Seconds per phase, instead of the scenario's duration (the raw libzmq baseline runs at most 30 s).", valueName: "seconds"))
     var duration: Double?
 
     @Option(name: .long, help: "Engine partitions (default: one per active core).")

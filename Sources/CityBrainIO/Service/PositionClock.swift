@@ -29,6 +29,9 @@ public final class PositionClock: @unchecked Sendable {
         for index in 0..<slots { (self.slots + index).initialize(to: Atomic(0)) }
     }
 
+    /// The memory the samples take (all of it resident: the ring is initialised at creation).
+    public var byteCount: Int { Int(slotCount) * MemoryLayout<Atomic<UInt64>>.stride }
+
     deinit {
         slots.deinitialize(count: Int(slotCount))
         slots.deallocate()
