@@ -17,6 +17,11 @@ struct BenchCommand: ParsableCommand {
         latency (HdrHistogram, from the trigger event's send to the alert's publish). Progress \
         goes to standard error; the table, or JSON with --json, to standard output.
 
+        With --offline it measures the offline job instead: it writes a JSON-lines file of \
+        traffic readings (--offline-events, --offline-sensors), runs it through one rule (60 s \
+        tumbling count/mean/max of speed_kmh, alert below 20) as `run --input` does, and times \
+        that beside reading the file and decoding it on one thread; medians of --runs runs.
+
         Scenarios are YAML files in Benchmarks/scenarios; a bare name such as `1m` means \
         Benchmarks/scenarios/1m.yaml. Exit codes: 0 done; 1 a failure (scenario, pipeline, \
         socket); 64 a usage error.
@@ -50,6 +55,21 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Last, offer FACTOR × the sustained rate on a SUB feed for --duration seconds and report memory over time, shedding and the longest stall.", valueName: "factor"))
     var overload: Double?
 
+    @Flag(name: .long, help: "Measure the offline job instead: a generated JSON-lines file of traffic readings through one windowed rule (run --input), beside reading the file and decoding it on one thread.")
+    var offline = false
+
+    @Option(name: .long, help: ArgumentHelp("With --offline: events in the file.", valueName: "count"))
+    var offlineEvents = 2_000_000
+
+    @Option(name: .long, help: ArgumentHelp("With --offline: sensors in the file.", valueName: "count"))
+    var offlineSensors = 10_000
+
+    @Option(name: .long, help: ArgumentHelp("With --offline: runs to take the median of.", valueName: "count"))
+    var runs = 3
+
+    @Option(name: .long, help: ArgumentHelp("With --offline: threads decoding the input (default: one per active core).", valueName: "count"))
+    var decodingThreads = ProcessInfoCores.active
+
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
@@ -60,6 +80,11 @@ struct BenchCommand: ParsableCommand {
         guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
         if let latencyRate { guard latencyRate > 0, latencyRate.isFinite else { throw ValidationError("--latency-rate must be positive") } }
         if let overload { guard overload >= 1, overload <= 100 else { throw ValidationError("--overload must be a factor between 1 and 100") } }
+        guard offlineEvents >= 1, offlineSensors >= 1, offlineSensors <= offlineEvents else {
+            throw ValidationError("--offline-events and --offline-sensors must be positive, with no more sensors than events")
+        }
+        guard runs >= 1, runs <= 100 else { throw ValidationError("--runs must be between 1 and 100") }
+        guard decodingThreads >= 1, decodingThreads <= 256 else { throw ValidationError("--decoding-threads must be between 1 and 256") }
     }
 
     /// `default` → `Benchmarks/scenarios/default.yaml` when no such file exists as given.
@@ -72,6 +97,7 @@ struct BenchCommand: ParsableCommand {
         var common = common
         if common.logLevel == .info { common.logLevel = .warning }
         let logger = common.makeLogger("citybrain.bench")
+        if offline { return try runOffline(logger: logger) }
         let scenario: BenchScenario
         let pipeline: Pipeline
         do {
@@ -115,6 +141,27 @@ struct BenchCommand: ParsableCommand {
 }
 
 extension BenchCommand {
+    private func runOffline(logger: Logger) throws {
+        var options = OfflineBench.Options()
+        options.events = offlineEvents
+        options.sensors = offlineSensors
+        options.runs = runs
+        options.partitions = partitions
+        options.decodingThreads = decodingThreads
+        let directory = NSTemporaryDirectory() + "citybrain-bench-offline-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let report: OfflineBench.Report
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            report = try OfflineBench(options: options, logger: logger).run(directory: directory) {
+                FileHandle.standardError.write(Data(($0 + "\n").utf8))
+            }
+        } catch {
+            throw Self.failure("bench --offline: \(error)")
+        }
+        print(json ? report.json : report.table)
+    }
+
     /// Prints `message` on standard error and gives the exit code for a runtime failure.
     static func failure(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data((message + "\n").utf8))

@@ -118,6 +118,23 @@ struct CommandLineTests {
         #expect(bad.stderr.hasPrefix("bench: /nonexistent.yaml: cannot read the scenario"))
     }
 
+    @Test("bench --offline: the offline job's alerts are exactly its slow windows, with both baselines timed")
+    func benchOffline() throws {
+        let result = try CommandRunner.run(["bench", "--offline", "--offline-events", "60000", "--offline-sensors", "500", "--runs", "2", "--json"],
+                                           timeout: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let slow = try #require(report["slowWindows"] as? Int)
+        #expect(slow > 0)
+        #expect(report["raised"] as? [Int] == [slow, slow])
+        #expect((report["runSeconds"] as? [Double])?.count == 2)
+        #expect(report["readSeconds"] as? Double ?? 0 > 0)
+        #expect(report["decodeSeconds"] as? Double ?? 0 > 0)
+        #expect(result.stderr.contains("run 2: read"))
+        let refused = try CommandRunner.run(["bench", "--offline", "--offline-events", "10", "--offline-sensors", "20"])
+        #expect(refused.status == 64)
+    }
+
     @Test("usage errors exit 64 with a message a person can act on")
     func usageErrors() throws {
         let nothing = try CommandRunner.run(["run"])

@@ -50,6 +50,34 @@ struct FilesAndTerminalTests {
         #expect(statistics.snapshot.rejected == [.wrongType: 1, .malformedJSON: 1])
     }
 
+    @Test("decoding on several threads delivers what one thread does: same batches, positions, rejections and order", arguments: [2, 4])
+    func parallelDecoding(threads: Int) throws {
+        // More than a read buffer of lines, with bad and blank lines among them.
+        var simulator = CitySimulator(sensors: 200, seed: 9, start: 1_732_269_600_000, reportInterval: 5_000)
+        var lines = simulator.events(until: 1_732_269_600_000 + 40 * 60_000).map(EventEncoder.json)
+        for index in stride(from: 7, to: lines.count, by: 997) { lines[index] = index % 2 == 0 ? "{\"kind\":\"traffic\"" : "" }
+        let path = try temporaryFile(lines.joined(separator: "\n") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0 > 3 << 20)
+
+        func read(threads: Int, after start: InputPosition = .start) throws -> (batches: [[Event]], positions: [InputPosition], rejected: [RejectReason: Int]) {
+            let statistics = IngestStatistics()
+            var batches: [[Event]] = [], positions: [InputPosition] = []
+            try JSONLinesInput.read(try LineReader(path: path), after: start, batchSize: 1000, decodingThreads: threads, statistics: statistics,
+                                    reporter: RejectionReporter(logger: Logger(label: "t"))) { batches.append($0); positions.append($1) }
+            return (batches, positions, statistics.snapshot.rejected)
+        }
+        let one = try read(threads: 1)
+        let many = try read(threads: threads)
+        #expect(many.batches == one.batches)
+        #expect(many.positions == one.positions)
+        #expect(many.rejected == one.rejected)
+        #expect(one.rejected[.malformedJSON, default: 0] > 0)
+        // Resuming in the middle of the third block reads on from the same line either way.
+        let middle = InputPosition(segment: 0, frame: lines.count * 2 / 3)
+        #expect(try read(threads: threads, after: middle).batches == read(threads: 1, after: middle).batches)
+    }
+
     @Test("an offline run writes the alerts of a bounded input, every window closed at the end")
     func offlineRun() throws {
         var simulator = CitySimulator(sensors: 30, seed: 2, start: 1_732_269_600_000, reportInterval: 10_000)

@@ -2,6 +2,9 @@ import CityBrainCore
 
 /// Feeds a JSON-lines file (one native event per line) through the same decoder and engine as
 /// live input. Blank lines are skipped; bad lines are counted and reported as `file:line`.
+///
+/// Lines are decoded in blocks on `decodingThreads` threads and delivered in input order, so the
+/// output is the same whatever the thread count.
 public enum JSONLinesInput {
     /// Reads every line of `reader` after `start`, delivering decoded events in batches of
     /// `batchSize`, each with the position after its last line.
@@ -10,19 +13,45 @@ public enum JSONLinesInput {
         after start: InputPosition = .start,
         decoder: EventDecoder = EventDecoder(),
         batchSize: Int = 4096,
+        decodingThreads: Int = ProcessInfoCores.active,
         statistics: IngestStatistics,
         reporter: RejectionReporter,
         deliver: @escaping ([Event], InputPosition) -> Void
     ) throws {
         var batcher = EventBatcher(batchSize: batchSize, statistics: statistics, reporter: reporter, deliver: deliver)
-        try reader.forEachLine { line, number in
-            if number <= start.frame { return }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            batcher.accept(Result { () throws(FrameRejection) in try decoder.decode(json: line) }, at: InputPosition(segment: 0, frame: number),
-                           source: "\(reader.name):\(number)") {
-                (nil, Array(line))
+        let name = reader.name
+        func take(_ frames: [DecodedFrame]) {
+            for frame in frames {
+                batcher.accept(frame.outcome, at: frame.position, source: "\(name):\(frame.position.frame)") { (nil, frame.payload) }
             }
         }
+        let skipped = start.frame
+        if decodingThreads > 1 {
+            let pool = OrderedWorkPool<LineBlock, [DecodedFrame]>(limit: 2 * decodingThreads) { decode($0, after: skipped, with: decoder) }
+            try reader.forEachBlock { block in
+                guard block.firstNumber + block.lines.count - 1 > skipped else { return }
+                pool.submit(block, consume: take)
+            }
+            pool.finish(consume: take)
+        } else {
+            try reader.forEachBlock { block in take(decode(block, after: skipped, with: decoder)) }
+        }
         batcher.flush()
+    }
+
+    /// Decodes the lines of `block` numbered after `skipped`, leaving out blank ones.
+    static func decode(_ block: LineBlock, after skipped: Int, with decoder: EventDecoder) -> [DecodedFrame] {
+        var frames: [DecodedFrame] = []
+        frames.reserveCapacity(block.lines.count)
+        block.bytes.withUnsafeBytes { bytes in
+            for (offset, range) in block.lines.enumerated() {
+                let number = block.firstNumber + offset
+                guard number > skipped else { continue }
+                let line = UnsafeRawBufferPointer(rebasing: bytes[range])
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                frames.append(DecodedFrame(decoding: line, at: InputPosition(segment: 0, frame: number), with: decoder))
+            }
+        }
+        return frames
     }
 }

@@ -28,9 +28,10 @@ public enum OfflineRun {
     ///     published again when the run resumes from a checkpoint.
     ///   - durability: take checkpoints while reading, and resume from the newest one: the input
     ///     is read on from the checkpoint's position.
+    ///   - decodingThreads: threads decoding the input (the output does not depend on it).
     public static func run(
         pipeline: Pipeline, input: Input, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
-        deterministic: Bool, deadLetters: DeadLetterWriter? = nil, emitScores: Bool = false,
+        deterministic: Bool, deadLetters: DeadLetterWriter? = nil, emitScores: Bool = false, decodingThreads: Int = ProcessInfoCores.active,
         journal: AlertJournal? = nil, durability: DurabilitySettings? = nil, logger: Logger
     ) throws -> Summary {
         let recovered = try RecoveredEngine.start(store: durability?.store, pipeline: pipeline, partitions: partitions,
@@ -61,9 +62,11 @@ public enum OfflineRun {
         let start = recovered.checkpoint?.input
         switch input {
         case .jsonLines(let reader):
-            try JSONLinesInput.read(reader, after: start ?? .start, statistics: statistics, reporter: reporter, deliver: deliver)
+            try JSONLinesInput.read(reader, after: start ?? .start, decodingThreads: decodingThreads, statistics: statistics, reporter: reporter,
+                                    deliver: deliver)
         case .recording(let reader, let from, let to):
-            let read = try RecordingInput.read(reader, after: start, from: from, to: to, statistics: statistics, reporter: reporter, deliver: deliver)
+            let read = try RecordingInput.read(reader, after: start, from: from, to: to, decodingThreads: decodingThreads, statistics: statistics,
+                                               reporter: reporter, deliver: deliver)
             if read.tornBytes > 0 { logger.warning("the recording ends in a torn block of \(read.tornBytes) bytes (an interrupted write); it was skipped") }
         }
         engine.finish()
