@@ -15,7 +15,7 @@ public final class AlertDispatcher: Sendable {
     /// After a restart from a checkpoint: the journal's alerts numbered after the checkpoint,
     /// which the restored engine produces again while it catches up (see ``init(sinks:deterministic:journal:replaying:onJournalFailure:)``).
     private let replayed: Mutex<ReplayedAlerts>
-    private let onCheckpoint: Mutex<(@Sendable (EngineSnapshot, UInt64) -> Void)?> = Mutex(nil)
+    private let onCheckpoint: Mutex<ClosureBox<@Sendable (EngineSnapshot, UInt64) -> Void>?> = Mutex(nil)
 
     /// - Parameters:
     ///   - deterministic: leave `emitted_at` out, so output depends on input only.
@@ -44,7 +44,7 @@ public final class AlertDispatcher: Sendable {
     /// Hands each checkpoint snapshot of the engine, with the last sequence number handed out
     /// before it, to `body` (on the engine's collector queue, in order with the output).
     public func onCheckpoint(_ body: @escaping @Sendable (EngineSnapshot, UInt64) -> Void) {
-        onCheckpoint.withLock { $0 = body }
+        onCheckpoint.withLock { $0 = ClosureBox(body) }
     }
 
     /// The journal's epoch, if there is a journal.
@@ -55,7 +55,7 @@ public final class AlertDispatcher: Sendable {
 
     public func handle(_ output: EngineOutput) {
         if !output.records.isEmpty { dispatch(output.records, triggers: output.triggers) }
-        if let snapshot = output.checkpoint, let body = onCheckpoint.withLock({ $0 }) { body(snapshot, lastSequence) }
+        if let snapshot = output.checkpoint, let body = onCheckpoint.withLock({ $0 }) { body.function(snapshot, lastSequence) }
     }
 
     /// Publishes records that did not come from the engine (operators' actions, escalations):

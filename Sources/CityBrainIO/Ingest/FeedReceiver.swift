@@ -49,7 +49,7 @@ public final class FeedReceiver: Sendable {
     private let logFrames: (@Sendable ([UInt8], Int) -> Void)?
     private let logger: Logger
     private let thread = SocketThread(name: "citybrain-ingest")
-    private let chores = Mutex<[@Sendable () -> Void]>([])
+    private let chores = Mutex<[ClosureBox<@Sendable () -> Void>]>([])
 
     /// How a batch is handed on.
     public enum Handoff: Sendable {
@@ -108,7 +108,7 @@ public final class FeedReceiver: Sendable {
     /// Runs `work` on the ingest thread between two batches (within about 100 ms), where it may
     /// call the engine like the ingest loop does, e.g. to reload the pipeline.
     public func perform(_ work: @escaping @Sendable () -> Void) {
-        chores.withLock { $0.append(work) }
+        chores.withLock { $0.append(ClosureBox(work)) }
     }
 
     /// Asks the loop to finish its current batch and stop; waits until it has, then returns.
@@ -130,7 +130,7 @@ public final class FeedReceiver: Sendable {
         let handoff: Handoff = sockets.contains(where: \.sheds) ? .ifRoom : .wait
         var shedder = OverloadShedder(maxWaiting: max(options.batchSize, options.maxWaitingWhenFull))
         while !isStopping() {
-            for chore in chores.withLock({ pending in defer { pending.removeAll() }; return pending }) { chore() }
+            for chore in chores.withLock({ pending in defer { pending.removeAll() }; return pending }) { chore.function() }
             let ready: [Int]
             do {
                 // While readings wait for a full engine, come back soon to offer them again.

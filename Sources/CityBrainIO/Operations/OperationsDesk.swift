@@ -24,7 +24,7 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
 
     private let board: Mutex<AlertBoard>
     private let listeners = Mutex<[UUID: AsyncStream<Update>.Continuation]>([:])
-    private let publisher = Mutex<(@Sendable ([Alert]) -> Void)?>(nil)
+    private let publisher = Mutex<ClosureBox<@Sendable ([Alert]) -> Void>?>(nil)
     private let clock: @Sendable () -> Int64
     private let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "citybrain.escalation"))
     private let timerState = Mutex<(started: Bool, stopped: Bool)>((false, false))
@@ -37,7 +37,7 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
 
     /// Where the desk's own records (actions, escalations) go: the dispatcher's `publish`.
     public func connect(publish: @escaping @Sendable ([Alert]) -> Void) {
-        publisher.withLock { $0 = publish }
+        publisher.withLock { $0 = ClosureBox(publish) }
     }
 
     /// Rebuilds the board from journaled alerts (those of the last retention period).
@@ -82,7 +82,7 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
     public func perform(_ action: AlertBoard.Action, on id: String, by actor: String, note: String? = nil) throws(BoardError) -> AlertCase {
         let now = clock()
         let record = try board.withLock { board throws(BoardError) in try board.perform(action, on: id, by: actor, note: note, at: now) }
-        publisher.withLock { $0 }?([record])
+        publisher.withLock { $0 }?.function([record])
         return board.withLock { $0[id] }!
     }
 
@@ -94,7 +94,7 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
             board.prune(at: now)
             return board.escalations(at: now)
         }
-        if !records.isEmpty { publisher.withLock { $0 }?(records) }
+        if !records.isEmpty { publisher.withLock { $0 }?.function(records) }
         return records.count
     }
 

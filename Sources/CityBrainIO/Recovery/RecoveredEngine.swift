@@ -76,13 +76,14 @@ public struct RecoveryError: Error, CustomStringConvertible {
 
 /// The engine's output handler, set after the engine exists (the dispatcher depends on which
 /// checkpoint was restored); output before that is kept and handed over first.
-private final class OutputForward: Sendable {
-    private let state = Mutex<(target: StreamEngine.OutputHandler?, held: [EngineOutput])>((nil, []))
+final class OutputForward: Sendable {
+    /// The handler is boxed: see ``ClosureBox`` for why a closure is not kept in a `Mutex` as it is.
+    private let state = Mutex<(target: ClosureBox<StreamEngine.OutputHandler>?, held: [EngineOutput])>((nil, []))
 
     /// Called on the engine's collector queue, one output at a time.
     func handle(_ output: EngineOutput) {
         state.withLock { state in
-            if let target = state.target { target(output) } else { state.held.append(output) }
+            if let target = state.target { target.function(output) } else { state.held.append(output) }
         }
     }
 
@@ -90,7 +91,7 @@ private final class OutputForward: Sendable {
         state.withLock { state in
             for output in state.held { handler(output) }
             state.held = []
-            state.target = handler
+            state.target = ClosureBox(handler)
         }
     }
 }
