@@ -61,6 +61,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Partitions (serial queues) the keys are spread over. Default: the number of cores.")
     var partitions: Int = ProcessInfoCores.active
 
+    @Option(name: .long, help: "With --input: threads decoding the file (the output does not depend on it). Default: the number of cores.")
+    var decodingThreads: Int = ProcessInfoCores.active
+
     @Option(name: .long, help: "Largest JSON frame accepted, in bytes; larger frames are rejected and counted.")
     var maxFrameBytes: Int = 64 * 1024
 
@@ -115,6 +118,7 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("nothing to read: give --feed ENDPOINT (e.g. tcp://127.0.0.1:5556), --pull ENDPOINT, or --input FILE")
         }
         guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
+        guard decodingThreads > 0, decodingThreads <= 256 else { throw ValidationError("--decoding-threads must be between 1 and 256") }
         guard maxFrameBytes > 0 else { throw ValidationError("--max-frame-bytes must be positive") }
         guard awaitSubscribers >= 0 else { throw ValidationError("--await-subscribers must not be negative") }
         if !catchup.isEmpty, journal == nil { throw ValidationError("--catchup serves alerts from the journal: add --journal DIR") }
@@ -200,7 +204,7 @@ struct RunCommand: ParsableCommand {
             summary = try OfflineRun.run(
                 pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds), sinks: sinks,
                 partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
-                emitScores: try selection().contains(.scores), journal: alertJournal, durability: try durable.settings(), logger: logger
+                emitScores: try selection().contains(.scores), decodingThreads: decodingThreads, journal: alertJournal, durability: try durable.settings(), logger: logger
             )
         } catch let error as RecoveryError {
             logger.critical("\(error)")
