@@ -1,4 +1,4 @@
-import CityBrainCore
+@testable import CityBrainCore
 import Foundation
 import Testing
 
@@ -423,11 +423,41 @@ struct DetectionTests {
         let alerts = harness.finish()
         let storms = alerts.filter { $0.rule == "storm" }
         #expect(Self.summary(storms) == ["storm raised traffic-police @60s warning", "storm resolved traffic-police @180s warning"])
-        #expect(storms[0].sensors?.count == sensors - 20)
+        // The field lists the first 1 000 names, sorted; the value and the message count them all.
+        #expect(storms[0].sensors?.count == AlertCorrelator.listedSensors)
+        #expect(storms[0].sensors == storms[0].sensors?.sorted())
+        #expect(storms[0].value == Double(sensors - 20))
         #expect(storms[0].message.hasSuffix(" and \(sensors - 20 - 20) more"))
         let grouped = alerts.filter { $0.rule == "crawling" && $0.key == "grouped" }
         #expect(Self.summary(grouped) == ["crawling raised grouped @60s warning", "crawling resolved grouped @180s warning"])
-        #expect(grouped[0].sensors?.count == sensors - 5)
+        #expect(grouped[0].sensors?.count == AlertCorrelator.listedSensors)
+        #expect(grouped[0].value == Double(sensors - 5))
         #expect(alerts.filter { $0.rule == "crawling" && $0.key != "grouped" }.count == 10)  // 5 raised, 5 resolved
+    }
+
+    @Test("a storm growing over many instants is updated when its size crosses a power of two, not at every instant")
+    func stormUpdatesByMagnitude() throws {
+        let harness = try EngineHarness(yaml: """
+        departments:
+          traffic-police: { storm_limit: 2, storm_window: 1h }
+        rules:
+          - name: slow
+            match: { kind: traffic }
+            window: { tumbling: 1m }
+            when: mean(speed_kmh) < 20
+            department: traffic-police
+        """)
+        // One more segment jams every minute: 40 raises, one per instant, in one storm bucket.
+        var events: [Event] = []
+        for minute in 0..<40 { events.append(Fixture.traffic("seg-\(minute)", at: Double(minute * 60 + 1), speed: 10)) }
+        events.append(Fixture.traffic("probe", at: 41 * 60 + 1, speed: 50))
+        harness.feed(events)
+        let storms = harness.alerts.filter { $0.rule == "storm" }
+        // Raises 1 and 2 pass; the storm begins with the third and grows to 38 grouped alerts.
+        #expect(storms.map(\.state) == [.raised, .updated, .updated, .updated, .updated, .updated])
+        #expect(storms.map { Int($0.value ?? 0) } == [1, 2, 4, 8, 16, 32])
+        #expect(AlertCorrelator.sizeChangedEnough(from: 3, to: 4))
+        #expect(!AlertCorrelator.sizeChangedEnough(from: 4, to: 7))
+        #expect(AlertCorrelator.sizeChangedEnough(from: 8, to: 7))
     }
 }

@@ -125,9 +125,12 @@ struct AlertCorrelator {
     /// grouped alert of the rule (key `grouped`), updated as members come and go and resolved
     /// when the last of them resolves; the members' own records are withheld. However many
     /// members change in one instant, the grouped alert is written once, where its last change
-    /// falls: folding is linear in the alerts, not quadratic.
+    /// falls, and only when the group began or its size crossed a power of two
+    /// (``sizeChangedEnough(from:to:)``): folding is linear in the alerts, and a group of n
+    /// members is announced about log₂ n times, not once per instant.
     private mutating func applyCaps(_ alerts: [Alert]) -> [Alert] {
         guard !caps.isEmpty else { return alerts }
+        let sizesBefore = overCap.mapValues { $0.members.count }
         var result: [Alert?] = []
         result.reserveCapacity(alerts.count)
         // Capped rule → where its grouped alert goes, the member that last changed it, and whether it began now.
@@ -172,21 +175,39 @@ struct AlertCorrelator {
         }
         for (rule, change) in changed {
             guard let group = overCap[rule], let cap = caps[rule] else { continue }
+            guard change.raisedNow || Self.sizeChangedEnough(from: sizesBefore[rule] ?? 0, to: group.members.count) else { continue }
             result[change.slot] = cappedAlert(change.member, id: group.id, members: group.members, cap: cap,
                                               state: change.raisedNow ? .raised : .updated)
         }
         return result.compactMap { $0 }
     }
 
+    /// Whether a group's size moved into another power-of-two band (1, 2–3, 4–7, 8–15, …): the
+    /// changes worth an update of a grouped alert.
+    static func sizeChangedEnough(from old: Int, to new: Int) -> Bool {
+        let band = { (size: Int) in Int.bitWidth - size.leadingZeroBitCount }
+        return band(old) != band(new)
+    }
+
+    /// How many sensor names a grouped alert's `sensors` field lists (sorted, the first ones);
+    /// its value and `grouped_alerts` count every member.
+    static let listedSensors = 1_000
+
+    /// The distinct names, sorted, at most ``listedSensors`` of them, and how many there are.
+    private static func listed(_ names: [String]) -> (names: [String], distinct: Int) {
+        let distinct = Array(Set(names)).sorted()
+        return (Array(distinct.prefix(listedSensors)), distinct.count)
+    }
+
     private func cappedAlert(_ member: Alert, id: String, members: [String: String], cap: Int, state: AlertState) -> Alert {
-        let sensors = Array(Set(members.values)).sorted()
+        let (sensors, distinct) = Self.listed(Array(members.values))
         let message = state == .resolved
             ? "\(member.rule): the alerts grouped over its limit of \(cap) open have resolved"
-            : "\(member.rule): \(sensors.count) more alert(s) beyond its limit of \(cap) open: \(Self.list(sensors))"
+            : "\(member.rule): \(distinct) more alert(s) beyond its limit of \(cap) open: \(Self.list(sensors, total: distinct))"
         return Alert(
             id: id, rule: member.rule, state: state, severity: member.severity, department: member.department,
             key: "grouped", sensor: nil, district: nil, kind: member.kind, windowStart: member.windowStart, windowEnd: member.windowEnd,
-            value: Double(sensors.count), threshold: Double(cap), values: [.init(name: "grouped_alerts", value: Double(sensors.count))],
+            value: Double(distinct), threshold: Double(cap), values: [.init(name: "grouped_alerts", value: Double(distinct))],
             message: message, sensors: sensors, ts: member.ts
         )
     }
@@ -244,12 +265,16 @@ struct AlertCorrelator {
 
     private mutating func applyStorms(_ alerts: [Alert]) -> [Alert] {
         guard !storms.isEmpty || defaultStorm != nil else { return alerts }
+        let sizesBefore = openStorms.mapValues { $0.sensors.count }
         var result: [Alert?] = []
         result.reserveCapacity(alerts.count)
         // Department → where its storm alert goes, the time of its last fold, and whether it began now.
         var changed: [String: (slot: Int, time: Int64, raisedNow: Bool)] = [:]
         func place(_ department: String) {
-            guard let change = changed.removeValue(forKey: department), let policy = stormPolicy(department), openStorms[department] != nil else { return }
+            guard let change = changed.removeValue(forKey: department), let policy = stormPolicy(department),
+                  let storm = openStorms[department] else { return }
+            // An update only when the storm's size crossed a power of two: about log₂ n updates for n alerts.
+            guard change.raisedNow || Self.sizeChangedEnough(from: sizesBefore[department] ?? 0, to: storm.sensors.count) else { return }
             result[change.slot] = stormAlert(department, state: change.raisedNow ? .raised : .updated, policy: policy, at: change.time)
         }
         for alert in alerts {
@@ -293,12 +318,13 @@ struct AlertCorrelator {
 
     static let stormRule = "storm"
 
-    /// Names for a message: all of them up to 20, else the first 20 and how many more (the
-    /// alert's `sensors` field lists every one).
-    static func list(_ names: [String]) -> String {
+    /// Names for a message: all of them up to 20, else the first 20 and how many more of
+    /// `total` (default: all the names given).
+    static func list(_ names: [String], total: Int? = nil) -> String {
         let shown = 20
-        guard names.count > shown else { return names.joined(separator: ", ") }
-        return names.prefix(shown).joined(separator: ", ") + " and \(names.count - shown) more"
+        let total = total ?? names.count
+        guard total > shown else { return names.prefix(shown).joined(separator: ", ") }
+        return names.prefix(shown).joined(separator: ", ") + " and \(total - shown) more"
     }
 
     /// Adds a withheld raise to its department's storm; returns whether the storm began with it.
@@ -323,10 +349,10 @@ struct AlertCorrelator {
 
     private func stormAlert(_ department: String, state: AlertState, policy: StormPolicy, at time: Int64) -> Alert {
         let storm = openStorms[department]!
-        let sensors = Array(Set(storm.sensors)).sorted()
+        let (sensors, distinct) = Self.listed(storm.sensors)
         let message = state == .resolved
             ? "Alert storm for \(department) is over: \(storm.sensors.count) alert(s) were grouped"
-            : "Alert storm for \(department): more than \(policy.limit) alerts in \(DurationText.format(policy.window)); \(storm.sensors.count) more grouped here: \(Self.list(sensors))"
+            : "Alert storm for \(department): more than \(policy.limit) alerts in \(DurationText.format(policy.window)); \(storm.sensors.count) more grouped here: \(Self.list(sensors, total: distinct))"
         return Alert(
             id: storm.id, rule: Self.stormRule, state: state, severity: storm.severity, department: department,
             key: department, sensor: nil, district: nil, kind: storm.kind, windowStart: storm.bucket, windowEnd: storm.bucket + policy.window,

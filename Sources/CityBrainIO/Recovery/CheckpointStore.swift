@@ -61,7 +61,7 @@ public final class CheckpointStore: Sendable {
     }
 
     /// The newest checkpoint that reads back whole, and its file; `nil` when there is none.
-    /// (A restart also checks that it fits the pipeline: ``RecoveredEngine/start(store:pipeline:partitions:emitScores:logger:)``.)
+    /// (A restart also checks that it fits the pipeline: ``RecoveredEngine/start(store:pipeline:partitions:maxBatchesInFlight:emitScores:logger:)``.)
     public func latest() throws -> (checkpoint: Checkpoint, url: URL)? {
         for url in try files().reversed() {
             if let checkpoint = try? CheckpointFile.read(url) { return (checkpoint, url) }

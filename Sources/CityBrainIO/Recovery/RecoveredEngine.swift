@@ -21,13 +21,16 @@ public struct RecoveredEngine: Sendable {
     /// the current one reloaded over it, like a hot reload: unchanged rules keep their state,
     /// changed and new ones start fresh, removed ones resolve their alerts. Throws when
     /// checkpoints exist and none can be used, rather than silently starting empty.
+    /// - Parameter maxBatchesInFlight: batches queued in the engine before `submit` blocks.
     public static func start(
-        store: CheckpointStore?, pipeline: Pipeline, partitions: Int, emitScores: Bool, logger: Logger
+        store: CheckpointStore?, pipeline: Pipeline, partitions: Int, maxBatchesInFlight: Int = StreamEngine.defaultMaxBatchesInFlight,
+        emitScores: Bool, logger: Logger
     ) throws -> RecoveredEngine {
         let forward = OutputForward()
         let output: StreamEngine.OutputHandler = { output in forward.handle(output) }
         guard let store else {
-            return RecoveredEngine(engine: StreamEngine(pipeline: pipeline, partitions: partitions, emitScores: emitScores, output: output),
+            return RecoveredEngine(engine: StreamEngine(pipeline: pipeline, partitions: partitions, maxBatchesInFlight: maxBatchesInFlight,
+                                                                 emitScores: emitScores, output: output),
                                    checkpoint: nil, forward: forward)
         }
         store.removeTemporaryFiles()
@@ -37,7 +40,8 @@ public struct RecoveredEngine: Sendable {
             do {
                 let checkpoint = try CheckpointFile.read(url)
                 let saved = checkpoint.pipeline.isEmpty ? pipeline : try PipelineLoader.load(checkpoint.pipeline)
-                let engine = try StreamEngine(restoring: checkpoint.engine, pipeline: saved, emitScores: emitScores, output: output)
+                let engine = try StreamEngine(restoring: checkpoint.engine, pipeline: saved, maxBatchesInFlight: maxBatchesInFlight,
+                                              emitScores: emitScores, output: output)
                 if engine.partitionCount != partitions {
                     logger.warning("the checkpoint was taken with \(engine.partitionCount) partition(s); running with those, not \(partitions)")
                 }
@@ -63,7 +67,8 @@ public struct RecoveredEngine: Sendable {
                 move the directory away to start without state
                 """)
         }
-        return RecoveredEngine(engine: StreamEngine(pipeline: pipeline, partitions: partitions, emitScores: emitScores, output: output),
+        return RecoveredEngine(engine: StreamEngine(pipeline: pipeline, partitions: partitions, maxBatchesInFlight: maxBatchesInFlight,
+                                                                 emitScores: emitScores, output: output),
                                checkpoint: nil, forward: forward)
     }
 }

@@ -5,6 +5,11 @@ import Logging
 /// engine and alert dispatcher as live input. At the end of the input the watermark moves to
 /// the end of time, so every window closes and is evaluated (like a bounded source in Flink).
 public enum OfflineRun {
+    /// Batches (of 4 096 events) queued in the engine before reading waits. A file is read
+    /// faster than the engine takes it, so the queue is always full: a few batches keep every
+    /// partition busy, and a long queue would only hold memory.
+    public static let batchesInFlight = 8
+
     /// What a run saw and produced.
     public struct Summary: Sendable {
         public var ingest: IngestStatistics.Snapshot
@@ -34,7 +39,7 @@ public enum OfflineRun {
         deterministic: Bool, deadLetters: DeadLetterWriter? = nil, emitScores: Bool = false, decodingThreads: Int = ProcessInfoCores.active,
         journal: AlertJournal? = nil, durability: DurabilitySettings? = nil, logger: Logger
     ) throws -> Summary {
-        let recovered = try RecoveredEngine.start(store: durability?.store, pipeline: pipeline, partitions: partitions,
+        let recovered = try RecoveredEngine.start(store: durability?.store, pipeline: pipeline, partitions: partitions, maxBatchesInFlight: batchesInFlight,
                                                   emitScores: emitScores, logger: logger)
         let engine = recovered.engine
         let replaying = try recovered.checkpoint.map { checkpoint in try journal?.alerts(after: checkpoint.lastSequence) ?? [] } ?? []
