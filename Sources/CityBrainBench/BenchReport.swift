@@ -62,6 +62,10 @@ public struct BenchReport: Sendable, Encodable {
             public var waitingReadings: Int
             public var engineBatches: Int
             public var publisherBatches: Int
+            /// The engine's own estimate of its state, and its open alerts, at that moment: what
+            /// of the resident memory is windows and alerts rather than queues or the allocator.
+            public var stateBytes: Int
+            public var openAlerts: Int
         }
 
         public var factor: Double
@@ -159,15 +163,15 @@ public struct BenchReport: Sendable, Encodable {
             lines.append(String(format: "  peak RSS %@ against %@ in the sustained phase: %.2f ×; longest stall %.2f s, longest window close %.2f s",
                                 Self.bytes(overload.peakResidentBytes), Self.bytes(overload.steadyResidentBytes), overload.residentRatio,
                                 overload.longestStallSeconds, overload.longestCloseSeconds))
-            let widths = [8, 10, 11, 11, 11, 9, 8, 11]
+            let widths = [8, 10, 11, 11, 11, 9, 8, 11, 11, 12]
             func line(_ cells: [String]) -> String {
                 "  " + zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined()
             }
-            lines.append(line(["second", "RSS", "taken", "shed", "lost", "waiting", "engine", "publisher"]))
+            lines.append(line(["second", "RSS", "taken", "shed", "lost", "waiting", "engine", "publisher", "state", "open alerts"]))
             for sample in overload.samples {
                 lines.append(line([String(format: "%.1f", sample.second), Self.bytes(sample.residentBytes), Self.rate(sample.eventsPerSecond),
                                    Self.rate(sample.shedPerSecond), Self.rate(sample.lostPerSecond), "\(sample.waitingReadings)",
-                                   "\(sample.engineBatches)", "\(sample.publisherBatches)"]))
+                                   "\(sample.engineBatches)", "\(sample.publisherBatches)", Self.bytes(sample.stateBytes), "\(sample.openAlerts)"]))
             }
         }
         return lines.joined(separator: "\n")

@@ -134,13 +134,14 @@ public struct BenchRunner: Sendable {
                     shedPerSecond: Double(status.ingest.shedTotal - previous.shed) / seconds,
                     lostPerSecond: Double(status.ingest.lost - previous.lost) / seconds,
                     waitingReadings: status.queues.ingestWaiting, engineBatches: status.queues.engineBatches,
-                    publisherBatches: status.queues.publisherBatches
+                    publisherBatches: status.queues.publisherBatches, stateBytes: status.engine.stateBytes, openAlerts: status.engine.openAlerts
                 ))
                 previous = (status.engine.events, status.ingest.shedTotal, status.ingest.lost, now)
                 nextSample += 1_000_000_000
                 let last = samples[samples.count - 1]
-                progress(String(format: "  %5.1f s  RSS %@  %@ taken  %@ shed  %@ lost", last.second, BenchReport.bytes(last.residentBytes),
-                                BenchReport.rate(last.eventsPerSecond), BenchReport.rate(last.shedPerSecond), BenchReport.rate(last.lostPerSecond)))
+                progress(String(format: "  %5.1f s  RSS %@  %@ taken  %@ shed  %@ lost  state %@  open alerts %d", last.second,
+                                BenchReport.bytes(last.residentBytes), BenchReport.rate(last.eventsPerSecond), BenchReport.rate(last.shedPerSecond),
+                                BenchReport.rate(last.lostPerSecond), BenchReport.bytes(last.stateBytes), last.openAlerts))
             }
             if now >= end { break }
         }

@@ -13,6 +13,9 @@ public final class MetricsExporter: Sendable {
     private let factory: PrometheusMetricsFactory
     private let latency: CoreMetrics.Timer
     private let last = Mutex<[String: Int]>([:])
+    /// Counters and gauges by label and dimensions, each made once, at its first scrape.
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -30,16 +33,34 @@ public final class MetricsExporter: Sendable {
     }
 
     private func count(_ label: String, _ dimensions: [(String, String)], total: Int) {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        let key = Self.key(label, dimensions)
         let delta = last.withLock { last -> Int in
             defer { last[key] = total }
             return total - (last[key] ?? 0)
         }
-        if delta > 0 { CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory).increment(by: delta) }
+        guard delta > 0 else { return }
+        let counter = counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment(by: delta)
     }
 
     private func gauge(_ label: String, _ value: Double, _ dimensions: [(String, String)] = []) {
-        Gauge(label: label, dimensions: dimensions, factory: factory).record(value)
+        let key = Self.key(label, dimensions)
+        let gauge = gauges.withLock { gauges in
+            if let gauge = gauges[key] { return gauge }
+            let gauge = CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+            gauges[key] = gauge
+            return gauge
+        }
+        gauge.record(value)
+    }
+
+    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
+        label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
     }
 
     /// Brings every metric up to date and renders the registry.
