@@ -33,14 +33,9 @@ public struct CheckpointBench: Sendable {
         /// Peak resident memory over the whole measurement (the file is built in memory).
         public var peakResidentBytes: Int
 
-        public var medianPause: Double { Self.median(pausesMilliseconds) }
-        public var medianWrite: Double { Self.median(writesMilliseconds) }
-        public var medianWriteCPU: Double { Self.median(writesCPUMilliseconds) }
-
-        static func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-        }
+        public var medianPause: Double { median(pausesMilliseconds) }
+        public var medianWrite: Double { median(writesMilliseconds) }
+        public var medianWriteCPU: Double { median(writesCPUMilliseconds) }
 
         public var json: String {
             let encoder = JSONEncoder()

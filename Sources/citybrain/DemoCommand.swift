@@ -57,7 +57,7 @@ struct DemoCommand: ParsableCommand {
         guard let (host, _) = OperationsServer.parse(address: http) else {
             throw ValidationError("--http takes host:port, e.g. 127.0.0.1:8080, not '\(http)'")
         }
-        guard ["127.0.0.1", "localhost", "::1"].contains(host) else {
+        guard OperationsServer.isLoopback(host) else {
             throw ValidationError("--http \(http): the demo serves the page on loopback only (use `citybrain run --http` for more)")
         }
     }

@@ -260,6 +260,7 @@ struct OperationsAPITests {
             status.ingest.shed = [.sensorWaiting: 30]
             status.overloadedSince = 1_700_000_000_000
             status.queues.ingestWaiting = 900
+            status.longestCloseNanoseconds = 1_250_000_000
             status.queues.publisherBatches = 3
         }
         try await fixture.application().test(.router) { client in
@@ -295,6 +296,7 @@ struct OperationsAPITests {
                 #expect(text.contains(#"citybrain_queue_bound{queue="ingest_waiting_readings"} 65536"#))
                 #expect(text.contains(#"citybrain_queue_occupancy{queue="publisher_batches"} 3"#))
                 #expect(text.contains(#"citybrain_queue_bound{queue="engine_batches"} 64"#))
+                #expect(text.contains("citybrain_window_close_longest_seconds 1.25"))
             }
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)

@@ -24,7 +24,7 @@ struct HTTPOptions: ParsableArguments {
         guard let (host, _) = OperationsServer.parse(address: http) else {
             throw ValidationError("--http takes host:port, e.g. 127.0.0.1:8080, not '\(http)'")
         }
-        if !httpPublic, !["127.0.0.1", "localhost", "::1"].contains(host) {
+        if !httpPublic, !OperationsServer.isLoopback(host) {
             throw ValidationError("--http \(http) is reachable from other machines: use 127.0.0.1, or add --http-public behind TLS")
         }
         _ = try policy()
