@@ -45,6 +45,7 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "ZeroMQ",
             dependencies: ["CZeroMQ"],
@@ -64,6 +65,7 @@ let package = Package(
                 "CityBrainCore",
                 "ZeroMQ",
                 "CZlib",
+                "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
@@ -74,6 +76,7 @@ let package = Package(
                 "CityBrainCore",
                 "CityBrainIO",
                 "ZeroMQ",
+                "CMalloc",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

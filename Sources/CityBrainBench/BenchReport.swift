@@ -54,6 +54,9 @@ public struct BenchReport: Sendable, Encodable {
             public var second: Double
             /// Resident memory of the process at that moment (VmRSS).
             public var residentBytes: Int
+            /// Bytes allocated and not freed at that moment (see ``ResourceUsage/heapInUseBytes``):
+            /// RSS growing while this stays flat is the allocator keeping freed memory.
+            public var heapInUseBytes: Int
             /// Readings the engine took, ingest shed, and libzmq lost (from `seq` gaps), per second.
             public var eventsPerSecond: Double
             public var shedPerSecond: Double
@@ -163,14 +166,14 @@ public struct BenchReport: Sendable, Encodable {
             lines.append(String(format: "  peak RSS %@ against %@ in the sustained phase: %.2f ×; longest stall %.2f s, longest window close %.2f s",
                                 Self.bytes(overload.peakResidentBytes), Self.bytes(overload.steadyResidentBytes), overload.residentRatio,
                                 overload.longestStallSeconds, overload.longestCloseSeconds))
-            let widths = [8, 10, 11, 11, 11, 9, 8, 11, 11, 12]
+            let widths = [8, 10, 10, 11, 11, 11, 9, 8, 11, 11, 12]
             func line(_ cells: [String]) -> String {
                 "  " + zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined()
             }
-            lines.append(line(["second", "RSS", "taken", "shed", "lost", "waiting", "engine", "publisher", "state", "open alerts"]))
+            lines.append(line(["second", "RSS", "heap", "taken", "shed", "lost", "waiting", "engine", "publisher", "state", "open alerts"]))
             for sample in overload.samples {
-                lines.append(line([String(format: "%.1f", sample.second), Self.bytes(sample.residentBytes), Self.rate(sample.eventsPerSecond),
-                                   Self.rate(sample.shedPerSecond), Self.rate(sample.lostPerSecond), "\(sample.waitingReadings)",
+                lines.append(line([String(format: "%.1f", sample.second), Self.bytes(sample.residentBytes), Self.bytes(sample.heapInUseBytes),
+                                   Self.rate(sample.eventsPerSecond), Self.rate(sample.shedPerSecond), Self.rate(sample.lostPerSecond), "\(sample.waitingReadings)",
                                    "\(sample.engineBatches)", "\(sample.publisherBatches)", Self.bytes(sample.stateBytes), "\(sample.openAlerts)"]))
             }
         }

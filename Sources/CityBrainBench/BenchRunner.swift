@@ -130,6 +130,7 @@ public struct BenchRunner: Sendable {
                 let seconds = Double(now - previous.at) / 1e9
                 samples.append(.init(
                     second: Double(now - start) / 1e9, residentBytes: ResourceUsage.residentBytes,
+                    heapInUseBytes: ResourceUsage.heapInUseBytes,
                     eventsPerSecond: Double(status.engine.events - previous.events) / seconds,
                     shedPerSecond: Double(status.ingest.shedTotal - previous.shed) / seconds,
                     lostPerSecond: Double(status.ingest.lost - previous.lost) / seconds,
@@ -139,8 +140,8 @@ public struct BenchRunner: Sendable {
                 previous = (status.engine.events, status.ingest.shedTotal, status.ingest.lost, now)
                 nextSample += 1_000_000_000
                 let last = samples[samples.count - 1]
-                progress(String(format: "  %5.1f s  RSS %@  %@ taken  %@ shed  %@ lost  state %@  open alerts %d", last.second,
-                                BenchReport.bytes(last.residentBytes), BenchReport.rate(last.eventsPerSecond), BenchReport.rate(last.shedPerSecond),
+                progress(String(format: "  %5.1f s  RSS %@  heap %@  %@ taken  %@ shed  %@ lost  state %@  open alerts %d", last.second,
+                                BenchReport.bytes(last.residentBytes), BenchReport.bytes(last.heapInUseBytes), BenchReport.rate(last.eventsPerSecond), BenchReport.rate(last.shedPerSecond),
                                 BenchReport.rate(last.lostPerSecond), BenchReport.bytes(last.stateBytes), last.openAlerts))
             }
             if now >= end { break }
@@ -260,8 +261,10 @@ public struct BenchRunner: Sendable {
             if now - lastReport >= 1_000_000_000 {
                 lastReport = now
                 let elapsed = Double(now - start) / 1e9
-                progress(String(format: "  %5.1f s  %@ processed  %@  alerts %d", elapsed, "\(processed)",
-                                BenchReport.rate(Double(processed) / elapsed), status.engine.alerts))
+                progress(String(format: "  %5.1f s  %@ processed  %@  alerts %d  RSS %@  heap %@  state %@", elapsed, "\(processed)",
+                                BenchReport.rate(Double(processed) / elapsed), status.engine.alerts,
+                                BenchReport.bytes(ResourceUsage.residentBytes), BenchReport.bytes(ResourceUsage.heapInUseBytes),
+                                BenchReport.bytes(status.engine.stateBytes)))
             }
         }
         let elapsed = Double(monotonicNanoseconds() - start) / 1e9

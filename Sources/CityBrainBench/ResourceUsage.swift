@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CMalloc
 import Glibc
 #endif
 import Foundation
@@ -24,6 +25,18 @@ public enum ResourceUsage {
 
     /// Current resident memory of the process (VmRSS), bytes.
     public static var residentBytes: Int { statusField("VmRSS:") ?? 0 }
+
+    /// Bytes the allocator has handed out and not had back (glibc `mallinfo2`: in-use chunks of
+    /// every arena plus mmapped blocks). Beside ``residentBytes`` it tells live allocations from
+    /// memory the allocator keeps after they are freed. 0 where glibc is not the allocator.
+    public static var heapInUseBytes: Int {
+        #if canImport(Glibc)
+        let info = mallinfo2()
+        return Int(info.uordblks + info.hblkhd)
+        #else
+        return 0
+        #endif
+    }
 
     /// Resets the peak to the current resident size, so a phase's peak is its own.
     public static func resetPeak() {

@@ -77,6 +77,62 @@ struct OverloadSheddingTests {
         #expect(logged.load(ordering: .relaxed) == delivered.count)  // shed frames are never in the input log
     }
 
+    @Test("readings that waited for a full engine are handed on in parts of at most the batch size, each logged just before it goes")
+    func waitingReadingsGoInParts() throws {
+        let context = try Context()
+        let endpoint = "ipc:///tmp/citybrain-shed-\(UInt64.random(in: 0...UInt64.max)).ipc"
+        let publisher = try Socket(context, .pub)
+        try publisher.bind(endpoint)
+        // The engine takes as many parts as it has room for, then is full again.
+        let room = Atomic<Int>(1)
+        let parts = Collector<[Event]>()
+        let logged = Collector<Int>()
+        let order = Collector<String>()
+        let statistics = IngestStatistics()
+        var options = FeedReceiver.Options()
+        options.batchSize = 4
+        let receiver = FeedReceiver(
+            context: context, endpoints: FeedEndpoints(subscribe: [endpoint]), options: options, statistics: statistics,
+            reporter: RejectionReporter(logger: logger), logger: logger,
+            logFrames: { _, count in logged.append(count); order.append("log \(count)") }
+        ) { events, _ in
+            guard room.load(ordering: .relaxed) > 0 else { return false }
+            room.subtract(1, ordering: .relaxed)
+            parts.append(events)
+            order.append("part \(events.count)")
+            return true
+        }
+        try receiver.start()
+        defer { receiver.stop() }
+        #expect(eventually {
+            try? publisher.send(Message("traffic.d01.probe", Self.reading("probe", seq: 0)))
+            return parts.count == 1
+        })
+        // Full from now on: ten sensors with a reading each wait (one per sensor, none shed).
+        #expect(eventually { statistics.snapshot.frames > 1 && room.load(ordering: .relaxed) == 0 })
+        for index in 0..<10 { try publisher.send(Message("traffic.d01.s\(index)", Self.reading("s\(index)", seq: 0))) }
+        #expect(eventually { statistics.snapshot.accepted >= 11 && statistics.waiting >= 10 })
+
+        room.store(1, ordering: .relaxed)  // room for one part: four go, the rest wait
+        #expect(eventually { parts.count == 2 })
+        #expect(parts.all[1].count == 4)
+        #expect(eventually { statistics.waiting >= 6 })
+        room.store(100, ordering: .relaxed)
+        let sent = (0..<10).map { "s\($0)" }
+        #expect(eventually { Set(parts.all.dropFirst().joined().map(\.sensor)).isSuperset(of: sent) })
+        let after = Array(parts.all.dropFirst())
+        #expect(after.allSatisfy { $0.count <= 4 })
+        #expect(after.joined().map(\.sensor).filter { $0 != "probe" } == sent)
+        // Each part's frames were logged before it went (a refused part's when it was first
+        // offered), never more: the input log does not run ahead of what the engine took.
+        var (loggedSoFar, takenSoFar) = (0, 0)
+        for step in order.all {
+            let count = Int(step.split(separator: " ")[1])!
+            if step.hasPrefix("log") { loggedSoFar += count } else { takenSoFar += count; #expect(loggedSoFar == takenSoFar, "\(order.all)") }
+        }
+        #expect(logged.all.reduce(0, +) == parts.all.joined().count)
+    }
+
     @Test("a PULL feed is never shed: the loop waits for the engine and the senders get backpressure")
     func pullFeedWaits() throws {
         let context = try Context()

@@ -122,8 +122,7 @@ public final class FeedReceiver: Sendable {
         for entry in sockets { poller.add(entry.socket) }
         let decoder = EventDecoder(maxFrameBytes: options.maxFrameBytes)
         var gaps = SequenceGapTracker()
-        var batch: [Event] = []
-        batch.reserveCapacity(options.batchSize)
+        var batch = WaitingBatch(capacity: options.batchSize)
         var counts = IngestStatistics.Snapshot()
         var frames = FrameLog(enabled: logFrames != nil)
         // Only a receiver with SUB sockets sheds; one with PULL sockets alone waits for the engine.
@@ -179,7 +178,7 @@ public final class FeedReceiver: Sendable {
         for entry in sockets { entry.socket.close() }
     }
 
-    private func flush(_ batch: inout [Event], _ counts: inout IngestStatistics.Snapshot, _ frames: inout FrameLog,
+    private func flush(_ batch: inout WaitingBatch, _ counts: inout IngestStatistics.Snapshot, _ frames: inout FrameLog,
                        _ shedder: inout OverloadShedder, _ handoff: Handoff) {
         if let shed = shedder.takeCounts() {
             for (reason, count) in shed.byReason { counts.shed[reason, default: 0] += count }
@@ -189,19 +188,25 @@ public final class FeedReceiver: Sendable {
             statistics.add(counts)
             counts = IngestStatistics.Snapshot()
         }
-        guard !batch.isEmpty else { return }
-        // Logged before the engine sees them; a batch the engine refused was logged already, so
-        // only the frames added since are logged when it is offered again.
-        if let logFrames, let unlogged = frames.takeUnlogged() { logFrames(unlogged.records, unlogged.count) }
-        guard deliver(batch, handoff) else {
-            shedder.engineFull(waiting: batch)
-            statistics.setWaiting(batch.count)
-            return
+        // Handed on in parts of at most the batch size (a batch that waited for a full engine is
+        // larger), each logged just before it goes: the input log never runs ahead of the engine,
+        // and a part the engine refused was logged already, so it is not logged again.
+        while !batch.isEmpty {
+            let part = batch.nextPart(limit: options.batchSize)
+            if let logFrames, let unlogged = frames.takeUnlogged(through: part.range.upperBound) {
+                logFrames(unlogged.records, unlogged.count)
+            }
+            guard deliver(part.events, handoff) else {
+                shedder.engineFull(waiting: batch.waiting)
+                statistics.setWaiting(batch.count)
+                return
+            }
+            batch.took(part.range)
+            shedder.engineTook(part.events)
         }
         if shedder.isOverloaded { statistics.setWaiting(0) }
         frames.removeAll()
         shedder.engineTookBatch()
-        batch.removeAll(keepingCapacity: true)
     }
 
     private func openSockets() throws -> [(socket: Socket, name: String, sheds: Bool)] {

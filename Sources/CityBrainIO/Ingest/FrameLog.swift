@@ -7,6 +7,8 @@ struct FrameLog {
     var receivedAt: Int64 = 0
     private(set) var records: [UInt8] = []
     private(set) var count = 0
+    /// Where each frame's record ends in `records`, so a prefix of the frames can be logged.
+    private var ends: [Int] = []
     /// How much of `records` was handed to the input log already (a batch the engine refused
     /// waits with its frames logged; see ``takeUnlogged()``).
     private var logged = (bytes: 0, count: 0)
@@ -18,6 +20,7 @@ struct FrameLog {
     mutating func append(topic: [UInt8]?, payload: UnsafeRawBufferPointer) {
         guard enabled else { return }
         RecordingFormat.appendRecord(receivedAt: receivedAt, topic: topic ?? [], payload: payload, to: &records)
+        ends.append(records.count)
         count += 1
     }
 
@@ -29,19 +32,25 @@ struct FrameLog {
         guard enabled, mark.bytes < records.count else { return }
         precondition(mark.bytes >= logged.bytes, "a logged frame cannot be taken back")
         records.removeSubrange(mark.bytes...)
+        ends.removeSubrange(mark.count...)
         count = mark.count
     }
 
-    /// The frames not yet logged, with their count, now counted as logged; `nil` when none.
-    mutating func takeUnlogged() -> (records: [UInt8], count: Int)? {
-        guard count > logged.count else { return nil }
-        let unlogged = logged.bytes == 0 ? records : Array(records[logged.bytes...])
-        defer { logged = (records.count, count) }
-        return (unlogged, count - logged.count)
+    /// The frames before frame number `through` (default: all) not yet logged, with their count,
+    /// now counted as logged; `nil` when none. A batch handed on in parts logs each part just
+    /// before it goes, so the input log never runs ahead of what the engine took.
+    mutating func takeUnlogged(through end: Int? = nil) -> (records: [UInt8], count: Int)? {
+        let end = min(end ?? count, count)
+        guard end > logged.count else { return nil }
+        let endByte = ends[end - 1]
+        let unlogged = logged.bytes == 0 && endByte == records.count ? records : Array(records[logged.bytes..<endByte])
+        defer { logged = (endByte, end) }
+        return (unlogged, end - logged.count)
     }
 
     mutating func removeAll() {
         records.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
         count = 0
         logged = (0, 0)
     }

@@ -36,11 +36,18 @@ struct OverloadShedder {
     }
 
     /// The engine refused `waiting`: from now on readings are admitted per sensor.
-    mutating func engineFull(waiting: [Event]) {
+    mutating func engineFull(waiting: some Sequence<Event>) {
         guard !isOverloaded else { return }
         isOverloaded = true
         waitingSensors.removeAll(keepingCapacity: true)
         for event in waiting { waitingSensors.insert(event.sensor) }
+    }
+
+    /// The engine took `part` of the waiting readings and has no room for the rest yet: its
+    /// sensors have no reading waiting any more.
+    mutating func engineTook(_ part: some Sequence<Event>) {
+        guard isOverloaded else { return }
+        for event in part { waitingSensors.remove(event.sensor) }
     }
 
     /// The engine took the waiting batch: every reading is admitted again.
