@@ -117,8 +117,12 @@ struct OverloadSheddingTests {
         #expect(eventually { parts.count == 2 })
         #expect(parts.all[1].count == 4)
         #expect(eventually { statistics.waiting >= 6 })
+        room.store(1, ordering: .relaxed)  // four more go; more readings arrive behind the last ones waiting
+        #expect(eventually { parts.count == 3 })
+        for index in 0..<5 { try publisher.send(Message("traffic.d01.t\(index)", Self.reading("t\(index)", seq: 0))) }
+        #expect(eventually { statistics.snapshot.accepted >= 16 && statistics.waiting >= 7 })
         room.store(100, ordering: .relaxed)
-        let sent = (0..<10).map { "s\($0)" }
+        let sent = (0..<10).map { "s\($0)" } + (0..<5).map { "t\($0)" }
         #expect(eventually { Set(parts.all.dropFirst().joined().map(\.sensor)).isSuperset(of: sent) })
         let after = Array(parts.all.dropFirst())
         #expect(after.allSatisfy { $0.count <= 4 })

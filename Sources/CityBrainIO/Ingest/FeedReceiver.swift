@@ -201,7 +201,7 @@ public final class FeedReceiver: Sendable {
                 statistics.setWaiting(batch.count)
                 return
             }
-            batch.took(part.range)
+            frames.dropFirst(batch.took(part.range))
             shedder.engineTook(part.events)
         }
         if shedder.isOverloaded { statistics.setWaiting(0) }

@@ -48,6 +48,18 @@ struct FrameLog {
         return (unlogged, end - logged.count)
     }
 
+    /// Forgets the first `count` frames, which must have been logged (their readings were taken).
+    mutating func dropFirst(_ dropped: Int) {
+        guard enabled, dropped > 0 else { return }
+        precondition(dropped <= logged.count, "only logged frames can be dropped")
+        let bytes = ends[dropped - 1]
+        records.removeFirst(bytes)
+        ends.removeFirst(dropped)
+        for index in ends.indices { ends[index] -= bytes }
+        count -= dropped
+        logged = (logged.bytes - bytes, logged.count - dropped)
+    }
+
     mutating func removeAll() {
         records.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)

@@ -32,13 +32,27 @@ struct WaitingBatch {
         return (range, range == events.indices ? events : Array(events[range]))
     }
 
-    /// The engine took `range` (the last ``nextPart(limit:)``).
-    mutating func took(_ range: Range<Int>) {
+    /// The engine took `range` (the last ``nextPart(limit:)``). Returns how many readings were
+    /// dropped from the front of the array (their frames go from the ``FrameLog`` too), 0 when
+    /// none were or all were (then the caller empties the frame log).
+    @discardableResult
+    mutating func took(_ range: Range<Int>) -> Int {
         precondition(range.lowerBound == handedOn, "parts are handed on in order")
         handedOn = range.upperBound
         if handedOn == events.count {
             events.removeAll(keepingCapacity: true)
             handedOn = 0
+            return 0
+        } else if handedOn >= events.count - handedOn {
+            // While the engine stays full readings keep arriving behind the ones handed on, so
+            // the array would never empty: the front is dropped once it is at least half, which
+            // moves each reading at most once on average and bounds the array by twice the
+            // readings waiting.
+            events.removeFirst(handedOn)
+            defer { handedOn = 0 }
+            return handedOn
         }
+        return 0
     }
+
 }
