@@ -42,8 +42,8 @@ public struct BenchReport: Sendable, Encodable {
         /// With `--durable`: checkpoints written during the phase, and bytes of input log.
         public var checkpoints: Int?
         public var inputLogBytes: Int?
-        /// The longest window close of the phase (``StreamEngine/longestCloseNanoseconds``): the
-        /// largest close burst, one watermark step's windows closed and their rules evaluated.
+        /// The largest close burst of the phase (``StreamEngine/longestCloseNanoseconds``): the
+        /// longest a partition spent closing windows within one batch.
         public var longestCloseSeconds: Double
     }
 
@@ -152,7 +152,7 @@ public struct BenchReport: Sendable, Encodable {
         lines.append(String(format: "end to end / raw libzmq: %.1f %%  (frames of %.0f bytes on average; baseline frame %d bytes)",
                             ratioToBaseline * 100, generator.meanFrameBytes, baseline.frameBytes))
         lines.append("latency: from the trigger event's send to the alert's publish; CPU: process time minus the sending thread")
-        lines.append(String(format: "largest close burst (one watermark step's windows closed and rules run, slowest partition): %.3f s sustained",
+        lines.append(String(format: "largest close burst (time a partition spent closing windows within one batch, slowest partition): %.3f s sustained",
                             sustained.longestCloseSeconds) + (halfRate.map { String(format: ", %.3f s at half rate", $0.longestCloseSeconds) } ?? ""))
         if let checkpoints = sustained.checkpoints {
             lines.append("durable: checkpoints every 10 s (\(checkpoints) written in the sustained phase) and an input log of \(Self.bytes(sustained.inputLogBytes ?? 0)) (\(String(format: "%.0f", Double(sustained.inputLogBytes ?? 0) / Double(max(1, sustained.events)))) bytes per event)")

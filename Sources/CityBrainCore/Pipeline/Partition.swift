@@ -198,7 +198,7 @@ final class Partition: @unchecked Sendable {
             }
         }
         nextDeadline = deadline
-        result.closeNanoseconds = max(result.closeNanoseconds, DispatchTime.now().uptimeNanoseconds - start)
+        result.closeNanoseconds += DispatchTime.now().uptimeNanoseconds - start
     }
 
     /// Turns an aggregation's window results into alerts (rules, on-time results only) or window

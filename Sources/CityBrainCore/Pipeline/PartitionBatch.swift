@@ -41,7 +41,7 @@ struct PartitionResult: Sendable {
     var snapshot: PartitionState?
     /// How long capturing it took.
     var snapshotNanoseconds: UInt64 = 0
-    /// The longest single window close in this batch: one watermark step that fired windows,
-    /// evaluated (aggregates finished, rules run) on this partition.
+    /// Time this batch spent closing windows on this partition: every watermark step that fired
+    /// windows, evaluated (aggregates finished, rules run).
     var closeNanoseconds: UInt64 = 0
 }

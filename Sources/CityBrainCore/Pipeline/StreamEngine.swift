@@ -162,9 +162,11 @@ public final class StreamEngine: @unchecked Sendable {
     /// A snapshot of the running totals (safe from any thread).
     public var statistics: EngineStatistics { stats.withLock { $0 } }
 
-    /// The longest window close so far, in nanoseconds: one watermark step's windows closed and
-    /// their rules evaluated, on the slowest partition (partitions close in parallel). While a
-    /// close runs its partition takes no new events, so it bounds how long ingest may stall.
+    /// The largest close burst so far, in nanoseconds: the time one partition spent closing
+    /// windows (aggregates finished, rules evaluated) within one batch, on the slowest partition
+    /// (partitions close in parallel). A batch whose events cross several window ends closes
+    /// each in turn before the partition takes its next batch, so the burst is their sum: the
+    /// time closing kept the partition from new events.
     public var longestCloseNanoseconds: UInt64 { longestClose.withLock { $0 } }
     private let longestClose = Mutex<UInt64>(0)
 
