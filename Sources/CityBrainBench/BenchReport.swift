@@ -81,6 +81,9 @@ public struct BenchReport: Sendable, Encodable {
         public var alerts: Int
         /// The longest time, while the sender sent, in which the engine finished no batch.
         public var longestStallSeconds: Double
+        /// The longest time, while the sender sent, in which ingest read no frame from the feed
+        /// socket (taken, shed or rejected): what "ingest keeps draining" is measured by.
+        public var longestIngestStallSeconds: Double
         /// The largest close burst of the phase; the target is a longest stall no longer than it.
         public var longestCloseSeconds: Double
         public var peakResidentBytes: Int
@@ -163,9 +166,10 @@ public struct BenchReport: Sendable, Encodable {
                                 Self.rate(overload.offeredPerSecond), overload.factor, Self.seconds(scenario.phaseSeconds), overload.sent, overload.taken,
                                 overload.shed, overload.shedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
                                 overload.lost, overload.alerts))
-            lines.append(String(format: "  peak RSS %@ against %@ in the sustained phase: %.2f ×; longest stall %.2f s, longest window close %.2f s",
-                                Self.bytes(overload.peakResidentBytes), Self.bytes(overload.steadyResidentBytes), overload.residentRatio,
-                                overload.longestStallSeconds, overload.longestCloseSeconds))
+            lines.append(String(format: "  peak RSS %@ against %@ in the sustained phase: %.2f ×", Self.bytes(overload.peakResidentBytes),
+                                Self.bytes(overload.steadyResidentBytes), overload.residentRatio))
+            lines.append(String(format: "  largest close burst %.2f s; longest time ingest read no frame %.2f s, the engine finished no batch %.2f s",
+                                overload.longestCloseSeconds, overload.longestIngestStallSeconds, overload.longestStallSeconds))
             let widths = [8, 10, 10, 11, 11, 11, 9, 8, 11, 11, 12]
             func line(_ cells: [String]) -> String {
                 "  " + zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined()

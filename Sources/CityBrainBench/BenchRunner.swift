@@ -110,9 +110,8 @@ public struct BenchRunner: Sendable {
         let start = monotonicNanoseconds()
         sender.start()
         var samples: [BenchReport.Overload.Sample] = []
-        var lastEvents = 0
-        var lastProgress = start
-        var longestStall: UInt64 = 0
+        var engineStall = StallTracker(startingAt: start)
+        var ingestStall = StallTracker(startingAt: start)
         var nextSample = start + 1_000_000_000
         var previous = (events: 0, shed: 0, lost: 0, at: start)
         let end = start + UInt64(phaseSeconds * 1e9)
@@ -120,12 +119,8 @@ public struct BenchRunner: Sendable {
             usleep(50_000)
             let now = monotonicNanoseconds()
             let status = live.status
-            if status.engine.events != lastEvents {
-                lastEvents = status.engine.events
-                lastProgress = now
-            } else if now < end {
-                longestStall = max(longestStall, now - lastProgress)
-            }
+            engineStall.observe(status.engine.events, at: now, counting: now < end)
+            ingestStall.observe(status.ingest.frames, at: now, counting: now < end)
             if now >= nextSample || now >= end {
                 let seconds = Double(now - previous.at) / 1e9
                 samples.append(.init(
@@ -153,11 +148,13 @@ public struct BenchRunner: Sendable {
         let overload = BenchReport.Overload(
             factor: factor, offeredPerSecond: rate, sent: sent.frames, taken: status.engine.events, shed: status.ingest.shedTotal,
             shedByReason: Dictionary(uniqueKeysWithValues: status.ingest.shed.map { ($0.key.rawValue, $0.value) }),
-            lost: status.ingest.lost, alerts: status.engine.alerts, longestStallSeconds: Double(longestStall) / 1e9,
+            lost: status.ingest.lost, alerts: status.engine.alerts, longestStallSeconds: engineStall.longestSeconds,
+            longestIngestStallSeconds: ingestStall.longestSeconds,
             longestCloseSeconds: Double(status.longestCloseNanoseconds) / 1e9, peakResidentBytes: peak, steadyResidentBytes: steadyResidentBytes, samples: samples
         )
-        progress(String(format: "  peak RSS %@ = %.2f × the sustained phase's; longest stall %.2f s; longest window close %.2f s",
-                        BenchReport.bytes(peak), overload.residentRatio, overload.longestStallSeconds, overload.longestCloseSeconds))
+        progress(String(format: "  peak RSS %@ = %.2f × the sustained phase's; largest close burst %.2f s; longest stall of ingest %.2f s, of the engine %.2f s",
+                        BenchReport.bytes(peak), overload.residentRatio, overload.longestCloseSeconds, overload.longestIngestStallSeconds,
+                        overload.longestStallSeconds))
         return overload
     }
 

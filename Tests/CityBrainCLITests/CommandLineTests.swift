@@ -106,6 +106,8 @@ struct CommandLineTests {
         #expect(taken + shed + lost <= sent)  // nothing is counted twice
         #expect((overload["samples"] as? [[String: Any]])?.first?["residentBytes"] as? Int ?? 0 > 0)
         #expect(overload["longestStallSeconds"] is Double)
+        #expect(overload["longestIngestStallSeconds"] is Double)
+        #expect((overload["samples"] as? [[String: Any]])?.first?["heapInUseBytes"] as? Int ?? 0 > 0)
         #expect(result.stderr.contains("on a SUB feed offered"))
         let sustained = try #require(report["sustained"] as? [String: Any])
         #expect((sustained["events"] as? Int ?? 0) > 0)
