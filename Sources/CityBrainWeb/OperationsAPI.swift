@@ -22,7 +22,7 @@ public struct OperationsAPI: Sendable {
     /// Every route served, as `METHOD /path` with `{id}` for the alert id (docs/openapi.yaml
     /// documents exactly these; a test keeps the three in step).
     public static let routes = [
-        "GET /", "GET /live", "GET /health", "GET /metrics", "GET /api/alerts", "GET /api/alerts/{id}",
+        "GET /", "GET /live", "GET /health", "GET /metrics", "GET /api/alerts", "GET /api/alerts/{id}", "GET /api/alerts/{id}/series",
         "POST /api/alerts/{id}/ack", "POST /api/alerts/{id}/assign", "POST /api/alerts/{id}/resolve",
     ]
 
@@ -45,6 +45,15 @@ public struct OperationsAPI: Sendable {
                 return Self.respond(.notFound, CaseJSON.error("no alert '\(Self.alertID(context) ?? "")'"))
             }
             return Self.respond(.ok, CaseJSON.encode(entry, now: sources.desk.now))
+        }
+        router.get("/api/alerts/:id/series") { _, context in
+            guard let id = Self.alertID(context), let entry = sources.desk[id] else {
+                return Self.respond(.notFound, CaseJSON.error("no alert '\(Self.alertID(context) ?? "")'"))
+            }
+            let alert = entry.alert
+            let band = sources.bandWidth(alert.rule)
+            let points = band == nil ? [] : alert.sensor.map { sources.series?.points(rule: alert.rule, sensor: $0) ?? [] } ?? []
+            return Self.respond(.ok, SeriesJSON.encode(alert, points: points, band: band))
         }
         for action in ["ack", "assign", "resolve"] {
             router.post("/api/alerts/:id/\(action)") { request, context in

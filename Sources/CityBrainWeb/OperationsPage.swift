@@ -45,6 +45,13 @@ enum OperationsPage {
   #operator { display:flex; gap:.5rem; align-items:center; }
   #message { color:var(--warning); min-height:1.4em; }
   .empty { color:var(--muted); }
+  .case .series { grid-column: 1 / -1; }
+  svg.series { width:100%; height:auto; max-height:220px; display:block; }
+  svg.series .band { fill:rgba(63,181,232,.2); stroke:none; }
+  svg.series .expected { fill:none; stroke:var(--muted); stroke-width:1.5; stroke-dasharray:5 4; }
+  svg.series .value { fill:none; stroke:var(--text); stroke-width:2; }
+  svg.series .marker { stroke:var(--critical); stroke-width:2; }
+  svg.series circle.open { fill:var(--critical); }
   #overload { display:none; background:#3d1d00; color:var(--warning); padding:.4rem 1rem; border-bottom:1px solid var(--warning); }
   #overload.active { display:block; }
 </style>
@@ -79,6 +86,8 @@ enum OperationsPage {
 <script>
 "use strict";
 const cases = new Map();
+// Alerts whose series is shown: id → the series from /api/alerts/{id}/series.
+const expanded = new Map();
 const $ = (id) => document.getElementById(id);
 const escapeHTML = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"}[c]));
 const time = (ms) => new Date(ms).toLocaleTimeString();
@@ -112,14 +121,52 @@ function renderCases() {
         <div><div class="title">${escapeHTML(c.message)}</div>
         <div class="meta"><span class="status ${c.status}">${c.status}</span> · ${escapeHTML(c.severity)} · ${escapeHTML(c.rule)} · opened ${time(c.opened_at)} · ${who}
         ${c.escalated_at ? ' · <span class="escalated">ESCALATED</span>' : ""}</div></div>
-        <div class="actions">${open && !c.acknowledged ? `<button data-action="ack">Acknowledge</button>` : ""}
+        <div class="actions">${c.alert?.expected != null ? `<button data-action="series" aria-expanded="${expanded.has(c.id)}">Series</button>` : ""}
+        ${open && !c.acknowledged ? `<button data-action="ack">Acknowledge</button>` : ""}
         ${open ? `<button data-action="assign">Assign…</button><button data-action="resolve">Resolve</button>` : ""}</div>
+        ${expanded.has(c.id) ? `<div class="series">${seriesSVG(expanded.get(c.id))}</div>` : ""}
       </article>`);
     }
   }
   const focused = document.activeElement?.closest?.(".case")?.dataset.id;
   $("alerts").innerHTML = html.join("");
   if (focused) document.querySelector(`.case[data-id="${CSS.escape(focused)}"] button`)?.focus();
+}
+
+const number = (v) => Math.abs(v) >= 100 ? v.toFixed(0) : String(Number(v.toPrecision(3)));
+
+// The sensor's recent readings (line), what the rule expected (dashed) and its band (shaded:
+// expected ± band × spread), the reading that raised the alert marked in red.
+function seriesSVG(s) {
+  const points = s.points.filter((p) => p.value != null && p.expected != null);
+  if (points.length < 2) return '<p class="empty">No recent readings of this sensor were scored.</p>';
+  const band = s.band ?? 0, W = 600, H = 160, pad = 6;
+  const t0 = points[0].ts, t1 = points[points.length - 1].ts, span = Math.max(1, t1 - t0);
+  const highs = points.map((p) => p.expected + band * (p.spread ?? 0)), lows = points.map((p) => p.expected - band * (p.spread ?? 0));
+  const lo = Math.min(...lows, ...points.map((p) => p.value)), hi = Math.max(...highs, ...points.map((p) => p.value));
+  const x = (ts) => (((ts - t0) / span) * W).toFixed(1);
+  const y = (v) => (H - pad - ((v - lo) / Math.max(1e-9, hi - lo)) * (H - 2 * pad)).toFixed(1);
+  const line = (values) => points.map((p, i) => `${x(p.ts)},${y(values[i])}`).join(" ");
+  const bandPoints = points.map((p, i) => `${x(p.ts)},${y(highs[i])}`).concat(points.map((p, i) => `${x(p.ts)},${y(lows[i])}`).reverse()).join(" ");
+  const marker = s.observed_at != null && s.observed_at >= t0 && s.observed_at <= t1
+    ? `<line class="marker" x1="${x(s.observed_at)}" x2="${x(s.observed_at)}" y1="0" y2="${H}"/>` : "";
+  const open = points.filter((p) => p.open).map((p) => `<circle class="open" cx="${x(p.ts)}" cy="${y(p.value)}" r="3"/>`).join("");
+  const last = points[points.length - 1];
+  const label = `${escapeHTML(s.rule)} on ${escapeHTML(s.sensor)}: ${points.length} readings from ${time(t0)} to ${time(t1)}, last ${number(last.value)}, expected ${number(last.expected)}`;
+  return `<svg class="series" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}">
+    <polygon class="band" points="${bandPoints}"/><polyline class="expected" points="${line(points.map((p) => p.expected))}"/>
+    <polyline class="value" points="${line(points.map((p) => p.value))}"/>${marker}${open}</svg>
+    <div class="meta">${time(t0)} – ${time(t1)} · ${points.length} readings · last ${number(last.value)}, expected ${number(last.expected)}` +
+    ` (band ± ${band} spreads) · scale ${number(lo)} – ${number(hi)}</div>`;
+}
+
+async function toggleSeries(id) {
+  if (expanded.has(id)) { expanded.delete(id); renderCases(); return; }
+  const response = await fetch(`/api/alerts/${encodeURIComponent(id)}/series`);
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) { $("message").textContent = answer.error || `failed: HTTP ${response.status}`; return; }
+  expanded.set(id, answer);
+  renderCases();
 }
 
 async function act(id, action) {
@@ -144,7 +191,9 @@ async function act(id, action) {
 
 $("alerts").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
-  if (button) act(button.closest(".case").dataset.id, button.dataset.action);
+  if (!button) return;
+  const id = button.closest(".case").dataset.id;
+  if (button.dataset.action === "series") toggleSeries(id); else act(id, button.dataset.action);
 });
 
 function duration(seconds) {

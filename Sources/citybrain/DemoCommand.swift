@@ -75,6 +75,7 @@ struct DemoCommand: ParsableCommand {
         if !noHttp {
             configuration.handling = HandlingPolicy()
             configuration.overview = true
+            configuration.series = true
         }
         let live = try LivePipeline(context: context, configuration: configuration, logger: logger)
         let formatter = AlertLineFormatter(colour: console.stdoutIsTerminal)

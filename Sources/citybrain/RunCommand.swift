@@ -284,6 +284,7 @@ struct RunCommand: ParsableCommand {
             if web.http != nil {
                 configuration.handling = try web.policy()
                 configuration.overview = true
+                configuration.series = true
                 configuration.onAlertLatency = { metrics.recordAlertLatency(nanoseconds: $0) }
             }
             live = try LivePipeline(context: context, configuration: configuration, sinks: sinks, logger: logger)

@@ -17,22 +17,49 @@ struct OperationsPageTests {
         return Int(try socket.lastEndpoint.split(separator: ":").last ?? "") ?? 0
     }
 
-    @Test("an alert appears on the page within 2 s; acknowledging it there is published and shown by the API")
-    func acknowledgeFromThePage() throws {
+    /// `citybrain run` with the page on a free port, a token, a PULL feed and an alert socket in a
+    /// temporary directory, and a browser that has loaded the page and typed in operator and token.
+    final class PageSession {
         let token = "page-test-token-\(UUID().uuidString.prefix(8))"
         let directory = NSTemporaryDirectory() + "citybrain-page-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try token.write(toFile: directory + "/token", atomically: true, encoding: .utf8)
-        let httpPort = try Self.freePort()
-        let feedEndpoint = "ipc://\(directory)/feed"
-        let alertEndpoint = "ipc://\(directory)/alerts"
+        let httpPort: Int
+        let feedEndpoint: String
+        let alertEndpoint: String
+        let process: RunningCommand
+        let browser: WebDriver
 
-        let process = try CommandRunner.start([
-            "run", "--pull", feedEndpoint, "--alerts", alertEndpoint, "--journal", directory + "/journal",
-            "--http", "127.0.0.1:\(httpPort)", "--http-token-file", directory + "/token",
-        ])
-        defer { process.terminate(); _ = process.finish(timeout: 20) }
+        init() throws {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try token.write(toFile: directory + "/token", atomically: true, encoding: .utf8)
+            httpPort = try OperationsPageTests.freePort()
+            feedEndpoint = "ipc://\(directory)/feed"
+            alertEndpoint = "ipc://\(directory)/alerts"
+            process = try CommandRunner.start([
+                "run", "--pull", feedEndpoint, "--alerts", alertEndpoint, "--journal", directory + "/journal",
+                "--http", "127.0.0.1:\(httpPort)", "--http-token-file", directory + "/token",
+            ])
+            browser = try WebDriver(port: try OperationsPageTests.freePort())
+            var loaded = false
+            for _ in 0..<20 where !loaded {
+                try? browser.open("http://127.0.0.1:\(httpPort)/")
+                loaded = (try? browser.waitFor("#connection.live", timeout: 0.5)) != nil
+            }
+            try #require(loaded, "the page did not connect to its live feed; citybrain run said: \(process.stderr)")
+            try browser.type("ana", into: try #require(try browser.find("#operator-name")))
+            try browser.type(token, into: try #require(try browser.find("#operator-token")))
+        }
+
+        deinit {
+            process.terminate()
+            _ = process.finish(timeout: 20)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    @Test("an alert appears on the page within 2 s; acknowledging it there is published and shown by the API")
+    func acknowledgeFromThePage() throws {
+        let session = try PageSession()
+        let (browser, httpPort, feedEndpoint, alertEndpoint) = (session.browser, session.httpPort, session.feedEndpoint, session.alertEndpoint)
 
         let context = try Context()
         let alerts = try Socket(context, .sub)
@@ -41,16 +68,6 @@ struct OperationsPageTests {
         try alerts.connect(alertEndpoint)
         let feed = try Socket(context, .push)
         try feed.connect(feedEndpoint)
-
-        let browser = try WebDriver(port: try Self.freePort())
-        var loaded = false
-        for _ in 0..<20 where !loaded {
-            try? browser.open("http://127.0.0.1:\(httpPort)/")
-            loaded = (try? browser.waitFor("#connection.live", timeout: 0.5)) != nil
-        }
-        try #require(loaded, "the page did not connect to its live feed; citybrain run said: \(process.stderr)")
-        try browser.type("ana", into: try #require(try browser.find("#operator-name")))
-        try browser.type(token, into: try #require(try browser.find("#operator-token")))
 
         // A jammed minute on seg-7, then an event whose watermark closes it.
         let base: Int64 = 1_732_269_600_000
@@ -88,5 +105,35 @@ struct OperationsPageTests {
         let artifacts = CommandRunner.repositoryRoot.appendingPathComponent(".build/test-artifacts")
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         try browser.screenshot().write(to: artifacts.appendingPathComponent("operations-page.png"))
+    }
+
+    @Test("an anomaly alert's Series button draws the sensor's readings with the expected band and the alert marked")
+    func seriesChart() throws {
+        let session = try PageSession()
+        let context = try Context()
+        let feed = try Socket(context, .push)
+        try feed.connect(session.feedEndpoint)
+        // Five hours of seg-9 at about 60 km/h every 5 minutes, then 15 km/h: the speed-drop rule.
+        let base: Int64 = 1_732_269_600_000
+        func reading(_ index: Int64, speed: Double) -> String {
+            #"{"kind":"traffic","sensor":"seg-9","district":"d03","ts":\#(base + index * 300_000),"speed_kmh":\#(speed),"occupancy":\#(0.12 + Double(index % 4) / 100),"flow_vph":\#(900 + index % 5 * 10)}"#
+        }
+        for index in 0..<60 as Range<Int64> { try feed.send(reading(index, speed: 60 + Double(index % 3))) }
+        for index in 60..<63 as Range<Int64> { try feed.send(reading(index, speed: 15)) }
+
+        let button = try #require(try session.browser.waitFor(#".case[data-id^="traffic-speed-drop:seg-9:"] button[data-action="series"]"#, timeout: 5),
+                                  "no speed-drop alert with a Series button; citybrain run said: \(session.process.stderr)")
+        try session.browser.click(button)
+        _ = try #require(try session.browser.waitFor(#".case[data-id^="traffic-speed-drop:seg-9:"] svg.series polyline.value"#, timeout: 5),
+                         "the series was not drawn")
+        #expect(try session.browser.find(#".case[data-id^="traffic-speed-drop:seg-9:"] svg.series polygon.band"#) != nil)
+        #expect(try session.browser.find(#".case[data-id^="traffic-speed-drop:seg-9:"] svg.series line.marker"#) != nil)
+        let meta = try #require(try session.browser.find(#".case[data-id^="traffic-speed-drop:seg-9:"] .series .meta"#))
+        let caption = try session.browser.text(of: meta)
+        #expect(caption.contains("readings · last 15, expected"), "\(caption)")
+
+        let artifacts = CommandRunner.repositoryRoot.appendingPathComponent(".build/test-artifacts")
+        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+        try session.browser.screenshot().write(to: artifacts.appendingPathComponent("operations-page-series.png"))
     }
 }

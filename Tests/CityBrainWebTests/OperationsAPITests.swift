@@ -308,6 +308,49 @@ struct OperationsAPITests {
         }
     }
 
+    @Test("GET /api/alerts/{id}/series gives the alert's sensor's scored readings, oldest first, with its rule's band")
+    func alertSeries() async throws {
+        let fixture = DeskFixture()
+        let recorder = SeriesRecorder(store: ScoreSeriesStore(pointsPerSeries: 3, maxSeries: 10))
+        func score(_ sensor: String, _ minute: Int64, _ value: Double, open: Bool = false) -> OutputRecord {
+            .score(ReadingScore(rule: "speed-drop", sensor: sensor, district: "d01", ts: minute * 60_000, value: value, expected: 50,
+                                spread: 2.5, zScore: (value - 50) / 2.5, score: 0.1, open: open))
+        }
+        // Four readings of seg-1 (the first falls out of a 3-point series), one of seg-2, and an alert.
+        recorder.deliver([score("seg-1", 1, 49), score("seg-1", 2, 51), score("seg-2", 2, 40), score("seg-1", 3, 50), score("seg-1", 4, 15, open: true)])
+        var alert = Alert(id: "speed-drop:seg-1", rule: "speed-drop", state: .raised, severity: .warning, department: "traffic-police",
+                          key: "seg-1", sensor: "seg-1", district: "d01", kind: .traffic, windowStart: 240_000, windowEnd: 240_000,
+                          value: 15, threshold: 35, values: [], message: "seg-1 slow", ts: 240_000)
+        alert.expected = 50
+        alert.observedAt = 240_000
+        fixture.desk.deliver([.alert(alert)])
+        fixture.raise("seg-9")  // a threshold rule's alert: no series
+
+        let sources = OperationsSources(desk: fixture.desk, status: { fixture.status.withLock { $0 } }, overview: nil, socketsBound: { true },
+                                        journalDirectory: nil, series: recorder, bandWidth: { $0 == "speed-drop" ? 6 : nil })
+        let api = OperationsAPI(sources: sources, token: nil, metrics: MetricsExporter())
+        try await Application(router: api.router()).test(.router) { client in
+            try await client.execute(uri: "/api/alerts/speed-drop:seg-1/series", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == #"{"id":"speed-drop:seg-1","rule":"speed-drop","sensor":"seg-1","observed_at":240000,"band":6,"points":["#
+                    + #"{"ts":120000,"value":51,"expected":50,"spread":2.5,"open":false},"#
+                    + #"{"ts":180000,"value":50,"expected":50,"spread":2.5,"open":false},"#
+                    + #"{"ts":240000,"value":15,"expected":50,"spread":2.5,"open":true}]}"#)
+            }
+            try await client.execute(uri: "/api/alerts/seg-9/series", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try json(response)
+                #expect(body["band"] is NSNull)
+                #expect((body["points"] as? [Any])?.isEmpty == true)
+            }
+            try await client.execute(uri: "/api/alerts/nothing-here/series", method: .get) { response in
+                #expect(response.status == .notFound)
+                let error = try errorText(response)
+                #expect(error == "no alert 'nothing-here'")
+            }
+        }
+    }
+
     @Test("the access token is compared in full and must be long enough")
     func accessToken() throws {
         let token = try AccessToken("s3cret-token-0123456789")

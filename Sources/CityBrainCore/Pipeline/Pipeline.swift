@@ -44,3 +44,14 @@ public struct Pipeline: Sendable, Hashable {
     /// Rules' and outputs' aggregations, rules first, in file order.
     public var aggregations: [Aggregation] { rules.map(\.aggregation) + outputs.map(\.aggregation) }
 }
+
+extension Pipeline {
+    /// How far from what it expected anomaly rule `name` alerts, in spreads (its `z`): the
+    /// expected band drawn with its series. `nil` when no anomaly rule has that name.
+    public func anomalyBandWidth(of name: String) -> Double? {
+        for rule in rules where rule.name == name {
+            if case .anomaly(let settings) = rule.kind { return settings.z }
+        }
+        return nil
+    }
+}

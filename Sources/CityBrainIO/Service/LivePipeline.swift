@@ -44,6 +44,10 @@ public final class LivePipeline: @unchecked Sendable {
         public var handling: HandlingPolicy?
         /// Keep a ``CityOverview`` of the input (parking, traffic speed) for the web page.
         public var overview = false
+        /// Keep the anomaly rules' recent scored readings (``SeriesRecorder``) for the web page,
+        /// which draws an alert's series with its expected band. The engine then scores every
+        /// reading, whether or not scores are published.
+        public var series = false
         /// Told each published alert's ingest→publish latency, in nanoseconds (for metrics).
         public var onAlertLatency: (@Sendable (UInt64) -> Void)?
         /// Checkpoints (and the input log): the engine resumes from the newest checkpoint, re-reads
@@ -76,6 +80,8 @@ public final class LivePipeline: @unchecked Sendable {
     public let desk: OperationsDesk?
     /// The city overview, when ``Configuration/overview`` is set.
     public let overview: OverviewTracker?
+    /// The anomaly rules' recent series, when ``Configuration/series`` is set.
+    public let series: SeriesRecorder?
     /// The alert publisher, when alert endpoints were given.
     public let publisher: AlertPublisher?
     private let dispatcher: AlertDispatcher
@@ -124,9 +130,10 @@ public final class LivePipeline: @unchecked Sendable {
         if let desk, let journal = configuration.journal {
             do { desk.restore(from: try journal.alerts(after: 0)) } catch { logger.error("could not restore alert handling from the journal: \(error)") }
         }
-        let deskSinks: [any OutputSink] = desk.map { [$0] } ?? []
+        let series = configuration.series ? SeriesRecorder() : nil
+        let deskSinks: [any OutputSink] = (desk.map { [$0] } ?? []) + (series.map { [$0] } ?? [])
         let recovered = try RecoveredEngine.start(store: configuration.durability?.store, pipeline: configuration.pipeline,
-                                                  partitions: configuration.partitions, emitScores: configuration.publish.contains(.scores),
+                                                  partitions: configuration.partitions, emitScores: configuration.publish.contains(.scores) || configuration.series,
                                                   logger: logger)
         let replaying = try recovered.checkpoint.map { try configuration.journal?.alerts(after: $0.lastSequence) ?? [] } ?? []
         let dispatcher = AlertDispatcher(
@@ -148,6 +155,7 @@ public final class LivePipeline: @unchecked Sendable {
         self.desk = desk
         let overview = configuration.overview ? OverviewTracker() : nil
         self.overview = overview
+        self.series = series
         self.publisher = publisher
         self.dispatcher = dispatcher
         self.engine = engine
