@@ -76,7 +76,6 @@ let package = Package(
                 "CityBrainCore",
                 "CityBrainIO",
                 "ZeroMQ",
-                "CMalloc",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

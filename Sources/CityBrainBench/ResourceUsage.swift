@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import CMalloc
 import Glibc
 #endif
+import CityBrainIO
 import Foundation
 
 /// CPU time and memory of this process, from the kernel.
@@ -26,17 +26,10 @@ public enum ResourceUsage {
     /// Current resident memory of the process (VmRSS), bytes.
     public static var residentBytes: Int { statusField("VmRSS:") ?? 0 }
 
-    /// Bytes the allocator has handed out and not had back (glibc `mallinfo2`: in-use chunks of
-    /// every arena plus mmapped blocks). Beside ``residentBytes`` it tells live allocations from
-    /// memory the allocator keeps after they are freed. 0 where glibc is not the allocator.
-    public static var heapInUseBytes: Int {
-        #if canImport(Glibc)
-        let info = mallinfo2()
-        return Int(info.uordblks + info.hblkhd)
-        #else
-        return 0
-        #endif
-    }
+    /// Bytes the allocator has handed out and not had back (``MemoryReclaimer/inUseBytes``).
+    /// Beside ``residentBytes`` it tells live allocations from memory the allocator keeps after
+    /// they are freed. 0 where glibc is not the allocator.
+    public static var heapInUseBytes: Int { MemoryReclaimer.inUseBytes ?? 0 }
 
     /// Resets the peak to the current resident size, so a phase's peak is its own.
     public static func resetPeak() {

@@ -78,6 +78,8 @@ public final class MetricsExporter: Sendable {
         gauge("citybrain_state_bytes", Double(status.engine.stateBytes))
         gauge("citybrain_partition_batches_in_flight", Double(status.engine.batchesInFlight))
         gauge("citybrain_window_close_longest_seconds", Double(status.longestCloseNanoseconds) / 1e9)
+        count("citybrain_memory_trims_total", [], total: status.memory.trims)
+        count("citybrain_memory_released_bytes_total", [], total: status.memory.releasedBytes)
         for reason in ShedReason.allCases { count("citybrain_shed_readings_total", [("reason", reason.rawValue)], total: status.ingest.shed[reason] ?? 0) }
         gauge("citybrain_overloaded", status.overloadedSince == nil ? 0 : 1)
         if let since = status.overloadedSince { gauge("citybrain_overloaded_since_seconds", Double(since) / 1000) }

@@ -48,6 +48,9 @@ public final class LivePipeline: @unchecked Sendable {
         /// which draws an alert's series with its expected band. The engine then scores every
         /// reading, whether or not scores are published.
         public var series = false
+        /// Give memory the allocator keeps after it was freed back to the system now and then
+        /// (``MemoryReclaimer``).
+        public var reclaimMemory = true
         /// Told each published alert's ingest→publish latency, in nanoseconds (for metrics).
         public var onAlertLatency: (@Sendable (UInt64) -> Void)?
         /// Checkpoints (and the input log): the engine resumes from the newest checkpoint, re-reads
@@ -89,6 +92,7 @@ public final class LivePipeline: @unchecked Sendable {
     private let catchup: CatchupServer?
     private let zap: ZAPHandler?
     private let heartbeat: (any DispatchSourceTimer)?
+    private let reclaimer: MemoryReclaimer?
     private let running = Atomic<Bool>(false)
     private let logger: Logger
     private let durability: DurabilitySettings?
@@ -156,6 +160,7 @@ public final class LivePipeline: @unchecked Sendable {
         let overview = configuration.overview ? OverviewTracker() : nil
         self.overview = overview
         self.series = series
+        self.reclaimer = configuration.reclaimMemory ? MemoryReclaimer(logger: logger) : nil
         self.publisher = publisher
         self.dispatcher = dispatcher
         self.engine = engine
@@ -255,6 +260,7 @@ public final class LivePipeline: @unchecked Sendable {
         try catchup?.start()
         try receiver.start()
         heartbeat?.resume()
+        reclaimer?.start()
         desk?.startEscalating()
         running.store(true, ordering: .releasing)
     }
@@ -273,6 +279,7 @@ public final class LivePipeline: @unchecked Sendable {
         }
         try? durability?.inputLog?.close()
         heartbeat?.cancel()
+        reclaimer?.stop()
         catchup?.stop()
         dispatcher.close()
         zap?.stop()
@@ -285,6 +292,7 @@ public final class LivePipeline: @unchecked Sendable {
         status.overloadedSince = ingest.overloadedSince(now: Int64(Date().timeIntervalSince1970 * 1000))
         if status.ingest.shedTotal > 0 { status.mostShed = ingest.mostShed(10).map { ShedSensor(sensor: $0.sensor, readings: $0.readings) } }
         status.longestCloseNanoseconds = engine.longestCloseNanoseconds
+        status.memory = reclaimer?.statistics ?? MemoryReclaimer.Statistics()
         status.queues.ingestWaiting = ingest.waiting
         status.queues.engineBatches = status.engine.batchesInFlight
         status.queues.publisherBatches = publisher?.batchesQueued ?? 0

@@ -16,6 +16,8 @@ public struct PipelineStatus: Sendable, Equatable {
     public var queues = QueueOccupancy()
     /// The longest window close since start (``StreamEngine/longestCloseNanoseconds``).
     public var longestCloseNanoseconds: UInt64 = 0
+    /// Memory handed back to the system (``MemoryReclaimer``).
+    public var memory = MemoryReclaimer.Statistics()
 
     public init(ingest: IngestStatistics.Snapshot, engine: EngineStatistics, lastSequence: UInt64, checkpoints: CheckpointStatus? = nil) {
         self.ingest = ingest
