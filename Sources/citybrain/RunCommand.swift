@@ -73,8 +73,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("What to write and publish: alerts, windows (window results), late (late events), scores (every reading's anomaly score: expected value, spread, z; one record per reading) or all (all but scores); comma-separated or repeated. Default: alerts.", valueName: "kinds"))
     var emit: [String] = []
 
-    @Option(name: .long, help: "Before reading feeds, wait up to 30 s for this many alert-stream subscriptions, so the first alerts reach them.")
-    var awaitSubscribers: Int = 0
+    // Named like `replay --wait-for-subscribers`; `--await-subscribers` stays for scripts that use it.
+    @Option(name: [.customLong("wait-for-subscribers"), .customLong("await-subscribers")],
+            help: "Before reading feeds, wait up to 30 s for this many alert-stream subscriptions, so the first alerts reach them.")
+    var waitForSubscribers: Int = 0
 
     @Option(name: .long, help: ArgumentHelp("Append every rejected frame, with its reason, to this JSON-lines file.", valueName: "file"))
     var deadLetter: String?
@@ -120,7 +122,7 @@ struct RunCommand: ParsableCommand {
         guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
         guard decodingThreads > 0, decodingThreads <= 256 else { throw ValidationError("--decoding-threads must be between 1 and 256") }
         guard maxFrameBytes > 0 else { throw ValidationError("--max-frame-bytes must be positive") }
-        guard awaitSubscribers >= 0 else { throw ValidationError("--await-subscribers must not be negative") }
+        guard waitForSubscribers >= 0 else { throw ValidationError("--wait-for-subscribers must not be negative") }
         if !catchup.isEmpty, journal == nil { throw ValidationError("--catchup serves alerts from the journal: add --journal DIR") }
         if (curveSecretKey == nil) != (curveAllow == nil) { throw ValidationError("CURVE needs both --curve-secret-key and --curve-allow") }
         if input == nil, curveSecretKey == nil, !insecure {
@@ -288,10 +290,10 @@ struct RunCommand: ParsableCommand {
                 configuration.onAlertLatency = { metrics.recordAlertLatency(nanoseconds: $0) }
             }
             live = try LivePipeline(context: context, configuration: configuration, sinks: sinks, logger: logger)
-            if awaitSubscribers > 0, let publisher = live.publisher {
-                logger.info("waiting for \(awaitSubscribers) alert subscriber(s)")
-                if !publisher.waitForSubscribers(awaitSubscribers, timeoutMilliseconds: 30_000) {
-                    logger.warning("fewer than \(awaitSubscribers) alert subscriber(s) after 30 s; starting anyway")
+            if waitForSubscribers > 0, let publisher = live.publisher {
+                logger.info("waiting for \(waitForSubscribers) alert subscriber(s)")
+                if !publisher.waitForSubscribers(waitForSubscribers, timeoutMilliseconds: 30_000) {
+                    logger.warning("fewer than \(waitForSubscribers) alert subscriber(s) after 30 s; starting anyway")
                 }
             }
             try live.start()

@@ -18,7 +18,7 @@ struct LiveRunTests {
         try alerts.connect(alertsEndpoint)
 
         let process = try CommandRunner.start([
-            "run", "--feed", try feed.lastEndpoint, "--alerts", alertsEndpoint, "--await-subscribers", "1", "--deterministic",
+            "run", "--feed", try feed.lastEndpoint, "--alerts", alertsEndpoint, "--wait-for-subscribers", "1", "--deterministic",
         ])
         // The process subscribes to the feed only after our alert subscriber has joined.
         let subscription = try #require(try feed.receive(), "citybrain run did not subscribe to the feed")
