@@ -79,6 +79,8 @@ public struct BenchReport: Sendable, Encodable {
         public var shedByReason: [String: Int]
         public var lost: Int
         public var alerts: Int
+        /// Alerts raised during the phase, by rule.
+        public var raisedByRule: [String: Int]
         /// The longest time, while the sender sent, in which the engine finished no batch.
         public var longestStallSeconds: Double
         /// The longest time, while the sender sent, in which ingest read no frame from the feed
@@ -166,6 +168,8 @@ public struct BenchReport: Sendable, Encodable {
                                 Self.rate(overload.offeredPerSecond), overload.factor, Self.seconds(scenario.phaseSeconds), overload.sent, overload.taken,
                                 overload.shed, overload.shedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
                                 overload.lost, overload.alerts))
+            lines.append("  raised by rule: " + overload.raisedByRule.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+                .map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             lines.append(String(format: "  peak RSS %@ against %@ in the sustained phase: %.2f ×", Self.bytes(overload.peakResidentBytes),
                                 Self.bytes(overload.steadyResidentBytes), overload.residentRatio))
             lines.append(String(format: "  largest close burst %.2f s; longest time ingest read no frame %.2f s, the engine finished no batch %.2f s",

@@ -2,6 +2,7 @@ import CityBrainCore
 import CityBrainIO
 import Foundation
 import Logging
+import Synchronization
 import ZeroMQ
 
 /// Runs one benchmark: the raw libzmq baseline, the generator alone, the whole pipeline at its
@@ -98,10 +99,17 @@ public struct BenchRunner: Sendable {
     private func runOverload(context: Context, generator: LoadGenerator, factor: Double, rate: Double,
                              steadyResidentBytes: Int) throws -> BenchReport.Overload {
         let feed = try endpoint("feed-overload", wildcard: false)
-        let configuration = LivePipeline.Configuration(
+        var configuration = LivePipeline.Configuration(
             pipeline: pipeline, feeds: FeedEndpoints(subscribe: [feed]), alertEndpoints: ["tcp://127.0.0.1:*"],
             partitions: options.partitions
         )
+        // Which rules raise under overload (shed and lost readings make sensors look silent or jump).
+        let raisedByRule = Mutex<[String: Int]>([:])
+        configuration.onPublished = { records, _ in
+            var counts: [String: Int] = [:]
+            for case .alert(let alert) in records where alert.state == .raised { counts[alert.rule, default: 0] += 1 }
+            if !counts.isEmpty { raisedByRule.withLock { $0.merge(counts, uniquingKeysWith: +) } }
+        }
         ResourceUsage.resetPeak()
         let live = try LivePipeline(context: context, configuration: configuration, logger: logger)
         try live.start()
@@ -148,7 +156,7 @@ public struct BenchRunner: Sendable {
         let overload = BenchReport.Overload(
             factor: factor, offeredPerSecond: rate, sent: sent.frames, taken: status.engine.events, shed: status.ingest.shedTotal,
             shedByReason: Dictionary(uniqueKeysWithValues: status.ingest.shed.map { ($0.key.rawValue, $0.value) }),
-            lost: status.ingest.lost, alerts: status.engine.alerts, longestStallSeconds: engineStall.longestSeconds,
+            lost: status.ingest.lost, alerts: status.engine.alerts, raisedByRule: raisedByRule.withLock { $0 }, longestStallSeconds: engineStall.longestSeconds,
             longestIngestStallSeconds: ingestStall.longestSeconds,
             longestCloseSeconds: Double(status.longestCloseNanoseconds) / 1e9, peakResidentBytes: peak, steadyResidentBytes: steadyResidentBytes, samples: samples
         )
