@@ -24,7 +24,7 @@ public enum ResourceUsage {
     public static var peakResidentBytes: Int { statusField("VmHWM:") ?? 0 }
 
     /// Current resident memory of the process (VmRSS), bytes.
-    public static var residentBytes: Int { statusField("VmRSS:") ?? 0 }
+    public static var residentBytes: Int { MemoryReclaimer.residentBytes ?? 0 }
 
     /// Bytes the allocator has handed out and not had back (``MemoryReclaimer/inUseBytes``).
     /// Beside ``residentBytes`` it tells live allocations from memory the allocator keeps after

@@ -25,12 +25,12 @@ public final class OperationsServer: Sendable {
         self.logger = logger
     }
 
-    /// Parses `127.0.0.1:8080` (or `[::1]:8080`) into host and port.
     /// Whether `host` (as ``parse(address:)`` gives it) is reachable only from this machine.
     public static func isLoopback(_ host: String) -> Bool {
         ["127.0.0.1", "localhost", "::1"].contains(host)
     }
 
+    /// Parses `127.0.0.1:8080` (or `[::1]:8080`) into host and port.
     public static func parse(address: String) -> (host: String, port: Int)? {
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else { return nil }
         var host = String(address[..<colon])

@@ -137,6 +137,28 @@ struct OverloadSheddingTests {
         #expect(logged.all.reduce(0, +) == parts.all.joined().count)
     }
 
+    @Test("a batch handed on in parts while readings keep arriving holds at most about twice the readings still waiting")
+    func waitingBatchStaysBounded() {
+        var batch = WaitingBatch(capacity: 4)
+        func event(_ number: Int) -> Event {
+            Event(kind: .traffic, sensor: "s\(number)", timestamp: 1_732_269_600_000 + Int64(number), readings: [Reading("speed_kmh", 40)])
+        }
+        var next = 0
+        var handedOn: [String] = []
+        // The engine always full: each round 4 readings arrive and one part of 4 goes.
+        for _ in 0..<10 { batch.append(event(next)); next += 1 }
+        for _ in 0..<1_000 {
+            for _ in 0..<4 { batch.append(event(next)); next += 1 }
+            let part = batch.nextPart(limit: 4)
+            #expect(part.events.count == 4)
+            handedOn += part.events.map(\.sensor)
+            batch.took(part.range)
+            #expect(batch.count == 10)
+            #expect(batch.events.count <= 2 * batch.count + 4, "the handed-on front is dropped")
+        }
+        #expect(handedOn == (0..<4_000).map { "s\($0)" })  // in arrival order, none twice
+    }
+
     @Test("a PULL feed is never shed: the loop waits for the engine and the senders get backpressure")
     func pullFeedWaits() throws {
         let context = try Context()

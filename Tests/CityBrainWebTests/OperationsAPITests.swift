@@ -261,6 +261,8 @@ struct OperationsAPITests {
             status.overloadedSince = 1_700_000_000_000
             status.queues.ingestWaiting = 900
             status.longestCloseNanoseconds = 1_250_000_000
+            status.memory.trims = 3
+            status.memory.releasedBytes = 7_340_032
             status.queues.publisherBatches = 3
         }
         try await fixture.application().test(.router) { client in
@@ -297,6 +299,8 @@ struct OperationsAPITests {
                 #expect(text.contains(#"citybrain_queue_occupancy{queue="publisher_batches"} 3"#))
                 #expect(text.contains(#"citybrain_queue_bound{queue="engine_batches"} 64"#))
                 #expect(text.contains("citybrain_window_close_longest_seconds 1.25"))
+                #expect(text.contains("citybrain_memory_trims_total 3"))
+                #expect(text.contains("citybrain_memory_released_bytes_total 7340032"))
             }
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)

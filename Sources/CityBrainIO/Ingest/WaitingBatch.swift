@@ -54,5 +54,4 @@ struct WaitingBatch {
         }
         return 0
     }
-
 }

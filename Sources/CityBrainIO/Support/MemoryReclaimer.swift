@@ -97,8 +97,8 @@ public final class MemoryReclaimer: @unchecked Sendable {
         return released
     }
 
-    /// Resident memory of the process (`/proc/self/statm`), bytes.
-    static var residentBytes: Int? {
+    /// Resident memory of the process (`/proc/self/statm`), bytes; `nil` where there is no `/proc`.
+    public static var residentBytes: Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
