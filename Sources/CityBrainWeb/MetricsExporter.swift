@@ -67,7 +67,7 @@ public final class MetricsExporter: Sendable {
     func scrape(_ sources: OperationsSources) -> String {
         let status = sources.status()
         if let overview = sources.overview?.snapshot {
-            for kind in EventKind.allCases { count("citybrain_events_total", [("kind", kind.rawValue)], total: overview.eventsByKind[kind] ?? 0) }
+            for kind in Set(EventKind.builtIn).union(overview.eventsByKind.keys).sorted() { count("citybrain_events_total", [("kind", kind.rawValue)], total: overview.eventsByKind[kind] ?? 0) }
         } else {
             count("citybrain_events_total", [("kind", "all")], total: status.ingest.accepted)
         }

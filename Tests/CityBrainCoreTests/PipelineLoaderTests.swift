@@ -67,7 +67,7 @@ struct PipelineLoaderTests {
             #expect(error.diagnostics.map(\.description) == [
                 "bad.yaml:3:5: error: rule 'Congestion' is missing required field 'window' (e.g. window: { tumbling: 1m })",
                 "bad.yaml:3:11: error: rule name 'Congestion' may use only a-z, 0-9, '-', '_' and '.'",
-                "bad.yaml:4:20: error: unknown kind 'trafic', did you mean 'traffic'? (expected one of traffic, parking, environment)",
+                "bad.yaml:4:20: error: unknown kind 'trafic' in 'match', did you mean 'traffic'? (kinds: traffic, parking, environment; declare others under 'kinds:')",
                 "bad.yaml:5:5: error: unknown field 'windw' in threshold rule, did you mean 'window'? (expected one of name, kind, description, match, key_by, severity, escalate, cooldown, department, max_open, message, resolve_message, window, when, clear_when)",
                 "bad.yaml:6:34: error: expected a number, a field or a function call, found the end of the expression",
                 "bad.yaml:7:17: error: department 'traffic police' must not contain '.' or spaces: it is part of the topic alert.<department>.<severity>",

@@ -53,6 +53,8 @@ struct CitySimulatorTests {
                 #expect(try #require(event.value("occupied")) / (try #require(event.value("capacity"))) < 0.90)
             case .environment:
                 #expect(try #require(event.value("pm25")) <= 60)
+            default:
+                Issue.record("the simulator made a \(event.kind) event")
             }
         }
     }

@@ -5,7 +5,8 @@
 /// ``FrameRejection`` naming the field and the byte offset.
 ///
 /// The accepted shape (documented in `docs/wire-format.md`):
-/// - one JSON object; `kind` (string, one of ``EventKind``), `sensor` (string) and `ts`
+/// - one JSON object; `kind` (string, a kind the decoder knows: the built-in three and those
+///   its pipeline declares), `sensor` (string) and `ts`
 ///   (integer Unix milliseconds) are required, `district` (string) is optional;
 /// - every other field is a measurement and must be a finite number within its known range
 ///   (``MeasurementLimits``);
@@ -19,9 +20,14 @@
 public struct EventDecoder: Sendable {
     /// Largest JSON frame accepted, in bytes; larger ones are ``RejectReason/frameTooLarge``.
     public var maxFrameBytes: Int
+    /// The kinds accepted besides the built-in ones (``EventKind/builtIn``).
+    public let declaredKinds: Set<EventKind>
 
-    public init(maxFrameBytes: Int = 64 * 1024) {
+    /// - Parameter kinds: the kinds to accept (``Pipeline/knownKinds``); the built-in ones are
+    ///   always accepted.
+    public init(maxFrameBytes: Int = 64 * 1024, kinds: [EventKind] = EventKind.builtIn) {
         self.maxFrameBytes = maxFrameBytes
+        self.declaredKinds = Set(kinds.filter { !$0.isBuiltIn })
     }
 
     /// Decodes one JSON frame, checked against an optional topic frame.
@@ -29,7 +35,7 @@ public struct EventDecoder: Sendable {
         guard json.count <= maxFrameBytes else {
             throw FrameRejection(.frameTooLarge, "frame of \(json.count) bytes exceeds the limit of \(maxFrameBytes) bytes")
         }
-        var scanner = JSONEventScanner(bytes: json)
+        var scanner = JSONEventScanner(bytes: json, declaredKinds: declaredKinds)
         var event = try scanner.scanEvent()
         if let topic {
             try FeedTopic.reconcile(topic, with: &event)

@@ -1,10 +1,12 @@
 /// The one-pass scanner behind ``EventDecoder``. Internal: its contract is the decoder's.
 struct JSONEventScanner {
     private let bytes: UnsafeRawBufferPointer
+    private let declaredKinds: Set<EventKind>
     private var index = 0
 
-    init(bytes: UnsafeRawBufferPointer) {
+    init(bytes: UnsafeRawBufferPointer, declaredKinds: Set<EventKind> = []) {
         self.bytes = bytes
+        self.declaredKinds = declaredKinds
     }
 
     // MARK: Object
@@ -94,13 +96,20 @@ struct JSONEventScanner {
         guard let kindText else { throw FrameRejection(.missingField, "required field 'kind' is missing") }
         guard let sensor else { throw FrameRejection(.missingField, "required field 'sensor' is missing") }
         guard let timestamp else { throw FrameRejection(.missingField, "required field 'ts' is missing") }
-        guard let kind = EventKind(rawValue: kindText) else {
-            let known = EventKind.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let kind = knownKind(kindText) else {
+            let known = (EventKind.builtIn + declaredKinds.sorted()).map(\.rawValue).joined(separator: ", ")
             throw FrameRejection(.unknownKind, "unknown kind '\(kindText.prefix(40))'; expected one of \(known)")
         }
         let event = Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings, sequence: sequence)
         try EventValidation.check(event)
         return event
+    }
+
+    /// The kind `text` names, if the decoder knows it: the built-in ones first, by comparison.
+    private func knownKind(_ text: String) -> EventKind? {
+        for kind in EventKind.builtIn where kind.rawValue == text { return kind }
+        guard !declaredKinds.isEmpty, let kind = EventKind(rawValue: text), declaredKinds.contains(kind) else { return nil }
+        return kind
     }
 
     /// What a field name stands for: one comparison per field instead of a string switch.

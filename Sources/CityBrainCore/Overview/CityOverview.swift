@@ -55,7 +55,7 @@ public struct CityOverview: Sendable {
             speed[district, default: [:]][minute, default: (0, 0)].sum += value
             speed[district, default: [:]][minute, default: (0, 0)].count += 1
             if speed[district]!.count > minutes + 5 { trim(district) }
-        case .environment:
+        default:
             break
         }
     }

@@ -17,7 +17,10 @@ public struct Pipeline: Sendable, Hashable {
     public var defaultStorm: StormPolicy? = StormPolicy(limit: 20, window: 60_000)
     /// The city's time zone, for time-of-day profiles (`timezone:`; default UTC).
     public var timeZone: LocalTimeZone = .utc
-    /// Measurements the pipeline declares beyond the built-in catalogue (`measurements:`).
+    /// Kinds of feed the pipeline declares beyond the built-in three (`kinds:`).
+    public var kinds: [KindDeclaration] = []
+    /// Measurements the pipeline declares beyond the built-in catalogue (`measurements:`, and
+    /// the `measurements:` of each declared kind).
     public var measurements: [MeasurementDeclaration] = []
     /// The files it was loaded from (empty when built in code): a checkpoint keeps them, so a
     /// restart can rebuild the pipeline the state belongs to and reload the current one over it.
@@ -40,6 +43,9 @@ public struct Pipeline: Sendable, Hashable {
         self.correlations = correlations
         self.departments = departments
     }
+
+    /// Every kind the pipeline accepts: the built-in ones, then the declared ones in file order.
+    public var knownKinds: [EventKind] { EventKind.builtIn + kinds.map(\.kind) }
 
     /// Rules' and outputs' aggregations, rules first, in file order.
     public var aggregations: [Aggregation] { rules.map(\.aggregation) + outputs.map(\.aggregation) }

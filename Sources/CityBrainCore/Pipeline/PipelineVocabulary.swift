@@ -1,7 +1,7 @@
 /// The field names of the pipeline language, in one place: the loader checks files against them,
 /// and a test checks `docs/pipeline.schema.json` against them.
 public enum PipelineVocabulary {
-    public static let topLevelFields = ["name", "timezone", "watermark", "state", "departments", "measurements", "rules", "outputs"]
+    public static let topLevelFields = ["name", "timezone", "watermark", "state", "departments", "kinds", "measurements", "rules", "outputs"]
     public static let ruleKinds = ["threshold", "sustained", "rate", "stuck", "prediction", "outlier", "anomaly", "silent", "correlation"]
     /// Fields every rule kind but `correlation` takes.
     public static let commonRuleFields = ["name", "kind", "description", "match", "key_by", "severity", "escalate", "cooldown", "department",
@@ -19,6 +19,8 @@ public enum PipelineVocabulary {
     ]
     /// Fields of an anomaly rule's `seasonal:` mapping.
     public static let seasonalFields = ["learn", "slot", "min_days"]
+    /// Fields of one declared kind under `kinds:`.
+    public static let kindDeclarationFields = ["description", "measurements"]
     /// Fields of one declared measurement under `measurements: <kind>:`.
     public static let measurementFields = ["unit", "range", "description"]
     public static let correlationFields = ["name", "kind", "description", "all_of", "at_least", "of", "suppress_members", "severity",

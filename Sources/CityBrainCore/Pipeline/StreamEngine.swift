@@ -89,7 +89,7 @@ public final class StreamEngine: @unchecked Sendable {
         self.partitions = (0..<partitions).map { Partition(index: $0, pipeline: pipeline, emitScores: emitScores) }
         self.handler = output
         self.inFlight = DispatchSemaphore(value: maxBatchesInFlight)
-        self.tracker = WatermarkTracker(pipeline.watermark)
+        self.tracker = WatermarkTracker(pipeline.watermark, kinds: pipeline.knownKinds)
         self.routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
         self.partitionTotals = Array(repeating: PartitionResult(), count: partitions)
         self.correlator = AlertCorrelator(pipeline)
@@ -145,7 +145,9 @@ public final class StreamEngine: @unchecked Sendable {
         guard !finished else { return summary }
         let old = self.pipeline
         current.withLock { $0 = pipeline }
-        if pipeline.watermark != old.watermark { tracker = WatermarkTracker(pipeline.watermark, floor: tracker.watermark) }
+        if pipeline.watermark != old.watermark || pipeline.knownKinds != old.knownKinds {
+            tracker = WatermarkTracker(pipeline.watermark, kinds: pipeline.knownKinds, floor: tracker.watermark)
+        }
         routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
         var batches = Array(repeating: PartitionBatch(), count: partitions.count)
         for index in batches.indices { batches[index].reconfigure = pipeline }

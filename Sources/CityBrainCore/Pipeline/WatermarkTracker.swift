@@ -3,18 +3,24 @@
 struct WatermarkTracker {
     private let policy: WatermarkPolicy
     private let perSource: Bool
+    /// The sources, in the order of ``bounds`` and ``newest``.
+    private let kinds: [EventKind]
     private let bounds: [Int64]
     private var newest: [Int64]
     private var newestOverall: Int64 = .min
     private(set) var watermark: Int64 = .min
 
-    /// - Parameter floor: a watermark already reached (after a reload): it never goes back.
-    init(_ policy: WatermarkPolicy, floor: Int64 = .min) {
+    /// - Parameters:
+    ///   - kinds: the pipeline's kinds (``Pipeline/knownKinds``), each a source of its own when
+    ///     the policy bounds sources separately.
+    ///   - floor: a watermark already reached (after a reload): it never goes back.
+    init(_ policy: WatermarkPolicy, kinds: [EventKind] = EventKind.builtIn, floor: Int64 = .min) {
         self.policy = policy
         self.watermark = floor
         self.perSource = !policy.sources.isEmpty
-        self.bounds = EventKind.allCases.map { policy.sources[$0] ?? policy.maxOutOfOrderness }
-        self.newest = Array(repeating: .min, count: EventKind.allCases.count)
+        self.kinds = kinds
+        self.bounds = kinds.map { policy.sources[$0] ?? policy.maxOutOfOrderness }
+        self.newest = Array(repeating: .min, count: kinds.count)
     }
 
     /// Takes one event's time into account and returns the watermark in force for it.
@@ -22,8 +28,7 @@ struct WatermarkTracker {
         if time > newestOverall { newestOverall = time }
         var candidate: Int64
         if perSource {
-            let source = kind.sourceIndex
-            if time > newest[source] { newest[source] = time }
+            if let source = kinds.firstIndex(of: kind), time > newest[source] { newest[source] = time }
             candidate = .max
             for source in newest.indices where newest[source] != .min && newestOverall - newest[source] <= policy.idleTimeout {
                 candidate = min(candidate, newest[source] - bounds[source])
@@ -33,16 +38,6 @@ struct WatermarkTracker {
         }
         if candidate > watermark { watermark = candidate }
         return watermark
-    }
-}
-
-extension EventKind {
-    var sourceIndex: Int {
-        switch self {
-        case .traffic: 0
-        case .parking: 1
-        case .environment: 2
-        }
     }
 }
 

@@ -127,7 +127,6 @@ struct RuleState {
 
     /// The state change, if any, for a window that closed on time.
     mutating func evaluate(_ rule: Rule, values: [Double?], key: Int32, keyName: String, district: String?, start: Int64, end: Int64) -> Alert? {
-        var values = values
         var extra: [Alert.NamedValue] = []
         let opens: Bool
         let closes: Bool

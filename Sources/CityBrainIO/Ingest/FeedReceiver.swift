@@ -23,6 +23,9 @@ public final class FeedReceiver: Sendable {
     public struct Options: Sendable {
         /// Largest JSON frame decoded; larger ones are rejected and counted.
         public var maxFrameBytes = 64 * 1024
+        /// The kinds accepted (``Pipeline/knownKinds``); frames of others are rejected as
+        /// `unknown_kind`. ``FeedReceiver/accept(kinds:)`` changes them while running.
+        public var kinds = EventKind.builtIn
         /// Hard cap libzmq enforces per message (`ZMQ_MAXMSGSIZE`); a peer that exceeds it is
         /// disconnected by libzmq before CityBrain sees the message.
         public var maxMessageBytes: Int64 = 1024 * 1024
@@ -50,6 +53,8 @@ public final class FeedReceiver: Sendable {
     private let logger: Logger
     private let thread = SocketThread(name: "citybrain-ingest")
     private let chores = Mutex<[ClosureBox<@Sendable () -> Void>]>([])
+    /// The decoder in force, read by the loop once per round (a reload may change its kinds).
+    private let decoder: Mutex<EventDecoder>
 
     /// How a batch is handed on.
     public enum Handoff: Sendable {
@@ -78,6 +83,7 @@ public final class FeedReceiver: Sendable {
         self.context = context
         self.endpoints = endpoints
         self.options = options
+        self.decoder = Mutex(EventDecoder(maxFrameBytes: options.maxFrameBytes, kinds: options.kinds))
         self.statistics = statistics
         self.reporter = reporter
         self.logger = logger
@@ -111,6 +117,11 @@ public final class FeedReceiver: Sendable {
         chores.withLock { $0.append(ClosureBox(work)) }
     }
 
+    /// Accepts `kinds` from the next frame on (a reloaded pipeline that declares other kinds).
+    public func accept(kinds: [EventKind]) {
+        decoder.withLock { $0 = EventDecoder(maxFrameBytes: options.maxFrameBytes, kinds: kinds) }
+    }
+
     /// Asks the loop to finish its current batch and stop; waits until it has, then returns.
     /// Every event received before the call has been delivered.
     public func stop() {
@@ -120,7 +131,6 @@ public final class FeedReceiver: Sendable {
     private func receiveLoop(_ sockets: [(socket: Socket, name: String, sheds: Bool)], isStopping: () -> Bool) {
         var poller = Poller()
         for entry in sockets { poller.add(entry.socket) }
-        let decoder = EventDecoder(maxFrameBytes: options.maxFrameBytes)
         var gaps = SequenceGapTracker()
         var batch = WaitingBatch(capacity: options.batchSize)
         var counts = IngestStatistics.Snapshot()
@@ -130,6 +140,7 @@ public final class FeedReceiver: Sendable {
         var shedder = OverloadShedder(maxWaiting: max(options.batchSize, options.maxWaitingWhenFull))
         while !isStopping() {
             for chore in chores.withLock({ pending in defer { pending.removeAll() }; return pending }) { chore.function() }
+            let decoder = self.decoder.withLock { $0 }
             let ready: [Int]
             do {
                 // While readings wait for a full engine, come back soon to offer them again.

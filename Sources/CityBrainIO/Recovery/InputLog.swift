@@ -52,11 +52,11 @@ public final class InputLog: Sendable {
     /// Reads the events logged after `position` (all, if `nil`), in batches with the position
     /// after each, through the same decoder as live input.
     @discardableResult
-    public func replay(after position: InputPosition?, statistics: IngestStatistics, reporter: RejectionReporter,
+    public func replay(after position: InputPosition?, kinds: [EventKind] = EventKind.builtIn, statistics: IngestStatistics, reporter: RejectionReporter,
                        deliver: @escaping ([Event], InputPosition) -> Void) throws -> Int {
         let reader = try RecordingReader(path: directory)
         var count = 0
-        try RecordingInput.read(reader, after: position, statistics: statistics, reporter: reporter) { events, at in
+        try RecordingInput.read(reader, after: position, decoder: EventDecoder(kinds: kinds), statistics: statistics, reporter: reporter) { events, at in
             count += events.count
             deliver(events, at)
         }

@@ -111,6 +111,7 @@ public final class LivePipeline: @unchecked Sendable {
     public init(context: Context, configuration: Configuration, sinks: [any OutputSink] = [], logger: Logger) throws {
         var security = SocketSecurity.none
         var receiverOptions = configuration.receiver
+        receiverOptions.kinds = configuration.pipeline.knownKinds
         var watchHandshakes: HandshakeWatcher?
         if let curve = configuration.curve {
             // The ZAP handler must be listening before any secured socket takes a connection.
@@ -230,7 +231,8 @@ public final class LivePipeline: @unchecked Sendable {
     public func reload(_ pipeline: Pipeline) -> ReloadSummary {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<ReloadSummary?>(nil)
-        receiver.perform { [engine, checkpointer] in
+        receiver.perform { [engine, checkpointer, receiver] in
+            receiver.accept(kinds: pipeline.knownKinds)
             let summary = engine.reload(pipeline)
             checkpointer?.pipelineChanged(pipeline.sources)
             result.withLock { $0 = summary }
@@ -245,7 +247,7 @@ public final class LivePipeline: @unchecked Sendable {
     public func start() throws {
         if let durability, let checkpointer {
             if let restored = restoredFrom, let log = durability.inputLog {
-                let replayed = try log.replay(after: restored.input, statistics: ingest,
+                let replayed = try log.replay(after: restored.input, kinds: engine.pipeline.knownKinds, statistics: ingest,
                                               reporter: RejectionReporter(logger: logger, deadLetters: nil)) { [engine] events, position in
                     engine.submit(events)
                     checkpointer.submitted(to: engine, through: position, eventTime: events.last?.timestamp)

@@ -65,12 +65,13 @@ public enum OfflineRun {
             checkpointer?.submitted(to: engine, through: position, eventTime: events.last?.timestamp)
         }
         let start = recovered.checkpoint?.input
+        let decoder = EventDecoder(kinds: pipeline.knownKinds)
         switch input {
         case .jsonLines(let reader):
-            try JSONLinesInput.read(reader, after: start ?? .start, decodingThreads: decodingThreads, statistics: statistics, reporter: reporter,
+            try JSONLinesInput.read(reader, after: start ?? .start, decoder: decoder, decodingThreads: decodingThreads, statistics: statistics, reporter: reporter,
                                     deliver: deliver)
         case .recording(let reader, let from, let to):
-            let read = try RecordingInput.read(reader, after: start, from: from, to: to, decodingThreads: decodingThreads, statistics: statistics,
+            let read = try RecordingInput.read(reader, after: start, decoder: decoder, from: from, to: to, decodingThreads: decodingThreads, statistics: statistics,
                                                reporter: reporter, deliver: deliver)
             if read.tornBytes > 0 { logger.warning("the recording ends in a torn block of \(read.tornBytes) bytes (an interrupted write); it was skipped") }
         }

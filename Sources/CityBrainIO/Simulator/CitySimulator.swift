@@ -160,6 +160,8 @@ public struct CitySimulator: Sendable {
                 Reading("no2", round2(20 + 25 * rush + 5 * noise(2))),
                 Reading("noise_db", round2(55 + 10 * rush + 3 * noise(3))),
             ]
+        default:
+            readings = []  // the simulator's city has only the built-in kinds
         }
         return Event(kind: sensor.kind, sensor: sensor.id, district: sensor.district, timestamp: timestamp, readings: readings)
     }

@@ -50,11 +50,7 @@ extension PipelineFileReader {
         guard let kindText = required(mapping["kind"], field: "kind", in: node, context: "match"), let kindNode = mapping["kind"] else {
             return nil
         }
-        guard let kind = EventKind(rawValue: kindText) else {
-            let kinds = EventKind.allCases.map(\.rawValue)
-            error(at: kindNode, "unknown kind '\(kindText)'\(Suggestion.hint(for: kindText, in: kinds)) (expected one of \(kinds.joined(separator: ", ")))")
-            return nil
-        }
+        guard let kind = knownKind(kindText, at: kindNode, usedIn: "in 'match'") else { return nil }
         var filter = EventFilter(kind: kind)
         if let districtNode = mapping["district"] {
             if let list = districtNode.sequence {

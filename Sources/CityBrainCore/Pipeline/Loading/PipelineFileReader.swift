@@ -7,6 +7,8 @@ struct PipelineFileReader {
     var diagnostics: [Diagnostic] = []
     /// Measurements declared so far, by kind.
     var declared: [EventKind: Set<String>] = [:]
+    /// The built-in kinds and those declared so far (`kinds:`).
+    var knownKinds = EventKind.builtIn
     /// The pipeline's time zone, for seasonal profiles.
     var timeZone = LocalTimeZone.utc
 
@@ -33,6 +35,15 @@ struct PipelineFileReader {
         } catch {
             diagnostics.append(Diagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)"))
         }
+        return nil
+    }
+
+    /// The known kind `name` names, or an error at `node` that lists the known ones (with a
+    /// "did you mean" when one is close) and says where it was used.
+    mutating func knownKind(_ name: String, at node: Node, usedIn place: String) -> EventKind? {
+        if let kind = EventKind(rawValue: name), knownKinds.contains(kind) { return kind }
+        let names = knownKinds.map(\.rawValue)
+        error(at: node, "unknown kind '\(name)' \(place)\(Suggestion.hint(for: name, in: names)) (kinds: \(names.joined(separator: ", ")); declare others under 'kinds:')")
         return nil
     }
 

@@ -36,6 +36,7 @@ public enum PipelineLoader {
         var pipelineNames: [String] = []
         var correlationNodes: [Node] = []
         var correlationFiles: [String] = []
+        var documents: [(source: PipelineSource, document: Node, top: Node.Mapping)] = []
         for source in sources {
             reader.file = source.name
             guard let document = reader.compose(source) else { continue }
@@ -43,6 +44,28 @@ public enum PipelineLoader {
                 reader.error(at: document, "a pipeline file must be a mapping with 'rules:' and/or 'outputs:'")
                 continue
             }
+            documents.append((source, document, top))
+        }
+        // Kinds and measurements first, from every file: a rule may watch a kind another file declares.
+        for (source, _, top) in documents {
+            reader.file = source.name
+            guard let node = top["kinds"] else { continue }
+            for (kind, measurements) in reader.kinds(node) {
+                pipeline.kinds.append(kind)
+                pipeline.measurements += measurements
+                reader.declared[kind.kind, default: []].formUnion(measurements.map(\.name))
+            }
+        }
+        for (source, _, top) in documents {
+            reader.file = source.name
+            guard let node = top["measurements"] else { continue }
+            for declaration in reader.measurements(node) {
+                pipeline.measurements.append(declaration)
+                reader.declared[declaration.kind, default: []].insert(declaration.name)
+            }
+        }
+        for (source, document, top) in documents {
+            reader.file = source.name
             reader.checkKeys(top, allowed: PipelineVocabulary.topLevelFields, in: "the pipeline")
             if let name = reader.string(top["name"], field: "name") { pipelineNames.append(name) }
             if let node = top["departments"] {
@@ -55,12 +78,6 @@ public enum PipelineLoader {
                         reader.error(at: node, "department '\(department)' already has a storm limit")
                     }
                     pipeline.departments[department] = policy
-                }
-            }
-            if let node = top["measurements"] {
-                for declaration in reader.measurements(node) {
-                    pipeline.measurements.append(declaration)
-                    reader.declared[declaration.kind, default: []].insert(declaration.name)
                 }
             }
             for setting in ["timezone", "watermark", "state"] {
