@@ -25,6 +25,12 @@ struct ValidateCommand: ParsableCommand {
             if !pipeline.outputs.isEmpty {
                 summary += "; \(pipeline.outputs.count) output(s): " + pipeline.outputs.map { "\($0.name) (\($0.aggregation.window.spec.summary))" }.joined(separator: ", ")
             }
+            if !pipeline.kinds.isEmpty {
+                summary += "; \(pipeline.kinds.count) declared kind(s): " + pipeline.kinds.map { declaration in
+                    let names = pipeline.measurements.filter { $0.kind == declaration.kind }.map(\.name)
+                    return "\(declaration.kind) (\(names.joined(separator: ", ")))"
+                }.joined(separator: ", ")
+            }
             print(summary)
         } catch {
             for diagnostic in error.diagnostics { print(diagnostic) }

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@Suite("the declared-kinds example pipeline")
+struct DeclaredKindExampleTests {
+    static let start: Int64 = 1_732_269_600_000
+
+    /// Two river gauges every 15 minutes (gauge-9 stops after an hour; gauge-7 rises through the
+    /// warning level and falls back), one waste bin every three hours, and one frame of a kind no
+    /// pipeline declares.
+    static func feed() -> [String] {
+        var lines: [(Int64, String)] = []
+        let quarter: Int64 = 15 * 60_000
+        let levels = Array(repeating: 200, count: 12) + (0..<8).map { 215 + 15 * $0 } + Array(repeating: 330, count: 4) + Array(repeating: 250, count: 4)
+        for (index, level) in levels.enumerated() {
+            let at = start + Int64(index) * quarter
+            lines.append((at, #"{"kind":"water","sensor":"gauge-7","district":"riverside","ts":\#(at),"level_cm":\#(level)}"#))
+            if index < 4 { lines.append((at + 1_000, #"{"kind":"water","sensor":"gauge-9","district":"riverside","ts":\#(at + 1_000),"level_cm":120}"#)) }
+        }
+        for (index, fill) in [40, 70, 92, 95, 10].enumerated() {
+            let at = start + Int64(index) * 3 * 3_600_000 + 5_000
+            lines.append((at, #"{"kind":"waste-bin","sensor":"bin-3","district":"old-town","ts":\#(at),"fill_pct":\#(fill)}"#))
+        }
+        lines.append((start, #"{"kind":"lamp","sensor":"l-1","ts":\#(start),"on":1}"#))
+        return lines.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    @Test("validates beside the default pipeline, and raises each alert of its kinds at the expected time")
+    func waterAndWaste() throws {
+        let validate = try CommandRunner.run(["validate", "Pipelines/city.yaml", "Pipelines/examples/water-and-waste.yaml"])
+        #expect(validate.status == 0)
+        #expect(validate.stdout.hasSuffix("; 2 declared kind(s): water (level_cm), waste-bin (fill_pct)\n"))
+
+        let directory = NSTemporaryDirectory() + "citybrain-kinds-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let input = directory + "/feed.jsonl"
+        try Self.feed().joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
+
+        let run = try CommandRunner.run(["run", "--pipeline", "Pipelines/examples/water-and-waste.yaml", "--input", input, "--emit", "alerts"])
+        #expect(run.status == 0)
+        let alerts = try run.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let summary = alerts.map { alert in
+            let minutes = ((alert["window_end"] as? Int64 ?? 0) - Self.start) / 60_000
+            return "\(alert["state"] as? String ?? "?") \(alert["rule"] as? String ?? "?") \(alert["sensor"] as? String ?? "-") @\(minutes)m"
+        }
+        #expect(summary == [
+            "raised river-gauge-silent gauge-9 @90m",          // 45 minutes (three of its intervals) after its last reading
+            "raised river-rising-fast gauge-7 @240m",          // 275 cm and rising 60 cm an hour
+            "resolved river-rising-fast gauge-7 @270m",        // over the line: the forecast has come true
+            "raised river-flood-warning gauge-7 @285m",
+            "resolved river-flood-warning gauge-7 @375m",      // back to 250 cm
+            "raised waste-bin-full bin-3 @420m",
+            "raised river-gauge-silent gauge-7 @450m",         // its readings end at 6 h 45 while the bin's go on
+            "resolved waste-bin-full bin-3 @780m",             // emptied
+        ])
+        #expect(alerts.first { $0["rule"] as? String == "river-flood-warning" }?["kind"] as? String == "water")
+        #expect(run.stderr.contains("unknown kind 'lamp'; expected one of traffic, parking, environment, waste-bin, water"))
+        #expect(run.stderr.contains("1 rejected (unknown_kind=1)"))
+    }
+}
