@@ -37,15 +37,52 @@ struct RecoveryTests {
         }.joined(separator: "\n") + "\n"
     }
 
-    func run(_ yaml: String, input: String, directory: String) throws -> [Alert] {
+    func run(_ yaml: String, input: String, directory: String, keep: Int = 3, journal: Bool = true) throws -> [Alert] {
         let collected = AlertCollector()
         _ = try OfflineRun.run(
             pipeline: try PipelineLoader.load(yaml: yaml, file: "city.yaml"), input: try OfflineRun.Input.open(input), sinks: [collected], partitions: 2,
-            deterministic: true, journal: try AlertJournal(directory: directory + "/journal"),
-            durability: DurabilitySettings(store: try CheckpointStore(directory: directory + "/checkpoints"), interval: .event(60_000)),
+            deterministic: true, journal: journal ? try AlertJournal(directory: directory + "/journal") : nil,
+            durability: DurabilitySettings(store: try CheckpointStore(directory: directory + "/checkpoints", keep: keep), interval: .event(60_000)),
             logger: logger
         )
         return collected.alerts
+    }
+
+    @Test("a checkpoint taken while a restored engine is still catching up stands before the alerts it has yet to produce again: a second crash there repeats none")
+    func crashDuringCatchUp() throws {
+        let directory = NSTemporaryDirectory() + "citybrain-recovery-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let input = directory + "/feed.jsonl"
+        try Self.feed(minutes: 0..<12).write(toFile: input, atomically: true, encoding: .utf8)
+        let reference = try run(Self.before, input: input, directory: directory + "/reference", journal: false)
+        #expect(reference.map { "\($0.rule) \($0.state)" } == [
+            "slow raised", "very-slow raised", "slow-3 raised", "slow-3 resolved", "slow resolved", "very-slow resolved",
+        ])
+        let store = try CheckpointStore(directory: directory + "/checkpoints", keep: 100)
+        func keepOnly(_ count: Int) throws {
+            for file in try store.files().dropFirst(count) { try FileManager.default.removeItem(at: file) }
+        }
+
+        // The first run journals every alert; then it "crashes" with its checkpoints at the start,
+        // minute 1 and minute 2 written, and none after.
+        _ = try run(Self.before, input: input, directory: directory, keep: 100)
+        try keepOnly(3)
+        // The second restarts at minute 2 and catches up; it "crashes" with only its first
+        // checkpoint (minute 3) written, before producing the resolves of minute 9 again.
+        _ = try run(Self.before, input: input, directory: directory, keep: 100)
+        try keepOnly(4)
+        let atMinute3 = try CheckpointFile.read(try store.files()[3])
+        let journal = try AlertJournal(directory: directory + "/journal")
+        let firstResolve = try #require(try journal.alerts(after: 0).first { $0.state == .resolved })
+        #expect(atMinute3.lastSequence < firstResolve.seq)
+        journal.close()
+
+        // The third restarts at minute 3: every alert is in the journal once, numbered 1, 2, 3, …
+        _ = try run(Self.before, input: input, directory: directory, keep: 100)
+        let all = try AlertJournal(directory: directory + "/journal").alerts(after: 0)
+        #expect(all.map(\.seq) == Array(1...UInt64(reference.count)))
+        #expect(all.map { "\($0.rule) \($0.state) \($0.ts)" } == reference.map { "\($0.rule) \($0.state) \($0.ts)" })
     }
 
     @Test("a restart with a changed pipeline: unchanged rules keep their state, a changed one its open alert, a removed one resolves")

@@ -41,8 +41,9 @@ public final class AlertDispatcher: Sendable {
     /// Journaled alerts still expected from the engine's catch-up (0 once it has caught up).
     public var pendingReplay: Int { replayed.withLock { $0.count } }
 
-    /// Hands each checkpoint snapshot of the engine, with the last sequence number handed out
-    /// before it, to `body` (on the engine's collector queue, in order with the output).
+    /// Hands each checkpoint snapshot of the engine, with the sequence number it stands after
+    /// (``checkpointSequence``), to `body` (on the engine's collector queue, in order with the
+    /// output).
     public func onCheckpoint(_ body: @escaping @Sendable (EngineSnapshot, UInt64) -> Void) {
         onCheckpoint.withLock { $0 = ClosureBox(body) }
     }
@@ -53,9 +54,20 @@ public final class AlertDispatcher: Sendable {
     /// The last sequence number handed out.
     public var lastSequence: UInt64 { sequencer.withLock { $0.last } }
 
+    /// The sequence number a checkpoint of the engine's state now stands after: the last one
+    /// handed out, or, while a restored engine is still catching up, the one before the oldest
+    /// journaled alert it has yet to produce again. A restart from that checkpoint expects those
+    /// alerts once more (``AlertJournal/alerts(after:limit:)``); standing after the last number
+    /// instead would publish them a second time.
+    public var checkpointSequence: UInt64 {
+        let last = lastSequence
+        guard let oldest = replayed.withLock({ $0.oldestSequence }), oldest > 0 else { return last }
+        return min(last, oldest - 1)
+    }
+
     public func handle(_ output: EngineOutput) {
         if !output.records.isEmpty { dispatch(output.records, triggers: output.triggers) }
-        if let snapshot = output.checkpoint, let body = onCheckpoint.withLock({ $0 }) { body.function(snapshot, lastSequence) }
+        if let snapshot = output.checkpoint, let body = onCheckpoint.withLock({ $0 }) { body.function(snapshot, checkpointSequence) }
     }
 
     /// Publishes records that did not come from the engine (operators' actions, escalations):

@@ -7,7 +7,10 @@ public struct Checkpoint: Sendable {
     public var createdAt: Int64
     /// The input read before the barrier: a restart reads on from here.
     public var input: InputPosition
-    /// The last alert sequence number handed out before the barrier.
+    /// The alert sequence number the engine's state stands after: the last one handed out
+    /// before the barrier, or, for a checkpoint taken while a restored engine was still catching
+    /// up, the one before the oldest journaled alert it had yet to produce again. A restart
+    /// expects the journal's alerts after it once more (``AlertDispatcher/checkpointSequence``).
     public var lastSequence: UInt64
     /// The pipeline files in force, so a restart can rebuild that pipeline and then reload the
     /// current files over it (unchanged rules keep their state).
