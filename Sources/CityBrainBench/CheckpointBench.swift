@@ -8,10 +8,12 @@ import Synchronization
 /// input is), then checkpoints are taken between further batches, as a running pipeline takes
 /// them, and one is restored:
 ///
-/// - **pause**: how long the partitions stop processing events for the checkpoint: the capture
-///   at the barrier, plus what the next batch takes longer than the same batch without a
-///   checkpoint before it (its first changes copy what they share with the snapshot, and the
-///   encoder competes for the cores);
+/// - **pause**: how long the partitions hold ingest up for the checkpoint: the capture at the
+///   barrier, plus how much longer the slowest batch after it takes than a batch usually does
+///   (its first changes copy what they share with the snapshot). Batches are timed one by one,
+///   each drained before the next;
+/// - **slowdown**: how much longer all batches of the next tenth of the sensors' readings take
+///   than usual (the copies, plus the encoder competing for the cores);
 /// - **write**: the background work: file encoding, CRC, write, fsync and rename;
 /// - **size** of the file, and **restore**: read, check and rebuild an engine from it.
 public struct CheckpointBench: Sendable {
@@ -25,6 +27,7 @@ public struct CheckpointBench: Sendable {
         public var residentBytes: Int
         public var checkpointBytes: Int
         public var pausesMilliseconds: [Double]
+        public var slowdownsMilliseconds: [Double]
         public var writesMilliseconds: [Double]
         /// CPU time of the writing thread (encode, CRC, system calls): the background work
         /// itself, whatever share of the cores it got while the engine went on.
@@ -49,7 +52,8 @@ public struct CheckpointBench: Sendable {
                 checkpoints of scenario \(scenario): \(sensors) sensors, \(events) events, \(partitions) partitions
                   state (engine estimate)  \(BenchReport.bytes(stateBytes)); process RSS \(BenchReport.bytes(residentBytes))
                   checkpoint file          \(BenchReport.bytes(checkpointBytes)) (\(checkpointBytes / max(1, sensors)) bytes per sensor)
-                  ingest pause             median \(String(format: "%.0f", medianPause)) ms  (\(list(pausesMilliseconds)) ms)
+                  ingest pause             median \(String(format: "%.0f", medianPause)) ms  (\(list(pausesMilliseconds)) ms): capture + slowest batch after it
+                  slowdown                 median \(String(format: "%.0f", median(slowdownsMilliseconds))) ms  (\(list(slowdownsMilliseconds)) ms) over the next \(max(1, sensors / 10)) events, with the writer running
                   background write         median \(String(format: "%.0f", medianWrite)) ms  (\(list(writesMilliseconds)) ms) wall, \
                 median \(String(format: "%.0f", medianWriteCPU)) ms (\(list(writesCPUMilliseconds)) ms) of CPU
                   restore                  \(String(format: "%.0f", restoreMilliseconds)) ms
@@ -73,54 +77,64 @@ public struct CheckpointBench: Sendable {
         self.checkpoints = checkpoints
     }
 
-    public func run(directory: String, progress: (String) -> Void) throws -> Report {
+    private func timed(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    }
+
+    /// The batches after each barrier, timed one by one; with `checkpointing`, a checkpoint is
+    /// taken at each barrier and written in the background meanwhile, and `written` is told.
+    private func pass(checkpointing store: CheckpointStore?, progress: (String) -> Void,
+                      written: (_ number: Int, _ snapshot: EngineSnapshot, _ url: URL, _ bytes: Int, _ wall: Double, _ cpu: Double) -> Void)
+        throws -> (afterBarrier: [[Double]], stateBytes: Int, residentBytes: Int, events: Int) {
         let generator = LoadGenerator(scenario: scenario)
         let decoder = EventDecoder()
         let taken = Mutex<EngineSnapshot?>(nil)
-        ResourceUsage.resetPeak()
         let engine = StreamEngine(pipeline: pipeline, partitions: partitions) { output in
             if let snapshot = output.checkpoint { taken.withLock { $0 = snapshot } }
         }
+        defer { engine.finish() }
         var next = 0
-        func feed(_ count: Int) {
+        func batches(_ count: Int) -> [[Event]] {
+            var batches: [[Event]] = []
             var batch: [Event] = []
             batch.reserveCapacity(4_096)
             for index in next..<(next + count) {
                 guard let event = try? decoder.decode(json: generator.frame(index)) else { continue }
                 batch.append(event)
                 if batch.count == 4_096 {
-                    engine.submit(batch)
+                    batches.append(batch)
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            engine.submit(batch)
+            if !batch.isEmpty { batches.append(batch) }
             next += count
+            return batches
+        }
+        /// Milliseconds per batch, each submitted alone and drained.
+        func feedOneByOne(_ count: Int) -> [Double] {
+            batches(count).map { batch in timed { engine.submit(batch); engine.drain() } }
         }
         let total = scenario.sensors * rounds
         var fed = 0
         while fed < total {
             let step = min(scenario.sensors, total - fed)
-            feed(step)
+            for batch in batches(step) { engine.submit(batch) }
             fed += step
             progress("  filled \(fed) of \(total) readings")
         }
         engine.drain()
         let state = engine.statistics.stateBytes
         let resident = ResourceUsage.residentBytes
-        let store = try CheckpointStore(directory: directory, keep: 1)
-        var pauses: [Double] = []
-        var writes: [Double] = []
-        var writesCPU: [Double] = []
-        var size = 0
-        var last: URL?
+        var afterBarrier: [[Double]] = []
         let step = max(1, scenario.sensors / 10)
-        func timed(_ body: () -> Void) -> Double {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        }
         for number in 1...checkpoints {
-            let normal = timed { feed(step); engine.drain() }
+            _ = feedOneByOne(step)
+            guard let store else {
+                afterBarrier.append(feedOneByOne(step))
+                continue
+            }
             engine.checkpoint()
             engine.drain()
             guard let snapshot = taken.withLock({ $0 }) else { break }
@@ -129,32 +143,63 @@ public struct CheckpointBench: Sendable {
             // first changes after the barrier copy what they share with the snapshot.
             let checkpoint = Checkpoint(createdAt: Int64(Date().timeIntervalSince1970 * 1000), input: InputPosition(segment: 0, frame: next),
                                         lastSequence: 0, pipeline: pipeline.sources, engine: snapshot)
-            let written = Mutex<Result<(URL, Int, Double, Double), any Error>?>(nil)
+            let outcome = Mutex<Result<(URL, Int, Double, Double), any Error>?>(nil)
             let writing = DispatchGroup()
             writing.enter()
-            DispatchQueue.global().async {
+            BackgroundThread.start(name: "citybrain.checkpoint") {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let cpu = ResourceUsage.threadCPUSeconds
                 let result = Result { () throws -> (URL, Int, Double, Double) in
                     let (url, bytes) = try store.save(checkpoint)
                     return (url, bytes, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6, (ResourceUsage.threadCPUSeconds - cpu) * 1000)
                 }
-                written.withLock { $0 = result }
+                outcome.withLock { $0 = result }
                 writing.leave()
             }
-            let after = timed { feed(step); engine.drain() }
+            afterBarrier.append(feedOneByOne(step))
             writing.wait()
-            let (url, bytes, milliseconds, cpuMilliseconds) = try written.withLock { $0! }.get()
-            let pause = Double(snapshot.pauseNanoseconds) / 1e6 + max(0, after - normal)
-            pauses.append(pause)
-            writes.append(milliseconds)
-            writesCPU.append(cpuMilliseconds)
-            size = bytes
-            last = url
-            progress(String(format: "  checkpoint %d: %@, capture %.1f ms, next %d events %.0f ms (%.0f ms without a checkpoint), written in %.0f ms (%.0f ms of CPU)",
-                            number, BenchReport.bytes(bytes), Double(snapshot.pauseNanoseconds) / 1e6, step, after, normal, milliseconds, cpuMilliseconds))
+            let (url, bytes, wall, cpu) = try outcome.withLock { $0! }.get()
+            written(number, snapshot, url, bytes, wall, cpu)
         }
-        engine.finish()
+        return (afterBarrier, state, resident, next)
+    }
+
+    /// Runs the scenario twice on the same readings, without checkpoints and with them, and
+    /// compares each batch after a barrier with the same batch in the run without: what remains
+    /// is the checkpoint's cost, not the work the batch brings (a batch that closes a million
+    /// windows is slow in both runs).
+    public func run(directory: String, progress: (String) -> Void) throws -> Report {
+        ResourceUsage.resetPeak()
+        progress("  reference run, without checkpoints")
+        let reference = try pass(checkpointing: nil, progress: progress) { _, _, _, _, _, _ in }
+        progress("  run with checkpoints")
+        let store = try CheckpointStore(directory: directory, keep: 1)
+        var captures: [Double] = []
+        var writes: [Double] = []
+        var writesCPU: [Double] = []
+        var sizes: [Int] = []
+        var last: URL?
+        let measured = try pass(checkpointing: store, progress: progress) { _, snapshot, url, bytes, wall, cpu in
+            captures.append(Double(snapshot.pauseNanoseconds) / 1e6)
+            sizes.append(bytes)
+            writes.append(wall)
+            writesCPU.append(cpu)
+            last = url
+        }
+        let size = sizes.last ?? 0
+        var pauses: [Double] = []
+        var slowdowns: [Double] = []
+        for (number, capture) in captures.enumerated() {
+            let extra = zip(measured.afterBarrier[number], reference.afterBarrier[number]).map { $0 - $1 }
+            let slowest = extra.max() ?? 0
+            pauses.append(capture + max(0, slowest))
+            slowdowns.append(capture + max(0, extra.reduce(0, +)))
+            progress(String(format: "  checkpoint %d: %@, capture %.1f ms, the slowest batch after it %.0f ms longer than without (%.0f ms in all over %d batches), written in %.0f ms (%.0f ms of CPU)",
+                            number + 1, BenchReport.bytes(sizes[number]), capture, slowest, extra.reduce(0, +), extra.count, writes[number], writesCPU[number]))
+        }
+        let next = measured.events
+        let state = measured.stateBytes
+        let resident = measured.residentBytes
         var restore = 0.0
         if let last {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -164,7 +209,7 @@ public struct CheckpointBench: Sendable {
             progress(String(format: "  restored in %.0f ms", restore))
         }
         return Report(scenario: scenario.name, sensors: scenario.sensors, partitions: partitions, events: next, stateBytes: state,
-                      residentBytes: resident, checkpointBytes: size, pausesMilliseconds: pauses, writesMilliseconds: writes, writesCPUMilliseconds: writesCPU,
+                      residentBytes: resident, checkpointBytes: size, pausesMilliseconds: pauses, slowdownsMilliseconds: slowdowns, writesMilliseconds: writes, writesCPUMilliseconds: writesCPU,
                       restoreMilliseconds: restore, peakResidentBytes: ResourceUsage.peakResidentBytes)
     }
 }

@@ -43,7 +43,6 @@ public final class Checkpointer: Sendable {
     private let logger: Logger
     private let inputLog: InputLog?
     private let journal: AlertJournal?
-    private let writer = DispatchQueue(label: "citybrain.checkpoint")
     private let writes = DispatchGroup()
     private let state = Mutex(State())
 
@@ -125,7 +124,9 @@ public final class Checkpointer: Sendable {
 
     private func write(_ checkpoint: Checkpoint) {
         writes.enter()
-        writer.async { [self] in
+        // One write at a time (the next waits in `state.waiting`), each on a thread of its own at a
+        // lower priority: the engine goes first.
+        BackgroundThread.start(name: "citybrain.checkpoint") { [self] in
             let start = DispatchTime.now().uptimeNanoseconds
             do {
                 try inputLog?.sync()

@@ -1,0 +1,93 @@
+/// An array kept in chunks of a fixed length, each copy-on-write on its own.
+///
+/// A checkpoint captures the engine's state by sharing it (``PartitionState``). With one flat
+/// array, the partition's first change after the capture copies the whole array — at a million
+/// sensors, a batch held up for a hundred milliseconds and more. Here a change copies only its
+/// chunk (and the small outer array of chunk references), so the copying is spread over the
+/// batches that touch each chunk, and a chunk no batch touches before the writer lets go of it
+/// is never copied at all.
+struct ChunkedArray<Element> {
+    /// Elements per chunk (the last one may hold fewer).
+    let chunkLength: Int
+    private var chunks: [[Element]] = []
+    private(set) var count = 0
+
+    init(chunkLength: Int) {
+        precondition(chunkLength > 0 && chunkLength <= Int(UInt32.max), "a chunk holds at least one element")
+        self.chunkLength = chunkLength
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Elements the chunks have room for.
+    var capacity: Int { chunks.count * chunkLength }
+
+    @inline(__always)
+    private func locate(_ index: Int) -> (chunk: Int, offset: Int) {
+        let (chunk, offset) = UInt32(truncatingIfNeeded: index).quotientAndRemainder(dividingBy: UInt32(truncatingIfNeeded: chunkLength))
+        return (Int(chunk), Int(offset))
+    }
+
+    subscript(index: Int) -> Element {
+        get {
+            precondition(index >= 0 && index < count, "index out of range")
+            let (chunk, offset) = locate(index)
+            return chunks[chunk][offset]
+        }
+        _modify {
+            precondition(index >= 0 && index < count, "index out of range")
+            let (chunk, offset) = locate(index)
+            yield &chunks[chunk][offset]
+        }
+    }
+
+    /// The elements at `range`, which must lie within one chunk.
+    func slice(_ range: Range<Int>) -> ArraySlice<Element> {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "range out of bounds")
+        guard !range.isEmpty else { return [] }
+        let (chunk, offset) = locate(range.lowerBound)
+        precondition(offset + range.count <= chunkLength, "a slice must not cross a chunk boundary")
+        return chunks[chunk][offset..<(offset + range.count)]
+    }
+
+    mutating func append(_ element: Element) {
+        if count == capacity {
+            var chunk: [Element] = []
+            chunk.reserveCapacity(chunkLength)
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(element)
+        count += 1
+    }
+
+    mutating func append(contentsOf elements: some Sequence<Element>) {
+        for element in elements { append(element) }
+    }
+
+    mutating func removeAll() {
+        chunks = []
+        count = 0
+    }
+
+    /// Whether chunk `chunk` is the same storage in `other` (not yet copied since they parted).
+    func sharesChunk(_ chunk: Int, with other: ChunkedArray) -> Bool {
+        chunks[chunk].withUnsafeBufferPointer { mine in other.chunks[chunk].withUnsafeBufferPointer { $0.baseAddress == mine.baseAddress } }
+    }
+
+    mutating func reserveCapacity(_ minimumCapacity: Int) {
+        chunks.reserveCapacity((minimumCapacity + chunkLength - 1) / chunkLength)
+    }
+}
+
+extension ChunkedArray: RandomAccessCollection {
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+
+    func index(after index: Int) -> Int { index + 1 }
+    func index(before index: Int) -> Int { index - 1 }
+
+    /// Visits the elements chunk by chunk, without an index computation per element.
+    func forEachChunk(_ body: (ArraySlice<Element>) throws -> Void) rethrows {
+        for chunk in chunks { try body(chunk[...]) }
+    }
+}
