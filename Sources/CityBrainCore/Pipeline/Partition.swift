@@ -206,21 +206,24 @@ final class Partition: @unchecked Sendable {
     private func record(_ firings: [WindowFiring], of index: Int, into records: inout [OrderedRecord]) {
         let aggregation = aggregations[index]
         let table = aggregation.keyBy == .sensor ? sensors : districts
+        // Copied out of the array once, not once per firing: a rule has many reference-counted
+        // parts, and a close burst brings a firing per key.
+        let rule: Rule? = index < rules.count ? rules[index] : nil
         for firing in firings {
             let name = table.names[Int(firing.key)]
-            if index < rules.count {
+            if let rule {
                 let district = table.districts[Int(firing.key)]
                 let alert: Alert?
                 switch firing.kind {
                 case .onTime:
-                    alert = ruleStates[index].evaluate(rules[index], values: firing.values, key: firing.key, keyName: name,
+                    alert = ruleStates[index].evaluate(rule, values: firing.values, key: firing.key, keyName: name,
                                                        district: district, start: firing.start, end: firing.end)
                 case .silenced, .resumed:
-                    alert = ruleStates[index].silence(rules[index], resumed: firing.kind == .resumed, key: firing.key, keyName: name,
+                    alert = ruleStates[index].silence(rule, resumed: firing.kind == .resumed, key: firing.key, keyName: name,
                                                       district: district, lastSeen: firing.start,
                                                       timeout: Int64(firing.values.first.flatMap { $0 } ?? 0), at: firing.end)
                 case .reading:
-                    alert = ruleStates[index].observe(rules[index], values: firing.values, key: firing.key, keyName: name,
+                    alert = ruleStates[index].observe(rule, values: firing.values, key: firing.key, keyName: name,
                                                       district: district, previous: firing.start, at: firing.end)
                     if emitScores, let scored = ruleStates[index].lastScore {
                         let score = ReadingScore(rule: aggregation.name, sensor: name, district: district, ts: firing.end, value: scored.value,
