@@ -32,6 +32,9 @@ public struct CheckpointBench: Sendable {
         /// CPU time of the writing thread (encode, CRC, system calls): the background work
         /// itself, whatever share of the cores it got while the engine went on.
         public var writesCPUMilliseconds: [Double]
+        /// CPU time to encode each checkpoint again in memory, engine idle, no I/O: the
+        /// encoder's own cost, apart from the kernel's copy and the competition for the cores.
+        public var encodesCPUMilliseconds: [Double]
         public var restoreMilliseconds: Double
         /// Peak resident memory over the whole measurement (the file is built in memory).
         public var peakResidentBytes: Int
@@ -56,6 +59,7 @@ public struct CheckpointBench: Sendable {
                   slowdown                 median \(String(format: "%.0f", median(slowdownsMilliseconds))) ms  (\(list(slowdownsMilliseconds)) ms) over the next \(max(1, sensors / 10)) events, with the writer running
                   background write         median \(String(format: "%.0f", medianWrite)) ms  (\(list(writesMilliseconds)) ms) wall, \
                 median \(String(format: "%.0f", medianWriteCPU)) ms (\(list(writesCPUMilliseconds)) ms) of CPU
+                  encode alone             median \(String(format: "%.0f", median(encodesCPUMilliseconds))) ms  (\(list(encodesCPUMilliseconds)) ms) of CPU, in memory, engine idle
                   restore                  \(String(format: "%.0f", restoreMilliseconds)) ms
                   peak RSS                 \(BenchReport.bytes(peakResidentBytes))
                 """
@@ -87,7 +91,7 @@ public struct CheckpointBench: Sendable {
     /// taken at each barrier and written in the background meanwhile, and `written` is told.
     private func pass(checkpointing store: CheckpointStore?, progress: (String) -> Void,
                       written: (_ number: Int, _ snapshot: EngineSnapshot, _ url: URL, _ bytes: Int, _ wall: Double, _ cpu: Double) -> Void)
-        throws -> (afterBarrier: [[Double]], stateBytes: Int, residentBytes: Int, events: Int) {
+        throws -> (afterBarrier: [[Double]], stateBytes: Int, residentBytes: Int, events: Int, encodes: [Double]) {
         let generator = LoadGenerator(scenario: scenario)
         let decoder = EventDecoder()
         let taken = Mutex<EngineSnapshot?>(nil)
@@ -95,6 +99,7 @@ public struct CheckpointBench: Sendable {
             if let snapshot = output.checkpoint { taken.withLock { $0 = snapshot } }
         }
         defer { engine.finish() }
+        var encodes: [Double] = []
         var next = 0
         func batches(_ count: Int) -> [[Event]] {
             var batches: [[Event]] = []
@@ -159,9 +164,12 @@ public struct CheckpointBench: Sendable {
             afterBarrier.append(feedOneByOne(step))
             writing.wait()
             let (url, bytes, wall, cpu) = try outcome.withLock { $0! }.get()
+            let encodeStart = ResourceUsage.threadCPUSeconds
+            _ = try CheckpointFile.encode(checkpoint) { _ in }
+            encodes.append((ResourceUsage.threadCPUSeconds - encodeStart) * 1000)
             written(number, snapshot, url, bytes, wall, cpu)
         }
-        return (afterBarrier, state, resident, next)
+        return (afterBarrier, state, resident, next, encodes)
     }
 
     /// Runs the scenario twice on the same readings, without checkpoints and with them, and
@@ -209,7 +217,7 @@ public struct CheckpointBench: Sendable {
             progress(String(format: "  restored in %.0f ms", restore))
         }
         return Report(scenario: scenario.name, sensors: scenario.sensors, partitions: partitions, events: next, stateBytes: state,
-                      residentBytes: resident, checkpointBytes: size, pausesMilliseconds: pauses, slowdownsMilliseconds: slowdowns, writesMilliseconds: writes, writesCPUMilliseconds: writesCPU,
+                      residentBytes: resident, checkpointBytes: size, pausesMilliseconds: pauses, slowdownsMilliseconds: slowdowns, writesMilliseconds: writes, writesCPUMilliseconds: writesCPU, encodesCPUMilliseconds: measured.encodes,
                       restoreMilliseconds: restore, peakResidentBytes: ResourceUsage.peakResidentBytes)
     }
 }

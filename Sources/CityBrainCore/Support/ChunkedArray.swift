@@ -90,4 +90,10 @@ extension ChunkedArray: RandomAccessCollection {
     func forEachChunk(_ body: (ArraySlice<Element>) throws -> Void) rethrows {
         for chunk in chunks { try body(chunk[...]) }
     }
+
+    /// Visits the elements chunk by chunk in place: reading an element through the buffer
+    /// neither copies nor retains it.
+    func forEachChunkBuffer(_ body: (UnsafeBufferPointer<Element>) throws -> Void) rethrows {
+        for chunk in chunks { try chunk.withUnsafeBufferPointer(body) }
+    }
 }

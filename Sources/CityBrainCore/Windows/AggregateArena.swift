@@ -112,7 +112,15 @@ extension AggregateArena {
             writer.write(states.map(\.totals))
         } else {
             writer.writeCount(states.count)
-            for (index, state) in states.enumerated() { state.write(to: &writer, features: layouts[index % width].features) }
+            // Each chunk holds whole windows, so the layout cycles from its first state on.
+            let features = layouts.map(\.features)
+            states.forEachChunkBuffer { chunk in
+                var input = 0
+                for index in chunk.indices {
+                    chunk[index].write(to: &writer, features: features[input])
+                    input = input + 1 == features.count ? 0 : input + 1
+                }
+            }
         }
         writer.write(free)
         writer.write(liveCount)
