@@ -25,6 +25,9 @@ public struct BenchRunner: Sendable {
         /// Run the pipeline durably: checkpoints every 10 s and an input log, in a temporary
         /// directory (to measure what crash recovery costs).
         public var durable = false
+        /// Keep every anomaly score for the operations page's series charts, as `run --http`
+        /// does (the engine emits a score per reading of each anomaly rule).
+        public var series = false
         /// Last, offer this many times the sustained rate on a SUB feed (a PUB sender nothing
         /// slows down) and sample memory, shedding and stalls (``BenchReport/Overload``).
         public var overloadFactor: Double?
@@ -232,6 +235,7 @@ public struct BenchRunner: Sendable {
             partitions: options.partitions
         )
         configuration.onPublished = { records, triggers in latency.published(records, triggers: triggers) }
+        configuration.series = options.series
         let durableDirectory = NSTemporaryDirectory() + "citybrain-bench-durable-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: durableDirectory) }
         if options.durable {

@@ -52,6 +52,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Run the pipeline durably (checkpoints every 10 s, an input log), to compare with a run without.")
     var durable = false
 
+    @Flag(name: .long, help: "Keep every anomaly score for the series charts, as run --http does, to compare with a run without (needs a scenario whose pipeline has anomaly rules, such as city).")
+    var series = false
+
     @Option(name: .long, help: ArgumentHelp("Last, offer FACTOR × the sustained rate on a SUB feed for --duration seconds and report memory over time, shedding and the longest stall.", valueName: "factor"))
     var overload: Double?
 
@@ -127,6 +130,7 @@ struct BenchCommand: ParsableCommand {
         options.phaseSeconds = duration
         options.halfRatePhase = !noLatencyPhase
         options.durable = durable
+        options.series = series
         options.latencyRate = latencyRate
         options.overloadFactor = overload
         let runner = BenchRunner(scenario: scenario, pipeline: pipeline, options: options, logger: logger) { line in
