@@ -93,7 +93,33 @@ struct RuleKindTests {
         // reading is the first change.
         #expect(Self.summary(alerts) == ["stuck-speed raised frozen @600s warning", "stuck-speed resolved frozen @840s warning"])
         #expect(alerts[0].message == "frozen (d01) has reported speed_kmh = 42 without change for 10m")
+        #expect(alerts[1].message == "Resolved: frozen (d01) reports changing values again")
         #expect(alerts[0].observedAt == Fixture.base + 600_000)
+    }
+
+    @Test("stuck sensor watching several measurements: the message names the ones that are stuck, with their values, not every watched one")
+    func stuckNamesItsFields() throws {
+        let harness = try EngineHarness(yaml: """
+        rules:
+          - name: stuck-detector
+            kind: stuck
+            fields: [speed_kmh, occupancy]
+            readings: 6
+            for: 10m
+            match: { kind: traffic }
+            department: traffic-operations
+        """)
+        var events: [Event] = []
+        for second in stride(from: 0.0, to: 16 * 60, by: 60) {
+            // Speed frozen at 42 throughout; occupancy moving until minute 8, then frozen at 0.3 too.
+            events.append(Fixture.traffic("frozen", at: second, speed: 42, occupancy: second < 8 * 60 ? 0.1 + second / 6_000 : 0.3))
+        }
+        harness.feed(events)
+        let alerts = harness.finish()
+        #expect(Self.summary(alerts) == ["stuck-detector raised frozen @600s warning"])
+        #expect(alerts.map(\.message) == ["frozen (d01) has reported speed_kmh = 42 without change for 10m"])
+        #expect(alerts[0].values.contains { $0.name == "unchanged(speed_kmh)" && $0.value == 42 })
+        #expect(!alerts[0].values.contains { $0.name == "unchanged(occupancy)" })
     }
 
     @Test("stuck sensor: two equal readings minutes apart are not stuck; six readings over the span are needed")

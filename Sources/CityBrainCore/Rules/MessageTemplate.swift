@@ -4,7 +4,8 @@
 /// `{department}`, `{value}`, `{threshold}`, `{window_start}`, `{window_end}` (UTC times),
 /// `{sensors}` (grouped and correlation alerts), `{z_score}` and `{baseline}` (outlier rules),
 /// `{silent_for}` (silent-sensor rules), `{expected}`, `{score}` and `{observed_at}` (anomaly
-/// and outlier rules), `{unchanged_for}` (stuck rules), and any aggregate expression such as
+/// and outlier rules), `{unchanged_for}` and `{unchanged}` (stuck rules: the measurements that
+/// are stuck, `speed_kmh = 48.5`), and any aggregate expression such as
 /// `{mean(speed_kmh)}` or `{max(occupied / capacity) * 100}`.
 /// Numbers print with at most two decimals. `{{` and `}}` are literal braces.
 public struct MessageTemplate: Sendable, Hashable {
@@ -20,7 +21,7 @@ public struct MessageTemplate: Sendable, Hashable {
         case windowStart = "window_start", windowEnd = "window_end"
         case zScore = "z_score", silentFor = "silent_for"
         case expected, score
-        case observedAt = "observed_at", unchangedFor = "unchanged_for"
+        case observedAt = "observed_at", unchangedFor = "unchanged_for", unchanged
     }
 
     public var segments: [Segment]
@@ -99,6 +100,9 @@ public struct MessageTemplate: Sendable, Hashable {
                 case .expected: text += Self.format(alert.expected)
                 case .score: text += Self.format(alert.score)
                 case .observedAt: text += alert.observedAt.map(EventTime.iso8601) ?? "-"
+                case .unchanged:
+                    let stuck = alert.values.filter { $0.name.hasPrefix("unchanged(") && $0.name.hasSuffix(")") }
+                    text += stuck.isEmpty ? "-" : stuck.map { "\($0.name.dropFirst(10).dropLast()) = \(Self.format($0.value))" }.joined(separator: ", ")
                 case .unchangedFor:
                     let seconds = alert.values.first { $0.name == "unchanged_seconds" }?.value ?? nil
                     text += seconds.map { DurationText.format(Int64($0 * 1000)) } ?? "-"

@@ -125,6 +125,13 @@ struct RuleState {
         cooldownUntil[key] = nil
     }
 
+    /// `unchanged(speed_kmh)` for a stuck rule's watched slot `last(speed_kmh)`: the alert's
+    /// value of each measurement that is stuck, by name (``MessageTemplate/Field/unchanged``).
+    static func unchangedName(of slot: String) -> String {
+        let field = slot.hasPrefix("last(") && slot.hasSuffix(")") ? String(slot.dropFirst(5).dropLast()) : slot
+        return "unchanged(\(field))"
+    }
+
     /// The state change, if any, for a window that closed on time.
     mutating func evaluate(_ rule: Rule, values: [Double?], key: Int32, keyName: String, district: String?, start: Int64, end: Int64) -> Alert? {
         var extra: [Alert.NamedValue] = []
@@ -228,6 +235,7 @@ struct RuleState {
             var fieldRuns = runs[key] ?? Array(repeating: UnchangedRun(), count: watched)
             var longest = UnchangedRun()
             var stuck = false
+            var stuckFields: [Alert.NamedValue] = []
             for slot in 0..<watched {
                 let value = values[slot]
                 if !counts || value == nil || fieldRuns[slot].value != value || fieldRuns[slot].readings == 0 {
@@ -235,12 +243,16 @@ struct RuleState {
                 }
                 if counts && value != nil { fieldRuns[slot].readings += 1 }
                 let run = fieldRuns[slot]
-                if run.readings >= readings && time - run.since >= duration { stuck = true }
+                if run.readings >= readings && time - run.since >= duration {
+                    stuck = true
+                    stuckFields.append(.init(name: Self.unchangedName(of: rule.aggregation.slots[slot].name), value: run.value))
+                }
                 if run.readings > longest.readings { longest = run }
             }
             runs[key] = fieldRuns
             extra = [.init(name: "unchanged_readings", value: Double(longest.readings)),
                      .init(name: "unchanged_seconds", value: Double(time - (longest.readings > 0 ? longest.since : time)) / 1000)]
+                + stuckFields
             opens = stuck
             closes = !stuck
         case .trend(let settings):

@@ -73,6 +73,7 @@ extension PipelineFileReader {
         var compiler = ExpressionCompiler(kind: filter.kind, declaredFields: declared[filter.kind] ?? [])
         var ruleKind: RuleKind?
         var defaultMessage = Self.defaultMessage
+        var defaultResolveMessage: String?
         switch kind {
         case "threshold", "sustained":
             guard let when = condition(mapping, "when", required: true, in: node, context: context, compiler: &compiler) else { break }
@@ -118,8 +119,8 @@ extension PipelineFileReader {
                 guardCondition = parsed
             }
             ruleKind = .stuck(readings: max(readings, 2), duration: span, watched: watched, condition: guardCondition)
-            let shown = fields.map { "\($0) = {last(\($0))}" }.joined(separator: ", ")
-            defaultMessage = "{key} ({district}) has reported \(shown) without change for {unchanged_for}"
+            defaultMessage = "{key} ({district}) has reported {unchanged} without change for {unchanged_for}"
+            defaultResolveMessage = "Resolved: {key} ({district}) reports changing values again"
         case "prediction":
             guard let valueNode = mapping["value"] ?? missing("value", in: node, context: context),
                   let value = string(valueNode, field: "value"),
@@ -241,6 +242,8 @@ extension PipelineFileReader {
         var resolveMessage: MessageTemplate?
         if mapping["resolve_message"] != nil {
             resolveMessage = template(mapping["resolve_message"], field: "resolve_message", default: "", parent: node, compiler: &compiler)
+        } else if mapping["message"] == nil, let defaultResolveMessage {
+            resolveMessage = template(nil, field: "resolve_message", default: defaultResolveMessage, parent: node, compiler: &compiler)
         }
         guard diagnostics.count == before, let header, let window = header.window, let department, let ruleKind, let message else { return nil }
         let aggregation = Aggregation(name: header.name, filter: filter, keyBy: header.keyBy, window: window,
