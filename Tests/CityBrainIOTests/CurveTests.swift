@@ -9,9 +9,8 @@ import ZeroMQ
 struct CurveTests {
     @Test("allowed keys publish and consume; an unknown publisher cannot inject and an unknown consumer receives nothing")
     func allowList() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-curve-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("curve")
+        defer { removeTemporaryDirectory(directory) }
         let server = try CurveKeyPair.generate(), friend = try CurveKeyPair.generate(), stranger = try CurveKeyPair.generate()
         let context = try Context()
         let feed = "ipc://\(directory)/feed.ipc"

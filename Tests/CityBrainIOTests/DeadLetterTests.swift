@@ -9,9 +9,8 @@ import ZeroMQ
 struct DeadLetterTests {
     @Test("every rejected frame is written with its reason, source, topic and content")
     func deadLetters() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-dl-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("dl")
+        defer { removeTemporaryDirectory(directory) }
         let path = directory + "/dead.jsonl"
         let writer = try DeadLetterWriter(path: path)
         let context = try Context()

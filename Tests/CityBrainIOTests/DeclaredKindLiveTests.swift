@@ -22,9 +22,8 @@ struct DeclaredKindLiveTests {
 
     @Test("a feed of a kind the pipeline does not know is rejected as unknown_kind; after a reload that declares it, it is watched")
     func reloadDeclaresKind() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-kinds-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("kinds")
+        defer { removeTemporaryDirectory(directory) }
         let context = try Context()
         let feed = "ipc://\(directory)/feed.ipc"
         let sink = CollectingSink()

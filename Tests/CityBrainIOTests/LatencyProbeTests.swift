@@ -16,9 +16,8 @@ struct LatencyProbeTests {
 
     @Test("at 10 events a second each alert is timed from its own trigger's arrival: milliseconds, not the seconds a sampled clock charged")
     func slowFeed() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-latency-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("latency")
+        defer { removeTemporaryDirectory(directory) }
         let context = try Context()
         let feed = "ipc://\(directory)/feed.ipc"
         let latencies = Mutex<[UInt64]>([])

@@ -9,9 +9,8 @@ import ZeroMQ
 struct OperationsDeskTests {
     @Test("an acknowledgement is journaled and published in sequence, and survives a restart")
     func acknowledgementSurvivesRestart() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-desk-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("desk")
+        defer { removeTemporaryDirectory(directory) }
         let context = try Context()
         func start(_ name: String) throws -> (LivePipeline, String) {
             let feed = "ipc://\(directory)/feed-\(name)"

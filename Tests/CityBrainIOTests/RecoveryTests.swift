@@ -50,9 +50,8 @@ struct RecoveryTests {
 
     @Test("a checkpoint taken while a restored engine is still catching up stands before the alerts it has yet to produce again: a second crash there repeats none")
     func crashDuringCatchUp() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-recovery-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("recovery")
+        defer { removeTemporaryDirectory(directory) }
         let input = directory + "/feed.jsonl"
         try Self.feed(minutes: 0..<12).write(toFile: input, atomically: true, encoding: .utf8)
         let reference = try run(Self.before, input: input, directory: directory + "/reference", journal: false)
@@ -87,9 +86,8 @@ struct RecoveryTests {
 
     @Test("a restart with a changed pipeline: unchanged rules keep their state, a changed one its open alert, a removed one resolves")
     func changedPipeline() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-recovery-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("recovery")
+        defer { removeTemporaryDirectory(directory) }
         // The first run stops after minute 2 (its input ends; a crash would leave the same checkpoints).
         let half = directory + "/half.jsonl", whole = directory + "/whole.jsonl"
         try Self.feed(minutes: 0..<3).write(toFile: half, atomically: true, encoding: .utf8)
@@ -141,9 +139,8 @@ struct RecoveryTests {
 
     @Test("resuming a finished run over an input that now goes on is refused with the reason, not silently counted late")
     func finishedThenLonger() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-recovery-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("recovery")
+        defer { removeTemporaryDirectory(directory) }
         let half = directory + "/half.jsonl", whole = directory + "/whole.jsonl"
         try Self.feed(minutes: 0..<3).write(toFile: half, atomically: true, encoding: .utf8)
         try Self.feed(minutes: 0..<6).write(toFile: whole, atomically: true, encoding: .utf8)

@@ -9,9 +9,8 @@ import ZeroMQ
 struct ReloadUnderLoadTests {
     @Test("reloading while events stream in loses nothing; a broken file is rejected and alerts go on")
     func underLoad() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-reload-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("reload")
+        defer { removeTemporaryDirectory(directory) }
         let path = directory + "/city.yaml"
         try BuiltInPipeline.cityYAML.write(toFile: path, atomically: true, encoding: .utf8)
 
