@@ -7,8 +7,10 @@ import Dispatch
 final class Partition: @unchecked Sendable {
     let index: Int
     let queue: DispatchQueue
-    private var rules: [Rule]
-    private var aggregations: [Aggregation]
+    private var rules: [Rule] { didSet { steps = Self.steps(aggregations, rules) } }
+    private var aggregations: [Aggregation] { didSet { steps = Self.steps(aggregations, rules) } }
+    /// The same definitions by reference, for the per-event and per-firing paths.
+    private var steps: [Step] = []
     private var operators: [WindowOperator]
     private var ruleStates: [RuleState]
     private var sensors = KeyTable()
@@ -32,6 +34,7 @@ final class Partition: @unchecked Sendable {
         self.queue = DispatchQueue(label: "citybrain.partition.\(index)")
         self.rules = pipeline.rules
         self.aggregations = pipeline.aggregations
+        self.steps = Self.steps(pipeline.aggregations, pipeline.rules)
         self.operators = aggregations.map(WindowOperator.init)
         self.ruleStates = Array(repeating: RuleState(), count: pipeline.rules.count)
         self.keyTTL = pipeline.keyTTL
@@ -168,8 +171,9 @@ final class Partition: @unchecked Sendable {
     /// take it here (another kind, another partition's role, no district). Interns into `sensor`
     /// and `district` the first time each is needed for this event.
     private func key(for event: Event, in index: Int, roles: UInt8, sensor: inout Int32?, district: inout Int32?) -> Int32? {
-        guard aggregations[index].filter.matches(event) else { return nil }
-        switch aggregations[index].keyBy {
+        let step = steps[index]
+        guard step.aggregation.filter.matches(event) else { return nil }
+        switch step.aggregation.keyBy {
         case .sensor:
             guard roles & PartitionBatch.sensorRole != 0 else { return nil }
             if sensor == nil { sensor = sensors.intern(event.sensor, district: event.district, time: event.timestamp) }
@@ -204,29 +208,29 @@ final class Partition: @unchecked Sendable {
     /// Turns an aggregation's window results into alerts (rules, on-time results only) or window
     /// results (outputs).
     private func record(_ firings: [WindowFiring], of index: Int, into records: inout [OrderedRecord]) {
-        let aggregation = aggregations[index]
-        let table = aggregation.keyBy == .sensor ? sensors : districts
-        // Copied out of the array once, not once per firing: a rule has many reference-counted
-        // parts, and a close burst brings a firing per key.
-        let rule: Rule? = index < rules.count ? rules[index] : nil
+        // By reference: a copy of the rule or aggregation would retain each of their parts, and
+        // a per-reading rule comes here for every reading.
+        let step = steps[index]
+        let bySensor = step.aggregation.keyBy == .sensor
+        let definition = step.rule
         for firing in firings {
-            let name = table.names[Int(firing.key)]
-            if let rule {
-                let district = table.districts[Int(firing.key)]
+            let name = bySensor ? sensors.names[Int(firing.key)] : districts.names[Int(firing.key)]
+            if let definition {
+                let district = bySensor ? sensors.districts[Int(firing.key)] : districts.districts[Int(firing.key)]
                 let alert: Alert?
                 switch firing.kind {
                 case .onTime:
-                    alert = ruleStates[index].evaluate(rule, values: firing.values, key: firing.key, keyName: name,
+                    alert = ruleStates[index].evaluate(definition.rule, values: firing.values, key: firing.key, keyName: name,
                                                        district: district, start: firing.start, end: firing.end)
                 case .silenced, .resumed:
-                    alert = ruleStates[index].silence(rule, resumed: firing.kind == .resumed, key: firing.key, keyName: name,
+                    alert = ruleStates[index].silence(definition.rule, resumed: firing.kind == .resumed, key: firing.key, keyName: name,
                                                       district: district, lastSeen: firing.start,
                                                       timeout: Int64(firing.values.first.flatMap { $0 } ?? 0), at: firing.end)
                 case .reading:
-                    alert = ruleStates[index].observe(rule, values: firing.values, key: firing.key, keyName: name,
+                    alert = ruleStates[index].observe(definition.rule, values: firing.values, key: firing.key, keyName: name,
                                                       district: district, previous: firing.start, at: firing.end)
                     if emitScores, let scored = ruleStates[index].lastScore {
-                        let score = ReadingScore(rule: aggregation.name, sensor: name, district: district, ts: firing.end, value: scored.value,
+                        let score = ReadingScore(rule: step.aggregation.name, sensor: name, district: district, ts: firing.end, value: scored.value,
                                                  expected: scored.expected, spread: scored.spread, zScore: scored.z, score: scored.score,
                                                  open: ruleStates[index].isOpen(firing.key))
                         records.append(OrderedRecord(trigger: firing.trigger, rank: 3, end: firing.end, aggregation: index, key: name,
@@ -239,6 +243,7 @@ final class Partition: @unchecked Sendable {
                 records.append(OrderedRecord(trigger: firing.trigger, rank: 2, end: firing.end, aggregation: index, key: name,
                                              start: firing.start, record: .alert(alert)))
             } else {
+                let aggregation = step.aggregation  // outputs: one copy per firing is fine (no per-reading outputs)
                 let values = zip(aggregation.slots, firing.values).map { Alert.NamedValue(name: $0.name, value: $1) }
                 let result = WindowResult(
                     output: aggregation.name, keyField: aggregation.keyBy, key: name, windowStart: firing.start, windowEnd: firing.end,
@@ -249,6 +254,29 @@ final class Partition: @unchecked Sendable {
                                              start: firing.start, record: .window(result)))
             }
         }
+    }
+
+    /// A rule or output as the partition runs it, shared by reference: reaching its definition
+    /// costs one retain, where a copy of a `Rule` or `Aggregation` retains each of their parts.
+    private final class Step {
+        let aggregation: Aggregation
+        /// `nil` for a window output.
+        let rule: RuleDefinition?
+
+        final class RuleDefinition {
+            let rule: Rule
+            init(_ rule: Rule) { self.rule = rule }
+        }
+
+        init(_ aggregation: Aggregation, rule: Rule?) {
+            self.aggregation = aggregation
+            self.rule = rule.map(RuleDefinition.init)
+        }
+    }
+
+    /// Rules first, then outputs, as ``Pipeline/aggregations`` orders them.
+    private static func steps(_ aggregations: [Aggregation], _ rules: [Rule]) -> [Step] {
+        aggregations.enumerated().map { index, aggregation in Step(aggregation, rule: index < rules.count ? rules[index] : nil) }
     }
 
     private func lateRecord(_ event: Event, missed: (start: Int64, end: Int64), dropped: [Int], first: Int, watermark: Int64, trigger: Int64) -> OrderedRecord {

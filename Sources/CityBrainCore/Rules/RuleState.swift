@@ -232,7 +232,9 @@ struct RuleState {
             // Each watched measurement has its own run: a reading that lacks it, or for which the
             // guard fails, restarts it. The rule is open while any measurement is stuck.
             let counts = condition?.evaluate(values) ?? true
-            var fieldRuns = runs[key] ?? Array(repeating: UnchangedRun(), count: watched)
+            // Taken out of the table while it changes, so the array is not shared and changes in
+            // place (read with a subscript, every reading copied it: an allocation per reading).
+            var fieldRuns = runs.removeValue(forKey: key) ?? Array(repeating: UnchangedRun(), count: watched)
             var longest = UnchangedRun()
             var stuck = false
             var stuckFields: [Alert.NamedValue] = []
@@ -304,8 +306,12 @@ struct RuleState {
         _ rule: Rule, opens: Bool, closes: Bool, values: [Double?], extra: [Alert.NamedValue], key: Int32, keyName: String,
         district: String?, start: Int64, end: Int64, explanation: Explanation? = nil
     ) -> Alert? {
+        // Most readings and windows change nothing: no open alert and nothing to open. Return
+        // before building the values an alert would carry (two arrays per call).
+        let current = open[key]
+        if current == nil && !opens { return nil }
         let values = values + extra.map(\.value)
-        if let current = open[key] {
+        if let current {
             if closes {
                 open[key] = nil
                 if rule.cooldown > 0 { cooldownUntil[key] = end + rule.cooldown }
