@@ -271,6 +271,7 @@ struct RunCommand: ParsableCommand {
         options.maxFrameBytes = maxFrameBytes
         let metrics = MetricsExporter()
         let live: LivePipeline
+        var reloading: [any DispatchSourceProtocol] = []
         let server: OperationsServer?
         do {
             var configuration = LivePipeline.Configuration(
@@ -290,6 +291,9 @@ struct RunCommand: ParsableCommand {
                 configuration.onAlertLatency = { metrics.recordAlertLatency(nanoseconds: $0) }
             }
             live = try LivePipeline(context: context, configuration: configuration, sinks: sinks, logger: logger)
+            // Before the feeds open: a SIGHUP sent once the process is seen subscribing reloads.
+            // (A reload asked before start waits for the receive loop to take it.)
+            reloading = installReloading(live, logger: logger)
             if waitForSubscribers > 0, let publisher = live.publisher {
                 logger.info("waiting for \(waitForSubscribers) alert subscriber(s)")
                 if !publisher.waitForSubscribers(waitForSubscribers, timeoutMilliseconds: 30_000) {
@@ -317,7 +321,6 @@ struct RunCommand: ParsableCommand {
         } else {
             logger.info("security: CURVE on feed, alert and catch-up sockets; clients must be on \(curveAllow ?? "the allow-list")")
         }
-        let reloading = installReloading(live, logger: logger)
         let reporter = StatusReporter(console: console, logger: logger) { live.status }
         reporter.start()
         termination.wait()
