@@ -58,30 +58,49 @@ struct RecoveryTests {
         #expect(reference.map { "\($0.rule) \($0.state)" } == [
             "slow raised", "very-slow raised", "slow-3 raised", "slow-3 resolved", "slow resolved", "very-slow resolved",
         ])
-        let store = try CheckpointStore(directory: directory + "/checkpoints", keep: 100)
-        func keepOnly(_ count: Int) throws {
-            for file in try store.files().dropFirst(count) { try FileManager.default.removeItem(at: file) }
+        let linesPerMinute = 6 * 501
+        let files = FileManager.default
+        let state = directory + "/state"
+        let store = try CheckpointStore(directory: state + "/checkpoints", keep: 100)
+        /// Deletes the checkpoints taken after `frame` lines of input: a crash just after them.
+        func crash(after frame: Int) throws {
+            for file in try store.files() where (try CheckpointFile.read(file)).input.frame > frame { try files.removeItem(at: file) }
         }
 
-        // The first run journals every alert; then it "crashes" with its checkpoints at the start,
-        // minute 1 and minute 2 written, and none after.
-        _ = try run(Self.before, input: input, directory: directory, keep: 100)
-        try keepOnly(3)
-        // The second restarts at minute 2 and catches up; it "crashes" with only its first
-        // checkpoint (minute 3) written, before producing the resolves of minute 9 again.
-        _ = try run(Self.before, input: input, directory: directory, keep: 100)
-        try keepOnly(4)
-        let atMinute3 = try CheckpointFile.read(try store.files()[3])
-        let journal = try AlertJournal(directory: directory + "/journal")
+        // The first run journals every alert, then "crashes" with only its checkpoints of the
+        // first two minutes written (a busy writer may have skipped some: whatever is left).
+        _ = try run(Self.before, input: input, directory: state, keep: 100)
+        try crash(after: 2 * linesPerMinute)
+        let restoredFrom = try #require(try store.files().last)
+        // The second restarts there and catches up, producing the journaled alerts again; each
+        // checkpoint it takes is a point where it may crash in turn.
+        _ = try run(Self.before, input: input, directory: state, keep: 100)
+        let catchUp = try store.files().filter { $0.lastPathComponent > restoredFrom.lastPathComponent }
+        let journal = try AlertJournal(directory: state + "/journal")
         let firstResolve = try #require(try journal.alerts(after: 0).first { $0.state == .resolved })
-        #expect(atMinute3.lastSequence < firstResolve.seq)
         journal.close()
-
-        // The third restarts at minute 3: every alert is in the journal once, numbered 1, 2, 3, …
-        _ = try run(Self.before, input: input, directory: directory, keep: 100)
-        let all = try AlertJournal(directory: directory + "/journal").alerts(after: 0)
-        #expect(all.map(\.seq) == Array(1...UInt64(reference.count)))
-        #expect(all.map { "\($0.rule) \($0.state) \($0.ts)" } == reference.map { "\($0.rule) \($0.state) \($0.ts)" })
+        var beforeTheResolves = 0
+        for file in catchUp {
+            let checkpoint = try CheckpointFile.read(file)
+            if checkpoint.input.frame < 9 * linesPerMinute {
+                // Taken before the engine produced the resolves of minute 9 again: it must stand before them.
+                beforeTheResolves += 1
+                #expect(checkpoint.lastSequence < firstResolve.seq, "\(file.lastPathComponent) stands after \(checkpoint.lastSequence)")
+            }
+            // The third run restarts from this checkpoint (a copy of the state as the crash left it):
+            // every alert is in the journal once, numbered 1, 2, 3, …
+            let trial = directory + "/trial-" + file.lastPathComponent
+            try files.copyItem(atPath: state, toPath: trial)
+            let trialStore = try CheckpointStore(directory: trial + "/checkpoints", keep: 100)
+            for later in try trialStore.files() where later.lastPathComponent > file.lastPathComponent { try files.removeItem(at: later) }
+            _ = try run(Self.before, input: input, directory: trial, keep: 100)
+            let all = try AlertJournal(directory: trial + "/journal").alerts(after: 0)
+            #expect(all.map(\.seq) == Array(1...UInt64(reference.count)), "restarted from \(file.lastPathComponent)")
+            #expect(all.map { "\($0.rule) \($0.state) \($0.ts)" } == reference.map { "\($0.rule) \($0.state) \($0.ts)" })
+        }
+        #expect(!catchUp.isEmpty)
+        // Unless the writer was starved of every catch-up barrier, some came before minute 9.
+        if beforeTheResolves == 0 { print("note: no catch-up checkpoint before minute 9 was written; the bound was not checked") }
     }
 
     @Test("a restart with a changed pipeline: unchanged rules keep their state, a changed one its open alert, a removed one resolves")
