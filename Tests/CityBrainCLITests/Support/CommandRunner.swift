@@ -40,13 +40,26 @@ struct CommandRunner {
 }
 
 /// A `citybrain` process in flight; output is collected in the background.
+///
+/// Each pipe is read by a thread of its own with blocking reads until end of file, not with
+/// `readabilityHandler`: on Linux that handler is a dispatch source, and a source still
+/// registered when the pipe's descriptor is closed (and the number reused) crashed the whole
+/// test process in libdispatch's event loop, now and then, under load.
 final class RunningCommand: @unchecked Sendable {
     let process = Process()
     private let stdoutPipe = Pipe()
     private let stderrPipe = Pipe()
-    private let lock = NSLock()
-    private var stdoutData = Data()
-    private var stderrData = Data()
+    private let stdoutData = CollectedOutput()
+    private let stderrData = CollectedOutput()
+    private let readers = DispatchGroup()
+
+    /// Bytes read so far from one pipe.
+    private final class CollectedOutput: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data = Data()
+        func append(_ more: Data) { lock.withLock { data.append(more) } }
+        var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+    }
 
     init(arguments: [String]) throws {
         process.executableURL = CommandRunner.executable
@@ -55,23 +68,27 @@ final class RunningCommand: @unchecked Sendable {
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         process.standardInput = FileHandle.nullDevice
-        // Weak: a handler already running when `finish` clears it may outlive this object.
-        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            lock.withLock { stdoutData.append(data) }
-        }
-        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            lock.withLock { stderrData.append(data) }
-        }
         try process.run()
+        read(stdoutPipe.fileHandleForReading, into: stdoutData)
+        read(stderrPipe.fileHandleForReading, into: stderrData)
     }
 
-    var stderr: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
+    private func read(_ handle: FileHandle, into output: CollectedOutput) {
+        readers.enter()
+        let readers = readers
+        Thread {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                output.append(data)
+            }
+            readers.leave()
+        }.start()
+    }
+
+    var stderr: String { stderrData.text }
     /// What the command printed on standard output so far.
-    var stdout: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
+    var stdout: String { stdoutData.text }
 
     /// Sends SIGTERM, as a service manager would.
     func terminate() { process.terminate() }
@@ -82,18 +99,8 @@ final class RunningCommand: @unchecked Sendable {
         while process.isRunning, Date() < deadline { usleep(10_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        stdoutPipe.fileHandleForReading.readabilityHandler = nil
-        stderrPipe.fileHandleForReading.readabilityHandler = nil
-        let restOut = stdoutPipe.fileHandleForReading.readDataToEndOfFile()
-        let restErr = stderrPipe.fileHandleForReading.readDataToEndOfFile()
-        return lock.withLock {
-            stdoutData.append(restOut)
-            stderrData.append(restErr)
-            return CommandRunner.Result(
-                status: process.terminationStatus,
-                stdout: String(decoding: stdoutData, as: UTF8.self),
-                stderr: String(decoding: stderrData, as: UTF8.self)
-            )
-        }
+        // Both pipes end when the process has exited (unless something it started holds them).
+        _ = readers.wait(timeout: .now() + 10)
+        return CommandRunner.Result(status: process.terminationStatus, stdout: stdoutData.text, stderr: stderrData.text)
     }
 }
