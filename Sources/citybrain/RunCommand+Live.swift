@@ -1,0 +1,123 @@
+import ArgumentParser
+import CityBrainCore
+import CityBrainIO
+import CityBrainWeb
+import Foundation
+import Logging
+import ZeroMQ
+
+// `run` on live ZeroMQ feeds: security, reloading on SIGHUP, the status line, a clean stop.
+extension RunCommand {
+    private func curve() throws -> (secretKey: String, allowedClients: [String])? {
+        guard let curveSecretKey, let curveAllow else { return nil }
+        return (try KeyFiles.keyPair(at: curveSecretKey).secretKey, try KeyFiles.publicKeys(at: curveAllow))
+    }
+
+    /// SIGHUP (and with --watch-pipeline, a change to a file) reloads the pipeline files.
+    private func installReloading(_ live: LivePipeline, logger: Logger) -> [any DispatchSourceProtocol] {
+        let queue = DispatchQueue(label: "citybrain.reload")
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
+        guard !pipelineOptions.pipeline.isEmpty else {
+            hangup.setEventHandler { logger.warning("SIGHUP: nothing to reload; the built-in pipeline is running (start with --pipeline FILE)") }
+            hangup.resume()
+            return [hangup]
+        }
+        let reloader = PipelineReloader(paths: pipelineOptions.pipeline, logger: logger) { live.reload($0) }
+        hangup.setEventHandler { reloader.reload() }
+        hangup.resume()
+        guard watchPipeline else { return [hangup] }
+        let watch = DispatchSource.makeTimerSource(queue: queue)
+        nonisolated(unsafe) var seen = reloader.modificationDates()
+        watch.schedule(deadline: .now() + 1, repeating: 1)
+        watch.setEventHandler {
+            let now = reloader.modificationDates()
+            guard now != seen else { return }
+            seen = now
+            reloader.reload()
+        }
+        watch.resume()
+        return [hangup, watch]
+    }
+
+    func runLive(_ pipeline: Pipeline, logger: Logger) throws {
+        // Install signal handling first, so a SIGTERM during start-up still drains and exits 0.
+        let termination = Termination()
+        let context = try Context()
+        let console = Console()
+        let alertJournal = try openJournal()
+        var sinks: [any OutputSink] = []
+        if let sink = try outputSink(journal: alertJournal, logger: logger) { sinks.append(sink) }
+        if print { sinks.append(AlertConsoleSink(console: console)) }
+        var options = FeedReceiver.Options()
+        options.maxFrameBytes = maxFrameBytes
+        let metrics = MetricsExporter()
+        let live: LivePipeline
+        var reloading: [any DispatchSourceProtocol] = []
+        let server: OperationsServer?
+        do {
+            var configuration = LivePipeline.Configuration(
+                    pipeline: pipeline, feeds: FeedEndpoints(subscribe: feed, pull: pull, topics: topic),
+                    alertEndpoints: alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts, partitions: partitions,
+                    deterministic: deterministic, publish: try selection(), receiver: options,
+                    deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
+                    journal: alertJournal,
+                    catchupEndpoints: catchup,
+                    curve: try curve()
+            )
+            configuration.durability = try durable.settings()
+            if web.http != nil {
+                configuration.handling = try web.policy()
+                configuration.overview = true
+                configuration.series = true
+                configuration.onAlertLatency = { metrics.recordAlertLatency(nanoseconds: $0) }
+            }
+            live = try LivePipeline(context: context, configuration: configuration, sinks: sinks, logger: logger)
+            // Before the feeds open: a SIGHUP sent once the process is seen subscribing reloads.
+            // (A reload asked before start waits for the receive loop to take it.)
+            reloading = installReloading(live, logger: logger)
+            if waitForSubscribers > 0, let publisher = live.publisher {
+                logger.info("waiting for \(waitForSubscribers) alert subscriber(s)")
+                if !publisher.waitForSubscribers(waitForSubscribers, timeoutMilliseconds: 30_000) {
+                    logger.warning("fewer than \(waitForSubscribers) alert subscriber(s) after 30 s; starting anyway")
+                }
+            }
+            try live.start()
+            server = try web.start(live: live, metrics: metrics, journal: journal, logger: logger)
+        } catch let error as ZMQError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
+        } catch let error as OperationsServerError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
+        } catch let error as RecoveryError {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
+        }
+        if curveSecretKey == nil {
+            logger.warning("""
+                SECURITY: feed, alert and catch-up sockets use the NULL mechanism: no authentication, no encryption. \
+                Anyone who can reach them can inject events and read alerts. For local development only \
+                (\(insecure ? "--insecure was given" : "loopback endpoints")); use --curve-secret-key and --curve-allow in production.
+                """)
+        } else {
+            logger.info("security: CURVE on feed, alert and catch-up sockets; clients must be on \(curveAllow ?? "the allow-list")")
+        }
+        let reporter = StatusReporter(console: console, logger: logger) { live.status }
+        reporter.start()
+        termination.wait()
+        reloading.forEach { $0.cancel() }
+        reporter.stop()
+        server?.stop()
+        console.clearStatus()
+        logger.info("stopping: draining received events")
+        live.stop()
+        let status = live.status
+        logger.info("""
+            stopped: \(status.ingest.accepted) event(s), \(status.ingest.rejectedTotal) rejected\
+            \(status.ingest.rejectedTotal > 0 ? " (\(status.ingest.rejectedSummary))" : ""), \(status.engine.lateEvents) late, \
+            \(status.ingest.lost) lost in transit (seq gaps), \(status.ingest.shedTotal) shed under overload\
+            \(status.ingest.shedTotal > 0 ? " (\(status.ingest.shedSummary))" : ""), \(status.lastSequence) alert(s)
+            """)
+    }
+}
