@@ -28,7 +28,7 @@ struct ChunkedArrayTests {
         #expect(Array(array.slice(18..<20)) == [18, 19])
         #expect(Array(array) == Array(0..<20))
         var seen: [Int] = []
-        array.forEachChunk { seen += $0 }
+        array.forEachChunkBuffer { seen += $0 }
         #expect(seen == Array(0..<20))
         array.removeAll()
         #expect(array.isEmpty && array.capacity == 0)

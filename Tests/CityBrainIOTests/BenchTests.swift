@@ -15,6 +15,15 @@ struct BenchTests {
         try BenchScenario.parse(yaml: yaml, file: "test.yaml") { path in PipelineSource(name: path, text: pipeline) }
     }
 
+    @Test("the city scenario runs the default pipeline, whose anomaly rules give --series scores to keep")
+    func cityScenario() throws {
+        let scenario = try BenchScenario.load(path: Self.repository.path + "/Benchmarks/scenarios/city.yaml")
+        let pipeline = try scenario.pipeline()
+        #expect(scenario.sensors == 100_000)
+        #expect(pipeline.rules == (try BuiltInPipeline.city()).rules)
+        #expect(pipeline.rules.contains { if case .anomaly = $0.kind { true } else { false } })
+    }
+
     @Test("the shipped scenarios load, and their pipeline has 10 rules over 3 window specs")
     func shippedScenarios() throws {
         for name in ["10k", "100k", "1m", "default"] {

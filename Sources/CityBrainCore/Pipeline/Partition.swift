@@ -7,10 +7,9 @@ import Dispatch
 final class Partition: @unchecked Sendable {
     let index: Int
     let queue: DispatchQueue
-    private var rules: [Rule] { didSet { steps = Self.steps(aggregations, rules) } }
-    private var aggregations: [Aggregation] { didSet { steps = Self.steps(aggregations, rules) } }
-    /// The same definitions by reference, for the per-event and per-firing paths.
-    private var steps: [Step] = []
+    /// The pipeline's rules, then its outputs (``Pipeline/aggregations``), by reference; the
+    /// operators and rule states are indexed alike.
+    private var steps: [Step]
     private var operators: [WindowOperator]
     private var ruleStates: [RuleState]
     private var sensors = KeyTable()
@@ -32,10 +31,8 @@ final class Partition: @unchecked Sendable {
         self.emitScores = emitScores
         self.declaredRanges = Self.ranges(of: pipeline)
         self.queue = DispatchQueue(label: "citybrain.partition.\(index)")
-        self.rules = pipeline.rules
-        self.aggregations = pipeline.aggregations
-        self.steps = Self.steps(pipeline.aggregations, pipeline.rules)
-        self.operators = aggregations.map(WindowOperator.init)
+        self.steps = Self.steps(of: pipeline)
+        self.operators = pipeline.aggregations.map(WindowOperator.init)
         self.ruleStates = Array(repeating: RuleState(), count: pipeline.rules.count)
         self.keyTTL = pipeline.keyTTL
     }
@@ -65,7 +62,7 @@ final class Partition: @unchecked Sendable {
             var missed: (start: Int64, end: Int64)?
             // Each key is interned at most once per event, however many rules see it.
             var sensorKey: Int32?, districtKey: Int32?
-            for index in aggregations.indices {
+            for index in steps.indices {
                 guard let key = key(for: event, in: index, roles: roles, sensor: &sensorKey, district: &districtKey) else { continue }
                 let verdict = operators[index].add(event, key: key, watermark: eventWatermark, trigger: trigger, into: &firings)
                 if case .tooLate(let window) = verdict {
@@ -133,9 +130,9 @@ final class Partition: @unchecked Sendable {
         declaredRanges = Self.ranges(of: pipeline)
         var oldOperators: [String: (Aggregation, WindowOperator)] = [:]
         var oldRules: [String: (Rule, RuleState)] = [:]
-        for (index, aggregation) in aggregations.enumerated() {
-            oldOperators[aggregation.name] = (aggregation, operators[index])  // the operator owns an equal copy
-            if index < rules.count { oldRules[aggregation.name] = (rules[index], ruleStates[index]) }
+        for (index, step) in steps.enumerated() {
+            oldOperators[step.aggregation.name] = (step.aggregation, operators[index])  // the operator owns an equal copy
+            if let definition = step.rule { oldRules[step.aggregation.name] = (definition.rule, ruleStates[index]) }
         }
         let time = watermark == .min ? 0 : watermark
         let newNames = Set(pipeline.aggregations.map(\.name))
@@ -146,20 +143,20 @@ final class Partition: @unchecked Sendable {
                 records.append(OrderedRecord(trigger: clock.firstIndex, rank: 2, end: time, aggregation: -1, key: alert.key, start: time, record: .alert(alert)))
             }
         }
-        rules = pipeline.rules
-        aggregations = pipeline.aggregations
+        steps = Self.steps(of: pipeline)
         keyTTL = pipeline.keyTTL
         operators = []
         ruleStates = []
-        for (index, aggregation) in aggregations.enumerated() {
+        for step in steps {
+            let aggregation = step.aggregation
             if let (previous, windows) = oldOperators[aggregation.name], previous == aggregation {
                 operators.append(windows)
             } else {
                 operators.append(WindowOperator(aggregation))
             }
-            guard index < rules.count else { continue }
+            guard let definition = step.rule else { continue }
             switch oldRules[aggregation.name] {
-            case let (previous, state)? where previous == rules[index]: ruleStates.append(state)
+            case let (previous, state)? where previous == definition.rule: ruleStates.append(state)
             case let (previous, state)? where previous.aggregation.keyBy == aggregation.keyBy: ruleStates.append(state.carryingAlerts())
             default: ruleStates.append(RuleState())
             }
@@ -275,19 +272,19 @@ final class Partition: @unchecked Sendable {
     }
 
     /// Rules first, then outputs, as ``Pipeline/aggregations`` orders them.
-    private static func steps(_ aggregations: [Aggregation], _ rules: [Rule]) -> [Step] {
-        aggregations.enumerated().map { index, aggregation in Step(aggregation, rule: index < rules.count ? rules[index] : nil) }
+    private static func steps(of pipeline: Pipeline) -> [Step] {
+        pipeline.rules.map { Step($0.aggregation, rule: $0) } + pipeline.outputs.map { Step($0.aggregation, rule: nil) }
     }
 
     private func lateRecord(_ event: Event, missed: (start: Int64, end: Int64), dropped: [Int], first: Int, watermark: Int64, trigger: Int64) -> OrderedRecord {
-        let aggregation = aggregations[first]
+        let aggregation = steps[first].aggregation
         let behind = Double(watermark - event.timestamp) / 1000
         let reason = """
             window [\(EventTime.iso8601(missed.start)), \(EventTime.iso8601(missed.end))) of \(aggregation.name) closed at watermark \
             \(EventTime.iso8601(watermark)) (allowed lateness \(DurationText.format(aggregation.window.allowedLateness))); \
             the event is \(behind) s behind the watermark
             """
-        let late = LateEvent(event: event, reason: reason, droppedBy: dropped.map { aggregations[$0].name }, watermark: watermark)
+        let late = LateEvent(event: event, reason: reason, droppedBy: dropped.map { steps[$0].aggregation.name }, watermark: watermark)
         return OrderedRecord(trigger: trigger, rank: 1, end: missed.end, aggregation: first, key: event.sensor, start: missed.start, record: .late(late))
     }
 
@@ -311,14 +308,14 @@ final class Partition: @unchecked Sendable {
     }
 
     private func holdsState(_ key: Int32, keyedBy field: TextField) -> Bool {
-        for index in aggregations.indices where aggregations[index].keyBy == field {
+        for (index, step) in steps.enumerated() where step.aggregation.keyBy == field {
             if operators[index].hasState(for: key) { return true }
-            if index < rules.count, ruleStates[index].isOpen(key) { return true }
+            if step.rule != nil, ruleStates[index].isOpen(key) { return true }
         }
         return false
     }
 
     private func release(_ key: Int32, keyedBy field: TextField) {
-        for index in rules.indices where aggregations[index].keyBy == field { ruleStates[index].forget(key) }
+        for index in ruleStates.indices where steps[index].aggregation.keyBy == field { ruleStates[index].forget(key) }
     }
 }

@@ -20,8 +20,8 @@ public enum RuleKind: Sendable, Hashable {
     /// exactly the same for at least `readings` readings spanning at least `duration`; close when
     /// none is stuck any more. A reading without the measurement, or for which `condition` (if
     /// any) does not hold, carries no evidence (zero flow: a held speed is a quiet road) and
-    /// restarts the run.
-    case stuck(readings: Int, duration: Int64, watched: Int, condition: Condition?)
+    /// restarts the run. `fields` names the watched measurements, one per slot from slot 0.
+    case stuck(readings: Int, duration: Int64, fields: [String], condition: Condition?)
     /// Per reading: the key's recent trend (``TrendEstimator``) — its slope (`rate`) or where it
     /// leads within a horizon (`prediction`) — crosses a level; closes when it no longer does.
     case trend(TrendSettings)

@@ -125,13 +125,6 @@ struct RuleState {
         cooldownUntil[key] = nil
     }
 
-    /// `unchanged(speed_kmh)` for a stuck rule's watched slot `last(speed_kmh)`: the alert's
-    /// value of each measurement that is stuck, by name (``MessageTemplate/Field/unchanged``).
-    static func unchangedName(of slot: String) -> String {
-        let field = slot.hasPrefix("last(") && slot.hasSuffix(")") ? String(slot.dropFirst(5).dropLast()) : slot
-        return "unchanged(\(field))"
-    }
-
     /// The state change, if any, for a window that closed on time.
     mutating func evaluate(_ rule: Rule, values: [Double?], key: Int32, keyName: String, district: String?, start: Int64, end: Int64) -> Alert? {
         var extra: [Alert.NamedValue] = []
@@ -228,17 +221,17 @@ struct RuleState {
                      .init(name: "spread", value: score.spread)]
             opens = score.spreads >= settings.z
             closes = score.spreads < settings.clearZ
-        case .stuck(let readings, let duration, let watched, let condition):
+        case .stuck(let readings, let duration, let fields, let condition):
             // Each watched measurement has its own run: a reading that lacks it, or for which the
             // guard fails, restarts it. The rule is open while any measurement is stuck.
             let counts = condition?.evaluate(values) ?? true
             // Taken out of the table while it changes, so the array is not shared and changes in
             // place (read with a subscript, every reading copied it: an allocation per reading).
-            var fieldRuns = runs.removeValue(forKey: key) ?? Array(repeating: UnchangedRun(), count: watched)
+            var fieldRuns = runs.removeValue(forKey: key) ?? Array(repeating: UnchangedRun(), count: fields.count)
             var longest = UnchangedRun()
             var stuck = false
             var stuckFields: [Alert.NamedValue] = []
-            for slot in 0..<watched {
+            for slot in fields.indices {
                 let value = values[slot]
                 if !counts || value == nil || fieldRuns[slot].value != value || fieldRuns[slot].readings == 0 {
                     fieldRuns[slot] = UnchangedRun(value: value, readings: 0, since: time)
@@ -247,7 +240,7 @@ struct RuleState {
                 let run = fieldRuns[slot]
                 if run.readings >= readings && time - run.since >= duration {
                     stuck = true
-                    stuckFields.append(.init(name: Self.unchangedName(of: rule.aggregation.slots[slot].name), value: run.value))
+                    stuckFields.append(.init(name: "unchanged(\(fields[slot]))", value: run.value))
                 }
                 if run.readings > longest.readings { longest = run }
             }

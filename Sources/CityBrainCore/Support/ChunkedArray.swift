@@ -86,13 +86,8 @@ extension ChunkedArray: RandomAccessCollection {
     func index(after index: Int) -> Int { index + 1 }
     func index(before index: Int) -> Int { index - 1 }
 
-    /// Visits the elements chunk by chunk, without an index computation per element.
-    func forEachChunk(_ body: (ArraySlice<Element>) throws -> Void) rethrows {
-        for chunk in chunks { try body(chunk[...]) }
-    }
-
-    /// Visits the elements chunk by chunk in place: reading an element through the buffer
-    /// neither copies nor retains it.
+    /// Visits the elements chunk by chunk, in place: no index computation per element, and
+    /// reading an element through the buffer neither copies nor retains it.
     func forEachChunkBuffer(_ body: (UnsafeBufferPointer<Element>) throws -> Void) rethrows {
         for chunk in chunks { try chunk.withUnsafeBufferPointer(body) }
     }

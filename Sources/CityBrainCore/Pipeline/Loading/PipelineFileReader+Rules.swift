@@ -112,13 +112,14 @@ extension PipelineFileReader {
             var compiled = true
             for field in fields where compiled { compiled = readingSlot(field, at: mapping["field"] ?? mapping["fields"] ?? node, compiler: &compiler) }
             guard compiled else { break }
-            let watched = compiler.slots.count
+            // One slot per distinct field, in order: `last(<field>)`.
+            let watched = fields.reduce(into: [String]()) { names, field in if !names.contains(field) { names.append(field) } }
             var guardCondition: Condition?
             if mapping["when"] != nil {
                 guard let parsed = condition(mapping, "when", required: false, in: node, context: context, compiler: &compiler) else { break }
                 guardCondition = parsed
             }
-            ruleKind = .stuck(readings: max(readings, 2), duration: span, watched: watched, condition: guardCondition)
+            ruleKind = .stuck(readings: max(readings, 2), duration: span, fields: watched, condition: guardCondition)
             defaultMessage = "{key} ({district}) has reported {unchanged} without change for {unchanged_for}"
             defaultResolveMessage = "Resolved: {key} ({district}) reports changing values again"
         case "prediction":
