@@ -1,7 +1,7 @@
 /// Why a feed frame was rejected. Each reason has its own counter and a stable label used in
 /// metrics, logs and the dead-letter stream.
 public enum RejectReason: String, Sendable, CaseIterable, Codable, Hashable {
-    /// Not a single well-formed JSON object.
+    /// Not well-formed JSON (native: not a single JSON object).
     case malformedJSON = "malformed_json"
     /// `kind`, `sensor` or `ts` is absent.
     case missingField = "missing_field"
@@ -11,6 +11,12 @@ public enum RejectReason: String, Sendable, CaseIterable, Codable, Hashable {
     case nonFinite = "non_finite"
     /// A value outside its physical range, a timestamp outside 2000–2100, an over-long sensor id.
     case outOfRange = "out_of_range"
+    /// Not a well-formed CBOR item (SenML CBOR).
+    case malformedCBOR = "malformed_cbor"
+    /// A SenML or NGSI-LD unit CityBrain cannot convert to the measurement's unit.
+    case unknownUnit = "unknown_unit"
+    /// A SenML name or NGSI-LD entity CityBrain cannot map to a kind, sensor and measurement.
+    case unknownModel = "unknown_model"
     /// `kind` is not one of ``EventKind``.
     case unknownKind = "unknown_kind"
     /// The JSON frame is larger than the configured limit.

@@ -1,3 +1,4 @@
+import CityBrainCore
 import Foundation
 
 /// A small CSV reader for the real data sets: a header line, then rows split on a separator
@@ -37,7 +38,7 @@ enum LocalTime {
         guard let text, let digits = fields(text, dayFirst: format.hasPrefix("dd")) else { return nil }
         let (year, month, day, hour, minute, second) = digits
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
-        let local = (daysFromCivil(year, month, day) * 86_400 + Int64(hour * 3600 + minute * 60 + second))
+        let local = (EventTime.daysFromCivil(year: year, month: month, day: day) * 86_400 + Int64(hour * 3600 + minute * 60 + second))
         guard let timeZone = timeZone(zone) else { return nil }
         // The offset at the instant: guess with the local time taken as UTC, then correct once.
         var offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(local))))
@@ -63,16 +64,6 @@ enum LocalTime {
         }
         guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2), let h = number(11, 2), let mi = number(14, 2), let s = number(17, 2) else { return nil }
         return (y, mo, d, h, mi, s)
-    }
-
-    /// Howard Hinnant's days from civil.
-    private static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = Int64((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1)
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 
     nonisolated(unsafe) private static var zones: [String: TimeZone] = [:]

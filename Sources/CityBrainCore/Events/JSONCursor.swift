@@ -1,0 +1,245 @@
+/// A position in a JSON text and the grammar's pieces read from there: strings (validated
+/// UTF-8, escapes), numbers (exact fast path), whitespace. Errors are ``FrameRejection``s of
+/// reason ``RejectReason/malformedJSON`` (or `wrongType`/`nonFinite` for a value of the wrong
+/// sort) naming the field and the byte offset.
+///
+/// Shared by the native event scanner (``EventDecoder``) and the JSON tree reader
+/// (``JSONValue``) the standard formats are decoded from.
+struct JSONCursor {
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+
+    init(bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// Whether the last byte other than whitespace is '}'.
+    var endsLikeAnObject: Bool {
+        var end = bytes.count - 1
+        while end >= 0, bytes[end] == 0x20 || bytes[end] == 0x0A || bytes[end] == 0x0D || bytes[end] == 0x09 { end -= 1 }
+        return end >= 0 && bytes[end] == UInt8(ascii: "}")
+    }
+
+    // MARK: Values
+
+    mutating func scanStringValue(field: String) throws(FrameRejection) -> String {
+        guard peek() == UInt8(ascii: "\"") else {
+            throw FrameRejection(.wrongType, "field '\(field)' must be a string, found \(describeValue())")
+        }
+        return try scanString(valueOf: field)
+    }
+
+    mutating func scanNumberValue(field: String) throws(FrameRejection) -> Double {
+        guard let first = peek() else { throw malformed("missing value for field '\(field)'") }
+        switch first {
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            if first == UInt8(ascii: "-"), peek(offset: 1) == UInt8(ascii: "I") {
+                throw FrameRejection(.nonFinite, "field '\(field)' is -Infinity")
+            }
+            let value = try scanNumber(field: field)
+            guard value.isFinite else { throw FrameRejection(.nonFinite, "field '\(field)' overflows a double") }
+            return value
+        case UInt8(ascii: "N"):
+            throw FrameRejection(.nonFinite, "field '\(field)' is NaN")
+        case UInt8(ascii: "I"):
+            throw FrameRejection(.nonFinite, "field '\(field)' is Infinity")
+        default:
+            throw FrameRejection(.wrongType, "field '\(field)' must be a number, found \(describeValue())")
+        }
+    }
+
+    func describeValue() -> String {
+        guard let byte = peek() else { return "the end of the frame" }
+        switch byte {
+        case UInt8(ascii: "\""): return "a string"
+        case UInt8(ascii: "{"): return "an object"
+        case UInt8(ascii: "["): return "an array"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return "a boolean"
+        case UInt8(ascii: "n"): return "null"
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return "a number"
+        default: return "an invalid value"
+        }
+    }
+
+    /// JSON number grammar; exact for up to 15 significant digits with |exponent| ≤ 22
+    /// (Clinger's fast path), otherwise the standard library's correctly rounded parser.
+    mutating func scanNumber(field: String) throws(FrameRejection) -> Double {
+        let start = index
+        var negative = false
+        if peek() == UInt8(ascii: "-") { negative = true; index += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        guard let lead = peek(), isDigit(lead) else { throw malformed("invalid number for field '\(field)'") }
+        if lead == UInt8(ascii: "0") {
+            index += 1
+            if let next = peek(), isDigit(next) { throw malformed("number with a leading zero for field '\(field)'") }
+        } else {
+            while let byte = peek(), isDigit(byte) {
+                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(byte &- 48); digits += 1 } else { exponent += 1 }
+                index += 1
+            }
+        }
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            guard let byte = peek(), isDigit(byte) else { throw malformed("digit expected after '.' in field '\(field)'") }
+            while let byte = peek(), isDigit(byte) {
+                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(byte &- 48); digits += 1; exponent -= 1 }
+                index += 1
+            }
+        }
+        if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            index += 1
+            var exponentNegative = false
+            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                exponentNegative = sign == UInt8(ascii: "-")
+                index += 1
+            }
+            guard let byte = peek(), isDigit(byte) else { throw malformed("digit expected in exponent of field '\(field)'") }
+            var value = 0
+            while let byte = peek(), isDigit(byte) {
+                if value < 100_000 { value = value * 10 + Int(byte - 48) }
+                index += 1
+            }
+            exponent += exponentNegative ? -value : value
+        }
+        if mantissa == 0 { return negative ? -0.0 : 0 }
+        if digits <= 15, (-22...22).contains(exponent) {
+            var value = Double(mantissa)
+            value = exponent < 0 ? value / Self.powersOfTen[-exponent] : value * Self.powersOfTen[exponent]
+            return negative ? -value : value
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard let value = Double(text) else { throw malformed("invalid number for field '\(field)'") }
+        return value
+    }
+
+    static let powersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    // MARK: Strings
+
+    /// Scans a JSON string starting at its opening quote; the result must be valid UTF-8.
+    /// - Parameter field: the field whose value this is; `nil` for a field name. Named in errors
+    ///   only, so no text is built for a good frame.
+    mutating func scanString(valueOf field: String?) throws(FrameRejection) -> String {
+        index += 1  // opening quote
+        let start = index
+        var ascii = true
+        while let byte = peek() {
+            if byte == UInt8(ascii: "\"") {
+                let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                // ASCII (ids, field names) is valid UTF-8 as it is: copied without the generic
+                // validating initialiser, whose metadata lookups cost more than the copy.
+                if ascii { return Self.asciiString(raw) }
+                guard let text = String(validating: raw, as: UTF8.self) else {
+                    throw malformed("\(Self.describe(field)) is not valid UTF-8")
+                }
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { return try scanEscapedString(from: start, valueOf: field) }
+            if byte < 0x20 { throw malformed("control character inside \(Self.describe(field))") }
+            if byte >= 0x80 { ascii = false }
+            index += 1
+        }
+        throw malformed("unterminated string in \(Self.describe(field))")
+    }
+
+    static func describe(_ field: String?) -> String { field.map { "field '\($0)'" } ?? "field name" }
+
+    /// A `String` of ASCII bytes.
+    @inline(__always)
+    static func asciiString(_ raw: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: raw.count) { buffer in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+            return raw.count
+        }
+    }
+
+    mutating func scanEscapedString(from start: Int, valueOf field: String?) throws(FrameRejection) -> String {
+        var buffer = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+        while let byte = peek() {
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard let text = String(validating: buffer, as: UTF8.self) else {
+                    throw malformed("\(Self.describe(field)) is not valid UTF-8")
+                }
+                return text
+            case UInt8(ascii: "\\"):
+                guard let escape = peek() else { break }
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): buffer.append(escape)
+                case UInt8(ascii: "b"): buffer.append(0x08)
+                case UInt8(ascii: "f"): buffer.append(0x0C)
+                case UInt8(ascii: "n"): buffer.append(0x0A)
+                case UInt8(ascii: "r"): buffer.append(0x0D)
+                case UInt8(ascii: "t"): buffer.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try scanHex4(field: Self.describe(field))
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard peek() == UInt8(ascii: "\\"), peek(offset: 1) == UInt8(ascii: "u") else {
+                            throw malformed("unpaired surrogate in \(Self.describe(field))")
+                        }
+                        index += 2
+                        let low = try scanHex4(field: Self.describe(field))
+                        guard (0xDC00...0xDFFF).contains(low) else { throw malformed("unpaired surrogate in \(Self.describe(field))") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw malformed("unpaired surrogate in \(Self.describe(field))")
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw malformed("invalid \\u escape in \(Self.describe(field))") }
+                    buffer.append(contentsOf: Array(String(Character(unicode)).utf8))
+                default:
+                    throw malformed("invalid escape '\\\(Character(Unicode.Scalar(escape)))' in \(Self.describe(field))")
+                }
+            default:
+                if byte < 0x20 { throw malformed("control character inside \(Self.describe(field))") }
+                buffer.append(byte)
+            }
+        }
+        throw malformed("unterminated string in \(Self.describe(field))")
+    }
+
+    mutating func scanHex4(field: String) throws(FrameRejection) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let byte = peek() else { throw malformed("truncated \\u escape in \(field)") }
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - 48
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - 87
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - 55
+            default: throw malformed("invalid \\u escape in \(field)")
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+
+    // MARK: Bytes
+
+    @inline(__always)
+    func peek(offset: Int = 0) -> UInt8? {
+        let position = index + offset
+        return position < bytes.count ? bytes[position] : nil
+    }
+
+    @inline(__always)
+    func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while let byte = peek(), byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { index += 1 }
+    }
+
+    func malformed(_ what: String) -> FrameRejection {
+        FrameRejection(.malformedJSON, "\(what) at byte \(index)")
+    }
+}

@@ -1,0 +1,119 @@
+/// Decodes feed frames of any supported format (``FeedFormat``) into events: the one decoder
+/// live input, recordings, `--input` files and the input log share.
+///
+/// Native frames take the allocation-free path (``EventDecoder``) and give one event; SenML
+/// packs and NGSI-LD entity arrays give several, with the records rejected on their own.
+///
+/// ```swift
+/// let decoder = FeedDecoder(format: .auto)
+/// let content = try decoder.decode(frame: bytes, receivedAt: nowMilliseconds)
+/// for event in content.events { … }
+/// ```
+public struct FeedDecoder: Sendable {
+    public let format: FeedFormat
+    public let native: EventDecoder
+    private let senml: SenMLDecoder
+    private let ngsi: NGSILDDecoder
+
+    /// - Parameters:
+    ///   - catalogue: the kinds and measurements accepted (``Pipeline``'s, via
+    ///     ``MeasurementCatalogue/init(kinds:measurements:)``).
+    ///   - mapping: overrides for SenML names and NGSI-LD models.
+    public init(format: FeedFormat = .auto, maxFrameBytes: Int = 64 * 1024, catalogue: MeasurementCatalogue = MeasurementCatalogue(),
+                mapping: FeedMapping = FeedMapping()) {
+        self.format = format
+        self.native = EventDecoder(maxFrameBytes: maxFrameBytes, kinds: catalogue.kinds)
+        self.senml = SenMLDecoder(catalogue: catalogue, mapping: mapping)
+        self.ngsi = NGSILDDecoder(catalogue: catalogue, mapping: mapping)
+    }
+
+    /// The same decoder reading `format`.
+    public func reading(_ format: FeedFormat) -> FeedDecoder {
+        FeedDecoder(format: format, native: native, senml: senml, ngsi: ngsi)
+    }
+
+    private init(format: FeedFormat, native: EventDecoder, senml: SenMLDecoder, ngsi: NGSILDDecoder) {
+        self.format = format
+        self.native = native
+        self.senml = senml
+        self.ngsi = ngsi
+    }
+
+    /// Decodes one frame, checked against an optional topic frame (every event must agree with it).
+    /// - Parameter receivedAt: when the frame arrived (Unix ms), for SenML's relative times;
+    ///   `nil` for a file, whose SenML times must then be absolute.
+    public func decode(frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil, receivedAt: Int64? = nil) throws(FrameRejection) -> FrameContent {
+        switch format {
+        case .native:
+            return .event(try native.decode(json: frame, topic: topic))
+        case .senml:
+            return try reconciled(try decodeSenML(frame, receivedAt: receivedAt), topic)
+        case .ngsiLD:
+            return try reconciled(try ngsi.decode(try parseJSON(frame)), topic)
+        case .auto:
+            if CBORReader.looksLikeCBOR(frame) { return try reconciled(try decodeSenML(frame, receivedAt: receivedAt), topic) }
+            switch Self.firstByte(frame) {
+            case UInt8(ascii: "["):
+                let root = try parseJSON(frame)
+                let content = if case .array(let elements) = root, let first = elements.first, first["id"] != nil, first["type"] != nil {
+                    try ngsi.decode(root)
+                } else {
+                    try senml.decode(root, cbor: false, receivedAt: receivedAt)
+                }
+                return try reconciled(content, topic)
+            default:
+                do {
+                    return .event(try native.decode(json: frame, topic: topic))
+                } catch {
+                    // Only an NGSI-LD entity or notification has a `type`; a native frame cannot.
+                    guard error.reason != .frameTooLarge, let root = try? JSONValue.parse(json: frame), root["type"]?.string != nil else { throw error }
+                    return try reconciled(try ngsi.decode(root), topic)
+                }
+            }
+        }
+    }
+
+    /// Decodes one frame held in arrays.
+    public func decode(frame: [UInt8], topic: [UInt8]? = nil, receivedAt: Int64? = nil) throws(FrameRejection) -> FrameContent {
+        let result: Result<FrameContent, FrameRejection> = frame.withUnsafeBytes { frameBytes in
+            guard let topic else { return Result { () throws(FrameRejection) in try decode(frame: frameBytes, receivedAt: receivedAt) } }
+            return topic.withUnsafeBytes { topicBytes in
+                Result { () throws(FrameRejection) in try decode(frame: frameBytes, topic: topicBytes, receivedAt: receivedAt) }
+            }
+        }
+        return try result.get()
+    }
+
+    private func decodeSenML(_ frame: UnsafeRawBufferPointer, receivedAt: Int64?) throws(FrameRejection) -> FrameContent {
+        try checkSize(frame)
+        if CBORReader.looksLikeCBOR(frame) {
+            return try senml.decode(try CBORReader.parse(frame), cbor: true, receivedAt: receivedAt)
+        }
+        return try senml.decode(try JSONValue.parse(json: frame), cbor: false, receivedAt: receivedAt)
+    }
+
+    private func parseJSON(_ frame: UnsafeRawBufferPointer) throws(FrameRejection) -> JSONValue {
+        try checkSize(frame)
+        return try JSONValue.parse(json: frame)
+    }
+
+    private func checkSize(_ frame: UnsafeRawBufferPointer) throws(FrameRejection) {
+        guard frame.count <= native.maxFrameBytes else {
+            throw FrameRejection(.frameTooLarge, "frame of \(frame.count) bytes exceeds the limit of \(native.maxFrameBytes) bytes")
+        }
+    }
+
+    /// Each event checked against the topic frame, if there is one.
+    private func reconciled(_ content: FrameContent, _ topic: UnsafeRawBufferPointer?) throws(FrameRejection) -> FrameContent {
+        guard let topic else { return content }
+        var events = content.events
+        for index in events.indices { try FeedTopic.reconcile(topic, with: &events[index]) }
+        return .events(events, rejected: content.rejected)
+    }
+
+    private static func firstByte(_ frame: UnsafeRawBufferPointer) -> UInt8? {
+        var index = frame.count >= 3 && frame[0] == 0xEF && frame[1] == 0xBB && frame[2] == 0xBF ? 3 : 0
+        while index < frame.count, frame[index] == 0x20 || frame[index] == 0x0A || frame[index] == 0x0D || frame[index] == 0x09 { index += 1 }
+        return index < frame.count ? frame[index] : nil
+    }
+}

@@ -1,0 +1,73 @@
+/// The kinds and measurements a pipeline knows, with their units: what a reading from a standard
+/// format (SenML, NGSI-LD), which names its own units, is converted into.
+///
+/// A name the catalogue holds takes the value converted to the measurement's unit. A name it
+/// does not hold is matched by unit: `speed` in `m/s` becomes `speed_kmh` (the one traffic
+/// measurement named `speed_…` that measures speed), converted to km/h. Other names are kept as
+/// they are, like an undeclared measurement in a native frame.
+public struct MeasurementCatalogue: Sendable {
+    /// The kinds accepted, built-in ones first.
+    public let kinds: [EventKind]
+    /// Per kind, each measurement's unit (`nil`: declared without one).
+    private let units: [EventKind: [String: String?]]
+
+    /// - Parameters:
+    ///   - kinds: the kinds to accept (``Pipeline/knownKinds``).
+    ///   - measurements: the pipeline's declared measurements (``Pipeline/measurements``).
+    public init(kinds: [EventKind] = EventKind.builtIn, measurements: [MeasurementDeclaration] = []) {
+        self.kinds = kinds
+        var units: [EventKind: [String: String?]] = [:]
+        for (kind, measurements) in MeasurementUnit.builtIn {
+            for (name, unit) in measurements { units[kind, default: [:]][name] = .some(unit) }
+        }
+        for declaration in measurements { units[declaration.kind, default: [:]][declaration.name] = .some(declaration.unit) }
+        self.units = units
+    }
+
+    /// The kind called `name`, if accepted.
+    public func kind(named name: some StringProtocol) -> EventKind? {
+        kinds.first { $0.rawValue == name }
+    }
+
+    /// Whether `name` is a measurement of `kind`, built in or declared.
+    public func knows(_ name: String, for kind: EventKind) -> Bool {
+        units[kind]?[name] != nil
+    }
+
+    /// The unit of measurement `name` of `kind`, if it has one.
+    public func unit(of name: String, for kind: EventKind) -> String? {
+        units[kind]?[name] ?? nil
+    }
+
+    /// The reading `name` = `value` in `unit` of a `kind` feed is, in the catalogue's terms.
+    /// - Throws: ``RejectReason/unknownUnit`` for a unit that is not known, or that does not
+    ///   convert to the unit of the measurement `name` resolves to.
+    public func reading(_ name: String, _ value: Double, unit: String?, kind: EventKind) throws(FrameRejection) -> Reading {
+        let known = units[kind] ?? [:]
+        if let declared = known[name] {
+            return Reading(name, try convert(value, unit: unit, to: declared, measurement: name))
+        }
+        guard let unit else { return Reading(name, value) }
+        guard let source = MeasurementUnit.named(unit) else { throw unknownUnit(unit, name: name) }
+        let matches = known.compactMap { candidate, candidateUnit -> (String, String)? in
+            guard candidate.hasPrefix(name + "_"), let candidateUnit, let target = MeasurementUnit.named(candidateUnit),
+                  target.dimension == source.dimension else { return nil }
+            return (candidate, candidateUnit)
+        }
+        guard matches.count == 1, let (measurement, target) = matches.first else { return Reading(name, value) }
+        return Reading(measurement, try convert(value, unit: unit, to: target, measurement: measurement))
+    }
+
+    private func convert(_ value: Double, unit: String?, to target: String?, measurement: String) throws(FrameRejection) -> Double {
+        guard let unit, let target, unit != target else { return value }
+        guard MeasurementUnit.named(unit) != nil else { throw unknownUnit(unit, name: measurement) }
+        guard let converted = MeasurementUnit.convert(value, from: unit, to: target) else {
+            throw FrameRejection(.unknownUnit, "unit '\(unit.prefix(40))' does not convert to \(target), the unit of \(measurement)")
+        }
+        return converted
+    }
+
+    private func unknownUnit(_ unit: String, name: String) -> FrameRejection {
+        FrameRejection(.unknownUnit, "unknown unit '\(unit.prefix(40))' for '\(name.prefix(80))' (SenML units such as km/h, m/s, Cel, %RH, ug/m3, cm, count)")
+    }
+}
