@@ -35,6 +35,9 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Keep only these sensors (ids as imported, comma-separated).", valueName: "sensors"))
     var only: String?
 
+    @Option(name: .long, help: ArgumentHelp("How each event is written: native (default), senml, senml-cbor (recordings only) or ngsi-ld.", valueName: "format"))
+    var feedFormat: FrameEncoding = .native
+
     @OptionGroup var files: OverwriteOptions
 
     func validate() throws {
@@ -43,6 +46,7 @@ struct ImportCommand: ParsableCommand {
             throw ValidationError("unknown data set '\(dataset)'\(Suggestion.hint(for: dataset, in: names)); expected one of \(names.joined(separator: ", "))")
         }
         guard ["recording", "jsonl"].contains(format) else { throw ValidationError("--format takes recording or jsonl, not '\(format)'") }
+        if format == "jsonl", !feedFormat.isText { throw ValidationError("--feed-format senml-cbor is binary: write it to a recording (--format recording)") }
         try files.check([out])
     }
 
@@ -60,7 +64,7 @@ struct ImportCommand: ParsableCommand {
             result.events = result.events.filter { keep.contains($0.sensor) }
         }
         if format == "jsonl" {
-            guard FileManager.default.createFile(atPath: out, contents: Data(result.events.map { EventEncoder.json($0) + "\n" }.joined().utf8)) else {
+            guard FileManager.default.createFile(atPath: out, contents: Data(feedFormat.jsonLines(result.events))) else {
                 FileHandle.standardError.write(Data("cannot write \(out)\n".utf8))
                 throw ExitCode.failure
             }
@@ -68,8 +72,8 @@ struct ImportCommand: ParsableCommand {
             try? FileManager.default.removeItem(atPath: out)  // only with --overwrite: validate() refused otherwise
             let writer = try RecordingWriter(directory: out, sources: ["import:\(dataset)"], compress: true)
             for event in result.events {
-                try writer.append(RecordedFrame(receivedAt: event.timestamp, topic: Array(FeedTopic.topic(for: event).utf8),
-                                                payload: Array(EventEncoder.json(event).utf8)))
+                guard let frame = feedFormat.encode(event) else { continue }
+                try writer.append(RecordedFrame(receivedAt: event.timestamp, topic: Array(FeedTopic.topic(for: event).utf8), payload: frame))
             }
             try writer.close()
         }

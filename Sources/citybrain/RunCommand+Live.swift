@@ -51,13 +51,15 @@ extension RunCommand {
         if print { sinks.append(AlertConsoleSink(console: console)) }
         var options = FeedReceiver.Options()
         options.maxFrameBytes = maxFrameBytes
+        options.format = formats.feedFormat
+        options.mapping = try formats.mapping(for: pipeline)
         let metrics = MetricsExporter()
         let live: LivePipeline
         var reloading: [any DispatchSourceProtocol] = []
         let server: OperationsServer?
         do {
             var configuration = LivePipeline.Configuration(
-                    pipeline: pipeline, feeds: FeedEndpoints(subscribe: feed, pull: pull, topics: topic),
+                    pipeline: pipeline, feeds: try FeedEndpoints.parse(subscribe: feed, pull: pull, topics: topic),
                     alertEndpoints: alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts, partitions: partitions,
                     deterministic: deterministic, publish: try selection(), receiver: options,
                     deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),

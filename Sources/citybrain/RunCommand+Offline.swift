@@ -20,7 +20,8 @@ extension RunCommand {
             summary = try OfflineRun.run(
                 pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds), sinks: sinks,
                 partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
-                emitScores: try selection().contains(.scores), decodingThreads: decodingThreads, journal: alertJournal, durability: try durable.settings(), logger: logger
+                emitScores: try selection().contains(.scores), decodingThreads: decodingThreads, journal: alertJournal, durability: try durable.settings(),
+                format: formats.feedFormat, mapping: try formats.mapping(for: pipeline), logger: logger
             )
         } catch let error as RecoveryError {
             logger.critical("\(error)")

@@ -43,6 +43,8 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Endpoint to bind the alert stream (XPUB) on; repeatable. Live default: tcp://127.0.0.1:5557.", valueName: "endpoint"))
     var alerts: [String] = []
 
+    @OptionGroup var formats: FeedFormatOptions
+
     @Option(name: .long, help: ArgumentHelp("Read events from a recording (citybrain record) or a JSON-lines file instead of sockets ('-' for standard input).", valueName: "path"))
     var input: String?
 
@@ -118,6 +120,11 @@ struct RunCommand: ParsableCommand {
         }
         if input == nil, feed.isEmpty, pull.isEmpty {
             throw ValidationError("nothing to read: give --feed ENDPOINT (e.g. tcp://127.0.0.1:5556), --pull ENDPOINT, or --input FILE")
+        }
+        do {
+            _ = try FeedEndpoints.parse(subscribe: feed, pull: pull, topics: topic)
+        } catch {
+            throw ValidationError("\(error)")
         }
         guard partitions > 0 else { throw ValidationError("--partitions must be at least 1") }
         guard decodingThreads > 0, decodingThreads <= 256 else { throw ValidationError("--decoding-threads must be between 1 and 256") }

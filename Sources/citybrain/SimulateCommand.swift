@@ -42,6 +42,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .long, help: "Wait for this many subscribers before publishing (avoids losing the first events).")
     var waitForSubscribers: Int = 0
 
+    @Option(name: .long, help: ArgumentHelp("What the feed speaks: native (default), senml, senml-cbor (not with --output) or ngsi-ld.", valueName: "format"))
+    var feedFormat: FrameEncoding = .native
+
     @OptionGroup var files: OverwriteOptions
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var curve: CurveClientOptions
@@ -52,6 +55,7 @@ struct SimulateCommand: ParsableCommand {
         if output != nil, !(publish.isEmpty && push.isEmpty) { throw ValidationError("--output writes a file; do not combine it with --publish or --push") }
         if !publish.isEmpty, !push.isEmpty { throw ValidationError("use --publish or --push, not both") }
         if incidents != nil, output == nil { throw ValidationError("--incidents needs --output (the incidents of a live run are not bounded)") }
+        if output != nil, !feedFormat.isText { throw ValidationError("--feed-format senml-cbor is binary and cannot be written as JSON lines; publish or push it, or record it") }
         try files.check([output, incidents])
     }
 
@@ -63,7 +67,8 @@ struct SimulateCommand: ParsableCommand {
             return
         }
         let transport: FeedTransport = push.isEmpty ? .publish(publish.isEmpty ? ["tcp://*:5556"] : publish) : .push(push)
-        let publisher = SimulatorPublisher(context: try Context(), transport: transport, security: try curve.security(), logger: logger)
+        let publisher = SimulatorPublisher(context: try Context(), transport: transport, security: try curve.security(), encoding: feedFormat,
+                                           logger: logger)
         logger.info("simulating \(simulation.sensors) sensors at \(Int(simulation.rate)) events/s, speed ×\(simulation.speed), report interval \(DurationText.format(simulator.reportInterval)) of event time")
         let termination = Termination()
         let console = Console()
@@ -103,7 +108,7 @@ struct SimulateCommand: ParsableCommand {
         while horizon < simulator.start + span {
             horizon = min(horizon + 60_000, simulator.start + span)
             let events = simulator.events(until: horizon)
-            handle.write(Data(events.map { EventEncoder.json($0) + "\n" }.joined().utf8))
+            handle.write(Data(feedFormat.jsonLines(events)))
             written += events.count
         }
         FileHandle.standardError.write(Data("wrote \(written) events covering \(DurationText.format(span)) of event time to \(path)\n".utf8))

@@ -34,6 +34,11 @@ public struct MeasurementCatalogue: Sendable {
         units[kind]?[name] != nil
     }
 
+    /// The measurements of `kind`, sorted.
+    public func measurements(of kind: EventKind) -> [String] {
+        (units[kind] ?? [:]).keys.sorted()
+    }
+
     /// The unit of measurement `name` of `kind`, if it has one.
     public func unit(of name: String, for kind: EventKind) -> String? {
         units[kind]?[name] ?? nil

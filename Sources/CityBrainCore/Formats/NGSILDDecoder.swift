@@ -96,6 +96,7 @@ struct NGSILDDecoder: Sendable {
             // A model's attribute, or one named like a measurement of the model's kind (NGSI-LD
             // entities are open: a city may add `water_level_cm` to its AirQualityObserved).
             let attribute = model.attributes[member.key]
+                ?? mapping.measurements[member.key].map { NGSIModel.Attribute($0) }
                 ?? (catalogue.knows(member.key, for: model.kind) ? NGSIModel.Attribute(member.key) : nil)
             if let attribute, let property = number(member.key) {
                 add(attribute.measurement, property.value, unit: property.unit ?? attribute.unit, observedAt: property.observedAt, attribute: member.key)

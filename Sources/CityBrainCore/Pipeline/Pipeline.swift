@@ -47,6 +47,9 @@ public struct Pipeline: Sendable, Hashable {
     /// Every kind the pipeline accepts: the built-in ones, then the declared ones in file order.
     public var knownKinds: [EventKind] { EventKind.builtIn + kinds.map(\.kind) }
 
+    /// The kinds and measurements with their units, for decoding the standard feed formats.
+    public var catalogue: MeasurementCatalogue { MeasurementCatalogue(kinds: knownKinds, measurements: measurements) }
+
     /// Rules' and outputs' aggregations, rules first, in file order.
     public var aggregations: [Aggregation] { rules.map(\.aggregation) + outputs.map(\.aggregation) }
 }

@@ -1,7 +1,9 @@
 import CityBrainCore
 
-/// Feeds a JSON-lines file (one native event per line) through the same decoder and engine as
-/// live input. Blank lines are skipped; bad lines are counted and reported as `file:line`.
+/// Feeds a JSON-lines file (one frame per line: a native event, a SenML JSON pack, NGSI-LD
+/// entities) through the same decoder and engine as live input. Blank lines are skipped; bad
+/// lines are counted and reported as `file:line`. A file has no receive times, so its SenML
+/// times must be absolute.
 ///
 /// Lines are decoded in blocks on `decodingThreads` threads and delivered in input order, so the
 /// output is the same whatever the thread count.
@@ -11,7 +13,7 @@ public enum JSONLinesInput {
     public static func read(
         _ reader: LineReader,
         after start: InputPosition = .start,
-        decoder: EventDecoder = EventDecoder(),
+        decoder: FeedDecoder = FeedDecoder(),
         batchSize: Int = 4096,
         decodingThreads: Int = ProcessInfoCores.active,
         statistics: IngestStatistics,
@@ -40,7 +42,7 @@ public enum JSONLinesInput {
     }
 
     /// Decodes the lines of `block` numbered after `skipped`, leaving out blank ones.
-    static func decode(_ block: LineBlock, after skipped: Int, with decoder: EventDecoder) -> [DecodedFrame] {
+    static func decode(_ block: LineBlock, after skipped: Int, with decoder: FeedDecoder) -> [DecodedFrame] {
         var frames: [DecodedFrame] = []
         frames.reserveCapacity(block.lines.count)
         block.bytes.withUnsafeBytes { bytes in

@@ -22,17 +22,25 @@ struct EventBatcher {
     }
 
     /// Takes one decoded frame; `source` names it in a rejection report (`feed.jsonl:17`), and
-    /// `frame` gives its bytes for the dead-letter file.
-    mutating func accept(_ outcome: Result<Event, FrameRejection>, at position: InputPosition, source: @autoclosure () -> String,
+    /// `frame` gives its bytes for the dead-letter file. All events of a frame go in one batch
+    /// (which may then pass the batch size), so a batch's position never splits a frame.
+    mutating func accept(_ outcome: Result<FrameContent, FrameRejection>, at position: InputPosition, source: @autoclosure () -> String,
                          frame: () -> (topic: [UInt8]?, payload: [UInt8])) {
-        counts.frames += 1
         self.position = position
         switch outcome {
-        case .success(let event):
-            batch.append(event)
+        case .success(.event(let event)):
+            counts.frames += 1
             counts.accepted += 1
+            batch.append(event)
+        case .success(let content):
+            counts.record(content)
+            batch += content.events
+            if !content.rejected.isEmpty {
+                let bytes = frame()
+                for rejection in content.rejected { reporter.report(rejection, source: source(), topic: bytes.topic, payload: bytes.payload) }
+            }
         case .failure(let rejection):
-            counts.rejected[rejection.reason, default: 0] += 1
+            counts.record(rejection)
             let bytes = frame()
             reporter.report(rejection, source: source(), topic: bytes.topic, payload: bytes.payload)
         }

@@ -8,9 +8,11 @@ import ZeroMQ
 /// The ingest loop: owns the feed sockets on a thread of its own, receives frames in batches,
 /// decodes them without copying, counts and reports rejects, and hands each batch of events on.
 ///
-/// A message is one JSON frame, or a topic frame then a JSON frame (see `docs/wire-format.md`);
-/// any other frame count is rejected as ``RejectReason/wrongFrameCount``. A bad frame never
-/// affects the good frames around it.
+/// A message is one body frame, or a topic frame then a body frame (see `docs/wire-format.md`);
+/// any other frame count is rejected as ``RejectReason/wrongFrameCount``. A body is native JSON,
+/// a SenML pack or NGSI-LD entities (``FeedFormat``, per endpoint: `docs/feed-formats.md`); a
+/// pack may carry several events. A bad frame, or a bad record of a pack, never affects the good
+/// ones around it.
 ///
 /// **Overload.** A PULL feed gets backpressure: while the engine is full the loop stops reading
 /// PULL sockets, their queues fill to the high-water mark and the senders wait. A SUB feed cannot
@@ -23,9 +25,13 @@ public final class FeedReceiver: Sendable {
     public struct Options: Sendable {
         /// Largest JSON frame decoded; larger ones are rejected and counted.
         public var maxFrameBytes = 64 * 1024
-        /// The kinds accepted (``Pipeline/knownKinds``); frames of others are rejected as
-        /// `unknown_kind`. ``FeedReceiver/accept(kinds:)`` changes them while running.
-        public var kinds = EventKind.builtIn
+        /// The kinds and measurements accepted (``Pipeline``'s); frames of other kinds are
+        /// rejected as `unknown_kind`. ``FeedReceiver/accept(_:)`` changes them while running.
+        public var catalogue = MeasurementCatalogue()
+        /// The format of endpoints that name none (``FeedEndpoints/formats``).
+        public var format = FeedFormat.auto
+        /// SenML names and NGSI-LD models beyond the defaults.
+        public var mapping = FeedMapping()
         /// Hard cap libzmq enforces per message (`ZMQ_MAXMSGSIZE`); a peer that exceeds it is
         /// disconnected by libzmq before CityBrain sees the message.
         public var maxMessageBytes: Int64 = 1024 * 1024
@@ -50,11 +56,12 @@ public final class FeedReceiver: Sendable {
     private let reporter: RejectionReporter
     private let deliver: @Sendable ([Event], Handoff) -> Bool
     private let logFrames: (@Sendable ([UInt8], Int) -> Void)?
+    private typealias FeedSocket = (socket: Socket, name: String, sheds: Bool, format: FeedFormat)
     private let logger: Logger
     private let thread = SocketThread(name: "citybrain-ingest")
     private let chores = Mutex<[ClosureBox<@Sendable () -> Void>]>([])
     /// The decoder in force, read by the loop once per round (a reload may change its kinds).
-    private let decoder: Mutex<EventDecoder>
+    private let decoder: Mutex<FeedDecoder>
 
     /// How a batch is handed on.
     public enum Handoff: Sendable {
@@ -66,10 +73,11 @@ public final class FeedReceiver: Sendable {
     }
 
     /// - Parameters:
-    ///   - logFrames: when set, receives the accepted frames of each batch as they arrived, in
+    ///   - logFrames: when set, receives the accepted frames of each batch, one per event, in
     ///     the recording format's records (``RecordingFormat``), with their count, just before
-    ///     the batch is delivered (the input log writes them as they are, without re-encoding).
-    ///     Shed readings are not among them.
+    ///     the batch is delivered. Native frames are logged as they arrived (the input log writes
+    ///     them without re-encoding); the events of SenML and NGSI-LD frames as native frames,
+    ///     so the log replays without the format's settings. Shed readings are not among them.
     ///   - deliver: receives each decoded batch on the ingest thread and says whether it took it
     ///     (always, for ``Handoff/wait``), e.g. ``StreamEngine/submit(_:)`` or
     ///     ``StreamEngine/trySubmit(_:)``.
@@ -83,7 +91,8 @@ public final class FeedReceiver: Sendable {
         self.context = context
         self.endpoints = endpoints
         self.options = options
-        self.decoder = Mutex(EventDecoder(maxFrameBytes: options.maxFrameBytes, kinds: options.kinds))
+        self.decoder = Mutex(FeedDecoder(format: options.format, maxFrameBytes: options.maxFrameBytes, catalogue: options.catalogue,
+                                         mapping: options.mapping))
         self.statistics = statistics
         self.reporter = reporter
         self.logger = logger
@@ -117,9 +126,10 @@ public final class FeedReceiver: Sendable {
         chores.withLock { $0.append(ClosureBox(work)) }
     }
 
-    /// Accepts `kinds` from the next frame on (a reloaded pipeline that declares other kinds).
-    public func accept(kinds: [EventKind]) {
-        decoder.withLock { $0 = EventDecoder(maxFrameBytes: options.maxFrameBytes, kinds: kinds) }
+    /// Accepts the kinds and measurements of `catalogue` from the next frame on (a reloaded
+    /// pipeline that declares others).
+    public func accept(_ catalogue: MeasurementCatalogue) {
+        decoder.withLock { $0 = FeedDecoder(format: options.format, maxFrameBytes: options.maxFrameBytes, catalogue: catalogue, mapping: options.mapping) }
     }
 
     /// Asks the loop to finish its current batch and stop; waits until it has, then returns.
@@ -128,13 +138,14 @@ public final class FeedReceiver: Sendable {
         thread.stop()
     }
 
-    private func receiveLoop(_ sockets: [(socket: Socket, name: String, sheds: Bool)], isStopping: () -> Bool) {
+    private func receiveLoop(_ sockets: [FeedSocket], isStopping: () -> Bool) {
         var poller = Poller()
         for entry in sockets { poller.add(entry.socket) }
         var gaps = SequenceGapTracker()
         var batch = WaitingBatch(capacity: options.batchSize)
         var counts = IngestStatistics.Snapshot()
         var frames = FrameLog(enabled: logFrames != nil)
+        var receivedAt: Int64 = 0
         // Only a receiver with SUB sockets sheds; one with PULL sockets alone waits for the engine.
         let handoff: Handoff = sockets.contains(where: \.sheds) ? .ifRoom : .wait
         var shedder = OverloadShedder(maxWaiting: max(options.batchSize, options.maxWaitingWhenFull))
@@ -151,32 +162,48 @@ public final class FeedReceiver: Sendable {
             }
             // Drain every ready socket in bounded slices so one busy feed cannot starve another.
             var progress = !ready.isEmpty
-            if frames.enabled { frames.receivedAt = Int64(Date().timeIntervalSince1970 * 1000) }
+            // One receive time per round: the input log's stamp, and SenML's "now".
+            receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
+            frames.receivedAt = receivedAt
             while progress {
                 progress = false
                 for index in ready {
-                    let (socket, name, sheds) = sockets[index]
+                    let (socket, name, sheds, format) = sockets[index]
+                    let decoder = decoder.reading(format)
                     // A full engine: PULL sockets are left unread (their senders wait), SUB sockets read on.
                     if shedder.isOverloaded && !sheds { continue }
                     var taken = 0
                     while taken < options.batchSize {
                         let mark = frames.mark
-                        guard let received = receiveOne(from: socket, name: name, decoder: decoder, counts: &counts, frames: &frames,
-                                                        sheds: sheds, shedder: &shedder, gaps: &gaps) else { break }
+                        guard let received = receiveOne(from: socket, name: name, decoder: decoder, receivedAt: receivedAt, counts: &counts,
+                                                        frames: &frames, sheds: sheds, shedder: &shedder, gaps: &gaps) else { break }
                         progress = true
                         taken += 1
-                        guard let event = received else { continue }
-                        if let sequence = event.sequence {
-                            let (lost, restarted) = gaps.observe(sensor: event.sensor, sequence: sequence)
-                            counts.lost += lost
-                            if restarted { counts.sequenceRestarts += 1 }
+                        func admit(_ event: Event, mark: (bytes: Int, count: Int)) {
+                            if let sequence = event.sequence {
+                                let (lost, restarted) = gaps.observe(sensor: event.sensor, sequence: sequence)
+                                counts.lost += lost
+                                if restarted { counts.sequenceRestarts += 1 }
+                            }
+                            guard shedder.admit(event, waiting: batch.count) else {
+                                frames.rollback(to: mark)
+                                counts.accepted -= 1
+                                return
+                            }
+                            batch.append(event)
                         }
-                        guard shedder.admit(event, waiting: batch.count) else {
-                            frames.rollback(to: mark)
-                            counts.accepted -= 1
-                            continue
+                        switch received {
+                        case .event(let event):
+                            admit(event, mark: mark)
+                        case .events(let events, _):
+                            // Each event of a pack is logged as a native frame of its own, so one
+                            // shed reading takes back its own record only.
+                            for event in events {
+                                let mark = frames.mark
+                                frames.append(event: event)
+                                admit(event, mark: mark)
+                            }
                         }
-                        batch.append(event)
                         if batch.count >= options.batchSize && !shedder.isOverloaded { break }
                     }
                     if batch.count >= options.batchSize { flush(&batch, &counts, &frames, &shedder, handoff) }
@@ -220,8 +247,8 @@ public final class FeedReceiver: Sendable {
         shedder.engineTookBatch()
     }
 
-    private func openSockets() throws -> [(socket: Socket, name: String, sheds: Bool)] {
-        var sockets: [(socket: Socket, name: String, sheds: Bool)] = []
+    private func openSockets() throws -> [FeedSocket] {
+        var sockets: [FeedSocket] = []
         func configure(_ socket: Socket) throws {
             try socket.setReceiveHighWaterMark(options.receiveHighWaterMark)
             try socket.setMaxMessageSize(options.maxMessageBytes)
@@ -229,38 +256,58 @@ public final class FeedReceiver: Sendable {
             try options.security.apply(to: socket)
             try options.watchHandshakes?(socket, "the feed")
         }
-        if !endpoints.subscribe.isEmpty {
+        // One SUB socket per format, so each message is decoded as its endpoint says.
+        let subscribeFormats = endpoints.subscribe.map { endpoints.format(of: $0) ?? options.format }
+        for format in FeedFormat.allCases where subscribeFormats.contains(format) {
+            let group = zip(endpoints.subscribe, subscribeFormats).filter { $0.1 == format }.map(\.0)
             let sub = try Socket(context, .sub)
             try configure(sub)
             for topic in endpoints.topics.isEmpty ? [""] : endpoints.topics { try sub.subscribe(topic) }
-            for endpoint in endpoints.subscribe { try sub.connect(endpoint) }
-            sockets.append((sub, endpoints.subscribe.joined(separator: ","), true))
+            for endpoint in group { try sub.connect(endpoint) }
+            sockets.append((sub, group.joined(separator: ","), true, format))
         }
         for endpoint in endpoints.pull {
             let pull = try Socket(context, .pull)
             try configure(pull)
             try pull.bind(endpoint)
-            sockets.append((pull, endpoint, false))
+            sockets.append((pull, endpoint, false, endpoints.format(of: endpoint) ?? options.format))
         }
-        for entry in sockets { logger.info("ingest: \(entry.socket.type) on \(entry.name)") }
+        for entry in sockets { logger.info("ingest: \(entry.socket.type) on \(entry.name) (\(entry.format.rawValue))") }
         return sockets
     }
 
-    /// Receives and decodes one message. `nil`: nothing waiting. `.some(nil)`: rejected, or shed
-    /// by its topic before decoding (on a socket that `sheds`, see ``OverloadShedder/shedsUndecoded(sensor:)``).
-    private func receiveOne(from socket: Socket, name: String, decoder: EventDecoder, counts: inout IngestStatistics.Snapshot,
+    /// Receives and decodes one message. `nil`: nothing waiting. No events: rejected, or shed by
+    /// its topic before decoding (on a socket that `sheds`, see ``OverloadShedder/shedsUndecoded(sensor:)``).
+    /// A native frame is added to `frames` here, as it arrived; the events of other formats are
+    /// added by the caller, one native record each.
+    private func receiveOne(from socket: Socket, name: String, decoder: FeedDecoder, receivedAt: Int64, counts: inout IngestStatistics.Snapshot,
                             frames: inout FrameLog, sheds: Bool, shedder: inout OverloadShedder,
-                            gaps: inout SequenceGapTracker) -> Event?? {
+                            gaps: inout SequenceGapTracker) -> FrameContent? {
+        let nothing = FrameContent.events([], rejected: [])
         do {
-            enum First { case decoded(Result<Event, FrameRejection>), topic([UInt8]) }
+            enum First { case decoded(Result<FrameContent, FrameRejection>), topic([UInt8]) }
             var rejectedFrame: (topic: [UInt8]?, payload: [UInt8]) = (nil, [])
+            func decode(_ body: UnsafeRawBufferPointer, topic: [UInt8]?) -> Result<FrameContent, FrameRejection> {
+                let result = if let topic {
+                    topic.withUnsafeBytes { topicBytes in
+                        Result { () throws(FrameRejection) in try decoder.decode(frame: body, topic: topicBytes, receivedAt: receivedAt) }
+                    }
+                } else {
+                    Result { () throws(FrameRejection) in try decoder.decode(frame: body, receivedAt: receivedAt) }
+                }
+                switch result {
+                case .success(.event): frames.append(topic: topic, payload: body)
+                case .success(.events(_, let rejected)) where !rejected.isEmpty: rejectedFrame = (topic, Array(body))
+                case .failure: rejectedFrame = (topic, Array(body))
+                case .success: break
+                }
+                return result
+            }
             let first = try socket.receiveFrame(dontWait: true) { bytes, more -> First in
                 if more { return .topic(Array(bytes)) }
-                let result = Result { () throws(FrameRejection) in try decoder.decode(json: bytes) }
-                if case .failure = result { rejectedFrame = (nil, Array(bytes)) } else { frames.append(topic: nil, payload: bytes) }
-                return .decoded(result)
+                return .decoded(decode(bytes, topic: nil))
             }
-            let outcome: Result<Event, FrameRejection>
+            let outcome: Result<FrameContent, FrameRejection>
             switch first {
             case nil:
                 return nil
@@ -272,21 +319,17 @@ public final class FeedReceiver: Sendable {
                     _ = try socket.discardRemainingFrames()
                     counts.frames += 1
                     gaps.skipped(sensor: sensor)
-                    return .some(nil)
+                    return nothing
                 }
-                let second = try socket.receiveFrame { json, more -> Result<Event, FrameRejection> in
+                let second = try socket.receiveFrame { body, more -> Result<FrameContent, FrameRejection> in
                     rejectedFrame = (topic, [])
                     if more { return .failure(FrameRejection(.wrongFrameCount, "")) }
-                    let result = topic.withUnsafeBytes { topicBytes in
-                        Result { () throws(FrameRejection) in try decoder.decode(json: json, topic: topicBytes) }
-                    }
-                    if case .failure = result { rejectedFrame.payload = Array(json) } else { frames.append(topic: topic, payload: json) }
-                    return result
+                    return decode(body, topic: topic)
                 }
                 switch second {
                 case .failure(let rejection)? where rejection.reason == .wrongFrameCount:
                     let extra = try socket.discardRemainingFrames()
-                    outcome = .failure(FrameRejection(.wrongFrameCount, "message has \(2 + extra) frames; expected 1 (JSON) or 2 (topic, JSON)"))
+                    outcome = .failure(FrameRejection(.wrongFrameCount, "message has \(2 + extra) frames; expected 1 (body) or 2 (topic, body)"))
                 case let result?:
                     outcome = result
                 case nil:
@@ -294,14 +337,16 @@ public final class FeedReceiver: Sendable {
                 }
             }
             switch outcome {
-            case .success(let event):
-                counts.frames += 1
-                counts.accepted += 1
-                return .some(event)
+            case .success(let content):
+                counts.record(content)
+                for rejection in content.rejected {
+                    reporter.report(rejection, source: name, topic: rejectedFrame.topic, payload: rejectedFrame.payload)
+                }
+                return content
             case .failure(let rejection):
                 counts.record(rejection)
                 reporter.report(rejection, source: name, topic: rejectedFrame.topic, payload: rejectedFrame.payload)
-                return .some(nil)
+                return nothing
             }
         } catch {
             logger.error("feed receive on \(name) failed: \(error)")

@@ -1,3 +1,5 @@
+import CityBrainCore
+
 /// The accepted frames of one ingest batch as they arrived, laid out as the recording format's
 /// records (``RecordingFormat``), for the input log: it writes them as they are, so logging costs
 /// a copy, not a re-encoding of every event.
@@ -22,6 +24,14 @@ struct FrameLog {
         RecordingFormat.appendRecord(receivedAt: receivedAt, topic: topic ?? [], payload: payload, to: &records)
         ends.append(records.count)
         count += 1
+    }
+
+    /// Appends `event` as a native frame of its own (an event of a SenML pack or an NGSI-LD
+    /// frame: the log holds one record per event, in the format every reader knows).
+    mutating func append(event: Event) {
+        guard enabled else { return }
+        var json = EventEncoder.json(event)
+        json.withUTF8 { append(topic: nil, payload: UnsafeRawBufferPointer($0)) }
     }
 
     /// Where the next frame will go, to ``rollback(to:)`` if its reading is shed.

@@ -6,9 +6,12 @@ import Synchronization
 public final class IngestStatistics: Sendable {
     /// A consistent copy of the counters.
     public struct Snapshot: Sendable, Equatable {
-        /// Messages received (accepted + rejected).
+        /// Messages received.
         public var frames = 0
+        /// Events accepted: one per native frame, one per sensor and time of a SenML pack or
+        /// an NGSI-LD entity array.
         public var accepted = 0
+        /// Frames rejected, and records of packs or entity arrays rejected on their own.
         public var rejected: [RejectReason: Int] = [:]
         /// Messages that never arrived, from the gaps in senders' `seq` counters (what libzmq
         /// dropped at a full SUB queue, or lost on the way). Only feeds that carry `seq` count.
@@ -26,6 +29,17 @@ public final class IngestStatistics: Sendable {
         mutating func record(_ rejection: FrameRejection) {
             frames += 1
             rejected[rejection.reason, default: 0] += 1
+        }
+
+        /// Counts a frame's content: its events, and the records rejected on their own.
+        mutating func record(_ content: FrameContent) {
+            frames += 1
+            switch content {
+            case .event: accepted += 1
+            case .events(let events, let rejections):
+                accepted += events.count
+                for rejection in rejections { rejected[rejection.reason, default: 0] += 1 }
+            }
         }
 
         mutating func add(_ other: Snapshot) {

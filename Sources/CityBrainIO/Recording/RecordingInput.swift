@@ -1,6 +1,7 @@
 import CityBrainCore
 
-/// Feeds a recording through the same decoder as live input: each frame with its topic, bad
+/// Feeds a recording through the same decoder as live input: each frame with its topic and
+/// receive time (SenML's relative times resolve against it, as they did live), bad
 /// frames counted and reported by position, good events delivered in batches.
 ///
 /// Frames are decoded in chunks on `decodingThreads` threads and delivered in recording order,
@@ -14,7 +15,7 @@ public enum RecordingInput {
     public static func read(
         _ reader: RecordingReader,
         after start: InputPosition? = nil,
-        decoder: EventDecoder = EventDecoder(),
+        decoder: FeedDecoder = FeedDecoder(),
         from: Int64? = nil,
         to: Int64? = nil,
         batchSize: Int = 4096,
@@ -54,10 +55,10 @@ public enum RecordingInput {
     }
 
     /// Decodes a chunk of frames, each checked against its topic if it has one.
-    static func decode(_ frames: [(RecordedFrame, InputPosition)], with decoder: EventDecoder) -> [DecodedFrame] {
+    static func decode(_ frames: [(RecordedFrame, InputPosition)], with decoder: FeedDecoder) -> [DecodedFrame] {
         frames.map { frame, position in
             frame.payload.withUnsafeBytes { json in
-                DecodedFrame(decoding: json, topic: frame.topic.isEmpty ? nil : frame.topic, at: position, with: decoder)
+                DecodedFrame(decoding: json, topic: frame.topic.isEmpty ? nil : frame.topic, receivedAt: frame.receivedAt, at: position, with: decoder)
             }
         }
     }

@@ -50,13 +50,14 @@ public final class InputLog: Sendable {
     }
 
     /// Reads the events logged after `position` (all, if `nil`), in batches with the position
-    /// after each, through the same decoder as live input.
+    /// after each. The log holds native frames only (``FeedReceiver`` logs the events of other
+    /// formats as native frames), so it is read without the feeds' format settings.
     @discardableResult
     public func replay(after position: InputPosition?, kinds: [EventKind] = EventKind.builtIn, statistics: IngestStatistics, reporter: RejectionReporter,
                        deliver: @escaping ([Event], InputPosition) -> Void) throws -> Int {
         let reader = try RecordingReader(path: directory)
         var count = 0
-        try RecordingInput.read(reader, after: position, decoder: EventDecoder(kinds: kinds), statistics: statistics, reporter: reporter) { events, at in
+        try RecordingInput.read(reader, after: position, decoder: FeedDecoder(format: .native, catalogue: MeasurementCatalogue(kinds: kinds)), statistics: statistics, reporter: reporter) { events, at in
             count += events.count
             deliver(events, at)
         }

@@ -111,7 +111,7 @@ public final class LivePipeline: @unchecked Sendable {
     public init(context: Context, configuration: Configuration, sinks: [any OutputSink] = [], logger: Logger) throws {
         var security = SocketSecurity.none
         var receiverOptions = configuration.receiver
-        receiverOptions.kinds = configuration.pipeline.knownKinds
+        receiverOptions.catalogue = configuration.pipeline.catalogue
         var watchHandshakes: HandshakeWatcher?
         if let curve = configuration.curve {
             // The ZAP handler must be listening before any secured socket takes a connection.
@@ -232,7 +232,7 @@ public final class LivePipeline: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<ReloadSummary?>(nil)
         receiver.perform { [engine, checkpointer, receiver] in
-            receiver.accept(kinds: pipeline.knownKinds)
+            receiver.accept(pipeline.catalogue)
             let summary = engine.reload(pipeline)
             checkpointer?.pipelineChanged(pipeline.sources)
             result.withLock { $0 = summary }

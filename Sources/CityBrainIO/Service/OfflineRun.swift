@@ -34,10 +34,13 @@ public enum OfflineRun {
     ///   - durability: take checkpoints while reading, and resume from the newest one: the input
     ///     is read on from the checkpoint's position.
     ///   - decodingThreads: threads decoding the input (the output does not depend on it).
+    ///   - format: the input's format (``FeedFormat``); `mapping`: SenML names and NGSI-LD models
+    ///     beyond the defaults.
     public static func run(
         pipeline: Pipeline, input: Input, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
         deterministic: Bool, deadLetters: DeadLetterWriter? = nil, emitScores: Bool = false, decodingThreads: Int = ProcessInfoCores.active,
-        journal: AlertJournal? = nil, durability: DurabilitySettings? = nil, logger: Logger
+        journal: AlertJournal? = nil, durability: DurabilitySettings? = nil, format: FeedFormat = .auto, mapping: FeedMapping = FeedMapping(),
+        logger: Logger
     ) throws -> Summary {
         let recovered = try RecoveredEngine.start(store: durability?.store, pipeline: pipeline, partitions: partitions, maxBatchesInFlight: batchesInFlight,
                                                   emitScores: emitScores, logger: logger)
@@ -65,7 +68,7 @@ public enum OfflineRun {
             checkpointer?.submitted(to: engine, through: position, eventTime: events.last?.timestamp)
         }
         let start = recovered.checkpoint?.input
-        let decoder = EventDecoder(kinds: pipeline.knownKinds)
+        let decoder = FeedDecoder(format: format, catalogue: pipeline.catalogue, mapping: mapping)
         switch input {
         case .jsonLines(let reader):
             try JSONLinesInput.read(reader, after: start ?? .start, decoder: decoder, decodingThreads: decodingThreads, statistics: statistics, reporter: reporter,

@@ -6,18 +6,22 @@ import Synchronization
 import ZeroMQ
 
 /// Publishes a ``CitySimulator``'s events over ZeroMQ in real time (scaled by a speed factor),
-/// as two-frame feed messages: topic `<kind>.<district>.<sensor>` and the JSON event.
+/// as two-frame feed messages: topic `<kind>.<district>.<sensor>` and the event in the chosen
+/// ``FrameEncoding`` (native JSON by default; SenML, SenML CBOR or NGSI-LD to exercise those
+/// decoders).
 public final class SimulatorPublisher: Sendable {
     private let context: Context
     private let transport: FeedTransport
     private let logger: Logger
     private let security: SocketSecurity
+    private let encoding: FrameEncoding
     private let stopping = Atomic<Bool>(false)
     /// Events sent so far.
     public let sent = Atomic<Int>(0)
 
-    public init(context: Context, transport: FeedTransport, security: SocketSecurity = .none, logger: Logger) {
+    public init(context: Context, transport: FeedTransport, security: SocketSecurity = .none, encoding: FrameEncoding = .native, logger: Logger) {
         self.security = security
+        self.encoding = encoding
         self.context = context
         self.transport = transport
         self.logger = logger
@@ -42,7 +46,8 @@ public final class SimulatorPublisher: Sendable {
             if let duration, elapsed >= duration { break }
             let horizon = simulator.start + Int64(elapsed * speed * 1000)
             for event in simulator.events(until: horizon) {
-                try socket.send(Message(FeedTopic.topic(for: event), EventEncoder.json(event)))
+                guard let body = encoding.encode(event) else { continue }
+                try socket.send(Message(frames: [Array(FeedTopic.topic(for: event).utf8), body]))
                 sent.add(1, ordering: .relaxed)
             }
             if case .publish = transport { while (try? socket.receive(dontWait: true)) != nil {} }
