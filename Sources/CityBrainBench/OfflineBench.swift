@@ -8,7 +8,9 @@ import Logging
 /// event time) goes through one rule: per sensor, 60 s tumbling count/mean/max of `speed_kmh`,
 /// alert when the mean is below 20. The generator knows which windows it made slow, so the run's
 /// alerts are checked against them. Beside the run, two baselines on the same file: reading it
-/// and cutting it into lines, and decoding every line on one thread.
+/// and cutting it into lines, and decoding every line on one thread. With another
+/// ``Options/encoding`` (SenML, NGSI-LD) the file is written in it too, and the report sets its
+/// decoding cost beside native JSON's on the same events.
 public struct OfflineBench {
     public struct Options: Sendable {
         public var events = 2_000_000
@@ -18,6 +20,8 @@ public struct OfflineBench {
         public var partitions = ProcessInfoCores.active
         /// Threads that decode the input (1: on the reading thread).
         public var decodingThreads = ProcessInfoCores.active
+        /// How the events are written (a text encoding); the run reads that file.
+        public var encoding = FrameEncoding.native
         public init() {}
     }
 
@@ -38,12 +42,25 @@ public struct OfflineBench {
         /// Medians of the baselines: read and split into lines; decode every line on one thread.
         public var readSeconds: Double
         public var decodeSeconds: Double
+        /// The file's encoding, and with one other than native: its size and one-thread decode
+        /// median, and that time over native's.
+        public var encoding: String
+        public var encodedFileBytes: Int?
+        public var encodedDecodeSeconds: Double?
+        public var decodeRatio: Double? { encodedDecodeSeconds.map { $0 / max(decodeSeconds, 1e-9) } }
 
         /// Pretty-printed JSON with sorted keys.
         public var json: String {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+        }
+
+        private func encodedLine(_ perSecond: (Double) -> String) -> String {
+            guard let seconds = encodedDecodeSeconds, let ratio = decodeRatio else { return "" }
+            let label = "decode \(encoding), one thread".padding(toLength: 26, withPad: " ", startingAt: 0)
+            return "\n\(label) \(String(format: "%7.2f s", seconds))   \(perSecond(seconds))   ×\(String(format: "%.2f", ratio)) native, "
+                + "\(BenchReport.bytes(encodedFileBytes ?? 0)) of \(encoding) lines"
         }
 
         public var table: String {
@@ -55,8 +72,8 @@ public struct OfflineBench {
 
                                                wall       events/s
                 read and split into lines  \(String(format: "%7.2f s", readSeconds))   \(perSecond(readSeconds))
-                decode, one thread         \(String(format: "%7.2f s", decodeSeconds))   \(perSecond(decodeSeconds))
-                run --input                \(String(format: "%7.2f s", medianRunSeconds))   \(perSecond(medianRunSeconds))
+                decode, one thread         \(String(format: "%7.2f s", decodeSeconds))   \(perSecond(decodeSeconds))\(encodedLine(perSecond))
+                run --input\(encoding == "native" ? "               " : String(format: " (%@)", encoding).padding(toLength: 15, withPad: " ", startingAt: 0))\(String(format: "%7.2f s", medianRunSeconds))   \(perSecond(medianRunSeconds))
 
                 runs: \(runSeconds.map { String(format: "%.2f s", $0) }.joined(separator: ", ")); \
                 alerts raised \(raised.map(String.init).joined(separator: ", ")) of \(slowWindows) slow windows
@@ -94,15 +111,22 @@ public struct OfflineBench {
         progress("writing \(options.events) events of \(options.sensors) sensors to \(path)…")
         let slowWindows = try Self.writeInput(to: path, events: options.events, sensors: options.sensors)
         let fileBytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let encoded = options.encoding == .native ? nil : directory + "/offline-bench.\(options.encoding.rawValue).jsonl"
+        if let encoded {
+            progress("writing them as \(options.encoding.rawValue) to \(encoded)…")
+            _ = try Self.writeInput(to: encoded, events: options.events, sensors: options.sensors, encoding: options.encoding)
+        }
+        let input = encoded ?? path
 
-        var reads: [Double] = [], decodes: [Double] = [], runs: [Double] = [], raised: [Int] = []
+        var reads: [Double] = [], decodes: [Double] = [], encodedDecodes: [Double] = [], runs: [Double] = [], raised: [Int] = []
         for run in 1...options.runs {
             reads.append(try Self.timed { _ = try Self.countLines(path) })
             decodes.append(try Self.timed { _ = try Self.decodeAll(path) })
+            if let encoded { encodedDecodes.append(try Self.timed { _ = try Self.decodeAll(encoded, format: options.encoding.format) }) }
             let counter = RaisedAlertCounter()
             runs.append(try Self.timed {
-                _ = try OfflineRun.run(pipeline: pipeline, input: try OfflineRun.Input.open(path), sinks: [counter], partitions: options.partitions,
-                                       deterministic: true, decodingThreads: options.decodingThreads, logger: logger)
+                _ = try OfflineRun.run(pipeline: pipeline, input: try OfflineRun.Input.open(input), sinks: [counter], partitions: options.partitions,
+                                       deterministic: true, decodingThreads: options.decodingThreads, format: options.encoding.format, logger: logger)
             })
             raised.append(counter.raised)
             progress(String(format: "  run %d: read %.2f s, decode %.2f s, run --input %.2f s, %d alerts", run, reads.last!, decodes.last!,
@@ -112,13 +136,15 @@ public struct OfflineBench {
         return Report(events: options.events, sensors: options.sensors, fileBytes: fileBytes, partitions: options.partitions,
                       decodingThreads: options.decodingThreads, slowWindows: slowWindows, raised: raised, runSeconds: runs,
                       medianRunSeconds: medianRun, eventsPerSecond: Double(options.events) / max(medianRun, 1e-9),
-                      readSeconds: median(reads), decodeSeconds: median(decodes))
+                      readSeconds: median(reads), decodeSeconds: median(decodes), encoding: options.encoding.rawValue,
+                      encodedFileBytes: encoded.flatMap { (try? FileManager.default.attributesOfItem(atPath: $0)[.size]) as? Int },
+                      encodedDecodeSeconds: encodedDecodes.isEmpty ? nil : median(encodedDecodes))
     }
 
     /// Writes the input file, in time order: every sensor reports once a second; about
     /// one window in a hundred is slow (every reading under 20 km/h), never two in a row for one
     /// sensor, so each slow window raises exactly one alert. Returns the number of slow windows.
-    static func writeInput(to path: String, events: Int, sensors: Int, start: Int64 = 1_732_269_600_000) throws -> Int {
+    static func writeInput(to path: String, events: Int, sensors: Int, start: Int64 = 1_732_269_600_000, encoding: FrameEncoding = .native) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "cannot create \(path)"])
         }
@@ -134,7 +160,7 @@ public struct OfflineBench {
                 slow[window][sensor] = true
             }
         }
-        var text = ""
+        var text: [UInt8] = []
         text.reserveCapacity(1 << 22)
         var written = 0
         var slowCount = 0
@@ -149,16 +175,16 @@ public struct OfflineBench {
                 let event = Event(kind: .traffic, sensor: "seg-" + String(format: "%05d", sensor), district: "d\(sensor % 20)",
                                   timestamp: start + Int64(second) * 1000 + Int64(sensor * 1000 / sensors),
                                   readings: [Reading("speed_kmh", (speed * 10).rounded() / 10), Reading("flow", Double(Int.random(in: 2..<40, using: &random)))])
-                text += EventEncoder.json(event)
-                text += "\n"
+                text += encoding.encode(event) ?? []
+                text.append(0x0A)
                 written += 1
-                if text.utf8.count >= 1 << 22 {
-                    handle.write(Data(text.utf8))
+                if text.count >= 1 << 22 {
+                    handle.write(Data(text))
                     text.removeAll(keepingCapacity: true)
                 }
             }
         }
-        handle.write(Data(text.utf8))
+        handle.write(Data(text))
         return slowCount
     }
 
@@ -169,12 +195,16 @@ public struct OfflineBench {
         return count
     }
 
-    /// Reads the file and decodes every line on this thread.
-    static func decodeAll(_ path: String) throws -> Int {
-        let decoder = EventDecoder()
+    /// Reads the file and decodes every line on this thread; returns the events decoded.
+    static func decodeAll(_ path: String, format: FeedFormat = .native) throws -> Int {
+        let decoder = FeedDecoder(format: format)
         var decoded = 0
         try LineReader(path: path).forEachLine { line, _ in
-            if (try? decoder.decode(json: line)) != nil { decoded += 1 }
+            switch try? decoder.decode(frame: line) {
+            case .event?: decoded += 1
+            case .events(let events, _)?: decoded += events.count
+            case nil: break
+            }
         }
         return decoded
     }

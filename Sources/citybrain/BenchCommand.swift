@@ -70,6 +70,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --offline: runs to take the median of.", valueName: "count"))
     var runs = 3
 
+    @Option(name: .long, help: ArgumentHelp("With --offline: write and read the events as native (default), senml or ngsi-ld, and report that format's decode cost beside native JSON's.", valueName: "format"))
+    var format: FrameEncoding = .native
+
     @Option(name: .long, help: ArgumentHelp("With --offline: threads decoding the input (default: one per active core).", valueName: "count"))
     var decodingThreads = ProcessInfoCores.active
 
@@ -86,6 +89,8 @@ struct BenchCommand: ParsableCommand {
         guard offlineEvents >= 1, offlineSensors >= 1, offlineSensors <= offlineEvents else {
             throw ValidationError("--offline-events and --offline-sensors must be positive, with no more sensors than events")
         }
+        if format != .native, !offline { throw ValidationError("--format measures the offline job's decoding: add --offline") }
+        if !format.isText { throw ValidationError("--format senml-cbor is binary and the offline job reads JSON lines; use senml or ngsi-ld") }
         guard runs >= 1, runs <= 100 else { throw ValidationError("--runs must be between 1 and 100") }
         guard decodingThreads >= 1, decodingThreads <= 256 else { throw ValidationError("--decoding-threads must be between 1 and 256") }
     }
@@ -148,6 +153,7 @@ extension BenchCommand {
     private func runOffline(logger: Logger) throws {
         var options = OfflineBench.Options()
         options.events = offlineEvents
+        options.encoding = format
         options.sensors = offlineSensors
         options.runs = runs
         options.partitions = partitions

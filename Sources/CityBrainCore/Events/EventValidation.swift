@@ -3,22 +3,35 @@
 /// applies them to every frame; importers apply them to every row.
 public enum EventValidation {
     public static func check(_ event: Event) throws(FrameRejection) {
-        try checkIdentifier(event.sensor, field: "sensor")
-        if let district = event.district { try checkIdentifier(district, field: "district") }
-        guard MeasurementLimits.timestamps.contains(event.timestamp) else {
-            throw FrameRejection(.outOfRange, "field 'ts' = \(event.timestamp) is outside 2000-01-01…2100-01-01 in Unix milliseconds")
-        }
+        try checkIdentity(sensor: event.sensor, district: event.district, timestamp: event.timestamp)
         guard event.readings.count <= MeasurementLimits.maxMeasurements else {
             throw FrameRejection(.outOfRange, "more than \(MeasurementLimits.maxMeasurements) measurements")
         }
-        for reading in event.readings {
-            guard reading.value.isFinite else { throw FrameRejection(.nonFinite, "field '\(reading.name)' is not a finite number") }
-            if let range = MeasurementLimits.range(of: reading.name, for: event.kind), !range.contains(reading.value) {
-                throw FrameRejection(
-                    .outOfRange,
-                    "field '\(reading.name)' = \(reading.value) is outside \(format(range.lowerBound))…\(format(range.upperBound)) for kind \(event.kind.rawValue)"
-                )
-            }
+        for reading in event.readings { try check(reading, of: event.kind) }
+    }
+
+    /// The checks of one reading of a `kind` event: finite, and within its range if it is known.
+    public static func check(_ reading: Reading, of kind: EventKind) throws(FrameRejection) {
+        try check(reading, of: kind, range: MeasurementLimits.range(of: reading.name, for: kind))
+    }
+
+    /// The checks of one reading whose built-in range (if any) the caller looked up already.
+    public static func check(_ reading: Reading, of kind: EventKind, range: ClosedRange<Double>?) throws(FrameRejection) {
+        guard reading.value.isFinite else { throw FrameRejection(.nonFinite, "field '\(reading.name)' is not a finite number") }
+        if let range, !range.contains(reading.value) {
+            throw FrameRejection(
+                .outOfRange,
+                "field '\(reading.name)' = \(reading.value) is outside \(format(range.lowerBound))…\(format(range.upperBound)) for kind \(kind.rawValue)"
+            )
+        }
+    }
+
+    /// The checks of an event's identity: ids of 1–128 bytes, a time within 2000–2100.
+    public static func checkIdentity(sensor: String, district: String?, timestamp: Int64) throws(FrameRejection) {
+        try checkIdentifier(sensor, field: "sensor")
+        if let district { try checkIdentifier(district, field: "district") }
+        guard MeasurementLimits.timestamps.contains(timestamp) else {
+            throw FrameRejection(.outOfRange, "field 'ts' = \(timestamp) is outside 2000-01-01…2100-01-01 in Unix milliseconds")
         }
     }
 

@@ -54,13 +54,15 @@ public struct FeedDecoder: Sendable {
             if CBORReader.looksLikeCBOR(frame) { return try reconciled(try decodeSenML(frame, receivedAt: receivedAt), topic) }
             switch Self.firstByte(frame) {
             case UInt8(ascii: "["):
-                let root = try parseJSON(frame)
-                let content = if case .array(let elements) = root, let first = elements.first, first["id"] != nil, first["type"] != nil {
-                    try ngsi.decode(root)
-                } else {
-                    try senml.decode(root, cbor: false, receivedAt: receivedAt)
+                do {
+                    return try reconciled(try decodeSenML(frame, receivedAt: receivedAt), topic)
+                } catch {
+                    // No record of an NGSI-LD entity array reads as SenML (none has a name);
+                    // such an array starts with an object that has "id" and "type".
+                    guard error.reason != .frameTooLarge, case .array(let elements)? = try? JSONValue.parse(json: frame),
+                          let first = elements.first, first["id"] != nil, first["type"] != nil else { throw error }
+                    return try reconciled(try ngsi.decode(.array(elements)), topic)
                 }
-                return try reconciled(content, topic)
             default:
                 do {
                     return .event(try native.decode(json: frame, topic: topic))
@@ -89,7 +91,7 @@ public struct FeedDecoder: Sendable {
         if CBORReader.looksLikeCBOR(frame) {
             return try senml.decode(try CBORReader.parse(frame), cbor: true, receivedAt: receivedAt)
         }
-        return try senml.decode(try JSONValue.parse(json: frame), cbor: false, receivedAt: receivedAt)
+        return try senml.decode(json: frame, receivedAt: receivedAt)
     }
 
     private func parseJSON(_ frame: UnsafeRawBufferPointer) throws(FrameRejection) -> JSONValue {

@@ -11,6 +11,15 @@ public enum FrameEncoding: String, Sendable, CaseIterable, Codable {
     /// FIWARE entities in NGSI-LD's normalized form (``NGSILDEncoder``); built-in kinds only.
     case ngsiLD = "ngsi-ld"
 
+    /// The format a receiver reads these frames as.
+    public var format: FeedFormat {
+        switch self {
+        case .native: .native
+        case .senml, .senmlCBOR: .senml
+        case .ngsiLD: .ngsiLD
+        }
+    }
+
     /// Whether frames of this encoding are text that fits on a line of a JSON-lines file.
     public var isText: Bool { self != .senmlCBOR }
 

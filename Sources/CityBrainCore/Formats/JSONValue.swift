@@ -74,7 +74,7 @@ public struct JSONMember: Sendable, Equatable {
 }
 
 /// Builds a ``JSONValue`` from a ``JSONCursor``, recursively.
-private struct JSONTreeReader {
+struct JSONTreeReader {
     var cursor: JSONCursor
 
     mutating func document() throws(FrameRejection) -> JSONValue {
@@ -88,7 +88,7 @@ private struct JSONTreeReader {
         return value
     }
 
-    private mutating func value(depth: Int, field: String) throws(FrameRejection) -> JSONValue {
+    mutating func value(depth: Int, field: String) throws(FrameRejection) -> JSONValue {
         guard depth < JSONValue.maxDepth else { throw cursor.malformed("nesting deeper than \(JSONValue.maxDepth) levels") }
         guard let first = cursor.peek() else { throw cursor.malformed("missing value for '\(field)'") }
         switch first {

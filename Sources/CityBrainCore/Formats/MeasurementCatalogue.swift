@@ -8,20 +8,36 @@
 public struct MeasurementCatalogue: Sendable {
     /// The kinds accepted, built-in ones first.
     public let kinds: [EventKind]
-    /// Per kind, each measurement's unit (`nil`: declared without one).
-    private let units: [EventKind: [String: String?]]
+    /// Per kind (in the order of `kinds`), each measurement's unit (`nil`: declared without
+    /// one) and built-in range.
+    private let entries: [[String: Entry]]
+
+    private struct Entry: Sendable {
+        var unit: String?
+        var range: ClosedRange<Double>?
+    }
 
     /// - Parameters:
     ///   - kinds: the kinds to accept (``Pipeline/knownKinds``).
     ///   - measurements: the pipeline's declared measurements (``Pipeline/measurements``).
     public init(kinds: [EventKind] = EventKind.builtIn, measurements: [MeasurementDeclaration] = []) {
         self.kinds = kinds
-        var units: [EventKind: [String: String?]] = [:]
-        for (kind, measurements) in MeasurementUnit.builtIn {
-            for (name, unit) in measurements { units[kind, default: [:]][name] = .some(unit) }
+        entries = kinds.map { kind in
+            var entries: [String: Entry] = [:]
+            for (name, unit) in MeasurementUnit.builtIn[kind] ?? [:] {
+                entries[name] = Entry(unit: unit, range: MeasurementLimits.range(of: name, for: kind))
+            }
+            for declaration in measurements where declaration.kind == kind {
+                entries[declaration.name] = Entry(unit: declaration.unit, range: MeasurementLimits.range(of: declaration.name, for: kind))
+            }
+            return entries
         }
-        for declaration in measurements { units[declaration.kind, default: [:]][declaration.name] = .some(declaration.unit) }
-        self.units = units
+    }
+
+    /// The measurements of `kind` (a short scan: a pipeline knows a handful of kinds).
+    private func entries(of kind: EventKind) -> [String: Entry] {
+        for (index, candidate) in kinds.enumerated() where candidate == kind { return entries[index] }
+        return [:]
     }
 
     /// The kind called `name`, if accepted.
@@ -31,31 +47,41 @@ public struct MeasurementCatalogue: Sendable {
 
     /// Whether `name` is a measurement of `kind`, built in or declared.
     public func knows(_ name: String, for kind: EventKind) -> Bool {
-        units[kind]?[name] != nil
+        entries(of: kind)[name] != nil
     }
 
     /// The measurements of `kind`, sorted.
     public func measurements(of kind: EventKind) -> [String] {
-        (units[kind] ?? [:]).keys.sorted()
+        entries(of: kind).keys.sorted()
     }
 
     /// The unit of measurement `name` of `kind`, if it has one.
     public func unit(of name: String, for kind: EventKind) -> String? {
-        units[kind]?[name] ?? nil
+        entries(of: kind)[name]?.unit
     }
 
-    /// The reading `name` = `value` in `unit` of a `kind` feed is, in the catalogue's terms.
+    /// The reading `name` = `value` in `unit` of a `kind` feed is, in the catalogue's terms,
+    /// checked like a native frame's (finite, within a built-in measurement's range).
     /// - Throws: ``RejectReason/unknownUnit`` for a unit that is not known, or that does not
-    ///   convert to the unit of the measurement `name` resolves to.
+    ///   convert to the unit of the measurement `name` resolves to; `nonFinite`, `outOfRange`.
     public func reading(_ name: String, _ value: Double, unit: String?, kind: EventKind) throws(FrameRejection) -> Reading {
-        let known = units[kind] ?? [:]
-        if let declared = known[name] {
-            return Reading(name, try convert(value, unit: unit, to: declared, measurement: name))
+        let known = entries(of: kind)
+        if let entry = known[name] {
+            let reading = Reading(name, try convert(value, unit: unit, to: entry.unit, measurement: name))
+            try EventValidation.check(reading, of: kind, range: entry.range)
+            return reading
         }
+        let reading = try match(name, value, unit: unit, in: known)
+        try EventValidation.check(reading, of: kind)
+        return reading
+    }
+
+    /// A name the catalogue does not hold: matched by unit, or kept as it is.
+    private func match(_ name: String, _ value: Double, unit: String?, in known: [String: Entry]) throws(FrameRejection) -> Reading {
         guard let unit else { return Reading(name, value) }
         guard let source = MeasurementUnit.named(unit) else { throw unknownUnit(unit, name: name) }
-        let matches = known.compactMap { candidate, candidateUnit -> (String, String)? in
-            guard candidate.hasPrefix(name + "_"), let candidateUnit, let target = MeasurementUnit.named(candidateUnit),
+        let matches = known.compactMap { candidate, entry -> (String, String)? in
+            guard candidate.hasPrefix(name + "_"), let candidateUnit = entry.unit, let target = MeasurementUnit.named(candidateUnit),
                   target.dimension == source.dimension else { return nil }
             return (candidate, candidateUnit)
         }

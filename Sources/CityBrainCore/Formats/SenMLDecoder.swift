@@ -24,6 +24,7 @@ struct SenMLDecoder: Sendable {
         "0": "n", "1": "u", "2": "v", "3": "vs", "4": "vb", "5": "s", "6": "t", "7": "ut", "8": "vd",
     ]
 
+    /// Decodes a pack held as a tree (SenML CBOR, or JSON already parsed).
     /// - Parameters:
     ///   - cbor: whether the pack came as CBOR (integer labels).
     ///   - receivedAt: when the pack arrived (Unix ms), for relative times; `nil` for files.
@@ -32,23 +33,205 @@ struct SenMLDecoder: Sendable {
             throw FrameRejection(cbor ? .malformedCBOR : .malformedJSON, "a SenML pack is an array of records, found \(pack.typeDescription)")
         }
         guard !records.isEmpty else { throw FrameRejection(.missingField, "the SenML pack has no records") }
+        var pass = Pass(receivedAt: receivedAt)
+        for record in records {
+            pass.next {
+                (base: inout BaseFields) throws(FrameRejection) -> Fields in
+                guard case .object(let members) = record else {
+                    throw FrameRejection(cbor ? .malformedCBOR : .malformedJSON, "a record must be \(cbor ? "a map" : "an object"), found \(record.typeDescription)")
+                }
+                var fields = Fields()
+                for member in members {
+                    try fields.take(cbor ? (Self.cborLabels[member.key] ?? member.key) : member.key, member.value, base: &base)
+                }
+                return fields
+            } resolve: { fields, base throws(FrameRejection) in try resolve(fields, base: &base, receivedAt: receivedAt) }
+        }
+        return try pass.content()
+    }
+
+    /// Decodes a SenML JSON pack in one pass over its bytes, without building a tree: the fields
+    /// SenML defines are read straight into a record; anything else is read as a value and
+    /// judged like in a tree.
+    func decode(json bytes: UnsafeRawBufferPointer, receivedAt: Int64?) throws(FrameRejection) -> FrameContent {
+        var cursor = JSONCursor(bytes: bytes)
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { cursor.index = 3 }  // UTF-8 BOM
+        cursor.skipWhitespace()
+        guard cursor.peek() == UInt8(ascii: "[") else {
+            guard cursor.peek() != nil else { throw cursor.malformed("empty frame") }
+            let value = try JSONValue.parse(json: bytes)
+            throw FrameRejection(.malformedJSON, "a SenML pack is an array of records, found \(value.typeDescription)")
+        }
+        cursor.index += 1
+        cursor.skipWhitespace()
+        guard cursor.peek() != UInt8(ascii: "]") else { throw FrameRejection(.missingField, "the SenML pack has no records") }
+        var pass = Pass(receivedAt: receivedAt)
+        while true {
+            cursor.skipWhitespace()
+            // A syntax error ends the pack (thrown); a record's own problem ends the record.
+            let record = try Self.record(&cursor, base: &pass.base)
+            pass.next { _ throws(FrameRejection) in try record.get() } resolve: { fields, base throws(FrameRejection) in
+                try resolve(fields, base: &base, receivedAt: receivedAt)
+            }
+            cursor.skipWhitespace()
+            guard let next = cursor.peek() else { throw cursor.malformed("unexpected end inside the pack") }
+            cursor.index += 1
+            if next == UInt8(ascii: "]") { break }
+            guard next == UInt8(ascii: ",") else {
+                cursor.index -= 1
+                throw cursor.malformed("expected ',' or ']' between records")
+            }
+        }
+        cursor.skipWhitespace()
+        guard cursor.index == bytes.count else { throw cursor.malformed("unexpected data after the pack") }
+        return try pass.content()
+    }
+
+    /// Reads one record at the cursor, throwing syntax errors. A field of the wrong type is read
+    /// whole, so the cursor ends after the record either way; the record's first problem is
+    /// the result then.
+    private static func record(_ cursor: inout JSONCursor, base: inout BaseFields) throws(FrameRejection) -> Result<Fields, FrameRejection> {
+        guard cursor.peek() == UInt8(ascii: "{") else {
+            var reader = JSONTreeReader(cursor: cursor)
+            let value = try reader.value(depth: 1, field: "record")
+            cursor = reader.cursor
+            return .failure(FrameRejection(.malformedJSON, "a record must be an object, found \(value.typeDescription)"))
+        }
+        cursor.index += 1
+        var fields = Fields()
+        var problem: FrameRejection?
+        cursor.skipWhitespace()
+        if cursor.peek() == UInt8(ascii: "}") {
+            cursor.index += 1
+            return .success(fields)
+        }
+        while true {
+            cursor.skipWhitespace()
+            guard cursor.peek() == UInt8(ascii: "\"") else { throw cursor.malformed("expected a quoted field name") }
+            let label = try cursor.scanString(valueOf: nil)
+            cursor.skipWhitespace()
+            guard cursor.peek() == UInt8(ascii: ":") else { throw cursor.malformed("expected ':' after field '\(label)'") }
+            cursor.index += 1
+            cursor.skipWhitespace()
+            let first = cursor.peek()
+            let isString = first == UInt8(ascii: "\"")
+            let isNumber = first.map { $0 == UInt8(ascii: "-") || ($0 >= 48 && $0 <= 57) } ?? false
+            switch label {
+            case "n" where isString: fields.name = try cursor.scanString(valueOf: label)
+            case "u" where isString: fields.unit = try cursor.scanString(valueOf: label)
+            case "v" where isNumber: fields.value = try cursor.scanNumberValue(field: label)
+            case "t" where isNumber: fields.time = try cursor.scanNumberValue(field: label)
+            case "bn" where isString: base.name = try cursor.scanString(valueOf: label)
+            case "bt" where isNumber: base.time = try cursor.scanNumberValue(field: label)
+            default:
+                var reader = JSONTreeReader(cursor: cursor)
+                let value = try reader.value(depth: 2, field: label)
+                cursor = reader.cursor
+                do throws(FrameRejection) {
+                    try fields.take(label, value, base: &base)
+                } catch {
+                    problem = problem ?? error
+                }
+            }
+            cursor.skipWhitespace()
+            guard let next = cursor.peek() else { throw cursor.malformed("unexpected end after field '\(label)'") }
+            cursor.index += 1
+            if next == UInt8(ascii: "}") { break }
+            guard next == UInt8(ascii: ",") else {
+                cursor.index -= 1
+                throw cursor.malformed("expected ',' or '}' after field '\(label)'")
+            }
+        }
+        if let problem { return .failure(problem) }
+        return .success(fields)
+    }
+
+    /// One pass over a pack's records: base fields carried from record to record, events
+    /// assembled, each record's problem kept with its index.
+    private struct Pass {
+        let receivedAt: Int64?
         var base = BaseFields()
         var events = EventAssembler()
         var rejected: [FrameRejection] = []
-        for (index, record) in records.enumerated() {
+        var index = 0
+
+        init(receivedAt: Int64?) {
+            self.receivedAt = receivedAt
+        }
+
+        mutating func next(read: (inout BaseFields) throws(FrameRejection) -> Fields,
+                           resolve: (Fields, inout BaseFields) throws(FrameRejection) -> ResolvedRecord) {
+            defer { index += 1 }
             do throws(FrameRejection) {
-                let resolved = try resolve(record, base: &base, cbor: cbor, receivedAt: receivedAt)
-                try events.add(resolved.reading, kind: resolved.kind, sensor: resolved.sensor, district: resolved.district, at: resolved.timestamp)
+                let fields = try read(&base)
+                let record = try resolve(fields, &base)
+                try events.add(record.reading, kind: record.kind, sensor: record.sensor, district: record.district, at: record.timestamp)
             } catch {
                 rejected.append(FrameRejection(error.reason, "record \(index): \(error.detail)"))
             }
         }
-        return try FrameContent.combining(events.events, rejected: rejected)
+
+        func content() throws(FrameRejection) -> FrameContent {
+            try FrameContent.combining(events.events, rejected: rejected)
+        }
+    }
+
+    /// The fields of one record as read, before the base fields are applied.
+    private struct Fields {
+        var name: String?
+        var time: Double?
+        var unit: String?
+        var value: Double?
+        var boolean: Bool?
+        /// `vs`, `vd` or `s`: a value CityBrain cannot use as a measurement.
+        var other: String?
+
+        /// Takes one field; base fields go to `base` at once (they apply to this record too).
+        mutating func take(_ label: String, _ value: JSONValue, base: inout BaseFields) throws(FrameRejection) {
+            switch label {
+            case "bn": base.name = try Self.string(value, label)
+            case "bt": base.time = try Self.number(value, label)
+            case "bu": base.unit = try Self.string(value, label)
+            case "bv": base.value = try Self.number(value, label)
+            case "bver":
+                let version = try Self.number(value, label)
+                guard version <= 10 else { throw FrameRejection(.wrongType, "SenML version \(version) is newer than 10, the one understood") }
+            case "n": name = try Self.string(value, label)
+            case "t": time = try Self.number(value, label)
+            case "u": unit = try Self.string(value, label)
+            case "v": self.value = try Self.number(value, label)
+            case "vb":
+                guard case .bool(let flag) = value else { throw Self.wrongType(label, "a boolean", value) }
+                boolean = flag
+            case "vs", "vd", "s": other = label
+            default:
+                guard !label.hasSuffix("_") else { throw FrameRejection(.wrongType, "field '\(label.prefix(40))' must be understood and is not") }
+            }
+        }
+
+        private static func string(_ value: JSONValue, _ label: String) throws(FrameRejection) -> String {
+            guard case .string(let text) = value else { throw wrongType(label, "a string", value) }
+            return text
+        }
+
+        private static func number(_ value: JSONValue, _ label: String) throws(FrameRejection) -> Double {
+            guard case .number(let number) = value else { throw wrongType(label, "a number", value) }
+            return number
+        }
+
+        private static func wrongType(_ label: String, _ expected: String, _ value: JSONValue) -> FrameRejection {
+            FrameRejection(.wrongType, "field '\(label)' must be \(expected), found \(value.typeDescription)")
+        }
     }
 
     /// The base fields in force.
     private struct BaseFields {
-        var name = ""
+        var name = "" {
+            didSet { source = nil }
+        }
+        /// The kind, district and sensor `name` names when it is `<kind>.<district>.<sensor>/`,
+        /// worked out once per base name.
+        var source: (kind: EventKind, district: String?, sensor: String)?
         var time = 0.0
         var unit: String?
         var value: Double?
@@ -63,56 +246,38 @@ struct SenMLDecoder: Sendable {
         var reading: Reading
     }
 
-    private func resolve(_ record: JSONValue, base: inout BaseFields, cbor: Bool, receivedAt: Int64?) throws(FrameRejection) -> ResolvedRecord {
-        guard case .object(let members) = record else {
-            throw FrameRejection(cbor ? .malformedCBOR : .malformedJSON, "a record must be \(cbor ? "a map" : "an object"), found \(record.typeDescription)")
-        }
-        var name: String?
-        var time: Double?
-        var unit: String?
-        var value: Double?
-        var boolean: Bool?
-        var other: String?
-        for member in members {
-            let label = cbor ? (Self.cborLabels[member.key] ?? member.key) : member.key
-            switch label {
-            case "bn": base.name = try string(member.value, label)
-            case "bt": base.time = try number(member.value, label)
-            case "bu": base.unit = try string(member.value, label)
-            case "bv": base.value = try number(member.value, label)
-            case "bver":
-                let version = try number(member.value, label)
-                guard version <= 10 else { throw FrameRejection(.wrongType, "SenML version \(version) is newer than 10, the one understood") }
-            case "n": name = try string(member.value, label)
-            case "t": time = try number(member.value, label)
-            case "u": unit = try string(member.value, label)
-            case "v": value = try number(member.value, label)
-            case "vb":
-                guard case .bool(let flag) = member.value else { throw wrongType(label, "a boolean", member.value) }
-                boolean = flag
-            case "vs", "vd", "s": other = label
-            default:
-                guard !label.hasSuffix("_") else { throw FrameRejection(.wrongType, "field '\(label.prefix(40))' must be understood and is not") }
-            }
-        }
-        let fullName = base.name + (name ?? "")
-        guard !fullName.isEmpty else { throw FrameRejection(.missingField, "the record has no name ('bn' + 'n' is empty)") }
+    private func resolve(_ fields: Fields, base: inout BaseFields, receivedAt: Int64?) throws(FrameRejection) -> ResolvedRecord {
+        let (name, time, unit, value, boolean, other) = (fields.name, fields.time, fields.unit, fields.value, fields.boolean, fields.other)
+        // Built only where needed: a message, a name that is not `<topic>/` + measurement.
+        func fullName() -> String { base.name + (name ?? "") }
+        guard !base.name.isEmpty || name?.isEmpty == false else { throw FrameRejection(.missingField, "the record has no name ('bn' + 'n' is empty)") }
         let resolvedValue: Double
         if let value {
             resolvedValue = value + (base.value ?? 0)
         } else if let boolean {
             resolvedValue = boolean ? 1 : 0
         } else if let other {
-            throw FrameRejection(.wrongType, "'\(fullName.prefix(80))' carries '\(other)', not a number ('v') or boolean ('vb')")
+            throw FrameRejection(.wrongType, "'\(fullName().prefix(80))' carries '\(other)', not a number ('v') or boolean ('vb')")
         } else if let baseValue = base.value {
             resolvedValue = baseValue
         } else {
-            throw FrameRejection(.missingField, "'\(fullName.prefix(80))' has no value ('v' or 'vb')")
+            throw FrameRejection(.missingField, "'\(fullName().prefix(80))' has no value ('v' or 'vb')")
         }
-        guard resolvedValue.isFinite else { throw FrameRejection(.nonFinite, "the value of '\(fullName.prefix(80))' is not finite") }
+        guard resolvedValue.isFinite else { throw FrameRejection(.nonFinite, "the value of '\(fullName().prefix(80))' is not finite") }
         let timestamp = try timestamp(seconds: base.time + (time ?? 0), receivedAt: receivedAt)
-        let (kind, district, sensor, measurement) = try identify(fullName)
-        let reading = try catalogue.reading(mapping.measurements[measurement] ?? measurement, resolvedValue, unit: unit ?? base.unit, kind: kind)
+        let kind: EventKind, district: String?, sensor: String, measurement: String
+        if mapping.devices.isEmpty, let name, !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")), base.name.utf8.last == UInt8(ascii: "/") {
+            // CityBrain's own packs: `bn` is the feed topic and a `/`, `n` the measurement.
+            if base.source == nil {
+                let (kind, district, sensor, _) = try identify(fullName())
+                base.source = (kind, district, sensor)
+            }
+            (kind, district, sensor, measurement) = (base.source!.kind, base.source!.district, base.source!.sensor, name)
+        } else {
+            (kind, district, sensor, measurement) = try identify(fullName())
+        }
+        let mapped = mapping.measurements.isEmpty ? measurement : mapping.measurements[measurement] ?? measurement
+        let reading = try catalogue.reading(mapped, resolvedValue, unit: unit ?? base.unit, kind: kind)
         return ResolvedRecord(kind: kind, district: district, sensor: sensor, timestamp: timestamp, reading: reading)
     }
 
@@ -142,33 +307,30 @@ struct SenMLDecoder: Sendable {
             guard !measurement.isEmpty else { throw FrameRejection(.unknownModel, "name '\(name.prefix(80))' names device \(device.sensor) but no measurement") }
             return (device.kind, device.district, device.sensor, measurement)
         }
-        guard let slash = name.lastIndex(of: "/") else {
-            throw FrameRejection(.unknownModel, "name '\(name.prefix(80))' is not <kind>.<district>.<sensor>/<measurement> and no mapped device's")
+        var utf8 = name
+        let result: Result<(EventKind, String?, String, String), FrameRejection> = utf8.withUTF8 { bytes in
+            Result { () throws(FrameRejection) in try identify(topicName: UnsafeRawBufferPointer(bytes), name) }
         }
-        let measurement = String(name[name.index(after: slash)...])
-        let parts = name[..<slash].split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[2].isEmpty, !measurement.isEmpty else {
-            throw FrameRejection(.unknownModel, "name '\(name.prefix(80))' is not <kind>.<district>.<sensor>/<measurement> and no mapped device's")
+        return try result.get()
+    }
+
+    /// `<kind>.<district>.<sensor>/<measurement>` read from the name's bytes: the kind and the
+    /// district end at the first two dots, the measurement starts after the last slash.
+    private func identify(topicName bytes: UnsafeRawBufferPointer, _ name: String) throws(FrameRejection) -> (EventKind, String?, String, String) {
+        func notATopicName() -> FrameRejection {
+            FrameRejection(.unknownModel, "name '\(name.prefix(80))' is not <kind>.<district>.<sensor>/<measurement> and no mapped device's")
         }
-        guard let kind = catalogue.kind(named: parts[0]) else {
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")), let firstDot = bytes[..<slash].firstIndex(of: UInt8(ascii: ".")),
+              let secondDot = bytes[(firstDot + 1)..<slash].firstIndex(of: UInt8(ascii: ".")),
+              secondDot + 1 < slash, slash + 1 < bytes.count else { throw notATopicName() }
+        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+        let kindBytes = UnsafeRawBufferPointer(rebasing: bytes[..<firstDot])
+        guard let kind = catalogue.kinds.first(where: { $0.rawValue.utf8.elementsEqual(kindBytes) }) else {
             let known = catalogue.kinds.map(\.rawValue).joined(separator: ", ")
-            throw FrameRejection(.unknownKind, "unknown kind '\(parts[0].prefix(40))' in name '\(name.prefix(80))'; expected one of \(known)")
+            throw FrameRejection(.unknownKind, "unknown kind '\(text(0..<firstDot).prefix(40))' in name '\(name.prefix(80))'; expected one of \(known)")
         }
-        let district = parts[1].isEmpty || parts[1] == "-" ? nil : String(parts[1])
-        return (kind, district, String(parts[2]), measurement)
-    }
-
-    private func string(_ value: JSONValue, _ label: String) throws(FrameRejection) -> String {
-        guard case .string(let text) = value else { throw wrongType(label, "a string", value) }
-        return text
-    }
-
-    private func number(_ value: JSONValue, _ label: String) throws(FrameRejection) -> Double {
-        guard case .number(let number) = value else { throw wrongType(label, "a number", value) }
-        return number
-    }
-
-    private func wrongType(_ label: String, _ expected: String, _ value: JSONValue) -> FrameRejection {
-        FrameRejection(.wrongType, "field '\(label)' must be \(expected), found \(value.typeDescription)")
+        let districtRange = (firstDot + 1)..<secondDot
+        let district = districtRange.isEmpty || (districtRange.count == 1 && bytes[firstDot + 1] == UInt8(ascii: "-")) ? nil : text(districtRange)
+        return (kind, district, text((secondDot + 1)..<slash), text((slash + 1)..<bytes.count))
     }
 }
