@@ -13,6 +13,15 @@ struct FuzzSmokeTests {
         #expect(report.rejected.count >= 5)  // the mutations reach many different rejection reasons
     }
 
+    @Test("the SenML (JSON, CBOR) and NGSI-LD decoders survive 30 000 mutated frames with their invariants intact")
+    func formats() {
+        let report = FuzzDriver.run(.formats, seed: 42, count: 30_000)
+        #expect(report.failures.isEmpty, "\(report.failures.prefix(3))")
+        #expect(report.accepted > 0)
+        #expect(report.rejected["malformed_cbor", default: 0] > 0)
+        #expect(report.rejected.count >= 5)
+    }
+
     @Test("the pipeline loader survives 300 mutated files, always with positioned errors")
     func pipeline() {
         let report = FuzzDriver.run(.pipeline, seed: 42, count: 300)

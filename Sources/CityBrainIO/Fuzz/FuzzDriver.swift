@@ -1,16 +1,19 @@
 import CityBrainCore
 
-/// A seeded, mutation-based fuzz driver for the frame decoder and the pipeline loader.
+/// A seeded, mutation-based fuzz driver for the frame decoders (native; SenML JSON and CBOR and
+/// NGSI-LD through the auto-detecting feed decoder) and the pipeline loader.
 ///
 /// Input `i` is derived from (`seed`, `i`) alone, so any failing input can be regenerated with
 /// ``input(_:seed:index:)``. Besides "does not crash", it checks invariants:
-/// - decoder: a frame either decodes or is rejected with a reason; a decoded event re-encodes
-///   and decodes to the same event;
+/// - decoder, formats: a frame either decodes or is rejected with a reason; a decoded event
+///   re-encodes natively and decodes to the same event;
 /// - pipeline loader: a file either loads or is rejected with at least one diagnostic, each with a
 ///   line and column of at least 1.
 public enum FuzzDriver {
     public enum Target: String, Sendable, CaseIterable {
         case decoder
+        /// SenML JSON, SenML CBOR and NGSI-LD frames through ``FeedDecoder`` (`auto`).
+        case formats
         case pipeline
     }
 
@@ -27,6 +30,7 @@ public enum FuzzDriver {
     public static func run(_ target: Target, seed: UInt64, count: Int, start: Int = 0, progress: (Int) -> Void = { _ in }) -> Report {
         var report = Report()
         let decoder = EventDecoder(maxFrameBytes: 4_096)
+        let feedDecoder = FeedDecoder(format: .auto, maxFrameBytes: 4_096)
         for index in start..<(start + count) {
             let bytes = input(target, seed: seed, index: index)
             report.inputs += 1
@@ -39,6 +43,17 @@ public enum FuzzDriver {
                     report.accepted += 1
                     let again = try? decoder.decode(json: Array(EventEncoder.json(event).utf8))
                     if again != event { report.failures.append((index, "decoded event does not survive a re-encode: \(event)")) }
+                } catch {
+                    report.rejected[error.reason.rawValue, default: 0] += 1
+                }
+            case .formats:
+                do throws(FrameRejection) {
+                    let content = try feedDecoder.decode(frame: bytes, receivedAt: 1_732_270_000_000)
+                    report.accepted += 1
+                    for rejection in content.rejected { report.rejected[rejection.reason.rawValue, default: 0] += 1 }
+                    for event in content.events where (try? decoder.decode(json: Array(EventEncoder.json(event).utf8))) != event {
+                        report.failures.append((index, "decoded event does not survive a native re-encode: \(event)"))
+                    }
                 } catch {
                     report.rejected[error.reason.rawValue, default: 0] += 1
                 }
@@ -62,7 +77,11 @@ public enum FuzzDriver {
     /// Input `index` of the run seeded with `seed`.
     public static func input(_ target: Target, seed: UInt64, index: Int) -> [UInt8] {
         var random = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
-        let corpus = target == .decoder ? decoderCorpus : pipelineCorpus
+        let corpus = switch target {
+        case .decoder: decoderCorpus
+        case .formats: formatsCorpus
+        case .pipeline: pipelineCorpus
+        }
         var bytes = corpus[Int(random.next() % UInt64(corpus.count))]
         let mutations = 1 + Int(random.next() % 4)
         for _ in 0..<mutations { mutate(&bytes, target: target, corpus: corpus, random: &random) }
@@ -110,6 +129,18 @@ public enum FuzzDriver {
             #" { "kind" : "parking" , "sensor" : "g" , "ts" : 1732270000000 , "occupied" : 0 , "capacity" : 1 } "#,
             #"{"kind":"environment","sensor":"aq","ts":1732270000000,"pm25":-0.0,"water_level_cm":-12.5}"#,
             #"{}"#,
+        ].map { Array($0.utf8) }
+        return frames
+    }()
+
+    private static let formatsCorpus: [[UInt8]] = {
+        var simulator = CitySimulator(sensors: 12, seed: 1, start: 1_732_269_600_000, reportInterval: 1_000)
+        let events = simulator.events(until: 1_732_269_601_000)
+        var frames = [FrameEncoding.senml, .senmlCBOR, .ngsiLD].flatMap { encoding in events.compactMap { encoding.encode($0) } }
+        frames += [
+            #"[{"bn":"urn:dev:ow:10e2073a01080063:","n":"voltage","u":"V","v":120.1},{"n":"current","t":-5,"v":1.2,"x_":1},{"n":"b","vb":true}]"#,
+            #"{"id":"urn:ngsi-ld:Notification:1","type":"Notification","data":[{"id":"porto-1","type":"OffStreetParking","totalSpotNumber":414,"availableSpotNumber":132,"dateModified":"2016-06-02T09:25:55.00Z"}]}"#,
+            #"[{"id":"urn:ngsi-ld:ParkingSpot:s-1","type":"ParkingSpot","status":{"type":"Property","value":"free","observedAt":"2018-09-21T12:00:00Z"}}]"#,
         ].map { Array($0.utf8) }
         return frames
     }()
