@@ -10,7 +10,7 @@ import ZeroMQ
 extension RunCommand {
     func runOffline(_ pipeline: Pipeline, input: String, logger: Logger) throws {
         let alertJournal = try openJournal()
-        var sinks: [any OutputSink] = [try outputSink(journal: alertJournal, logger: logger) ?? RecordLineWriter(selection: try selection())]
+        var sinks: [any OutputSink] = [try outputSink(journal: alertJournal, logger: logger) ?? RecordLineWriter(selection: try selection(), format: alertFormat)]
         if !alerts.isEmpty {
             // The publisher's socket keeps its context alive until the sink is closed.
             sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, selection: try selection(), logger: logger))

@@ -57,6 +57,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write alerts as JSON lines here ('-' for standard output); an existing file is appended to, never truncated, so a restart keeps what an earlier run wrote. Default with --input: standard output.", valueName: "file"))
     var output: String?
 
+    @Option(name: .long, help: ArgumentHelp("How --output and --webhook write alerts: native (default) or ngsi-ld (FIWARE Alert entities). The ZeroMQ stream stays native.", valueName: "format"))
+    var alertFormat: AlertFormat = .native
+
     @Flag(name: .long, help: "Also print each alert as a readable line on standard output (live mode).")
     var print = false
 
@@ -187,17 +190,17 @@ struct RunCommand: ParsableCommand {
     /// caught up with it (alerts journaled by a process killed before it wrote them).
     func outputSink(journal: AlertJournal?, logger: Logger) throws -> (any OutputSink)? {
         guard let output else { return nil }
-        guard output != "-" else { return RecordLineWriter(selection: try selection()) }
+        guard output != "-" else { return RecordLineWriter(selection: try selection(), format: alertFormat) }
         if let size = try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int, size > 0 {
             logger.notice("appending to \(output), which holds \(size) bytes from an earlier run")
         }
         if let journal, try selection().contains(.alerts) {
-            let report = try AlertFileCatchUp.run(path: output, journal: journal)
+            let report = try AlertFileCatchUp.run(path: output, journal: journal, format: alertFormat)
             if report.trimmedBytes > 0 { logger.notice("\(output): cut off an unfinished last line (\(report.trimmedBytes) bytes)") }
             if report.appended > 0 {
                 logger.notice("\(output): appended \(report.appended) journaled alert(s) numbered after \(report.lastSequenceInFile ?? 0) that an interrupted run had not written")
             }
         }
-        return try RecordLineWriter(path: output, selection: try selection(), append: true)
+        return try RecordLineWriter(path: output, selection: try selection(), append: true, format: alertFormat)
     }
 }

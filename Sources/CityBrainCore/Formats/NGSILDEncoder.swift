@@ -78,32 +78,16 @@ public enum NGSILDEncoder {
             writer.field("id", "urn:ngsi-ld:\(type):\(event.sensor)")
             writer.field("type", type)
             dateTime("dateObserved", time)
-            if let district = event.district {
-                var property = JSONObjectWriter()
-                property.field("type", "Property")
-                property.field("value", district)
-                writer.field("areaServed", json: property.finish())
-            }
+            if let district = event.district { NGSIProperty.text(&writer, "areaServed", district) }
         }
 
         mutating func property(_ name: String, _ value: Double, unitCode: String? = nil) {
-            var property = JSONObjectWriter()
-            property.field("type", "Property")
-            property.field("value", value)
-            if let unitCode { property.field("unitCode", unitCode) }
-            property.field("observedAt", time)
-            writer.field(name, json: property.finish())
+            NGSIProperty.number(&writer, name, value, unitCode: unitCode, observedAt: time)
             count += 1
         }
 
         mutating func dateTime(_ name: String, _ value: String) {
-            var literal = JSONObjectWriter()
-            literal.field("@type", "DateTime")
-            literal.field("@value", value)
-            var property = JSONObjectWriter()
-            property.field("type", "Property")
-            property.field("value", json: literal.finish())
-            writer.field(name, json: property.finish())
+            NGSIProperty.dateTime(&writer, name, value)
         }
 
         mutating func finish() -> String {

@@ -13,6 +13,18 @@ public enum OutputRecord: Sendable, Hashable {
     }
 }
 
+extension OutputRecord {
+    /// The record's JSON line (without the newline).
+    public var json: String {
+        switch self {
+        case .alert(let alert): alert.json
+        case .window(let result): result.json
+        case .late(let late): late.json
+        case .score(let score): score.json
+        }
+    }
+}
+
 /// A record with the fields that order it: input position of its cause, then window results
 /// before late events before alerts before reading scores, then window end, pipeline order, key
 /// and start.

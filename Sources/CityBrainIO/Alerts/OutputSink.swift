@@ -37,15 +37,3 @@ public struct RecordSelection: OptionSet, Sendable, Hashable {
         }
     }
 }
-
-extension OutputRecord {
-    /// The record's JSON line (without the newline).
-    public var json: String {
-        switch self {
-        case .alert(let alert): alert.json
-        case .window(let result): result.json
-        case .late(let late): late.json
-        case .score(let score): score.json
-        }
-    }
-}

@@ -6,17 +6,20 @@ public final class RecordLineWriter: OutputSink, @unchecked Sendable {
     private let handle: FileHandle
     private let ownsHandle: Bool
     private let selection: RecordSelection
+    private let format: AlertFormat
 
     /// Writes to standard output.
-    public init(selection: RecordSelection = .alerts) {
+    public init(selection: RecordSelection = .alerts, format: AlertFormat = .native) {
         handle = .standardOutput
         ownsHandle = false
         self.selection = selection
+        self.format = format
     }
 
     /// Creates (or truncates) the file at `path`; with `append`, adds to what it holds (a run
     /// resumed from a checkpoint goes on where the interrupted one stopped).
-    public init(path: String, selection: RecordSelection = .alerts, append: Bool = false) throws {
+    public init(path: String, selection: RecordSelection = .alerts, append: Bool = false, format: AlertFormat = .native) throws {
+        self.format = format
         let exists = FileManager.default.fileExists(atPath: path)
         guard (append && exists) || FileManager.default.createFile(atPath: path, contents: nil) else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot create \(path)"])
@@ -30,7 +33,7 @@ public final class RecordLineWriter: OutputSink, @unchecked Sendable {
     public func deliver(_ records: [OutputRecord]) {
         var text = ""
         for record in records where selection.includes(record) {
-            text += record.json
+            text += format.render(record)
             text += "\n"
         }
         if !text.isEmpty { handle.write(Data(text.utf8)) }

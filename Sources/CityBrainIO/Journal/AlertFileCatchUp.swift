@@ -26,7 +26,8 @@ public enum AlertFileCatchUp {
     /// Catches the file at `path` up with `journal`. A file that does not exist is left alone (a
     /// new file starts with the run's own alerts); an existing one, even empty, receives every
     /// journaled alert numbered after its last one.
-    public static func run(path: String, journal: AlertJournal) throws -> Report {
+    /// - Parameter format: how the file's alerts are written (and the missing ones are appended).
+    public static func run(path: String, journal: AlertJournal, format: AlertFormat = .native) throws -> Report {
         var report = Report()
         guard FileManager.default.fileExists(atPath: path) else { return report }
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
@@ -43,7 +44,7 @@ public enum AlertFileCatchUp {
         try handle.seek(toOffset: completeBytes)
         var text = ""
         for alert in missing {
-            text += alert.json
+            text += format.render(alert)
             text += "\n"
         }
         try handle.write(contentsOf: Data(text.utf8))
@@ -84,9 +85,9 @@ public enum AlertFileCatchUp {
         return (complete, sequence(in: carry[...]))
     }
 
-    /// The `seq` of a JSON line, if it is an object that has one.
+    /// The alert sequence number of a JSON line, if it is an alert (native or NGSI-LD).
     private static func sequence(in line: ArraySlice<UInt8>) -> UInt64? {
-        guard !line.isEmpty, let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return nil }
-        return (object["seq"] as? NSNumber)?.uint64Value
+        guard !line.isEmpty, let value = try? JSONValue.parse(json: Array(line)) else { return nil }
+        return AlertFormat.sequence(of: value)
     }
 }

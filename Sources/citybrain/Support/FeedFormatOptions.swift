@@ -34,3 +34,4 @@ struct FeedFormatOptions: ParsableArguments {
 
 extension FeedFormat: ExpressibleByArgument {}
 extension FrameEncoding: ExpressibleByArgument {}
+extension AlertFormat: ExpressibleByArgument {}
