@@ -104,6 +104,13 @@ public final class MetricsExporter: Sendable {
             if let bytes = checkpoints.lastBytes { gauge("citybrain_checkpoint_bytes", Double(bytes)) }
             if let seconds = checkpoints.lastWriteSeconds { gauge("citybrain_checkpoint_write_seconds", seconds) }
         }
+        for webhook in status.webhooks {
+            let target = [("target", webhook.target)]
+            count("citybrain_webhook_delivered_total", target, total: webhook.delivered)
+            count("citybrain_webhook_failed_attempts_total", target, total: webhook.failedAttempts)
+            gauge("citybrain_webhook_backlog_alerts", Double(webhook.backlog), target)
+            if let latency = webhook.lastLatencyMilliseconds { gauge("citybrain_webhook_last_latency_seconds", latency / 1000, target) }
+        }
         // Alerts by rule and state, from the cases on the board.
         var byRule: [String: [String: Int]] = [:]
         for entry in sources.desk.query(.init(), limit: .max).cases {

@@ -68,6 +68,13 @@ extension RunCommand {
                     curve: try curve()
             )
             configuration.durability = try durable.settings()
+            configuration.webhooks = webhook.compactMap { try? WebhookTarget.parse($0).get() }
+            configuration.webhookFormat = alertFormat
+            if let webhookSecret {
+                let secret = try String(contentsOfFile: webhookSecret, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !secret.isEmpty else { throw ValidationError("--webhook-secret: \(webhookSecret) is empty") }
+                configuration.webhookSignature = WebhookSignature(secret: Array(secret.utf8))
+            }
             if web.http != nil {
                 configuration.handling = try web.policy()
                 configuration.overview = true

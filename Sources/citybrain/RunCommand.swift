@@ -60,6 +60,12 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How --output and --webhook write alerts: native (default) or ngsi-ld (FIWARE Alert entities). The ZeroMQ stream stays native.", valueName: "format"))
     var alertFormat: AlertFormat = .native
 
+    @Option(name: .long, help: ArgumentHelp("POST each alert to this URL, in order, retrying until it is taken; [department,…=]URL for some departments only; repeatable. Needs --journal (the queue).", valueName: "url"))
+    var webhook: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Sign webhook deliveries with HMAC-SHA256 of this file's secret (X-CityBrain-Signature).", valueName: "file"))
+    var webhookSecret: String?
+
     @Flag(name: .long, help: "Also print each alert as a readable line on standard output (live mode).")
     var print = false
 
@@ -133,6 +139,10 @@ struct RunCommand: ParsableCommand {
         guard decodingThreads > 0, decodingThreads <= 256 else { throw ValidationError("--decoding-threads must be between 1 and 256") }
         guard maxFrameBytes > 0 else { throw ValidationError("--max-frame-bytes must be positive") }
         guard waitForSubscribers >= 0 else { throw ValidationError("--wait-for-subscribers must not be negative") }
+        for target in webhook { if case .failure(let error) = WebhookTarget.parse(target) { throw ValidationError("--webhook: \(error)") } }
+        if !webhook.isEmpty, journal == nil { throw ValidationError("--webhook delivers from the alert journal: add --journal DIR") }
+        if !webhook.isEmpty, input != nil { throw ValidationError("--webhook serves a live run; it cannot be combined with --input") }
+        if webhookSecret != nil, webhook.isEmpty { throw ValidationError("--webhook-secret signs --webhook deliveries: add --webhook URL") }
         if !catchup.isEmpty, journal == nil { throw ValidationError("--catchup serves alerts from the journal: add --journal DIR") }
         if (curveSecretKey == nil) != (curveAllow == nil) { throw ValidationError("CURVE needs both --curve-secret-key and --curve-allow") }
         if input == nil, curveSecretKey == nil, !insecure {

@@ -56,6 +56,14 @@ public final class LivePipeline: @unchecked Sendable {
         /// Checkpoints (and the input log): the engine resumes from the newest checkpoint, re-reads
         /// the input log from there, and alerts already journaled are not published again.
         public var durability: DurabilitySettings?
+        /// Webhooks the journal is delivered to (needs ``journal``); see ``WebhookDeliverer``.
+        public var webhooks: [WebhookTarget] = []
+        /// How webhooks receive alerts.
+        public var webhookFormat = AlertFormat.native
+        /// Signs webhook deliveries, when set.
+        public var webhookSignature: WebhookSignature?
+        /// Webhook timeouts and backoff.
+        public var webhookSettings = WebhookDeliverer.Settings()
 
         public init(
             pipeline: Pipeline, feeds: FeedEndpoints, alertEndpoints: [String], partitions: Int = ProcessInfoCores.active,
@@ -90,6 +98,8 @@ public final class LivePipeline: @unchecked Sendable {
     private let dispatcher: AlertDispatcher
     private let receiver: FeedReceiver
     private let catchup: CatchupServer?
+    /// One per webhook target.
+    public let webhooks: [WebhookDeliverer]
     private let zap: ZAPHandler?
     private let heartbeat: (any DispatchSourceTimer)?
     private let reclaimer: MemoryReclaimer?
@@ -165,6 +175,15 @@ public final class LivePipeline: @unchecked Sendable {
         self.publisher = publisher
         self.dispatcher = dispatcher
         self.engine = engine
+        if !configuration.webhooks.isEmpty, configuration.journal == nil {
+            throw WebhookTargetError(message: "webhooks are delivered from the alert journal: add a journal (--journal DIR)")
+        }
+        webhooks = configuration.journal.map { journal in
+            configuration.webhooks.map { target in
+                WebhookDeliverer(target: target, journal: journal, format: configuration.webhookFormat, signature: configuration.webhookSignature,
+                                 stateDirectory: journal.directory.path + "/webhooks", settings: configuration.webhookSettings, logger: logger)
+            }
+        } ?? []
         if let journal = configuration.journal, !configuration.catchupEndpoints.isEmpty {
             catchup = CatchupServer(context: context, endpoints: configuration.catchupEndpoints, journal: journal, security: security, logger: logger,
                                     watchHandshakes: watchHandshakes)
@@ -260,6 +279,7 @@ public final class LivePipeline: @unchecked Sendable {
             checkpointer.waitForWrites()
         }
         try catchup?.start()
+        for webhook in webhooks { try webhook.start() }
         try receiver.start()
         heartbeat?.resume()
         reclaimer?.start()
@@ -284,6 +304,10 @@ public final class LivePipeline: @unchecked Sendable {
         reclaimer?.stop()
         catchup?.stop()
         dispatcher.close()
+        // What was journaled has a moment to reach the webhooks; the rest waits in the journal
+        // for the next start.
+        for webhook in webhooks { _ = webhook.waitUntilDelivered(within: 2) }
+        for webhook in webhooks { webhook.stop() }
         zap?.stop()
     }
 
@@ -299,6 +323,7 @@ public final class LivePipeline: @unchecked Sendable {
         status.queues.engineBatches = status.engine.batchesInFlight
         status.queues.publisherBatches = publisher?.batchesQueued ?? 0
         status.queues.liveFeedClients = desk?.listenerCount ?? 0
+        status.webhooks = webhooks.map(\.statistics)
         return status
     }
 

@@ -18,6 +18,8 @@ public struct PipelineStatus: Sendable, Equatable {
     public var longestCloseNanoseconds: UInt64 = 0
     /// Memory handed back to the system (``MemoryReclaimer``).
     public var memory = MemoryReclaimer.Statistics()
+    /// Delivery counters of each webhook.
+    public var webhooks: [WebhookDeliverer.Statistics] = []
 
     public init(ingest: IngestStatistics.Snapshot, engine: EngineStatistics, lastSequence: UInt64, checkpoints: CheckpointStatus? = nil) {
         self.ingest = ingest

@@ -1,0 +1,96 @@
+import CityBrainCore
+import CityBrainIO
+import Foundation
+import Logging
+import Testing
+import ZeroMQ
+
+@Suite("Webhooks")
+struct WebhookTests {
+    let logger = Logger(label: "webhooks")
+
+    @Test("the signature is HMAC-SHA256 of '<timestamp>.<body>' (checked against Python's hmac)")
+    func signature() {
+        let signature = WebhookSignature(secret: Array("city-secret".utf8))
+        #expect(signature.sign(Array(#"{"seq":1}"#.utf8), timestamp: 1_732_270_000)
+            == "sha256=0d2cf5c369995853054ad113c0da406eb68dc76c30c584add66539355ee777e6")
+    }
+
+    @Test("targets parse as [department,…=]URL; anything else is refused with the reason")
+    func targets() throws {
+        let all = try WebhookTarget.parse("https://dispatch.example/hook").get()
+        #expect(all.departments.isEmpty && all.takes(department: "anyone"))
+        let police = try WebhookTarget.parse("traffic-police,parking=http://127.0.0.1:8080/x").get()
+        #expect(police.departments == ["traffic-police", "parking"])
+        #expect(!police.takes(department: "environment"))
+        #expect(throws: WebhookTargetError.self) { try WebhookTarget.parse("ftp://x/y").get() }
+        #expect(throws: WebhookTargetError.self) { try WebhookTarget.parse("traffic=notaurl").get() }
+    }
+
+    /// A live default pipeline with a journal in `directory` delivering to `url`.
+    func pipeline(_ context: Context, directory: String, feed: String, url: String, epoch: Int64) throws -> LivePipeline {
+        var configuration = LivePipeline.Configuration(
+            pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: [feed]), alertEndpoints: [], partitions: 2, deterministic: true,
+            journal: try AlertJournal(directory: directory + "/journal", epoch: epoch))
+        configuration.webhooks = [try WebhookTarget.parse(url).get()]
+        configuration.webhookSignature = WebhookSignature(secret: Array("city-secret".utf8))
+        configuration.webhookSettings.initialBackoff = 0.02
+        configuration.webhookSettings.maxBackoff = 0.1
+        configuration.webhookSettings.timeout = 5
+        let live = try LivePipeline(context: context, configuration: configuration, logger: logger)
+        try live.start()
+        return live
+    }
+
+    @Test("a receiver that fails, is slow and restarts gets every alert exactly once and in order, across a CityBrain restart too")
+    func failingSlowRestartingReceiver() throws {
+        let directory = try makeTemporaryDirectory("webhooks")
+        defer { removeTemporaryDirectory(directory) }
+        let context = try Context()
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        var simulator = CitySimulator(sensors: 60, seed: 31, start: 1_732_269_600_000, reportInterval: 6_000)
+        let phases = [20, 45].map { simulator.events(until: 1_732_269_600_000 + Int64($0) * 60_000) }
+        func feed(_ events: [Event], to live: LivePipeline, endpoint: String) throws {
+            let push = try Socket(context, .push)
+            try push.connect(endpoint)
+            let before = live.status.ingest.accepted
+            for event in events { try push.send(Message(EventEncoder.json(event))) }
+            #expect(eventually(within: 20) { live.status.ingest.accepted == before + events.count })
+            live.engine.drain()
+            push.close()
+        }
+
+        // First run: the receiver refuses three requests, then answers slowly, then restarts.
+        receiver.failNext(3)
+        receiver.setDelay(0.02)
+        let feed1 = "ipc://\(directory)/feed-1.ipc"
+        let first = try pipeline(context, directory: directory, feed: feed1, url: receiver.url, epoch: 1_000)
+        try feed(phases[0], to: first, endpoint: feed1)
+        #expect(eventually(within: 20) { receiver.delivered.count >= 3 })
+        try receiver.restart(after: 0.3)
+        #expect(eventually(within: 20) { receiver.delivered.count == Int(first.status.lastSequence) })
+        let firstRun = first.status.lastSequence
+        #expect(firstRun > 3)
+        #expect(first.status.webhooks.first?.failedAttempts ?? 0 >= 3)
+        first.stop()
+
+        // Second run on the same journal: it resumes at the cursor, re-sending nothing.
+        let feed2 = "ipc://\(directory)/feed-2.ipc"
+        let second = try pipeline(context, directory: directory, feed: feed2, url: receiver.url, epoch: 2_000)
+        try feed(phases[1], to: second, endpoint: feed2)
+        #expect(eventually(within: 20) { second.status.lastSequence > firstRun && receiver.delivered.count == Int(second.status.lastSequence) })
+        second.stop()
+
+        let deliveries = receiver.delivered
+        #expect(deliveries.map(\.seq) == (1...UInt64(deliveries.count)).map { Optional($0) })  // each once, in order, none lost
+        let signature = WebhookSignature(secret: Array("city-secret".utf8))
+        for delivery in deliveries {
+            let timestamp = try #require(delivery.headers["x-citybrain-timestamp"].flatMap { Int64($0) })
+            #expect(delivery.headers["x-citybrain-signature"] == signature.sign(delivery.body, timestamp: timestamp))
+            let alert = try #require(try JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any])
+            #expect((alert["seq"] as? NSNumber)?.uint64Value == delivery.seq)
+        }
+        #expect(receiver.requests > deliveries.count)  // the refusals and the restart were retried
+    }
+}
