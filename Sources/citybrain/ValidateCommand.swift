@@ -7,8 +7,11 @@ struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check pipeline files and report every error with file, line and column.",
-        discussion: "Files given together are loaded as one pipeline, as `run --pipeline A --pipeline B` would. Exit code 0 when valid, 1 when not."
+        discussion: "Files given together are loaded as one pipeline, as `run --pipeline A --pipeline B` would; --feed-mapping checks a mapping file against them. Exit code 0 when valid, 1 when not."
     )
+
+    @Option(name: .long, help: ArgumentHelp("Also check this feed mapping file (docs/feed-formats.md) against the pipeline.", valueName: "file"))
+    var feedMapping: String?
 
     @Argument(help: ArgumentHelp("Pipeline files (YAML).", valueName: "file"))
     var files: [String] = ["Pipelines/city.yaml"]
@@ -31,8 +34,15 @@ struct ValidateCommand: ParsableCommand {
                     return "\(declaration.kind) (\(names.joined(separator: ", ")))"
                 }.joined(separator: ", ")
             }
+            if let feedMapping {
+                var formats = FeedFormatOptions()
+                formats.feedMapping = feedMapping
+                let mapping = try formats.mapping(for: pipeline)
+                summary += "; mapping \(feedMapping): \(mapping.devices.count) SenML device(s), \(mapping.models.count) NGSI-LD model(s), "
+                    + "\(mapping.measurements.count) renamed measurement(s)"
+            }
             print(summary)
-        } catch {
+        } catch let error as PipelineErrors {
             for diagnostic in error.diagnostics { print(diagnostic) }
             let count = error.diagnostics.count
             FileHandle.standardError.write(Data("\(count) error\(count == 1 ? "" : "s")\n".utf8))
