@@ -19,7 +19,7 @@ public struct FeedDecoder: Sendable {
     ///   - catalogue: the kinds and measurements accepted (``Pipeline``'s, via
     ///     ``MeasurementCatalogue/init(kinds:measurements:)``).
     ///   - mapping: overrides for SenML names and NGSI-LD models.
-    public init(format: FeedFormat = .auto, maxFrameBytes: Int = 64 * 1024, catalogue: MeasurementCatalogue = MeasurementCatalogue(),
+    public init(format: FeedFormat = .auto, maxFrameBytes: Int = 64 * 1024, catalogue: MeasurementCatalogue = .builtIn,
                 mapping: FeedMapping = FeedMapping()) {
         self.format = format
         self.native = EventDecoder(maxFrameBytes: maxFrameBytes, kinds: catalogue.kinds)

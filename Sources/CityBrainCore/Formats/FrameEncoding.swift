@@ -24,7 +24,7 @@ public enum FrameEncoding: String, Sendable, CaseIterable, Codable {
     public var isText: Bool { self != .senmlCBOR }
 
     /// The frame for `event`; `nil` when the encoding cannot carry it (NGSI-LD and a declared kind).
-    public func encode(_ event: Event, catalogue: MeasurementCatalogue = MeasurementCatalogue()) -> [UInt8]? {
+    public func encode(_ event: Event, catalogue: MeasurementCatalogue = .builtIn) -> [UInt8]? {
         switch self {
         case .native: Array(EventEncoder.json(event).utf8)
         case .senml: Array(SenMLEncoder.json(event, catalogue: catalogue).utf8)
@@ -35,7 +35,7 @@ public enum FrameEncoding: String, Sendable, CaseIterable, Codable {
 
     /// The frames of `events` as JSON lines (a text encoding only); events the encoding cannot
     /// carry are left out.
-    public func jsonLines(_ events: some Sequence<Event>, catalogue: MeasurementCatalogue = MeasurementCatalogue()) -> [UInt8] {
+    public func jsonLines(_ events: some Sequence<Event>, catalogue: MeasurementCatalogue = .builtIn) -> [UInt8] {
         precondition(isText, "\(rawValue) frames are binary")
         var lines: [UInt8] = []
         for event in events {

@@ -17,6 +17,9 @@ public struct MeasurementCatalogue: Sendable {
         var range: ClosedRange<Double>?
     }
 
+    /// The built-in kinds and measurements: what a pipeline without declarations knows.
+    public static let builtIn = MeasurementCatalogue()
+
     /// - Parameters:
     ///   - kinds: the kinds to accept (``Pipeline/knownKinds``).
     ///   - measurements: the pipeline's declared measurements (``Pipeline/measurements``).

@@ -8,7 +8,7 @@
 /// ```
 public enum SenMLEncoder {
     /// The pack as JSON text.
-    public static func json(_ event: Event, catalogue: MeasurementCatalogue = MeasurementCatalogue()) -> String {
+    public static func json(_ event: Event, catalogue: MeasurementCatalogue = .builtIn) -> String {
         var text = "["
         for (index, reading) in event.readings.enumerated() {
             var record = JSONObjectWriter()
@@ -26,7 +26,7 @@ public enum SenMLEncoder {
     }
 
     /// The pack as CBOR, with SenML's integer labels (RFC 8428 §6).
-    public static func cbor(_ event: Event, catalogue: MeasurementCatalogue = MeasurementCatalogue()) -> [UInt8] {
+    public static func cbor(_ event: Event, catalogue: MeasurementCatalogue = .builtIn) -> [UInt8] {
         var writer = CBORWriter()
         writer.arrayHeader(count: event.readings.count)
         for (index, reading) in event.readings.enumerated() {

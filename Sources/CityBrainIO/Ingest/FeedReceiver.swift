@@ -27,7 +27,7 @@ public final class FeedReceiver: Sendable {
         public var maxFrameBytes = 64 * 1024
         /// The kinds and measurements accepted (``Pipeline``'s); frames of other kinds are
         /// rejected as `unknown_kind`. ``FeedReceiver/accept(_:)`` changes them while running.
-        public var catalogue = MeasurementCatalogue()
+        public var catalogue = MeasurementCatalogue.builtIn
         /// The format of endpoints that name none (``FeedEndpoints/formats``).
         public var format = FeedFormat.auto
         /// SenML names and NGSI-LD models beyond the defaults.
