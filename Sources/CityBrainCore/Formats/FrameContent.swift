@@ -1,5 +1,6 @@
-/// What one feed frame decodes to: one event (a native frame), or the events of a pack or an
-/// entity array with the records that were rejected on their own.
+/// What one feed frame decodes to: one event (a native frame, and only a native frame: the
+/// input log keeps such a frame's bytes as they are), or the events of a pack or an entity
+/// array with the records that were rejected on their own.
 public enum FrameContent: Sendable, Equatable {
     case event(Event)
     /// Events in frame order, and the rejections of the records left out (each names its record).
