@@ -9,25 +9,29 @@ struct AlertCorrelator {
     private let storms: [String: StormPolicy]
     /// The policy of a department without its own.
     private let defaultStorm: StormPolicy?
+
+    // What the correlator remembers. Module-internal only so that the checkpoint coding
+    // (Checkpoint/AlertCorrelator+Checkpoint.swift) can write and restore it.
+
     /// Open alerts of correlation members: rule → district → alert id → sensor.
-    private var members: [String: [String: [String: String]]] = [:]
+    var members: [String: [String: [String: String]]] = [:]
     /// Open correlation alerts: correlation index → district → (id, sensors).
-    private var open: [Int: [String: (id: String, sensors: [String])]] = [:]
+    var open: [Int: [String: (id: String, sensors: [String])]] = [:]
     /// Alerts withheld from publication (suppressed members, storm-folded); their later updates
     /// and resolves are withheld too.
-    private var withheld: Set<String> = []
+    var withheld: Set<String> = []
     /// Raised alerts per department in the current storm bucket.
-    private var raisedInBucket: [String: (bucket: Int64, count: Int)] = [:]
-    private var openStorms: [String: (id: String, bucket: Int64, sensors: [String], severity: Severity, kind: EventKind)] = [:]
+    var raisedInBucket: [String: (bucket: Int64, count: Int)] = [:]
+    var openStorms: [String: (id: String, bucket: Int64, sensors: [String], severity: Severity, kind: EventKind)] = [:]
     /// Event time of the latest alert seen.
-    private var latest: Int64 = .min
+    var latest: Int64 = .min
 
     /// Open-alert caps by rule (`max_open`).
     private let caps: [String: Int]
     /// Published open alerts of capped rules: rule → ids.
-    private var openCapped: [String: Set<String>] = [:]
+    var openCapped: [String: Set<String>] = [:]
     /// Raises over a rule's cap, folded into one grouped alert per rule: rule → (id, alert id → sensor).
-    private var overCap: [String: (id: String, members: [String: String])] = [:]
+    var overCap: [String: (id: String, members: [String: String])] = [:]
 
     init(correlations: [CorrelationRule], storms: [String: StormPolicy], defaultStorm: StormPolicy? = nil, caps: [String: Int] = [:]) {
         self.correlations = correlations
@@ -364,80 +368,5 @@ struct AlertCorrelator {
     private func floor(_ value: Int64, _ unit: Int64) -> Int64 {
         let remainder = value % unit
         return remainder >= 0 ? value - remainder : value - remainder - unit
-    }
-}
-
-extension AlertCorrelator {
-    /// Writes what the correlator remembers (open correlations and storms, withheld alerts,
-    /// caps); its rules come from the pipeline.
-    func write(to writer: inout CheckpointWriter) {
-        writer.write(members)
-        writer.writeCount(open.count)
-        for (correlation, districts) in open {
-            writer.write(correlation)
-            writer.writeCount(districts.count)
-            for (district, alert) in districts {
-                writer.write(district)
-                writer.write(alert.id)
-                writer.write(alert.sensors)
-            }
-        }
-        writer.write(withheld)
-        writer.writeCount(raisedInBucket.count)
-        for (department, counter) in raisedInBucket {
-            writer.write(department)
-            writer.write(counter.bucket)
-            writer.write(counter.count)
-        }
-        writer.writeCount(openStorms.count)
-        for (department, storm) in openStorms {
-            writer.write(department)
-            writer.write(storm.id)
-            writer.write(storm.bucket)
-            writer.write(storm.sensors)
-            writer.write(storm.severity)
-            writer.write(storm.kind)
-        }
-        writer.write(latest)
-        writer.write(openCapped)
-        writer.writeCount(overCap.count)
-        for (rule, group) in overCap {
-            writer.write(rule)
-            writer.write(group.id)
-            writer.write(group.members)
-        }
-    }
-
-    /// Reads what ``write(to:)`` wrote into a correlator of the same pipeline.
-    mutating func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
-        members = try reader.read()
-        open = [:]
-        for _ in 0..<(try reader.readCount()) {
-            let correlation: Int = try reader.read()
-            var districts: [String: (id: String, sensors: [String])] = [:]
-            for _ in 0..<(try reader.readCount()) {
-                let district: String = try reader.read()
-                districts[district] = (try reader.read(), try reader.read())
-            }
-            open[correlation] = districts
-        }
-        withheld = try reader.read()
-        raisedInBucket = [:]
-        for _ in 0..<(try reader.readCount()) {
-            let department: String = try reader.read()
-            raisedInBucket[department] = (try reader.read(), try reader.read())
-        }
-        openStorms = [:]
-        for _ in 0..<(try reader.readCount()) {
-            let department: String = try reader.read()
-            openStorms[department] = (try reader.read(), try reader.read(), try reader.read(), try reader.read(), try reader.read())
-        }
-        latest = try reader.read()
-        openCapped = try reader.read()
-        overCap = [:]
-        for _ in 0..<(try reader.readCount()) {
-            let rule: String = try reader.read()
-            overCap[rule] = (try reader.read(), try reader.read())
-        }
     }
 }

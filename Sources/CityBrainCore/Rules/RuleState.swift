@@ -71,16 +71,20 @@ struct RuleState {
         var since: Int64 = 0
     }
 
-    private(set) var open: [Int32: OpenAlert] = [:]
+    /// The open alert of each key (set outside this file only by the checkpoint coding).
+    var open: [Int32: OpenAlert] = [:]
     /// What the last reading scored (anomaly rules), for `--emit scores`: (value, expected,
     /// spread, z score, 0–1 score); `nil` while warming up.
     private(set) var lastScore: (value: Double, expected: Double, spread: Double, z: Double, score: Double)?
-    private var streaks: [Int32: Streak] = [:]
-    private var baselines: [Int32: Baseline] = [:]
-    private var detectors: [Int32: AnomalyDetector] = [:]
-    private var runs: [Int32: [UnchangedRun]] = [:]
-    private var trends: [Int32: TrendEstimator] = [:]
-    private var cooldownUntil: [Int32: Int64] = [:]
+    // What each key remembers between windows. Module-internal only so that the checkpoint
+    // coding (Checkpoint/RuleState+Checkpoint.swift) can write and restore it; nothing else
+    // touches them.
+    var streaks: [Int32: Streak] = [:]
+    var baselines: [Int32: Baseline] = [:]
+    var detectors: [Int32: AnomalyDetector] = [:]
+    var runs: [Int32: [UnchangedRun]] = [:]
+    var trends: [Int32: TrendEstimator] = [:]
+    var cooldownUntil: [Int32: Int64] = [:]
 
     /// Bytes of learnt per-key state (anomaly profiles, runs), for the state-size metric.
     var byteCount: Int {
@@ -382,89 +386,5 @@ struct RuleState {
         }
         alert.message = (state == .resolved ? rule.resolveMessage : rule.message).render(alert: alert, values: values)
         return alert
-    }
-}
-
-
-extension RuleState: CheckpointCodable {
-    /// Everything but ``lastScore``, which only describes the reading being evaluated.
-    func write(to writer: inout CheckpointWriter) {
-        writer.write(open)
-        writer.write(streaks)
-        writer.write(baselines)
-        writer.write(detectors)
-        writer.write(runs)
-        writer.write(trends)
-        writer.write(cooldownUntil)
-    }
-
-    init(from reader: inout CheckpointReader) throws(CheckpointError) {
-        open = try reader.read()
-        streaks = try reader.read()
-        baselines = try reader.read()
-        detectors = try reader.read()
-        runs = try reader.read()
-        trends = try reader.read()
-        cooldownUntil = try reader.read()
-    }
-}
-
-extension RuleState.OpenAlert: CheckpointCodable {
-    func write(to writer: inout CheckpointWriter) {
-        writer.write(id)
-        writer.write(severity)
-    }
-
-    init(from reader: inout CheckpointReader) throws(CheckpointError) {
-        id = try reader.read()
-        severity = try reader.read()
-    }
-}
-
-extension RuleState.Baseline: CheckpointCodable {
-    func write(to writer: inout CheckpointWriter) {
-        writer.write(count)
-        writer.write(mean)
-        writer.write(variance)
-        writer.write(history)
-    }
-
-    init(from reader: inout CheckpointReader) throws(CheckpointError) {
-        count = try reader.read()
-        mean = try reader.read()
-        variance = try reader.read()
-        history = try reader.read()
-    }
-}
-
-extension RuleState.Streak: CheckpointCodable {
-    func write(to writer: inout CheckpointWriter) {
-        writer.write(windows)
-        writer.write(since)
-        writer.write(lastEnd)
-        writer.write(cadence)
-        writer.write(lastWindowEnd)
-    }
-
-    init(from reader: inout CheckpointReader) throws(CheckpointError) {
-        windows = try reader.read()
-        since = try reader.read()
-        lastEnd = try reader.read()
-        cadence = try reader.read()
-        lastWindowEnd = try reader.read()
-    }
-}
-
-extension RuleState.UnchangedRun: CheckpointCodable {
-    func write(to writer: inout CheckpointWriter) {
-        writer.write(value)
-        writer.write(readings)
-        writer.write(since)
-    }
-
-    init(from reader: inout CheckpointReader) throws(CheckpointError) {
-        value = try reader.read()
-        readings = try reader.read()
-        since = try reader.read()
     }
 }
