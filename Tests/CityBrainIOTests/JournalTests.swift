@@ -39,6 +39,12 @@ struct JournalTests {
         #expect(reopened.lastSequence == 199)  // the torn 200th entry is gone
         #expect(try reopened.alerts(after: 190).map(\.seq) == Array(191...199))
         #expect(try reopened.alerts(after: 0, limit: 5).map(\.seq) == [1, 2, 3, 4, 5])
+        // Read again (closed segments now skipped by their known ranges) and after new appends.
+        try reopened.append((200...260).map { alert(UInt64($0)) })
+        for after: UInt64 in [0, 37, 120, 198, 199, 230, 260] {
+            #expect(try reopened.alerts(after: after).map(\.seq) == Array(UInt64(after + 1)..<261))
+            #expect(try reopened.alerts(after: after, limit: 3).map(\.seq) == Array(Array(UInt64(after + 1)..<261).prefix(3)))
+        }
         reopened.close()
     }
 

@@ -25,6 +25,11 @@ public final class AlertJournal: Sendable {
     private let segmentBytes: Int
     private let retention: Int64?
     private let state: Mutex<State>
+    /// The sequence numbers each closed segment holds (`nil`: none), by file name, learnt the
+    /// first time it is read: closed segments never change, so reading after a sequence number
+    /// skips those wholly before it instead of parsing the whole journal (webhooks and catch-up
+    /// read the journal's end again and again).
+    private let closedSegments = Mutex<[String: ClosedRange<UInt64>?]>([:])
 
     private struct State {
         var handle: FileHandle?
@@ -57,7 +62,7 @@ public final class AlertJournal: Sendable {
             for earlier in segments.dropLast().reversed() where state.lastSequence == 0 {
                 state.lastSequence = (try Self.read(earlier).entries.last?.seq) ?? 0
             }
-            state.segment = Int(last.deletingPathExtension().lastPathComponent.dropFirst("journal-".count)) ?? segments.count
+            state.segment = Self.segmentNumber(last) ?? segments.count
         }
         self.state = Mutex(state)
         try self.state.withLock { try self.openSegment(&$0) }
@@ -93,8 +98,15 @@ public final class AlertJournal: Sendable {
     /// Alerts with a sequence number above `sequence`, oldest first (at most `limit`).
     public func alerts(after sequence: UInt64, limit: Int = .max) throws -> [Alert] {
         var result: [Alert] = []
+        let writing = state.withLock { $0.segment }
         for segment in try Self.segments(in: directory) {
+            let closed = Self.segmentNumber(segment) != writing
+            if closed, let known = closedSegments.withLock({ $0[segment.lastPathComponent] }), (known?.upperBound ?? 0) <= sequence { continue }
             let (entries, _, _) = try Self.read(segment)
+            if closed {
+                let range = entries.first.flatMap { first in entries.last.map { first.seq...$0.seq } }
+                closedSegments.withLock { $0[segment.lastPathComponent] = .some(range) }
+            }
             guard let last = entries.last, last.seq > sequence else { continue }
             for entry in entries where entry.seq > sequence {
                 result.append(entry)
@@ -102,6 +114,10 @@ public final class AlertJournal: Sendable {
             }
         }
         return result
+    }
+
+    static func segmentNumber(_ segment: URL) -> Int? {
+        Int(segment.deletingPathExtension().lastPathComponent.dropFirst("journal-".count))
     }
 
     /// Makes everything appended so far durable (whatever the policy).
