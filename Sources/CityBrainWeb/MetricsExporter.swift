@@ -108,6 +108,7 @@ public final class MetricsExporter: Sendable {
             let target = [("target", webhook.target)]
             count("citybrain_webhook_delivered_total", target, total: webhook.delivered)
             count("citybrain_webhook_failed_attempts_total", target, total: webhook.failedAttempts)
+            count("citybrain_webhook_expired_alerts_total", target, total: Int(webhook.expired))
             gauge("citybrain_webhook_backlog_alerts", Double(webhook.backlog), target)
             if let latency = webhook.lastLatencyMilliseconds { gauge("citybrain_webhook_last_latency_seconds", latency / 1000, target) }
         }

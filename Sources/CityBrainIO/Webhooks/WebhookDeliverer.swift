@@ -13,7 +13,8 @@ import Synchronization
 /// - **Nothing lost.** The journal is the queue: alerts are journaled before anything else sees
 ///   them, and the deliverer keeps the last delivered sequence number in a cursor file
 ///   (`<state>/<target>.cursor`). A receiver that is down, slow or failing holds its alerts back
-///   (bounded by the journal's retention), and a restart of either side resumes at the cursor.
+///   (bounded by the journal's retention: alerts deleted before delivery are counted as
+///   ``Statistics/expired`` and logged), and a restart of either side resumes at the cursor.
 /// - **Retries** with exponential backoff (0.5 s doubling to 30 s) on any failure: a refused
 ///   connection, a timeout, a non-2xx status. Every attempt is counted.
 /// - **Exactly once for the receiver.** On the wire delivery is at least once (a receiver that
@@ -48,6 +49,9 @@ public final class WebhookDeliverer: Sendable {
         public var cursor: UInt64 = 0
         /// Alerts journaled after the cursor (of any department).
         public var backlog: UInt64 = 0
+        /// Alerts the journal's retention deleted before they could be delivered (the receiver
+        /// was down longer than `--journal-retention`).
+        public var expired: UInt64 = 0
         /// The latest failure, for a person.
         public var lastError: String?
         /// Milliseconds the last accepted request took.
@@ -149,6 +153,11 @@ public final class WebhookDeliverer: Sendable {
                 record(failure: "reading the journal: \(error)")
                 sleep(for: settings.maxBackoff)
                 continue
+            }
+            if let first = alerts.first, first.seq > cursor + 1 {
+                let expired = first.seq - cursor - 1
+                counters.withLock { $0.expired += expired }
+                logger.error("webhook \(target.url.absoluteString): \(expired) alert(s) after \(cursor) left the journal (retention) before they were delivered")
             }
             for alert in alerts {
                 if target.takes(department: alert.department) {
