@@ -20,6 +20,19 @@ struct JSONCursor {
         return end >= 0 && bytes[end] == UInt8(ascii: "}")
     }
 
+    /// After a member or an element: skips whitespace, then reads `,` (more follow: `false`) or
+    /// `closing` (the object or array ends: `true`). `place` says where, for errors
+    /// ("after field 'ts'", "between records").
+    mutating func reachedEnd(_ closing: UInt8, _ place: @autoclosure () -> String) throws(FrameRejection) -> Bool {
+        skipWhitespace()
+        guard let next = peek() else { throw malformed("unexpected end of frame \(place())") }
+        guard next == UInt8(ascii: ",") || next == closing else {
+            throw malformed("expected ',' or '\(Character(Unicode.Scalar(closing)))' \(place())")
+        }
+        index += 1
+        return next == closing
+    }
+
     // MARK: Values
 
     mutating func scanStringValue(field: String) throws(FrameRejection) -> String {

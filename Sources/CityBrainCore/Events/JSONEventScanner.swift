@@ -72,14 +72,7 @@ struct JSONEventScanner {
                     }
                     readings.append(Reading(key, try cursor.scanNumberValue(field: key)))
                 }
-                cursor.skipWhitespace()
-                guard let next = cursor.peek() else { throw cursor.malformed("unexpected end of frame after field '\(key)'") }
-                cursor.index += 1
-                if next == UInt8(ascii: "}") { break }
-                guard next == UInt8(ascii: ",") else {
-                    cursor.index -= 1
-                    throw cursor.malformed("expected ',' or '}' after field '\(key)'")
-                }
+                if try cursor.reachedEnd(UInt8(ascii: "}"), "after field '\(key)'") { break }
             }
         }
         cursor.skipWhitespace()

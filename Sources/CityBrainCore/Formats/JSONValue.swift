@@ -142,14 +142,7 @@ struct JSONTreeReader {
             cursor.index += 1
             cursor.skipWhitespace()
             members.append(JSONMember(key, try value(depth: depth + 1, field: key)))
-            cursor.skipWhitespace()
-            guard let next = cursor.peek() else { throw cursor.malformed("unexpected end after member '\(key)'") }
-            cursor.index += 1
-            if next == UInt8(ascii: "}") { return .object(members) }
-            guard next == UInt8(ascii: ",") else {
-                cursor.index -= 1
-                throw cursor.malformed("expected ',' or '}' after member '\(key)'")
-            }
+            if try cursor.reachedEnd(UInt8(ascii: "}"), "after member '\(key)'") { return .object(members) }
         }
     }
 
@@ -164,14 +157,7 @@ struct JSONTreeReader {
         while true {
             cursor.skipWhitespace()
             elements.append(try value(depth: depth + 1, field: field))
-            cursor.skipWhitespace()
-            guard let next = cursor.peek() else { throw cursor.malformed("unexpected end inside an array") }
-            cursor.index += 1
-            if next == UInt8(ascii: "]") { return .array(elements) }
-            guard next == UInt8(ascii: ",") else {
-                cursor.index -= 1
-                throw cursor.malformed("expected ',' or ']' in an array")
-            }
+            if try cursor.reachedEnd(UInt8(ascii: "]"), "inside an array") { return .array(elements) }
         }
     }
 }

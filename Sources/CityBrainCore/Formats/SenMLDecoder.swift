@@ -73,14 +73,7 @@ struct SenMLDecoder: Sendable {
             pass.next { _ throws(FrameRejection) in try record.get() } resolve: { fields, base throws(FrameRejection) in
                 try resolve(fields, base: &base, receivedAt: receivedAt)
             }
-            cursor.skipWhitespace()
-            guard let next = cursor.peek() else { throw cursor.malformed("unexpected end inside the pack") }
-            cursor.index += 1
-            if next == UInt8(ascii: "]") { break }
-            guard next == UInt8(ascii: ",") else {
-                cursor.index -= 1
-                throw cursor.malformed("expected ',' or ']' between records")
-            }
+            if try cursor.reachedEnd(UInt8(ascii: "]"), "between records") { break }
         }
         cursor.skipWhitespace()
         guard cursor.index == bytes.count else { throw cursor.malformed("unexpected data after the pack") }
@@ -133,14 +126,7 @@ struct SenMLDecoder: Sendable {
                     problem = problem ?? error
                 }
             }
-            cursor.skipWhitespace()
-            guard let next = cursor.peek() else { throw cursor.malformed("unexpected end after field '\(label)'") }
-            cursor.index += 1
-            if next == UInt8(ascii: "}") { break }
-            guard next == UInt8(ascii: ",") else {
-                cursor.index -= 1
-                throw cursor.malformed("expected ',' or '}' after field '\(label)'")
-            }
+            if try cursor.reachedEnd(UInt8(ascii: "}"), "after field '\(label)'") { break }
         }
         if let problem { return .failure(problem) }
         return .success(fields)
