@@ -21,16 +21,20 @@ struct JSONCursor {
     }
 
     /// After a member or an element: skips whitespace, then reads `,` (more follow: `false`) or
-    /// `closing` (the object or array ends: `true`). `place` says where, for errors
-    /// ("after field 'ts'", "between records").
-    mutating func reachedEnd(_ closing: UInt8, _ place: @autoclosure () -> String) throws(FrameRejection) -> Bool {
+    /// `closing` (the object or array ends: `true`). `place` and `name` say where, for errors
+    /// ("after field 'ts'", "between records"); nothing is built unless there is one.
+    @inline(__always)
+    mutating func reachedEnd(_ closing: UInt8, _ place: StaticString, _ name: String? = nil) throws(FrameRejection) -> Bool {
         skipWhitespace()
-        guard let next = peek() else { throw malformed("unexpected end of frame \(place())") }
-        guard next == UInt8(ascii: ",") || next == closing else {
-            throw malformed("expected ',' or '\(Character(Unicode.Scalar(closing)))' \(place())")
-        }
+        guard let next = peek(), next == UInt8(ascii: ",") || next == closing else { throw endError(closing, place, name) }
         index += 1
         return next == closing
+    }
+
+    private func endError(_ closing: UInt8, _ place: StaticString, _ name: String?) -> FrameRejection {
+        let place = "\(place)" + (name.map { " '\($0)'" } ?? "")
+        guard peek() != nil else { return malformed("unexpected end of frame \(place)") }
+        return malformed("expected ',' or '\(Character(Unicode.Scalar(closing)))' \(place)")
     }
 
     // MARK: Values

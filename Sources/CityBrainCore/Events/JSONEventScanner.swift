@@ -72,7 +72,7 @@ struct JSONEventScanner {
                     }
                     readings.append(Reading(key, try cursor.scanNumberValue(field: key)))
                 }
-                if try cursor.reachedEnd(UInt8(ascii: "}"), "after field '\(key)'") { break }
+                if try cursor.reachedEnd(UInt8(ascii: "}"), "after field", key) { break }
             }
         }
         cursor.skipWhitespace()

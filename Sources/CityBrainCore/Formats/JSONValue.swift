@@ -142,7 +142,7 @@ struct JSONTreeReader {
             cursor.index += 1
             cursor.skipWhitespace()
             members.append(JSONMember(key, try value(depth: depth + 1, field: key)))
-            if try cursor.reachedEnd(UInt8(ascii: "}"), "after member '\(key)'") { return .object(members) }
+            if try cursor.reachedEnd(UInt8(ascii: "}"), "after member", key) { return .object(members) }
         }
     }
 

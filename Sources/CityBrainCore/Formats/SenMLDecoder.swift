@@ -126,7 +126,7 @@ struct SenMLDecoder: Sendable {
                     problem = problem ?? error
                 }
             }
-            if try cursor.reachedEnd(UInt8(ascii: "}"), "after field '\(label)'") { break }
+            if try cursor.reachedEnd(UInt8(ascii: "}"), "after field", label) { break }
         }
         if let problem { return .failure(problem) }
         return .success(fields)
