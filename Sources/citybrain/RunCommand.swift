@@ -130,8 +130,9 @@ struct RunCommand: ParsableCommand {
         if input == nil, feed.isEmpty, pull.isEmpty {
             throw ValidationError("nothing to read: give --feed ENDPOINT (e.g. tcp://127.0.0.1:5556), --pull ENDPOINT, or --input FILE")
         }
+        let feeds: FeedEndpoints
         do {
-            _ = try FeedEndpoints.parse(subscribe: feed, pull: pull, topics: topic)
+            feeds = try FeedEndpoints.parse(subscribe: feed, pull: pull, topics: topic)
         } catch {
             throw ValidationError("\(error)")
         }
@@ -146,7 +147,7 @@ struct RunCommand: ParsableCommand {
         if !catchup.isEmpty, journal == nil { throw ValidationError("--catchup serves alerts from the journal: add --journal DIR") }
         if (curveSecretKey == nil) != (curveAllow == nil) { throw ValidationError("CURVE needs both --curve-secret-key and --curve-allow") }
         if input == nil, curveSecretKey == nil, !insecure {
-            let exposed = (feed + pull + (alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts) + catchup).filter { !Self.isLocal($0) }
+            let exposed = (feeds.subscribe + feeds.pull + (alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts) + catchup).filter { !Self.isLocal($0) }
             if let endpoint = exposed.first {
                 throw ValidationError("""
                     \(endpoint) is reachable from other machines, and without CURVE anyone could connect: give \
