@@ -201,7 +201,7 @@ public struct OfflineBench {
         var decoded = 0
         try LineReader(path: path).forEachLine { line, _ in
             switch try? decoder.decode(frame: line) {
-            case .event?: decoded += 1
+            case .event?, .converted?: decoded += 1
             case .events(let events, _)?: decoded += events.count
             case nil: break
             }

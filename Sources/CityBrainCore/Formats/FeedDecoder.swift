@@ -108,6 +108,10 @@ public struct FeedDecoder: Sendable {
     /// Each event checked against the topic frame, if there is one.
     private func reconciled(_ content: FrameContent, _ topic: UnsafeRawBufferPointer?) throws(FrameRejection) -> FrameContent {
         guard let topic else { return content }
+        if case .converted(var event) = content {
+            try FeedTopic.reconcile(topic, with: &event)
+            return .converted(event)
+        }
         var events = content.events
         for index in events.indices { try FeedTopic.reconcile(topic, with: &events[index]) }
         return .events(events, rejected: content.rejected)

@@ -74,22 +74,23 @@ public struct MeasurementCatalogue: Sendable {
             try EventValidation.check(reading, of: kind, range: entry.range)
             return reading
         }
-        let reading = try match(name, value, unit: unit, in: known)
-        try EventValidation.check(reading, of: kind)
+        // Not in the catalogue, so no built-in range: only a match by unit may have one.
+        let (reading, entry) = try match(name, value, unit: unit, in: known)
+        try EventValidation.check(reading, of: kind, range: entry?.range)
         return reading
     }
 
     /// A name the catalogue does not hold: matched by unit, or kept as it is.
-    private func match(_ name: String, _ value: Double, unit: String?, in known: [String: Entry]) throws(FrameRejection) -> Reading {
-        guard let unit else { return Reading(name, value) }
+    private func match(_ name: String, _ value: Double, unit: String?, in known: [String: Entry]) throws(FrameRejection) -> (Reading, Entry?) {
+        guard let unit else { return (Reading(name, value), nil) }
         guard let source = MeasurementUnit.named(unit) else { throw unknownUnit(unit, name: name) }
-        let matches = known.compactMap { candidate, entry -> (String, String)? in
+        let matches = known.compactMap { candidate, entry -> (String, Entry, String)? in
             guard candidate.hasPrefix(name + "_"), let candidateUnit = entry.unit, let target = MeasurementUnit.named(candidateUnit),
                   target.dimension == source.dimension else { return nil }
-            return (candidate, candidateUnit)
+            return (candidate, entry, candidateUnit)
         }
-        guard matches.count == 1, let (measurement, target) = matches.first else { return Reading(name, value) }
-        return Reading(measurement, try convert(value, unit: unit, to: target, measurement: measurement))
+        guard matches.count == 1, let (measurement, entry, target) = matches.first else { return (Reading(name, value), nil) }
+        return (Reading(measurement, try convert(value, unit: unit, to: target, measurement: measurement)), entry)
     }
 
     private func convert(_ value: Double, unit: String?, to target: String?, measurement: String) throws(FrameRejection) -> Double {

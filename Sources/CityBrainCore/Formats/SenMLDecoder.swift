@@ -255,8 +255,11 @@ struct SenMLDecoder: Sendable {
         if mapping.devices.isEmpty, let name, !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")), base.name.utf8.last == UInt8(ascii: "/") {
             // CityBrain's own packs: `bn` is the feed topic and a `/`, `n` the measurement.
             if base.source == nil {
-                let (kind, district, sensor, _) = try identify(fullName())
-                base.source = (kind, district, sensor)
+                // From the base name alone (no concatenation); a bad one is reported with the
+                // record's whole name.
+                let source: (EventKind, String?, String, String)
+                if let fromBase = try? identify(base.name, measurementOptional: true) { source = fromBase } else { source = try identify(fullName()) }
+                base.source = (source.0, source.1, source.2)
             }
             (kind, district, sensor, measurement) = (base.source!.kind, base.source!.district, base.source!.sensor, name)
         } else {
@@ -285,7 +288,7 @@ struct SenMLDecoder: Sendable {
     }
 
     /// The kind, district, sensor and measurement a resolved name stands for.
-    private func identify(_ name: String) throws(FrameRejection) -> (EventKind, String?, String, String) {
+    private func identify(_ name: String, measurementOptional: Bool = false) throws(FrameRejection) -> (EventKind, String?, String, String) {
         if let device = mapping.device(for: name) {
             let rest = name.dropFirst(device.prefix.count)
             var measurement = String(rest.drop { $0 == ":" || $0 == "/" || $0 == "." })
@@ -295,20 +298,20 @@ struct SenMLDecoder: Sendable {
         }
         var utf8 = name
         let result: Result<(EventKind, String?, String, String), FrameRejection> = utf8.withUTF8 { bytes in
-            Result { () throws(FrameRejection) in try identify(topicName: UnsafeRawBufferPointer(bytes), name) }
+            Result { () throws(FrameRejection) in try identify(topicName: UnsafeRawBufferPointer(bytes), name, measurementOptional: measurementOptional) }
         }
         return try result.get()
     }
 
     /// `<kind>.<district>.<sensor>/<measurement>` read from the name's bytes: the kind and the
     /// district end at the first two dots, the measurement starts after the last slash.
-    private func identify(topicName bytes: UnsafeRawBufferPointer, _ name: String) throws(FrameRejection) -> (EventKind, String?, String, String) {
+    private func identify(topicName bytes: UnsafeRawBufferPointer, _ name: String, measurementOptional: Bool) throws(FrameRejection) -> (EventKind, String?, String, String) {
         func notATopicName() -> FrameRejection {
             FrameRejection(.unknownModel, "name '\(name.prefix(80))' is not <kind>.<district>.<sensor>/<measurement> and no mapped device's")
         }
         guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")), let firstDot = bytes[..<slash].firstIndex(of: UInt8(ascii: ".")),
               let secondDot = bytes[(firstDot + 1)..<slash].firstIndex(of: UInt8(ascii: ".")),
-              secondDot + 1 < slash, slash + 1 < bytes.count else { throw notATopicName() }
+              secondDot + 1 < slash, measurementOptional || slash + 1 < bytes.count else { throw notATopicName() }
         func text(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         let kindBytes = UnsafeRawBufferPointer(rebasing: bytes[..<firstDot])
         guard let kind = catalogue.kinds.first(where: { $0.rawValue.utf8.elementsEqual(kindBytes) }) else {

@@ -28,7 +28,7 @@ struct EventBatcher {
                          frame: () -> (topic: [UInt8]?, payload: [UInt8])) {
         self.position = position
         switch outcome {
-        case .success(.event(let event)):
+        case .success(.event(let event)), .success(.converted(let event)):
             counts.frames += 1
             counts.accepted += 1
             batch.append(event)

@@ -195,6 +195,9 @@ public final class FeedReceiver: Sendable {
                         switch received {
                         case .event(let event):
                             admit(event, mark: mark)
+                        case .converted(let event):
+                            frames.append(event: event)
+                            admit(event, mark: mark)
                         case .events(let events, _):
                             // Each event of a pack is logged as a native frame of its own, so one
                             // shed reading takes back its own record only.

@@ -35,7 +35,7 @@ public final class IngestStatistics: Sendable {
         mutating func record(_ content: FrameContent) {
             frames += 1
             switch content {
-            case .event: accepted += 1
+            case .event, .converted: accepted += 1
             case .events(let events, let rejections):
                 accepted += events.count
                 for rejection in rejections { rejected[rejection.reason, default: 0] += 1 }
