@@ -137,6 +137,25 @@ struct CommandLineTests {
         #expect(refused.status == 64)
     }
 
+    @Test("bench --format senml and ngsi-ld: the same job read in that format raises the same alerts, and its decode is timed beside native")
+    func benchFormats() throws {
+        for format in ["senml", "ngsi-ld"] {
+            let result = try CommandRunner.run(["bench", "--format", format, "--offline-events", "20000", "--offline-sensors", "200", "--runs", "1", "--json"],
+                                               timeout: 120)
+            #expect(result.status == 0, "\(result.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let slow = try #require(report["slowWindows"] as? Int)
+            #expect(slow > 0)
+            #expect(report["raised"] as? [Int] == [slow])
+            #expect(report["encoding"] as? String == format)
+            #expect(report["encodedDecodeSeconds"] as? Double ?? 0 > 0)
+            #expect(report["encodedFileBytes"] as? Int ?? 0 > report["fileBytes"] as? Int ?? .max)
+        }
+        let binary = try CommandRunner.run(["bench", "--format", "senml-cbor"])
+        #expect(binary.status == 64)
+        #expect(binary.stderr.contains("senml-cbor is binary"))
+    }
+
     @Test("usage errors exit 64 with a message a person can act on")
     func usageErrors() throws {
         let nothing = try CommandRunner.run(["run"])
