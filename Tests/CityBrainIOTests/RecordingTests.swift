@@ -1,6 +1,7 @@
 import CityBrainCore
 @testable import CityBrainIO
 import Foundation
+import Logging
 import Testing
 
 @Suite("Recordings")
@@ -102,5 +103,32 @@ struct RecordingTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(!RecordingReader.isRecording(path))
         #expect(throws: (any Error).self) { try RecordingReader(path: path) }
+    }
+
+    @Test("a recording of SenML CBOR packs with relative times replays at the times they were received, like the live run read them")
+    func senmlRecordingUsesReceiveTimes() throws {
+        let path = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Two packs, times relative to receipt: "now", and two seconds before "now".
+        var pack = CBORWriter()
+        pack.arrayHeader(count: 2)
+        pack.mapHeader(count: 3)
+        pack.integer(-2); pack.text("parking.d03.garage-12/")
+        pack.integer(0); pack.text("occupied")
+        pack.integer(2); pack.number(412)
+        pack.mapHeader(count: 3)
+        pack.integer(0); pack.text("capacity")
+        pack.integer(6); pack.number(-2)
+        pack.integer(2); pack.number(450)
+        let writer = try RecordingWriter(directory: path, sources: ["test"])
+        try writer.append(RecordedFrame(receivedAt: 1_800_000_000_000, topic: [], payload: pack.bytes))
+        try writer.close()
+        var events: [Event] = []
+        try RecordingInput.read(try RecordingReader(path: path), decodingThreads: 1, statistics: IngestStatistics(),
+                                reporter: RejectionReporter(logger: .init(label: "rec"))) { batch, _ in events += batch }
+        #expect(events == [
+            Event(kind: .parking, sensor: "garage-12", district: "d03", timestamp: 1_800_000_000_000, readings: [Reading("occupied", 412)]),
+            Event(kind: .parking, sensor: "garage-12", district: "d03", timestamp: 1_799_999_998_000, readings: [Reading("capacity", 450)]),
+        ])
     }
 }
