@@ -113,11 +113,13 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // What several test targets share: collectors, bounded polling, temporary directories.
+        .target(name: "CityBrainTesting", path: "Sources/CityBrainTesting", swiftSettings: upcoming),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: upcoming),
         .testTarget(name: "CityBrainCoreTests", dependencies: ["CityBrainCore"], swiftSettings: upcoming),
         .testTarget(
             name: "CityBrainIOTests",
-            dependencies: ["CityBrainIO", "CityBrainCore", "CityBrainBench", "ZeroMQ"],
+            dependencies: ["CityBrainIO", "CityBrainCore", "CityBrainBench", "ZeroMQ", "CityBrainTesting"],
             // Read from beside the sources (#filePath), not bundled.
             exclude: ["Golden", "Labels"],
             swiftSettings: upcoming
@@ -125,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "CityBrainWebTests",
             dependencies: [
-                "CityBrainWeb", "CityBrainIO", "CityBrainCore",
+                "CityBrainWeb", "CityBrainIO", "CityBrainCore", "CityBrainTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -133,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CityBrainCLITests",
-            dependencies: ["citybrain", "CityBrainIO"],
+            dependencies: ["citybrain", "CityBrainIO", "CityBrainTesting"],
             swiftSettings: upcoming
         ),
     ]

@@ -1,3 +1,4 @@
+import CityBrainTesting
 import Foundation
 import Testing
 
@@ -14,9 +15,8 @@ struct AsyncAPIContractTests {
     func contract() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.python),
                      "the contract validators are missing: run `make test-deps` (it installs them from PyPI)")
-        let directory = NSTemporaryDirectory() + "citybrain-asyncapi-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("asyncapi")
+        defer { removeTemporaryDirectory(directory) }
         func file(_ name: String) -> String { directory + "/" + name }
 
         // Feeds in each text format, the same hour of a 30-sensor city (long enough for the

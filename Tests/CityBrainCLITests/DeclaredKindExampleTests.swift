@@ -1,3 +1,4 @@
+import CityBrainTesting
 import Foundation
 import Testing
 
@@ -31,9 +32,8 @@ struct DeclaredKindExampleTests {
         #expect(validate.status == 0)
         #expect(validate.stdout.hasSuffix("; 2 declared kind(s): water (level_cm), waste-bin (fill_pct)\n"))
 
-        let directory = NSTemporaryDirectory() + "citybrain-kinds-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("kinds")
+        defer { removeTemporaryDirectory(directory) }
         let input = directory + "/feed.jsonl"
         try Self.feed().joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
 
@@ -81,9 +81,8 @@ struct DeclaredKindExampleTests {
 
     @Test("fed as SenML packs and NGSI-LD entities through a mapping file, it raises exactly the alerts of its native feed")
     func standardFormatsThroughAMapping() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-kinds-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("kinds")
+        defer { removeTemporaryDirectory(directory) }
         try Self.feed().joined(separator: "\n").write(toFile: directory + "/native.jsonl", atomically: true, encoding: .utf8)
         try Self.standardFeed().joined(separator: "\n").write(toFile: directory + "/standard.jsonl", atomically: true, encoding: .utf8)
         try """
@@ -117,9 +116,8 @@ struct DeclaredKindExampleTests {
 
     @Test("a mapping file with mistakes is refused with each mistake's line, and the run does not start")
     func badMappingFile() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-kinds-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("kinds")
+        defer { removeTemporaryDirectory(directory) }
         try """
             senml:
               devices:

@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainTesting
 import Foundation
 import Testing
 import ZeroMQ
@@ -8,9 +9,8 @@ struct FeedFormatCommandTests {
     @Test("each --pull endpoint decodes the format it names: SenML CBOR packs raise the alert native JSON would; NGSI-LD sent to the SenML endpoint is refused")
     func perEndpointFormats() throws {
         let context = try Context()
-        let directory = NSTemporaryDirectory() + "citybrain-formats-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("formats")
+        defer { removeTemporaryDirectory(directory) }
         let senmlEndpoint = "ipc://\(directory)/senml.ipc", ngsiEndpoint = "ipc://\(directory)/ngsi.ipc"
         let output = directory + "/alerts.jsonl"
         let process = try CommandRunner.start([
@@ -39,12 +39,10 @@ struct FeedFormatCommandTests {
         try senml.send(Message("[\(garage)]"))
         try senml.send(Message(frames: [SenMLEncoder.cbor(reading(66, speed: 50, occupancy: 0.1))]))  // the jam minute closes
 
-        let deadline = Date().addingTimeInterval(20)
         var text = ""
-        while Date() < deadline {
+        _ = eventually(within: 20) {
             text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            if text.contains("\"rule\":\"traffic-congestion\"") { break }
-            usleep(20_000)
+            return text.contains(#""rule":"traffic-congestion""#)
         }
         process.terminate()
         let result = process.finish(timeout: 20)

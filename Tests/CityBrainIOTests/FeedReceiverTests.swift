@@ -1,5 +1,6 @@
 import CityBrainCore
 import CityBrainIO
+import CityBrainTesting
 import Logging
 import Testing
 import ZeroMQ

@@ -1,5 +1,6 @@
 import CityBrainCore
 @testable import CityBrainIO
+import CityBrainTesting
 import Foundation
 import Logging
 import Synchronization
