@@ -119,9 +119,14 @@ let package = Package(
         .testTarget(name: "CityBrainCoreTests", dependencies: ["CityBrainCore"], swiftSettings: upcoming),
         .testTarget(
             name: "CityBrainIOTests",
-            dependencies: ["CityBrainIO", "CityBrainCore", "CityBrainBench", "ZeroMQ", "CityBrainTesting"],
+            dependencies: ["CityBrainIO", "CityBrainCore", "ZeroMQ", "CityBrainTesting"],
             // Read from beside the sources (#filePath), not bundled.
             exclude: ["Golden", "Labels"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CityBrainBenchTests",
+            dependencies: ["CityBrainBench", "CityBrainIO", "CityBrainCore", "CityBrainTesting"],
             swiftSettings: upcoming
         ),
         .testTarget(
