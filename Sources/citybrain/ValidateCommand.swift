@@ -35,9 +35,7 @@ struct ValidateCommand: ParsableCommand {
                 }.joined(separator: ", ")
             }
             if let feedMapping {
-                var formats = FeedFormatOptions()
-                formats.feedMapping = feedMapping
-                let mapping = try formats.mapping(for: pipeline)
+                let mapping = try FeedFormatOptions.loadMapping(feedMapping, for: pipeline)
                 summary += "; mapping \(feedMapping): \(mapping.devices.count) SenML device(s), \(mapping.models.count) NGSI-LD model(s), "
                     + "\(mapping.measurements.count) renamed measurement(s)"
             }

@@ -8,13 +8,12 @@ import ZeroMQ
 /// headers and body against the document, and that undeclared methods get 405.
 @Suite("API contract (schemathesis)", .serialized)
 struct APIContractTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let schemathesis = root.appendingPathComponent(".build/schemathesis-venv/bin/schemathesis").path
+    static let root = ContractTools.repository
 
     @Test("schemathesis finds no mismatch between the live API and docs/openapi.yaml")
     func liveAPIMatchesItsContract() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.schemathesis),
-                     "schemathesis is not installed at \(Self.schemathesis): run `make test-deps`")
+        try #require(FileManager.default.isExecutableFile(atPath: ContractTools.schemathesis),
+                     "schemathesis is not installed at \(ContractTools.schemathesis): run `make test-deps`")
         let token = "contract-test-token-\(UUID().uuidString.prefix(8))"
         let directory = NSTemporaryDirectory() + "citybrain-contract-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -52,7 +51,7 @@ struct APIContractTests {
         try #require(healthy, "the API did not come up; citybrain run said: \(process.stderr)")
 
         let checker = Process()
-        checker.executableURL = URL(fileURLWithPath: Self.schemathesis)
+        checker.executableURL = URL(fileURLWithPath: ContractTools.schemathesis)
         checker.arguments = [
             "run", Self.root.appendingPathComponent("docs/openapi.yaml").path,
             "--url", "http://127.0.0.1:\(httpPort)", "--header", "Authorization: Bearer \(token)",

@@ -8,12 +8,11 @@ import Testing
 /// schemas (Tests/Contract/validate.py).
 @Suite("AsyncAPI contract")
 struct AsyncAPIContractTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let python = root.appendingPathComponent(".build/schemathesis-venv/bin/python").path
+    static let root = ContractTools.repository
 
     @Test("the AsyncAPI document is valid, and its examples, the docs' examples and real output match the schemas")
     func contract() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.python),
+        try #require(FileManager.default.isExecutableFile(atPath: ContractTools.python),
                      "the contract validators are missing: run `make test-deps` (it installs them from PyPI)")
         let directory = try makeTemporaryDirectory("asyncapi")
         defer { removeTemporaryDirectory(directory) }
@@ -41,7 +40,7 @@ struct AsyncAPIContractTests {
                          "--lines", "ngsi-ld-alert", file("ngsi-alerts.jsonl"), "--lines", "reading-score", file("scores.jsonl"),
                          "--lines", "window-result", file("windows.jsonl")]
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python)
+        process.executableURL = URL(fileURLWithPath: ContractTools.python)
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output

@@ -94,4 +94,39 @@ struct WebhookTests {
         }
         #expect(receiver.requests > deliveries.count)  // the refusals and the restart were retried
     }
+
+    @Test("a department's target gets only that department's alerts; a restarted deliverer resumes at its cursor; a new one starts at the journal's end")
+    func departmentsAndCursor() throws {
+        let directory = try makeTemporaryDirectory("webhooks")
+        defer { removeTemporaryDirectory(directory) }
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let journal = try AlertJournal(directory: directory + "/journal", epoch: 1)
+        func alert(_ seq: UInt64, _ department: String) -> Alert {
+            Alert(seq: seq, id: "r:s:\(seq)", rule: "r", state: .raised, severity: .info, department: department, key: "s", sensor: "s",
+                  district: nil, kind: .traffic, windowStart: 0, windowEnd: 1, value: nil, threshold: nil, values: [], message: "m", ts: Int64(seq))
+        }
+        try journal.append([alert(1, "parking-management")])  // before the target existed: not delivered
+        var settings = WebhookDeliverer.Settings()
+        settings.pollInterval = 0.005
+        func deliverer() throws -> WebhookDeliverer {
+            WebhookDeliverer(target: try WebhookTarget.parse("traffic-police=\(receiver.url)").get(), journal: journal,
+                             stateDirectory: directory + "/webhooks", settings: settings, logger: logger)
+        }
+        let first = try deliverer()
+        try first.start()
+        try journal.append([alert(2, "traffic-police"), alert(3, "parking-management"), alert(4, "traffic-police")])
+        #expect(first.waitUntilDelivered(within: 10))
+        first.stop()
+        #expect(receiver.delivered.map(\.seq) == [2, 4])
+        #expect(first.statistics.cursor == 4 && first.statistics.delivered == 2)
+
+        try journal.append([alert(5, "parking-management"), alert(6, "traffic-police")])
+        let second = try deliverer()
+        try second.start()
+        #expect(second.waitUntilDelivered(within: 10))
+        second.stop()
+        #expect(receiver.delivered.map(\.seq) == [2, 4, 6])  // resumed after 4: nothing sent twice
+        journal.close()
+    }
 }

@@ -48,9 +48,11 @@ def check(value, schema, registry, where):
 def main(arguments):
     document_path = pathlib.Path(arguments[0])
     document = yaml.safe_load(document_path.read_text())
+    valid = True
     try:
         AsyncAPI.model_validate(document)
     except Exception as error:  # pydantic's ValidationError lists every problem
+        valid = False
         problems.append(f"{document_path}: not a valid AsyncAPI document: {error}")
     if document.get("asyncapi") != "3.0.0":
         problems.append(f"{document_path}: asyncapi is {document.get('asyncapi')!r}, expected '3.0.0'")
@@ -108,7 +110,8 @@ def main(arguments):
             problems.append(f"unknown argument {flag}")
             index += 1
 
-    print(f"{document_path}: valid AsyncAPI {document.get('asyncapi')}; {examples} example(s) and {documents} documentation example(s) checked")
+    verdict = f"valid AsyncAPI {document.get('asyncapi')}" if valid else "NOT a valid AsyncAPI document"
+    print(f"{document_path}: {verdict}; {examples} example(s) and {documents} documentation example(s) checked")
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

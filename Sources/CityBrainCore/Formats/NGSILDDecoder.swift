@@ -83,8 +83,7 @@ struct NGSILDDecoder: Sendable {
                 rejected.append(error)
             }
         }
-        func number(_ name: String) -> (value: Double, unit: String?, observedAt: Int64?)? {
-            guard let member = members.first(where: { $0.key == name }) else { return nil }
+        func number(_ member: JSONMember) -> (value: Double, unit: String?, observedAt: Int64?)? {
             do throws(FrameRejection) {
                 return try property(member)
             } catch {
@@ -92,13 +91,17 @@ struct NGSILDDecoder: Sendable {
                 return nil
             }
         }
+        /// A named attribute's number, for the readings that need more than a renaming.
+        func number(_ name: String) -> (value: Double, unit: String?, observedAt: Int64?)? {
+            members.first { $0.key == name }.flatMap(number)
+        }
         for member in members {
             // A model's attribute, or one named like a measurement of the model's kind (NGSI-LD
             // entities are open: a city may add `water_level_cm` to its AirQualityObserved).
             let attribute = model.attributes[member.key]
                 ?? mapping.measurements[member.key].map { NGSIModel.Attribute($0) }
                 ?? (catalogue.knows(member.key, for: model.kind) ? NGSIModel.Attribute(member.key) : nil)
-            if let attribute, let property = number(member.key) {
+            if let attribute, let property = number(member) {
                 add(attribute.measurement, property.value, unit: property.unit ?? attribute.unit, observedAt: property.observedAt, attribute: member.key)
             }
         }

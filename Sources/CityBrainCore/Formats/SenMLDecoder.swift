@@ -35,17 +35,8 @@ struct SenMLDecoder: Sendable {
         guard !records.isEmpty else { throw FrameRejection(.missingField, "the SenML pack has no records") }
         var pass = Pass(receivedAt: receivedAt)
         for record in records {
-            pass.next {
-                (base: inout BaseFields) throws(FrameRejection) -> Fields in
-                guard case .object(let members) = record else {
-                    throw FrameRejection(cbor ? .malformedCBOR : .malformedJSON, "a record must be \(cbor ? "a map" : "an object"), found \(record.typeDescription)")
-                }
-                var fields = Fields()
-                for member in members {
-                    try fields.take(cbor ? (Self.cborLabels[member.key] ?? member.key) : member.key, member.value, base: &base)
-                }
-                return fields
-            } resolve: { fields, base throws(FrameRejection) in try resolve(fields, base: &base, receivedAt: receivedAt) }
+            let fields = Result { () throws(FrameRejection) in try Self.fields(of: record, cbor: cbor, base: &pass.base) }
+            add(fields, to: &pass)
         }
         return try pass.content()
     }
@@ -69,10 +60,7 @@ struct SenMLDecoder: Sendable {
         while true {
             cursor.skipWhitespace()
             // A syntax error ends the pack (thrown); a record's own problem ends the record.
-            let record = try Self.record(&cursor, base: &pass.base)
-            pass.next { _ throws(FrameRejection) in try record.get() } resolve: { fields, base throws(FrameRejection) in
-                try resolve(fields, base: &base, receivedAt: receivedAt)
-            }
+            add(try Self.record(&cursor, base: &pass.base), to: &pass)
             if try cursor.reachedEnd(UInt8(ascii: "]"), "between records") { break }
         }
         cursor.skipWhitespace()
@@ -132,6 +120,29 @@ struct SenMLDecoder: Sendable {
         return .success(fields)
     }
 
+    /// The fields of a record held in a tree (CBOR, or JSON parsed already).
+    private static func fields(of record: JSONValue, cbor: Bool, base: inout BaseFields) throws(FrameRejection) -> Fields {
+        guard case .object(let members) = record else {
+            throw FrameRejection(cbor ? .malformedCBOR : .malformedJSON, "a record must be \(cbor ? "a map" : "an object"), found \(record.typeDescription)")
+        }
+        var fields = Fields()
+        for member in members {
+            try fields.take(cbor ? (cborLabels[member.key] ?? member.key) : member.key, member.value, base: &base)
+        }
+        return fields
+    }
+
+    /// Resolves one record read (or its problem) into the pass's events, or its rejection.
+    private func add(_ fields: Result<Fields, FrameRejection>, to pass: inout Pass) {
+        defer { pass.index += 1 }
+        do throws(FrameRejection) {
+            let record = try resolve(try fields.get(), base: &pass.base, receivedAt: pass.receivedAt)
+            try pass.events.add(record.reading, kind: record.kind, sensor: record.sensor, district: record.district, at: record.timestamp)
+        } catch {
+            pass.rejected.append(FrameRejection(error.reason, "record \(pass.index): \(error.detail)"))
+        }
+    }
+
     /// One pass over a pack's records: base fields carried from record to record, events
     /// assembled, each record's problem kept with its index.
     private struct Pass {
@@ -143,18 +154,6 @@ struct SenMLDecoder: Sendable {
 
         init(receivedAt: Int64?) {
             self.receivedAt = receivedAt
-        }
-
-        mutating func next(read: (inout BaseFields) throws(FrameRejection) -> Fields,
-                           resolve: (Fields, inout BaseFields) throws(FrameRejection) -> ResolvedRecord) {
-            defer { index += 1 }
-            do throws(FrameRejection) {
-                let fields = try read(&base)
-                let record = try resolve(fields, &base)
-                try events.add(record.reading, kind: record.kind, sensor: record.sensor, district: record.district, at: record.timestamp)
-            } catch {
-                rejected.append(FrameRejection(error.reason, "record \(index): \(error.detail)"))
-            }
         }
 
         func content() throws(FrameRejection) -> FrameContent {
@@ -233,16 +232,16 @@ struct SenMLDecoder: Sendable {
     }
 
     private func resolve(_ fields: Fields, base: inout BaseFields, receivedAt: Int64?) throws(FrameRejection) -> ResolvedRecord {
-        let (name, time, unit, value, boolean, other) = (fields.name, fields.time, fields.unit, fields.value, fields.boolean, fields.other)
+        let (name, unit) = (fields.name, fields.unit)
         // Built only where needed: a message, a name that is not `<topic>/` + measurement.
         func fullName() -> String { base.name + (name ?? "") }
         guard !base.name.isEmpty || name?.isEmpty == false else { throw FrameRejection(.missingField, "the record has no name ('bn' + 'n' is empty)") }
         let resolvedValue: Double
-        if let value {
+        if let value = fields.value {
             resolvedValue = value + (base.value ?? 0)
-        } else if let boolean {
+        } else if let boolean = fields.boolean {
             resolvedValue = boolean ? 1 : 0
-        } else if let other {
+        } else if let other = fields.other {
             throw FrameRejection(.wrongType, "'\(fullName().prefix(80))' carries '\(other)', not a number ('v') or boolean ('vb')")
         } else if let baseValue = base.value {
             resolvedValue = baseValue
@@ -250,7 +249,7 @@ struct SenMLDecoder: Sendable {
             throw FrameRejection(.missingField, "'\(fullName().prefix(80))' has no value ('v' or 'vb')")
         }
         guard resolvedValue.isFinite else { throw FrameRejection(.nonFinite, "the value of '\(fullName().prefix(80))' is not finite") }
-        let timestamp = try timestamp(seconds: base.time + (time ?? 0), receivedAt: receivedAt)
+        let timestamp = try timestamp(seconds: base.time + (fields.time ?? 0), receivedAt: receivedAt)
         let kind: EventKind, district: String?, sensor: String, measurement: String
         if mapping.devices.isEmpty, let name, !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")), base.name.utf8.last == UInt8(ascii: "/") {
             // CityBrain's own packs: `bn` is the feed topic and a `/`, `n` the measurement.

@@ -1,3 +1,4 @@
+import CityBrainCore
 import Foundation
 
 /// Where a webhook delivers: a URL, and the departments whose alerts it takes (all when none).
@@ -39,10 +40,7 @@ public struct WebhookTarget: Sendable, Hashable {
     public var name: String {
         let host = (url.host ?? "host").filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
         let port = url.port.map { "-\($0)" } ?? ""
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in (url.absoluteString + "|" + departments.sorted().joined(separator: ",")).utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
+        let hash = StableHash.fnv1a(url.absoluteString + "|" + departments.sorted().joined(separator: ","))
         return "\(host)\(port)-\(String(hash, radix: 16).prefix(8))"
     }
 }

@@ -16,6 +16,11 @@ struct FeedFormatOptions: ParsableArguments {
     /// The mapping file, checked against the pipeline; its problems are printed and exit with 1.
     func mapping(for pipeline: Pipeline) throws -> FeedMapping {
         guard let feedMapping else { return FeedMapping() }
+        return try Self.loadMapping(feedMapping, for: pipeline)
+    }
+
+    /// The mapping file at `feedMapping`, checked against `pipeline` (also for `validate`).
+    static func loadMapping(_ feedMapping: String, for pipeline: Pipeline) throws -> FeedMapping {
         let text: String
         do {
             text = try String(contentsOfFile: feedMapping, encoding: .utf8)
