@@ -11,6 +11,6 @@ struct CityBrain: ParsableCommand {
         standard error); 64 a usage error.
         """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, RunCommand.self, SimulateCommand.self, TailCommand.self, ValidateCommand.self, RecordCommand.self, ReplayCommand.self, ImportCommand.self, EvaluateCommand.self, FuzzCommand.self, KeygenCommand.self, BenchCommand.self, CheckpointCommand.self]
+        subcommands: [DemoCommand.self, RunCommand.self, SimulateCommand.self, TailCommand.self, ValidateCommand.self, RecordCommand.self, ReplayCommand.self, ImportCommand.self, EvaluateCommand.self, FuzzCommand.self, KeygenCommand.self, BenchCommand.self, CheckpointCommand.self, ShardPlanCommand.self, FanInCommand.self]
     )
 }

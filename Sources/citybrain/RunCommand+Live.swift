@@ -53,13 +53,20 @@ extension RunCommand {
         options.maxFrameBytes = maxFrameBytes
         options.format = formats.feedFormat
         options.mapping = try formats.mapping(for: pipeline)
+        options.shard = try sharding.filter()
+        var topics = topic
+        if let shard = options.shard {
+            // A shard subscribes to its own districts' topics (unless told which with --topic).
+            if topics.isEmpty { topics = shard.plan.topicPrefixes(of: shard.shard, kinds: pipeline.catalogue.kinds.map(\.rawValue)) }
+            logger.info("\(Self.describe(shard)); \(topics.count) topic prefix(es)")
+        }
         let metrics = MetricsExporter()
         let live: LivePipeline
         var reloading: [any DispatchSourceProtocol] = []
         let server: OperationsServer?
         do {
             var configuration = LivePipeline.Configuration(
-                    pipeline: pipeline, feeds: try FeedEndpoints.parse(subscribe: feed, pull: pull, topics: topic),
+                    pipeline: pipeline, feeds: try FeedEndpoints.parse(subscribe: feed, pull: pull, topics: topics),
                     alertEndpoints: alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts, partitions: partitions,
                     deterministic: deterministic, publish: try selection(), receiver: options,
                     deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
@@ -126,7 +133,8 @@ extension RunCommand {
             stopped: \(status.ingest.accepted) event(s), \(status.ingest.rejectedTotal) rejected\
             \(status.ingest.rejectedTotal > 0 ? " (\(status.ingest.rejectedSummary))" : ""), \(status.engine.lateEvents) late, \
             \(status.ingest.lost) lost in transit (seq gaps), \(status.ingest.shedTotal) shed under overload\
-            \(status.ingest.shedTotal > 0 ? " (\(status.ingest.shedSummary))" : ""), \(status.lastSequence) alert(s)
+            \(status.ingest.shedTotal > 0 ? " (\(status.ingest.shedSummary))" : ""), \(status.lastSequence) alert(s)\
+            \(status.ingest.otherShards > 0 ? ", \(status.ingest.otherShards) event(s) left to other shards" : "")
             """)
     }
 }

@@ -11,9 +11,31 @@ extension RunCommand {
     func runOffline(_ pipeline: Pipeline, input: String, logger: Logger) throws {
         let alertJournal = try openJournal()
         var sinks: [any OutputSink] = [try outputSink(journal: alertJournal, logger: logger) ?? RecordLineWriter(selection: try selection(), format: alertFormat)]
-        if !alerts.isEmpty {
-            // The publisher's socket keeps its context alive until the sink is closed.
-            sinks.append(try AlertPublisher(context: try Context(), endpoints: alerts, selection: try selection(), logger: logger))
+        let shard = try sharding.filter()
+        if let shard { logger.info("\(Self.describe(shard))") }
+        // Installed before the run, so a SIGTERM while serving (or reading) ends it cleanly.
+        let termination = keepServing ? Termination() : nil
+        var publisher: AlertPublisher?
+        var server: JournalServer?
+        if !alerts.isEmpty || !catchup.isEmpty {
+            // The publisher's socket keeps its context alive until it is closed.
+            let context = try Context()
+            do {
+                if !alerts.isEmpty { publisher = try AlertPublisher(context: context, endpoints: alerts, selection: try selection(), logger: logger) }
+                if let alertJournal {
+                    server = JournalServer(context: context, publisher: publisher, catchupEndpoints: catchup, journal: alertJournal, logger: logger)
+                    try server?.start()
+                }
+            } catch let error as ZMQError {
+                logger.critical("cannot start: \(error)")
+                throw ExitCode.failure
+            }
+            // With --keep-serving the stream outlives the run, so the run must not close it.
+            if let publisher { sinks.append(keepServing ? SinkKeptOpen(publisher) : publisher) }
+        }
+        defer {
+            server?.stop()
+            publisher?.close()
         }
         let summary: OfflineRun.Summary
         do {
@@ -21,7 +43,7 @@ extension RunCommand {
                 pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds), sinks: sinks,
                 partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
                 emitScores: try selection().contains(.scores), decodingThreads: decodingThreads, journal: alertJournal, durability: try durable.settings(),
-                format: formats.feedFormat, mapping: try formats.mapping(for: pipeline), logger: logger
+                format: formats.feedFormat, mapping: try formats.mapping(for: pipeline), shard: shard, logger: logger
             )
         } catch let error as RecoveryError {
             logger.critical("\(error)")
@@ -31,8 +53,19 @@ extension RunCommand {
         logger.info("""
             done: \(summary.ingest.accepted) event(s), \(rejected) rejected\(rejected > 0 ? " (\(summary.ingest.rejectedSummary))" : ""), \
             \(summary.engine.lateEvents) late, \(summary.engine.windowResults) window result(s), \(summary.engine.alerts) alert(s)\
-            \(summary.engine.outOfRangeReadings > 0 ? ", \(summary.engine.outOfRangeReadings) reading(s) outside their declared range" : "")
+            \(summary.engine.outOfRangeReadings > 0 ? ", \(summary.engine.outOfRangeReadings) reading(s) outside their declared range" : "")\
+            \(summary.ingest.otherShards > 0 ? ", \(summary.ingest.otherShards) left to other shards" : "")
             """)
+        if let termination {
+            logger.info("input read; serving the alert stream and catch-up (\(catchup.joined(separator: ", "))) until SIGINT or SIGTERM")
+            termination.wait()
+        }
+    }
+
+    /// `shard shard-1 of 3: 4 district(s) (d02, d05, d07, d11)`.
+    static func describe(_ shard: ShardFilter) -> String {
+        let districts = shard.plan.districts(of: shard.shard)
+        return "shard \(shard.shard) of \(shard.plan.shards.count): \(districts.count) district(s) (\(districts.joined(separator: ", ")))"
     }
 
     /// Whether an endpoint is reachable only from this machine.
@@ -40,4 +73,19 @@ extension RunCommand {
         endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") || endpoint.hasPrefix("tcp://127.")
             || endpoint.hasPrefix("tcp://localhost:") || endpoint.hasPrefix("tcp://[::1]:")
     }
+}
+
+
+/// Hands records to a sink but leaves closing it to its owner: the alert publisher of a
+/// `--keep-serving` run outlives the run that writes to it.
+private struct SinkKeptOpen: OutputSink {
+    let sink: any OutputSink
+
+    init(_ sink: any OutputSink) {
+        self.sink = sink
+    }
+
+    func deliver(_ records: [OutputRecord]) { sink.deliver(records) }
+    func deliver(_ records: [OutputRecord], triggers: [Int64]) { sink.deliver(records, triggers: triggers) }
+    func close() {}
 }

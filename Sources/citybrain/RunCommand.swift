@@ -118,6 +118,11 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var durable: DurabilityOptions
 
+    @OptionGroup var sharding: ShardOptions
+
+    @Flag(name: .long, help: "With --input and --catchup: once the input is read, keep the alert stream and catch-up endpoint up (heartbeat every second) until SIGINT or SIGTERM, for consumers such as citybrain fanin.")
+    var keepServing = false
+
     @OptionGroup var web: HTTPOptions
 
     @OptionGroup var common: CommonOptions
@@ -144,6 +149,7 @@ struct RunCommand: ParsableCommand {
         if !webhook.isEmpty, journal == nil { throw ValidationError("--webhook delivers from the alert journal: add --journal DIR") }
         if !webhook.isEmpty, input != nil { throw ValidationError("--webhook serves a live run; it cannot be combined with --input") }
         if webhookSecret != nil, webhook.isEmpty { throw ValidationError("--webhook-secret signs --webhook deliveries: add --webhook URL") }
+        if keepServing, input == nil || catchup.isEmpty { throw ValidationError("--keep-serving keeps an --input run's --catchup endpoint up: give both") }
         if !catchup.isEmpty, journal == nil { throw ValidationError("--catchup serves alerts from the journal: add --journal DIR") }
         if (curveSecretKey == nil) != (curveAllow == nil) { throw ValidationError("CURVE needs both --curve-secret-key and --curve-allow") }
         if input == nil, curveSecretKey == nil, !insecure {

@@ -4,7 +4,7 @@ extension Alert {
     /// The alert's wire JSON, fields in a fixed order (see `docs/wire-format.md`).
     ///
     /// `values` is an object keyed by aggregate name. `score`, `expected`, `observed_at`,
-    /// `sensors` and `emitted_at` are written only when set.
+    /// `sensors`, `emitted_at`, `handling`, `shard` and `shard_seq` are written only when set.
     public var json: String {
         var writer = JSONObjectWriter()
         writer.field("seq", seq)
@@ -40,6 +40,8 @@ extension Alert {
             handlingWriter.field("at", handling.at)
             writer.field("handling", json: handlingWriter.finish())
         }
+        if let shard { writer.field("shard", shard) }
+        if let shardSeq { writer.field("shard_seq", shardSeq) }
         return writer.finish()
     }
 
@@ -94,5 +96,7 @@ private struct WireAlert: Decodable {
         alert.expected = try container.decodeIfPresent(Double.self, forKey: .expected)
         alert.observedAt = try container.decodeIfPresent(Int64.self, forKey: .observedAt)
         alert.handling = try container.decodeIfPresent(Alert.Handling.self, forKey: .handling)
+        alert.shard = try container.decodeIfPresent(String.self, forKey: .shard)
+        alert.shardSeq = try container.decodeIfPresent(UInt64.self, forKey: .shardSeq)
     }
 }

@@ -44,6 +44,10 @@ public struct Alert: Sendable, Hashable, Codable {
     public var ts: Int64
     /// Wall-clock publish time, Unix ms; `nil` in deterministic output.
     public var emittedAt: Int64?
+    /// On the stream of `citybrain fanin`: the shard that raised the alert, and its sequence
+    /// number on that shard's own stream. `nil` on a shard's or a single process's stream.
+    public var shard: String?
+    public var shardSeq: UInt64?
     /// For operators' actions (acknowledged, assigned, escalated, resolved by hand): who did
     /// what and when. `nil` for the rules' own raise, update and resolve.
     public var handling: Handling?
@@ -117,5 +121,7 @@ public struct Alert: Sendable, Hashable, Codable {
         case values, message, sensors, ts
         case emittedAt = "emitted_at"
         case handling
+        case shard
+        case shardSeq = "shard_seq"
     }
 }

@@ -45,6 +45,9 @@ public final class FeedReceiver: Sendable {
         public var security: SocketSecurity = .none
         /// Watches the feed sockets' handshakes (with CURVE).
         public var watchHandshakes: HandshakeWatcher?
+        /// A shard of a sharded city keeps only its own events; the others are counted
+        /// (``IngestStatistics/Snapshot/otherShards``) and dropped before the input log.
+        public var shard: ShardFilter?
 
         public init() {}
     }
@@ -180,6 +183,12 @@ public final class FeedReceiver: Sendable {
                         progress = true
                         taken += 1
                         func admit(_ event: Event, mark: (bytes: Int, count: Int)) {
+                            if let shard = options.shard, !shard.keeps(event) {
+                                frames.rollback(to: mark)
+                                counts.accepted -= 1
+                                counts.otherShards += 1
+                                return
+                            }
                             if let sequence = event.sequence {
                                 let (lost, restarted) = gaps.observe(sensor: event.sensor, sequence: sequence)
                                 counts.lost += lost

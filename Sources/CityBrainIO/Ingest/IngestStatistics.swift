@@ -20,6 +20,8 @@ public final class IngestStatistics: Sendable {
         public var sequenceRestarts = 0
         /// Intact readings shed because the engine was full (SUB feeds only; see ``OverloadShedder``).
         public var shed: [ShedReason: Int] = [:]
+        /// Well-formed events left to other shards (``ShardFilter``); not among ``accepted``.
+        public var otherShards = 0
 
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
         public var shedTotal: Int { shed.values.reduce(0, +) }
@@ -49,6 +51,7 @@ public final class IngestStatistics: Sendable {
             lost += other.lost
             sequenceRestarts += other.sequenceRestarts
             for (reason, count) in other.shed { shed[reason, default: 0] += count }
+            otherShards += other.otherShards
         }
 
         /// `sensor_waiting=120 backlog_full=3`, reasons in a fixed order.

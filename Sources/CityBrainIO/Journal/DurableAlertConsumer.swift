@@ -22,12 +22,27 @@ public final class DurableAlertConsumer: Sendable {
     private let thread = SocketThread(name: "citybrain-durable-consumer")
     private let last = Atomic<UInt64>(0)
     private let security: SocketSecurity
+    private let inOrder: Bool
+    private let endOfBatch: (@Sendable () -> Void)?
 
+    /// - Parameters:
+    ///   - stateFile: where the last sequence number handled is kept across restarts, if anywhere.
+    ///   - startingAfter: the last sequence number already handled, when the caller keeps it
+    ///     itself (instead of a state file).
+    ///   - inOrder: hand alerts over strictly in sequence order. While the catch-up endpoint is
+    ///     down, live alerts beyond a gap are then left for the catch-up to fetch (instead of
+    ///     being shown at once), so the last number handled always means "all up to here".
+    ///   - endOfBatch: called on the consumer's thread after each run of alerts handed over (a
+    ///     drained socket, a catch-up page), e.g. to make them durable together.
     public init(
         context: Context, alerts: [String], catchup: String, topics: [String] = ["alert."], stateFile: String?,
+        startingAfter: UInt64 = 0, inOrder: Bool = false, endOfBatch: (@Sendable () -> Void)? = nil,
         security: SocketSecurity = .none, logger: Logger, handler: @escaping @Sendable (Alert, String) -> Void
     ) {
         self.security = security
+        self.inOrder = inOrder
+        self.endOfBatch = endOfBatch
+        self.last.store(startingAfter, ordering: .relaxed)
         self.context = context
         self.alertEndpoints = alerts
         self.catchupEndpoint = catchup
@@ -102,14 +117,17 @@ public final class DurableAlertConsumer: Sendable {
                 if alert.seq == lastSequence + 1 {
                     deliver(alert, json)
                     skipShownAhead(&catchup)
-                } else if catchup.down {
+                } else if catchup.down, !inOrder {
                     // Show it now; the gap before it is filled once the endpoint answers.
                     handler(alert, json)
                     catchup.shownAhead.insert(alert.seq)
                 }
                 handled = true
             }
-            if handled { saveState() }
+            if handled {
+                endOfBatch?()
+                saveState()
+            }
         }
         saveState()
         subscriber.close()
@@ -168,6 +186,7 @@ public final class DurableAlertConsumer: Sendable {
                     catchup.down = false
                     catchup.retryDelay = 500
                 }
+                if any { endOfBatch?() }  // page by page: a long backlog is not held whole
                 if complete { break }
             } catch {
                 catchup.requester?.close()
@@ -184,7 +203,10 @@ public final class DurableAlertConsumer: Sendable {
                 break
             }
         }
-        if any { saveState() }
+        if any {
+            endOfBatch?()
+            saveState()
+        }
         return any
     }
 

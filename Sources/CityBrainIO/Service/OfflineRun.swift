@@ -34,13 +34,15 @@ public enum OfflineRun {
     ///   - durability: take checkpoints while reading, and resume from the newest one: the input
     ///     is read on from the checkpoint's position.
     ///   - decodingThreads: threads decoding the input (the output does not depend on it).
+    ///   - shard: in a sharded city, the shard this run is: other shards' events are counted
+    ///     (``IngestStatistics/Snapshot/otherShards``) and left out.
     ///   - format: the input's format (``FeedFormat``); `mapping`: SenML names and NGSI-LD models
     ///     beyond the defaults.
     public static func run(
         pipeline: Pipeline, input: Input, sinks: [any OutputSink], partitions: Int = ProcessInfoCores.active,
         deterministic: Bool, deadLetters: DeadLetterWriter? = nil, emitScores: Bool = false, decodingThreads: Int = ProcessInfoCores.active,
         journal: AlertJournal? = nil, durability: DurabilitySettings? = nil, format: FeedFormat = .auto, mapping: FeedMapping = FeedMapping(),
-        logger: Logger
+        shard: ShardFilter? = nil, logger: Logger
     ) throws -> Summary {
         let recovered = try RecoveredEngine.start(store: durability?.store, pipeline: pipeline, partitions: partitions, maxBatchesInFlight: batchesInFlight,
                                                   emitScores: emitScores, logger: logger)
@@ -62,8 +64,17 @@ public enum OfflineRun {
         let reporter = RejectionReporter(logger: logger, deadLetters: deadLetters)
         defer { dispatcher.close() }
         var read = recovered.checkpoint?.input ?? .start
-        let deliver: ([Event], InputPosition) -> Void = { events, position in
+        let deliver: ([Event], InputPosition) -> Void = { all, position in
             read = position
+            var events = all
+            if let shard {
+                let (kept, others) = shard.split(all)
+                var counts = IngestStatistics.Snapshot()
+                counts.accepted = -others
+                counts.otherShards = others
+                statistics.add(counts)
+                events = kept
+            }
             engine.submit(events)
             checkpointer?.submitted(to: engine, through: position, eventTime: events.last?.timestamp)
         }

@@ -56,8 +56,13 @@ struct HTTPOptions: ParsableArguments {
 
     /// Starts the server for `live`, or returns nil without --http.
     func start(live: LivePipeline, metrics: MetricsExporter, journal: String?, logger: Logger) throws -> OperationsServer? {
-        guard let http, let (host, port) = OperationsServer.parse(address: http),
-              let sources = OperationsSources(live: live, journalDirectory: journal.map { URL(fileURLWithPath: $0) }) else { return nil }
+        guard let sources = OperationsSources(live: live, journalDirectory: journal.map { URL(fileURLWithPath: $0) }) else { return nil }
+        return try start(sources: sources, metrics: metrics, logger: logger)
+    }
+
+    /// Starts the server on `sources`, or returns nil without --http.
+    func start(sources: OperationsSources, metrics: MetricsExporter, logger: Logger) throws -> OperationsServer? {
+        guard let http, let (host, port) = OperationsServer.parse(address: http) else { return nil }
         let token = try token()
         if token == nil { logger.warning("--http without an access token: the page and API are read-only (see --http-token-file)") }
         let server = OperationsServer(api: OperationsAPI(sources: sources, token: token, metrics: metrics), host: host, port: port, logger: logger)
