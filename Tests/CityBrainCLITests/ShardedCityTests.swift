@@ -1,0 +1,206 @@
+import CityBrainCore
+import CityBrainTesting
+import Foundation
+import Testing
+
+/// Three shards and the fan-in as separate processes on loopback (ipc://), against one process
+/// on the same input: the merged stream holds the same alerts, per district, with the same ids;
+/// `kill -9` of any of them at random points, and a restart, loses and repeats nothing.
+@Suite("Sharded city (3 shards + fan-in)", .serialized)
+struct ShardedCityTests {
+    /// A city of twelve districts over three shards.
+    static let plan = """
+        shards: 3
+        districts: [d01, d02, d03, d04, d05, d06, d07, d08, d09, d10, d11, d12]
+        """
+
+    final class City {
+        let directory: String
+        let feed: String
+        let planFile: String
+        var shards: [RunningCommand?] = [nil, nil, nil]
+        var fanIn: RunningCommand?
+
+        init() throws {
+            directory = try makeTemporaryDirectory("sharded")
+            feed = directory + "/city.jsonl"
+            planFile = directory + "/shards.yaml"
+            try ShardedCityTests.plan.write(toFile: planFile, atomically: true, encoding: .utf8)
+        }
+
+        deinit {
+            for process in shards + [fanIn] { process?.process.terminate() }
+            removeTemporaryDirectory(directory)
+        }
+
+        func endpoint(_ name: String) -> String { "ipc://\(directory)/\(name)" }
+
+        func shardArguments(_ index: Int) -> [String] {
+            ["run", "--input", feed, "--deterministic", "--shard-plan", planFile, "--shard", "shard-\(index)",
+             "--journal", "\(directory)/journal-\(index)", "--checkpoint", "\(directory)/checkpoints-\(index)",
+             "--checkpoint-clock", "event", "--checkpoint-every", "1m",
+             "--alerts", endpoint("alerts-\(index)"), "--catchup", endpoint("catchup-\(index)"), "--keep-serving", "--partitions", "2"]
+        }
+
+        var fanInArguments: [String] {
+            ["fanin", "--journal", directory + "/fanin", "--alerts", endpoint("alerts"), "--catchup", endpoint("catchup")]
+                + (0..<3).flatMap { ["--shard", "shard-\($0)=\(endpoint("alerts-\($0)")),\(endpoint("catchup-\($0)"))"] }
+        }
+
+        func startShard(_ index: Int) throws { shards[index] = try CommandRunner.start(shardArguments(index)) }
+        func startFanIn() throws { fanIn = try CommandRunner.start(fanInArguments) }
+
+        /// The fan-in's journal, oldest first.
+        func merged() throws -> [[String: Any]] { try CrashRecoveryTests.journal(directory + "/fanin") }
+
+        func stopAll() -> [CommandRunner.Result] {
+            (shards + [fanIn]).compactMap { process in
+                guard let process else { return nil }
+                process.process.terminate()
+                return process.finish(timeout: 20)
+            }
+        }
+    }
+
+    /// Records without what depends on the run (numbering, epochs, wall clock, shard), by district.
+    static func byDistrict(_ records: [[String: Any]]) -> [String: Set<NSDictionary>] {
+        var result: [String: Set<NSDictionary>] = [:]
+        for record in records {
+            var object = record
+            for field in ["seq", "epoch", "emitted_at", "shard", "shard_seq"] { object[field] = nil }
+            result[record["district"] as? String ?? "-", default: []].insert(object as NSDictionary)
+        }
+        return result
+    }
+
+    static func records(_ jsonLines: String) throws -> [[String: Any]] {
+        try jsonLines.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    /// The single process's alerts on the city's feed.
+    static func expected(_ city: City) throws -> [[String: Any]] {
+        let simulate = try CommandRunner.run([
+            "simulate", "--output", city.feed, "--duration", "7200", "--sensors", "300", "--rate", "40", "--seed", "11",
+            "--jitter-ms", "2000", "--start", "1732269600000",
+        ])
+        #expect(simulate.status == 0)
+        let single = try CommandRunner.run(["run", "--input", city.feed, "--deterministic"])
+        #expect(single.status == 0)
+        return try records(single.stdout)
+    }
+
+    /// Waits until the fan-in has journaled `count` alerts (or the time is up).
+    static func waitForMerged(_ city: City, count: Int, seconds: Double = 120) throws -> [[String: Any]] {
+        var merged: [[String: Any]] = []
+        _ = eventually(within: seconds) {
+            merged = (try? city.merged()) ?? []
+            return merged.count >= count
+        }
+        return merged
+    }
+
+    /// The fan-in's stream is numbered 1, 2, 3, … with each shard's own numbers in order, once each.
+    static func checkNumbering(_ merged: [[String: Any]]) {
+        guard !merged.isEmpty else { return }
+        #expect(merged.map { $0["seq"] as? Int ?? 0 } == Array(1...merged.count))
+        var perShard: [String: [Int]] = [:]
+        for record in merged { perShard[record["shard"] as? String ?? "?", default: []].append(record["shard_seq"] as? Int ?? 0) }
+        for (shard, numbers) in perShard { #expect(numbers == Array(1...numbers.count), "shard \(shard): \(numbers)") }
+    }
+
+    @Test("three shards and the fan-in give the single process's alerts, district by district, with the same ids")
+    func mergedEqualsSingle() throws {
+        let city = try City()
+        let expected = try Self.expected(city)
+        #expect(expected.count >= 40)
+        try city.startFanIn()
+        for index in 0..<3 { try city.startShard(index) }
+        let merged = try Self.waitForMerged(city, count: expected.count)
+        // A moment more: nothing beyond the single run's alerts may come.
+        usleep(500_000)
+        let results = city.stopAll()
+        let final = try city.merged()
+        #expect(final.count == merged.count)
+        #expect(Self.byDistrict(final) == Self.byDistrict(expected))
+        Self.checkNumbering(final)
+        #expect(Set(final.compactMap { $0["shard"] as? String }) == ["shard-0", "shard-1", "shard-2"])
+        for result in results { #expect(result.status == 0, "\(result.stderr.suffix(600))") }
+        #expect(results.contains { $0.stderr.contains("left to other shards") })
+    }
+
+    @Test("kill -9 of shards and the fan-in at 12 random points, each restarted: nothing lost, nothing twice")
+    func killsLoseNothing() throws {
+        let city = try City()
+        let expected = try Self.expected(city)
+        try city.startFanIn()
+        for index in 0..<3 { try city.startShard(index) }
+        var random = SplitMix64(seed: 20_261_206)
+        var killed: [String] = []
+        for _ in 0..<12 {
+            usleep(UInt32.random(in: 50_000...700_000, using: &random))
+            let victim = Int.random(in: 0...3, using: &random)
+            if victim == 3, let fanIn = city.fanIn {
+                kill(fanIn.process.processIdentifier, SIGKILL)
+                _ = fanIn.finish(timeout: 10)
+                try city.startFanIn()
+                killed.append("fanin")
+            } else if victim < 3, let shard = city.shards[victim] {
+                kill(shard.process.processIdentifier, SIGKILL)
+                _ = shard.finish(timeout: 10)
+                try city.startShard(victim)
+                killed.append("shard-\(victim)")
+            }
+        }
+        let merged = try Self.waitForMerged(city, count: expected.count, seconds: 150)
+        usleep(500_000)
+        let results = city.stopAll()
+        let final = try city.merged()
+        #expect(final.count == merged.count, "killed: \(killed)")
+        #expect(final.count == expected.count, "killed: \(killed); fan-in: \(results.last?.stderr.suffix(1500) ?? "")")
+        #expect(Self.byDistrict(final) == Self.byDistrict(expected), "killed: \(killed)")
+        Self.checkNumbering(final)
+
+        // A durable consumer of the fan-in, as of a single process, gets the whole stream.
+        try city.startFanIn()
+        defer { _ = city.stopAll() }
+        let tail = try CommandRunner.run(["tail", "--alerts", city.endpoint("alerts"), "--durable", "--catchup", city.endpoint("catchup"),
+                                          "--state", city.directory + "/tail.state", "--json", "--count", "\(expected.count)", "--timeout", "30"], timeout: 40)
+        #expect(tail.status == 0, "\(tail.stderr.suffix(600))")
+        let shown = try Self.records(tail.stdout)
+        #expect(shown.map { $0["seq"] as? Int ?? 0 } == Array(1...expected.count))
+    }
+
+    @Test("shard-plan prints who owns what, the moves against another plan, the topics; a broken plan exits 1 naming the line")
+    func shardPlanCommand() throws {
+        let directory = try makeTemporaryDirectory("shard-plan")
+        defer { removeTemporaryDirectory(directory) }
+        let plan = CommandRunner.repositoryRoot.path + "/deploy/shards.yaml"
+        let printed = try CommandRunner.run(["shard-plan", plan])
+        #expect(printed.status == 0)
+        #expect(printed.stdout.contains("ok, 3 shard(s), 12 district(s)"))
+        #expect(printed.stdout.contains("shard-0: 5 district(s) (1.25× an even share): d04, d07, d10, d11, d12"), "\(printed.stdout)")
+        let four = directory + "/four.yaml"
+        try (try String(contentsOfFile: plan, encoding: .utf8)).replacingOccurrences(of: "shards: 3", with: "shards: 4").write(toFile: four, atomically: true, encoding: .utf8)
+        let compared = try CommandRunner.run(["shard-plan", four, "--compare", plan])
+        #expect(compared.stdout.contains("3 of 12 district(s) move"), "\(compared.stdout)")
+        let topics = try CommandRunner.run(["shard-plan", plan, "--shard", "citybrain-shard-2", "--topics"])
+        #expect(topics.stdout.split(separator: "\n").prefix(4) == ["traffic.d01.", "traffic.d05.", "traffic.d09.", "traffic.-."])
+
+        let broken = directory + "/broken.yaml"
+        try "shards: 2\npins: {d01: shard-5}\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let refused = try CommandRunner.run(["shard-plan", broken])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("broken.yaml:1:9: error: district 'd01' is pinned to 'shard-5'"), "\(refused.stderr)")
+        let unknownShard = try CommandRunner.run(["run", "--input", broken, "--shard-plan", plan, "--shard", "shard-9"])
+        #expect(unknownShard.status == 64)
+        #expect(unknownShard.stderr.contains("'shard-9' is not a shard of"), "\(unknownShard.stderr)")
+        let half = try CommandRunner.run(["run", "--input", broken, "--shard", "shard-1"])
+        #expect(half.status == 64)
+        #expect(half.stderr.contains("--shard-plan and --shard go together"))
+        let noShard = try CommandRunner.run(["fanin", "--journal", directory + "/fanin"])
+        #expect(noShard.status == 64)
+        #expect(noShard.stderr.contains("no shard to read"))
+        let badShard = try CommandRunner.run(["fanin", "--journal", directory + "/fanin", "--shard", "a=tcp://127.0.0.1:1"])
+        #expect(badShard.stderr.contains("shard 'a' needs two endpoints"), "\(badShard.stderr)")
+    }
+}
