@@ -166,7 +166,7 @@ struct FanInCommand: ParsableCommand {
             throw ExitCode.failure
         }
         logger.info("fan-in of \(streams.count) shard(s) (\(streams.map(\.shard).joined(separator: ", "))): alerts on \(alerts.joined(separator: ", ")), catch-up on \(catchup.joined(separator: ", ")); \(fanIn.lastSequence) alert(s) journaled before")
-        let reporter = StatusReporter(console: console, logger: logger) { Self.status(of: fanIn) }
+        let reporter = StatusReporter(console: console, logger: logger) { Self.statusLine(of: fanIn) }
         reporter.start()
         termination.wait()
         reporter.stop()
@@ -179,6 +179,12 @@ struct FanInCommand: ParsableCommand {
         fanIn.close()
         let progress = fanIn.shardProgress.map { "\($0.shard) \($0.taken) (to \($0.last))" }.joined(separator: ", ")
         logger.info("stopped: \(fanIn.lastSequence) alert(s) on the merged stream; taken since start: \(progress)")
+    }
+
+    /// `merged 1,234 │ shard-0 to 412 (+12) │ shard-1 to 380 (+0) │ …`: the merged stream's last
+    /// number, then each shard's last number taken and how many since start.
+    static func statusLine(of fanIn: AlertFanIn) -> String {
+        (["merged \(fanIn.lastSequence)"] + fanIn.shardProgress.map { "\($0.shard) to \($0.last) (+\($0.taken))" }).joined(separator: " │ ")
     }
 
     /// The fan-in's status, in the shape of a pipeline's (its counters are the merged stream's).

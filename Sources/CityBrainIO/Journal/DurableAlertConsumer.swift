@@ -192,10 +192,9 @@ public final class DurableAlertConsumer: Sendable {
                 catchup.requester?.close()
                 catchup.requester = nil
                 if !catchup.down {
-                    logger.warning("""
-                        catch-up endpoint \(catchupEndpoint) does not answer (\(error)); showing live alerts meanwhile, \
-                        and fetching what was missed after \(lastSequence) once it answers
-                        """)
+                    let meanwhile = inOrder ? "alerts after \(lastSequence) are taken, in order, once it answers"
+                        : "showing live alerts meanwhile, and fetching what was missed after \(lastSequence) once it answers"
+                    logger.warning("catch-up endpoint \(catchupEndpoint) does not answer (\(error)); \(meanwhile)")
                 }
                 catchup.down = true
                 catchup.retryAt = Self.now() + catchup.retryDelay

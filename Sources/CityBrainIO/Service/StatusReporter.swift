@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// Shows a live status line every second on a terminal, or logs it every `logInterval`
 /// seconds otherwise.
@@ -8,19 +9,26 @@ public final class StatusReporter: @unchecked Sendable {
     private let timer: any DispatchSourceTimer
     private let queue = DispatchQueue(label: "citybrain.status")
     /// Touched only on `queue`.
-    private var line = StatusLine()
     private var ticks = 0
 
-    public init(console: Console, logger: Logger, logInterval: Int = 10, sample: @escaping @Sendable () -> PipelineStatus) {
+    /// The status line of a pipeline (``StatusLine``).
+    public convenience init(console: Console, logger: Logger, logInterval: Int = 10, sample: @escaping @Sendable () -> PipelineStatus) {
+        let line = Mutex(StatusLine())
+        self.init(console: console, logger: logger, logInterval: logInterval) {
+            line.withLock {
+                $0.render(sample(), seconds: Double(DispatchTime.now().uptimeNanoseconds) / 1e9,
+                          nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+            }
+        }
+    }
+
+    /// A status line of any shape: `text` is asked for it once a second.
+    public init(console: Console, logger: Logger, logInterval: Int = 10, text: @escaping @Sendable () -> String) {
         timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + 1, repeating: 1)
         timer.setEventHandler { [unowned self] in
             ticks += 1
-            let text = line.render(
-                sample(),
-                seconds: Double(DispatchTime.now().uptimeNanoseconds) / 1e9,
-                nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)
-            )
+            let text = text()
             if console.stderrIsTerminal {
                 console.showStatus(text)
             } else if ticks % logInterval == 0 {
