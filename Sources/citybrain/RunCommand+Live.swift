@@ -28,10 +28,10 @@ extension RunCommand {
         hangup.resume()
         guard watchPipeline else { return [hangup] }
         let watch = DispatchSource.makeTimerSource(queue: queue)
-        nonisolated(unsafe) var seen = reloader.modificationDates()
+        nonisolated(unsafe) var seen = reloader.fileStamps()
         watch.schedule(deadline: .now() + 1, repeating: 1)
         watch.setEventHandler {
-            let now = reloader.modificationDates()
+            let now = reloader.fileStamps()
             guard now != seen else { return }
             seen = now
             reloader.reload()

@@ -58,4 +58,30 @@ struct ReloadUnderLoadTests {
         #expect(sink.alerts.map(\.seq) == Array(1...UInt64(sink.alerts.count)))
         #expect(sink.alerts.contains { $0.message.hasPrefix("Traffic jam on") })
     }
+
+    @Test("a watched file mounted from a Kubernetes ConfigMap (a ..data link swapped to a new directory) is seen to change")
+    func configMapSwap() throws {
+        let directory = try makeTemporaryDirectory("configmap")
+        defer { removeTemporaryDirectory(directory) }
+        // The kubelet's layout: city.yaml -> ..data/city.yaml, ..data -> ..2026_12_06_1, swapped atomically.
+        let manager = FileManager.default
+        for version in ["..2026_12_06_1", "..2026_12_06_2"] {
+            try manager.createDirectory(atPath: directory + "/" + version, withIntermediateDirectories: true)
+            try BuiltInPipeline.cityYAML.write(toFile: directory + "/" + version + "/city.yaml", atomically: false, encoding: .utf8)
+        }
+        // Same modification time on both versions: only the link tells them apart.
+        let time = Date(timeIntervalSince1970: 1_800_000_000)
+        for version in ["..2026_12_06_1", "..2026_12_06_2"] {
+            try manager.setAttributes([.modificationDate: time], ofItemAtPath: directory + "/" + version + "/city.yaml")
+        }
+        try manager.createSymbolicLink(atPath: directory + "/..data", withDestinationPath: "..2026_12_06_1")
+        try manager.createSymbolicLink(atPath: directory + "/city.yaml", withDestinationPath: "..data/city.yaml")
+        let reloader = PipelineReloader(paths: [directory + "/city.yaml"], logger: Logger(label: "configmap")) { _ in ReloadSummary() }
+        let before = reloader.fileStamps()
+        #expect(before.first! != nil)
+        #expect(reloader.fileStamps() == before)
+        try manager.createSymbolicLink(atPath: directory + "/..data_tmp", withDestinationPath: "..2026_12_06_2")
+        #expect(rename(directory + "/..data_tmp", directory + "/..data") == 0)
+        #expect(reloader.fileStamps() != before)
+    }
 }

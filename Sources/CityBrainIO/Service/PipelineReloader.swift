@@ -49,8 +49,15 @@ public final class PipelineReloader: Sendable {
         }
     }
 
-    /// The files' modification times, to notice edits when watching.
-    public func modificationDates() -> [Date?] {
-        paths.map { (try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate]) as? Date }
+    /// What identifies each file's current version, to notice edits when watching: the file the
+    /// path resolves to (through every symbolic link) and its modification time. A Kubernetes
+    /// ConfigMap volume updates by swapping a `..data` link to a new directory, which leaves the
+    /// link the path names untouched: the resolved path changes, the link's own time does not.
+    public func fileStamps() -> [String?] {
+        paths.map { path in
+            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: resolved)[.modificationDate]) as? Date else { return nil }
+            return "\(resolved)@\(modified.timeIntervalSince1970)"
+        }
     }
 }
