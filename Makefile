@@ -22,9 +22,10 @@ test: deps test-deps
 	$(SWIFT) test
 
 ## test-deps: what only the tests need: headless Chromium and its driver for the page test,
-## and schemathesis and pydantic-asyncapi (from PyPI, in a virtual environment under .build) for
-## the API and message contract tests
+## and schemathesis, pydantic-asyncapi and kubernetes-validate (from PyPI, in a virtual environment
+## under .build) for the API, message and Kubernetes manifest contract tests
 SCHEMATHESIS_VERSION = 4.32.5
+KUBERNETES_VALIDATE_VERSION = 1.37.0
 PYDANTIC_ASYNCAPI_VERSION = 0.3.2
 JSONSCHEMA_VERSION = 4.26.0
 SCHEMATHESIS_VENV = .build/schemathesis-venv
@@ -35,15 +36,16 @@ test-deps:
 	fi
 	@if ! $(SCHEMATHESIS_VENV)/bin/schemathesis --version 2>/dev/null | grep -q "$(SCHEMATHESIS_VERSION)" || \
 		! $(SCHEMATHESIS_VENV)/bin/pip show pydantic-asyncapi 2>/dev/null | grep -q "Version: $(PYDANTIC_ASYNCAPI_VERSION)" || \
-		! $(SCHEMATHESIS_VENV)/bin/pip show jsonschema 2>/dev/null | grep -q "Version: $(JSONSCHEMA_VERSION)"; then \
+		! $(SCHEMATHESIS_VENV)/bin/pip show jsonschema 2>/dev/null | grep -q "Version: $(JSONSCHEMA_VERSION)" || \
+		! $(SCHEMATHESIS_VENV)/bin/pip show kubernetes-validate 2>/dev/null | grep -q "Version: $(KUBERNETES_VALIDATE_VERSION)"; then \
 		if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" 2>/dev/null; then \
 			echo "installing python3-venv with apt-get (for the API contract test)"; \
 			$(call APT_INSTALL,python3 python3-venv); \
 		fi; \
-		echo "installing schemathesis $(SCHEMATHESIS_VERSION), pydantic-asyncapi $(PYDANTIC_ASYNCAPI_VERSION) and jsonschema $(JSONSCHEMA_VERSION) from PyPI into $(SCHEMATHESIS_VENV)"; \
+		echo "installing schemathesis $(SCHEMATHESIS_VERSION), pydantic-asyncapi $(PYDANTIC_ASYNCAPI_VERSION), jsonschema $(JSONSCHEMA_VERSION) and kubernetes-validate $(KUBERNETES_VALIDATE_VERSION) from PyPI into $(SCHEMATHESIS_VENV)"; \
 		rm -rf $(SCHEMATHESIS_VENV) && python3 -m venv $(SCHEMATHESIS_VENV) && \
 			$(SCHEMATHESIS_VENV)/bin/pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)" "pydantic-asyncapi==$(PYDANTIC_ASYNCAPI_VERSION)" \
-				"jsonschema==$(JSONSCHEMA_VERSION)"; \
+				"jsonschema==$(JSONSCHEMA_VERSION)" "kubernetes-validate==$(KUBERNETES_VALIDATE_VERSION)"; \
 	fi
 
 ## deps: install the system libraries CityBrain needs, if they are missing

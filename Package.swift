@@ -140,7 +140,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CityBrainCLITests",
-            dependencies: ["citybrain", "CityBrainIO", "CityBrainTesting"],
+            dependencies: ["citybrain", "CityBrainIO", "CityBrainTesting", .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming
         ),
     ]

@@ -74,6 +74,9 @@ struct FanInCommand: ParsableCommand {
 
     @OptionGroup var web: HTTPOptions
 
+    @Flag(name: .long, help: "Check the arguments and read every file they name (shard plan, keys, token), print the shards it would read, and exit. Opens no socket and writes nothing.")
+    var dryRun = false
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -114,9 +117,10 @@ struct FanInCommand: ParsableCommand {
     }
 
     func run() throws {
+        let streams = try streams()
+        if dryRun { return try checkOnly(streams) }
         let logger = common.makeLogger("citybrain.fanin")
         let termination = Termination()
-        let streams = try streams()
         let context = try Context()
         let alertJournal = try AlertJournal(directory: journal, policy: AlertJournal.SyncPolicy(rawValue: journalSync) ?? .batch,
                                             retention: journalRetention.flatMap(DurationText.milliseconds))
@@ -179,6 +183,23 @@ struct FanInCommand: ParsableCommand {
         fanIn.close()
         let progress = fanIn.shardProgress.map { "\($0.shard) \($0.taken) (to \($0.last))" }.joined(separator: ", ")
         logger.info("stopped: \(fanIn.lastSequence) alert(s) on the merged stream; taken since start: \(progress)")
+    }
+
+    /// `--dry-run`: the keys and token are read, nothing is started.
+    func checkOnly(_ streams: [ShardStream]) throws {
+        do {
+            if let curveSecretKey, let curveAllow {
+                _ = try KeyFiles.keyPair(at: curveSecretKey)
+                _ = try KeyFiles.publicKeys(at: curveAllow)
+            }
+            _ = try shardCurve.security()
+            _ = try web.token()
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\((error as NSError).localizedDescription)")
+        }
+        Swift.print("ok: fan-in of \(streams.count) shard(s): " + streams.map { "\($0.shard) (\($0.alerts.joined(separator: ", ")), \($0.catchup))" }.joined(separator: ", "))
     }
 
     /// `merged 1,234 │ shard-0 to 412 (+12) │ shard-1 to 380 (+0) │ …`: the merged stream's last

@@ -8,7 +8,7 @@ import ZeroMQ
 
 // `run` on live ZeroMQ feeds: security, reloading on SIGHUP, the status line, a clean stop.
 extension RunCommand {
-    private func curve() throws -> (secretKey: String, allowedClients: [String])? {
+    func curve() throws -> (secretKey: String, allowedClients: [String])? {
         guard let curveSecretKey, let curveAllow else { return nil }
         return (try KeyFiles.keyPair(at: curveSecretKey).secretKey, try KeyFiles.publicKeys(at: curveAllow))
     }

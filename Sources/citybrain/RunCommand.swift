@@ -120,6 +120,9 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var sharding: ShardOptions
 
+    @Flag(name: .long, help: "Check the arguments and read every file they name (pipeline, mapping, shard plan, keys, token), print what would run, and exit: 0 when it would start, 1 or 64 when not. Opens no socket and writes nothing.")
+    var dryRun = false
+
     @Flag(name: .long, help: "With --input and --catchup: once the input is read, keep the alert stream and catch-up endpoint up (heartbeat every second) until SIGINT or SIGTERM, for consumers such as citybrain fanin.")
     var keepServing = false
 
@@ -199,7 +202,28 @@ struct RunCommand: ParsableCommand {
         if durable.checkpoint != nil, journal == nil {
             logger.warning("--checkpoint without --journal: after a crash no alert is lost, but those produced again while catching up are published again (same seq); add --journal DIR for exactly once")
         }
+        if dryRun { return try checkOnly(pipeline) }
         if let input { try runOffline(pipeline, input: input, logger: logger) } else { try runLive(pipeline, logger: logger) }
+    }
+
+    /// `--dry-run`: every file the arguments name is read and checked, nothing is started.
+    func checkOnly(_ pipeline: Pipeline) throws {
+        _ = try formats.mapping(for: pipeline)
+        let shard = try sharding.filter()
+        do {
+            _ = try curve()
+            _ = try web.token()
+            if let webhookSecret { _ = try String(contentsOfFile: webhookSecret, encoding: .utf8) }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("\((error as NSError).localizedDescription)")
+        }
+        var summary = "ok: pipeline '\(pipeline.name)' (\(pipeline.rules.count) rule(s))"
+        if let shard { summary += "; \(Self.describe(shard))" }
+        summary += input.map { "; input \($0)" } ?? "; feeds \((feed + pull).joined(separator: ", "))"
+        summary += curveSecretKey == nil ? "; no CURVE" : "; CURVE with \(try KeyFiles.publicKeys(at: curveAllow ?? "").count) allowed key(s)"
+        Swift.print(summary)
     }
 
     /// The `--output` sink. It appends: a restart (after a crash, with or without a checkpoint)

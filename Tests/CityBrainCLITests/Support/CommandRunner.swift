@@ -37,6 +37,17 @@ struct CommandRunner {
     static func start(_ arguments: [String]) throws -> RunningCommand {
         try RunningCommand(arguments: arguments)
     }
+
+    /// Runs another program (a validator, kubectl) to completion, from the repository's root.
+    static func runTool(_ path: String, _ arguments: [String], timeout: Double = 120) throws -> Result {
+        try RunningCommand(executable: URL(fileURLWithPath: path), arguments: arguments).finish(timeout: timeout)
+    }
+
+    /// The path of `program` on `PATH`, if it is installed.
+    static func which(_ program: String) -> String? {
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        return paths.map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
 }
 
 /// A `citybrain` process in flight; output is collected in the background.
@@ -61,8 +72,8 @@ final class RunningCommand: @unchecked Sendable {
         var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
     }
 
-    init(arguments: [String]) throws {
-        process.executableURL = CommandRunner.executable
+    init(executable: URL = CommandRunner.executable, arguments: [String]) throws {
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = CommandRunner.repositoryRoot
         process.standardOutput = stdoutPipe

@@ -8,4 +8,5 @@ enum ContractTools {
     static let environment = repository.appendingPathComponent(".build/schemathesis-venv/bin")
     static let schemathesis = environment.appendingPathComponent("schemathesis").path
     static let python = environment.appendingPathComponent("python").path
+    static let kubernetesValidate = environment.appendingPathComponent("kubernetes-validate").path
 }
