@@ -90,6 +90,8 @@ public final class DurableAlertConsumer: Sendable {
         /// Live alerts shown while the endpoint was down, beyond the gap: not shown again when
         /// the gap is filled.
         var shownAhead: Set<UInt64> = []
+        /// Whether the publisher's journal was reported to end before our position.
+        var warnedBehind = false
     }
 
     private func run(subscriber: Socket, isStopping: () -> Bool) {
@@ -174,6 +176,14 @@ public final class DurableAlertConsumer: Sendable {
                     case "end":
                         let numbers = (reply.string(at: 1) ?? "").split(separator: " ").compactMap { UInt64($0) }
                         complete = numbers.count < 2 || numbers[0] >= numbers[1]
+                        if numbers.count >= 2, numbers[1] < lastSequence, !catchup.warnedBehind {
+                            // The publisher's journal ends before what we already have: it was wiped or replaced.
+                            catchup.warnedBehind = true
+                            logger.error("""
+                                the journal behind \(catchupEndpoint) ends at \(numbers[1]), before \(lastSequence) already handled here: \
+                                it was reset or replaced, and its alerts numbered up to \(lastSequence) are not taken (docs/scaling.md, "Failure modes")
+                                """)
+                        }
                     default:
                         logger.error("catch-up refused: \(reply.string(at: 1) ?? "")")
                         complete = true
