@@ -108,7 +108,7 @@ struct ShardedCityTests {
         for (shard, numbers) in perShard { #expect(numbers == Array(1...numbers.count), "shard \(shard): \(numbers)") }
     }
 
-    @Test("three shards and the fan-in give the single process's alerts, district by district, with the same ids")
+    @Test("three shards and the fan-in give the single process's alerts, district by district, with the same ids; the page runs on the fan-in")
     func mergedEqualsSingle() throws {
         let city = try City()
         let expected = try Self.expected(city)
@@ -126,6 +126,24 @@ struct ShardedCityTests {
         #expect(Set(final.compactMap { $0["shard"] as? String }) == ["shard-0", "shard-1", "shard-2"])
         for result in results { #expect(result.status == 0, "\(result.stderr.suffix(600))") }
         #expect(results.contains { $0.stderr.contains("left to other shards") })
+
+        // The operations page runs on the fan-in: a restarted fan-in (shards gone) serves every
+        // case from its journal, and adds nothing to it.
+        let port = try OperationsPageTests.freePort()
+        let page = try CommandRunner.start(city.fanInArguments + ["--http", "127.0.0.1:\(port)"])
+        defer { page.process.terminate(); _ = page.finish(timeout: 10) }
+        var cases: [String: Any] = [:]
+        _ = eventually(within: 15) {
+            guard let reply = try? CommandRunner.runTool("/usr/bin/curl", ["-fsS", "http://127.0.0.1:\(port)/api/alerts?limit=1"], timeout: 5),
+                  reply.status == 0, let object = try? JSONSerialization.jsonObject(with: Data(reply.stdout.utf8)) as? [String: Any] else { return false }
+            cases = object
+            return true
+        }
+        let lifecycles = Set(expected.filter { $0["state"] as? String == "raised" }.compactMap { $0["id"] as? String })
+        #expect(cases["total"] as? Int == lifecycles.count, "\(cases)")
+        let health = try CommandRunner.runTool("/usr/bin/curl", ["-fsS", "http://127.0.0.1:\(port)/health"], timeout: 5)
+        #expect(health.stdout.contains("\"ready\":true"), "\(health.stdout)")
+        #expect(try city.merged().count == final.count)
     }
 
     @Test("kill -9 of shards and the fan-in at 12 random points, each restarted: nothing lost, nothing twice")
@@ -168,6 +186,51 @@ struct ShardedCityTests {
         #expect(tail.status == 0, "\(tail.stderr.suffix(600))")
         let shown = try Self.records(tail.stdout)
         #expect(shown.map { $0["seq"] as? Int ?? 0 } == Array(1...expected.count))
+    }
+
+    @Test("live: the simulator's feed splits by topic; each shard receives exactly its districts' readings, and the fan-in merges their alerts")
+    func liveSplitByTopic() throws {
+        let city = try City()
+        let feed = city.endpoint("feed")
+        // Every shard subscribes to its districts' prefixes: the simulator waits for all of them.
+        let prefixes = try CommandRunner.run(["shard-plan", city.planFile, "--topics"]).stdout.split(separator: "\n").count
+        #expect(prefixes == 3 * 12 + 3 * 3)
+        try city.startFanIn()
+        for index in 0..<3 {
+            city.shards[index] = try CommandRunner.start([
+                "run", "--feed", feed, "--shard-plan", city.planFile, "--shard", "shard-\(index)", "--journal", "\(city.directory)/journal-\(index)",
+                "--alerts", city.endpoint("alerts-\(index)"), "--catchup", city.endpoint("catchup-\(index)"), "--partitions", "2",
+            ])
+        }
+        let simulate = try CommandRunner.run([
+            "simulate", "--publish", feed, "--wait-for-subscribers", "\(prefixes)", "--sensors", "300", "--rate", "3000", "--speed", "600",
+            "--duration", "8", "--seed", "5", "--jitter-ms", "1000",
+        ], timeout: 60)
+        #expect(simulate.status == 0, "\(simulate.stderr.suffix(400))")
+        let sent = Int(try #require(simulate.stderr.split(separator: "\n").last { $0.contains("sent ") }?.split(separator: " ").drop { $0 != "sent" }.dropFirst().first)) ?? -1
+        usleep(1_000_000)
+        // Each shard's closing line counts its events; nothing was left to other shards (the topics kept them away).
+        var received = 0
+        for index in 0..<3 {
+            guard let shard = city.shards[index] else { continue }
+            shard.process.terminate()
+            let result = shard.finish(timeout: 20)
+            #expect(result.status == 0)
+            let line = try #require(result.stderr.split(separator: "\n").last { $0.contains("stopped: ") })
+            received += Int(line.split(separator: "stopped: ").last?.split(separator: " ").first ?? "") ?? 0
+            #expect(!line.contains("left to other shards"), "\(line)")
+        }
+        #expect(sent > 20_000)
+        #expect(received == sent, "the shards received \(received) of \(sent) readings")
+        _ = eventually(within: 10) { ((try? city.merged()) ?? []).count > 0 }
+        let merged = try city.merged()
+        let plan = try ShardPlanLoader.load(text: Self.plan, name: "plan")
+        #expect(!merged.isEmpty)
+        for record in merged {
+            let shard = try #require(record["shard"] as? String)
+            if let district = record["district"] as? String { #expect(plan.owner(ofDistrict: district) == shard, "\(record)") }
+        }
+        Self.checkNumbering(merged)
     }
 
     @Test("shard-plan prints who owns what, the moves against another plan, the topics; a broken plan exits 1 naming the line")
