@@ -40,11 +40,7 @@ struct FanInCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The fan-in's alert journal (its only state; required).", valueName: "path"))
     var journal: String
 
-    @Option(name: .long, help: "When journal writes reach the disk: batch (fsync before each publish, the default) or none.")
-    var journalSync: String = "batch"
-
-    @Option(name: .long, help: ArgumentHelp("Delete journal segments older than this, e.g. 7d.", valueName: "duration"))
-    var journalRetention: String?
+    @OptionGroup var journalOptions: JournalOptions
 
     @Option(name: .long, help: ArgumentHelp("Endpoint to bind the merged alert stream (XPUB) on; repeatable.", valueName: "endpoint"))
     var alerts: [String] = ["tcp://127.0.0.1:5557"]
@@ -61,11 +57,7 @@ struct FanInCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("POST each merged alert to this URL ([department,…=]URL); repeatable.", valueName: "url"))
     var webhook: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("CURVE: the fan-in's key pair; its alert and catch-up sockets then admit only --curve-allow keys.", valueName: "file"))
-    var curveSecretKey: String?
-
-    @Option(name: .long, help: ArgumentHelp("CURVE: public keys of the consumers allowed in, one per line.", valueName: "file"))
-    var curveAllow: String?
+    @OptionGroup var curve: CurveServerOptions
 
     @OptionGroup(title: "Connecting to CURVE-secured shards") var shardCurve: CurveClientOptions
 
@@ -81,13 +73,8 @@ struct FanInCommand: ParsableCommand {
 
     func validate() throws {
         _ = try streams()
-        guard AlertJournal.SyncPolicy(rawValue: journalSync) != nil else { throw ValidationError("--journal-sync takes batch or none") }
-        if let journalRetention, DurationText.milliseconds(journalRetention) == nil {
-            throw ValidationError("--journal-retention takes a duration such as 7d or 12h, not '\(journalRetention)'")
-        }
         for target in webhook { if case .failure(let error) = WebhookTarget.parse(target) { throw ValidationError("--webhook: \(error)") } }
-        if (curveSecretKey == nil) != (curveAllow == nil) { throw ValidationError("CURVE needs both --curve-secret-key and --curve-allow") }
-        if curveSecretKey == nil, !insecure, let endpoint = (alerts + catchup).first(where: { !RunCommand.isLocal($0) }) {
+        if !curve.isEnabled, !insecure, let endpoint = (alerts + catchup).first(where: { !RunCommand.isLocal($0) }) {
             throw ValidationError("\(endpoint) is reachable from other machines, and without CURVE anyone could connect: give --curve-secret-key and --curve-allow, use a loopback address, or pass --insecure")
         }
     }
@@ -122,52 +109,43 @@ struct FanInCommand: ParsableCommand {
         let logger = common.makeLogger("citybrain.fanin")
         let termination = Termination()
         let context = try Context()
-        let alertJournal = try AlertJournal(directory: journal, policy: AlertJournal.SyncPolicy(rawValue: journalSync) ?? .batch,
-                                            retention: journalRetention.flatMap(DurationText.milliseconds))
+        let alertJournal = try journalOptions.open(journal)
         var security = SocketSecurity.none
         var zap: ZAPHandler?
-        if let curveSecretKey, let curveAllow {
-            let handler = ZAPHandler(context: context, allowedClients: try KeyFiles.publicKeys(at: curveAllow), logger: logger)
+        if let keys = try curve.keys() {
+            let handler = ZAPHandler(context: context, allowedClients: keys.allowedClients, logger: logger)
             try handler.start()
             zap = handler
-            security = .server(secretKey: try KeyFiles.keyPair(at: curveSecretKey).secretKey)
+            security = .server(secretKey: keys.secretKey)
         }
         let console = Console()
         let desk = web.http == nil ? nil : OperationsDesk(policy: try web.policy())
         if let desk { desk.restore(from: try alertJournal.alerts(after: 0)) }
-        let fanIn: AlertFanIn
-        let server: JournalServer
-        let publisher: AlertPublisher
-        var deliverers: [WebhookDeliverer] = []
-        var operations: OperationsServer?
-        do {
+        let (fanIn, server, deliverers, operations) = try startingUp(logger) { () throws -> (AlertFanIn, JournalServer, [WebhookDeliverer], OperationsServer?) in
             var watch: HandshakeWatcher?
             if let zap { watch = { socket, name in try zap.watch(socket, name: name) } }
-            publisher = try AlertPublisher(context: context, endpoints: alerts, security: security, logger: logger, watchHandshakes: watch)
+            let publisher = try AlertPublisher(context: context, endpoints: alerts, security: security, logger: logger, watchHandshakes: watch)
             var sinks: [any OutputSink] = [publisher]
             if let output { sinks.append(try outputSink(output, journal: alertJournal, logger: logger)) }
             if print { sinks.append(AlertConsoleSink(console: console)) }
             if let desk { sinks.append(desk) }
-            fanIn = try AlertFanIn(context: context, shards: streams, journal: alertJournal, sinks: sinks, security: try shardCurve.security(), logger: logger)
+            let fanIn = try AlertFanIn(context: context, shards: streams, journal: alertJournal, sinks: sinks, security: try shardCurve.security(), logger: logger)
             desk?.connect { fanIn.output.publish($0) }
-            server = JournalServer(context: context, publisher: publisher, catchupEndpoints: catchup, journal: alertJournal, security: security, logger: logger)
+            let server = JournalServer(context: context, publisher: publisher, catchupEndpoints: catchup, journal: alertJournal, security: security, logger: logger)
             try server.start()
             try fanIn.start()
+            var deliverers: [WebhookDeliverer] = []
             for target in webhook.compactMap({ try? WebhookTarget.parse($0).get() }) {
                 let deliverer = WebhookDeliverer(target: target, journal: alertJournal, stateDirectory: journal + "/webhooks", logger: logger)
                 try deliverer.start()
                 deliverers.append(deliverer)
             }
+            var operations: OperationsServer?
             if let desk {
                 desk.startEscalating()
                 operations = try web.start(sources: Self.sources(desk: desk, fanIn: fanIn, journal: journal), metrics: MetricsExporter(), logger: logger)
             }
-        } catch let error as ZMQError {
-            logger.critical("cannot start: \(error)")
-            throw ExitCode.failure
-        } catch let error as OperationsServerError {
-            logger.critical("cannot start: \(error)")
-            throw ExitCode.failure
+            return (fanIn, server, deliverers, operations)
         }
         logger.info("fan-in of \(streams.count) shard(s) (\(streams.map(\.shard).joined(separator: ", "))): alerts on \(alerts.joined(separator: ", ")), catch-up on \(catchup.joined(separator: ", ")); \(fanIn.lastSequence) alert(s) journaled before")
         let reporter = StatusReporter(console: console, logger: logger) { Self.statusLine(of: fanIn) }
@@ -188,10 +166,7 @@ struct FanInCommand: ParsableCommand {
     /// `--dry-run`: the keys and token are read, nothing is started.
     func checkOnly(_ streams: [ShardStream]) throws {
         do {
-            if let curveSecretKey, let curveAllow {
-                _ = try KeyFiles.keyPair(at: curveSecretKey)
-                _ = try KeyFiles.publicKeys(at: curveAllow)
-            }
+            _ = try curve.keys()
             _ = try shardCurve.security()
             _ = try web.token()
         } catch let error as ValidationError {

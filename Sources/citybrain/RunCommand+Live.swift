@@ -8,11 +8,6 @@ import ZeroMQ
 
 // `run` on live ZeroMQ feeds: security, reloading on SIGHUP, the status line, a clean stop.
 extension RunCommand {
-    func curve() throws -> (secretKey: String, allowedClients: [String])? {
-        guard let curveSecretKey, let curveAllow else { return nil }
-        return (try KeyFiles.keyPair(at: curveSecretKey).secretKey, try KeyFiles.publicKeys(at: curveAllow))
-    }
-
     /// SIGHUP (and with --watch-pipeline, a change to a file) reloads the pipeline files.
     private func installReloading(_ live: LivePipeline, logger: Logger) -> [any DispatchSourceProtocol] {
         let queue = DispatchQueue(label: "citybrain.reload")
@@ -61,10 +56,7 @@ extension RunCommand {
             logger.info("\(Self.describe(shard)); \(topics.count) topic prefix(es)")
         }
         let metrics = MetricsExporter()
-        let live: LivePipeline
-        var reloading: [any DispatchSourceProtocol] = []
-        let server: OperationsServer?
-        do {
+        let (live, reloading, server) = try startingUp(logger) { () throws -> (LivePipeline, [any DispatchSourceProtocol], OperationsServer?) in
             var configuration = LivePipeline.Configuration(
                     pipeline: pipeline, feeds: try FeedEndpoints.parse(subscribe: feed, pull: pull, topics: topics),
                     alertEndpoints: alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts, partitions: partitions,
@@ -72,7 +64,7 @@ extension RunCommand {
                     deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
                     journal: alertJournal,
                     catchupEndpoints: catchup,
-                    curve: try curve()
+                    curve: try curveOptions.keys()
             )
             configuration.durability = try durable.settings()
             configuration.webhooks = webhook.compactMap { try? WebhookTarget.parse($0).get() }
@@ -88,10 +80,10 @@ extension RunCommand {
                 configuration.series = true
                 configuration.onAlertLatency = { metrics.recordAlertLatency(nanoseconds: $0) }
             }
-            live = try LivePipeline(context: context, configuration: configuration, sinks: sinks, logger: logger)
+            let live = try LivePipeline(context: context, configuration: configuration, sinks: sinks, logger: logger)
             // Before the feeds open: a SIGHUP sent once the process is seen subscribing reloads.
             // (A reload asked before start waits for the receive loop to take it.)
-            reloading = installReloading(live, logger: logger)
+            let reloading = installReloading(live, logger: logger)
             if waitForSubscribers > 0, let publisher = live.publisher {
                 logger.info("waiting for \(waitForSubscribers) alert subscriber(s)")
                 if !publisher.waitForSubscribers(waitForSubscribers, timeoutMilliseconds: 30_000) {
@@ -99,25 +91,16 @@ extension RunCommand {
                 }
             }
             try live.start()
-            server = try web.start(live: live, metrics: metrics, journal: journal, logger: logger)
-        } catch let error as ZMQError {
-            logger.critical("cannot start: \(error)")
-            throw ExitCode.failure
-        } catch let error as OperationsServerError {
-            logger.critical("cannot start: \(error)")
-            throw ExitCode.failure
-        } catch let error as RecoveryError {
-            logger.critical("cannot start: \(error)")
-            throw ExitCode.failure
+            return (live, reloading, try web.start(live: live, metrics: metrics, journal: journal, logger: logger))
         }
-        if curveSecretKey == nil {
+        if !curveOptions.isEnabled {
             logger.warning("""
                 SECURITY: feed, alert and catch-up sockets use the NULL mechanism: no authentication, no encryption. \
                 Anyone who can reach them can inject events and read alerts. For local development only \
                 (\(insecure ? "--insecure was given" : "loopback endpoints")); use --curve-secret-key and --curve-allow in production.
                 """)
         } else {
-            logger.info("security: CURVE on feed, alert and catch-up sockets; clients must be on \(curveAllow ?? "the allow-list")")
+            logger.info("security: CURVE on feed, alert and catch-up sockets; clients must be on \(curveOptions.curveAllow ?? "the allow-list")")
         }
         let reporter = StatusReporter(console: console, logger: logger) { live.status }
         reporter.start()

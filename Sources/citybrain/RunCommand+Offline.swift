@@ -20,15 +20,12 @@ extension RunCommand {
         if !alerts.isEmpty || !catchup.isEmpty {
             // The publisher's socket keeps its context alive until it is closed.
             let context = try Context()
-            do {
+            try startingUp(logger) {
                 if !alerts.isEmpty { publisher = try AlertPublisher(context: context, endpoints: alerts, selection: try selection(), logger: logger) }
                 if let alertJournal {
                     server = JournalServer(context: context, publisher: publisher, catchupEndpoints: catchup, journal: alertJournal, logger: logger)
                     try server?.start()
                 }
-            } catch let error as ZMQError {
-                logger.critical("cannot start: \(error)")
-                throw ExitCode.failure
             }
             // With --keep-serving the stream outlives the run, so the run must not close it.
             if let publisher { sinks.append(keepServing ? SinkKeptOpen(publisher) : publisher) }

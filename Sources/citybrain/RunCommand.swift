@@ -95,20 +95,12 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Keep an alert journal in this directory: alerts are written (and synced) before they are published; numbering continues across restarts.", valueName: "path"))
     var journal: String?
 
-    @Option(name: .long, help: "When journal writes reach the disk: batch (fsync before each publish, the default) or none (left to the OS).")
-    var journalSync: String = "batch"
-
-    @Option(name: .long, help: ArgumentHelp("Delete journal segments older than this, e.g. 7d.", valueName: "duration"))
-    var journalRetention: String?
+    @OptionGroup var journalOptions: JournalOptions
 
     @Option(name: .long, help: ArgumentHelp("Bind a ROUTER answering 'after <seq>' catch-up requests from the journal; repeatable (needs --journal).", valueName: "endpoint"))
     var catchup: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("CURVE: this pipeline's key pair (citybrain keygen); feed, alert and catch-up sockets then admit only --curve-allow keys.", valueName: "file"))
-    var curveSecretKey: String?
-
-    @Option(name: .long, help: ArgumentHelp("CURVE: public keys of the publishers and consumers allowed in, one per line.", valueName: "file"))
-    var curveAllow: String?
+    @OptionGroup var curveOptions: CurveServerOptions
 
     @Flag(name: .long, help: "Use the NULL mechanism (no authentication) on endpoints other than loopback, ipc and inproc. Development only.")
     var insecure = false
@@ -154,8 +146,7 @@ struct RunCommand: ParsableCommand {
         if webhookSecret != nil, webhook.isEmpty { throw ValidationError("--webhook-secret signs --webhook deliveries: add --webhook URL") }
         if keepServing, input == nil || catchup.isEmpty { throw ValidationError("--keep-serving keeps an --input run's --catchup endpoint up: give both") }
         if !catchup.isEmpty, journal == nil { throw ValidationError("--catchup serves alerts from the journal: add --journal DIR") }
-        if (curveSecretKey == nil) != (curveAllow == nil) { throw ValidationError("CURVE needs both --curve-secret-key and --curve-allow") }
-        if input == nil, curveSecretKey == nil, !insecure {
+        if input == nil, !curveOptions.isEnabled, !insecure {
             let exposed = (feeds.subscribe + feeds.pull + (alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts) + catchup).filter { !Self.isLocal($0) }
             if let endpoint = exposed.first {
                 throw ValidationError("""
@@ -165,18 +156,11 @@ struct RunCommand: ParsableCommand {
             }
         }
         if durable.inputLog != nil, input != nil { throw ValidationError("--input-log logs live feeds; a run on --input resumes from the file itself") }
-        guard AlertJournal.SyncPolicy(rawValue: journalSync) != nil else { throw ValidationError("--journal-sync takes batch or none") }
-        if let journalRetention, DurationText.milliseconds(journalRetention) == nil {
-            throw ValidationError("--journal-retention takes a duration such as 7d or 12h, not '\(journalRetention)'")
-        }
         _ = try selection()
     }
 
     func openJournal() throws -> AlertJournal? {
-        try journal.map {
-            try AlertJournal(directory: $0, policy: AlertJournal.SyncPolicy(rawValue: journalSync) ?? .batch,
-                             retention: journalRetention.flatMap(DurationText.milliseconds))
-        }
+        try journal.map(journalOptions.open)
     }
 
     /// The `--emit` kinds.
@@ -211,7 +195,6 @@ struct RunCommand: ParsableCommand {
         _ = try formats.mapping(for: pipeline)
         let shard = try sharding.filter()
         do {
-            _ = try curve()
             _ = try web.token()
             if let webhookSecret { _ = try String(contentsOfFile: webhookSecret, encoding: .utf8) }
         } catch let error as ValidationError {
@@ -222,7 +205,7 @@ struct RunCommand: ParsableCommand {
         var summary = "ok: pipeline '\(pipeline.name)' (\(pipeline.rules.count) rule(s))"
         if let shard { summary += "; \(Self.describe(shard))" }
         summary += input.map { "; input \($0)" } ?? "; feeds \((feed + pull).joined(separator: ", "))"
-        summary += curveSecretKey == nil ? "; no CURVE" : "; CURVE with \(try KeyFiles.publicKeys(at: curveAllow ?? "").count) allowed key(s)"
+        summary += try curveOptions.keys().map { "; CURVE with \($0.allowedClients.count) allowed key(s)" } ?? "; no CURVE"
         Swift.print(summary)
     }
 

@@ -21,18 +21,9 @@ struct FeedFormatOptions: ParsableArguments {
 
     /// The mapping file at `feedMapping`, checked against `pipeline` (also for `validate`).
     static func loadMapping(_ feedMapping: String, for pipeline: Pipeline) throws -> FeedMapping {
-        let text: String
-        do {
-            text = try String(contentsOfFile: feedMapping, encoding: .utf8)
-        } catch {
-            FileHandle.standardError.write(Data("\(feedMapping): error: cannot read the mapping file: \((error as NSError).localizedDescription)\n".utf8))
-            throw ExitCode.failure
-        }
-        do {
-            return try FeedMappingLoader.load(text: text, name: feedMapping, catalogue: pipeline.catalogue)
-        } catch {
-            for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
-            throw ExitCode.failure
+        let text = try ConfigurationFile.read(feedMapping, what: "the mapping file")
+        return try ConfigurationFile.load { () throws(PipelineErrors) in
+            try FeedMappingLoader.load(text: text, name: feedMapping, catalogue: pipeline.catalogue)
         }
     }
 }

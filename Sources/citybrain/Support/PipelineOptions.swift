@@ -19,11 +19,6 @@ struct PipelineOptions: ParsableArguments {
     }
 
     static func read(_ path: String) throws -> PipelineSource {
-        do {
-            return PipelineSource(name: path, text: try String(contentsOfFile: path, encoding: .utf8))
-        } catch {
-            FileHandle.standardError.write(Data("\(path): error: cannot read the pipeline file: \((error as NSError).localizedDescription)\n".utf8))
-            throw ExitCode.failure
-        }
+        PipelineSource(name: path, text: try ConfigurationFile.read(path, what: "the pipeline file"))
     }
 }

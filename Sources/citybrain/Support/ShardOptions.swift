@@ -28,18 +28,7 @@ struct ShardOptions: ParsableArguments {
 
     /// The plan at `path`; its problems are printed on standard error and exit with 1.
     static func load(_ path: String) throws -> ShardPlan {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            FileHandle.standardError.write(Data("\(path): error: cannot read the shard plan: \((error as NSError).localizedDescription)\n".utf8))
-            throw ExitCode.failure
-        }
-        do {
-            return try ShardPlanLoader.load(text: text, name: path)
-        } catch {
-            for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
-            throw ExitCode.failure
-        }
+        let text = try ConfigurationFile.read(path, what: "the shard plan")
+        return try ConfigurationFile.load { () throws(PipelineErrors) in try ShardPlanLoader.load(text: text, name: path) }
     }
 }
