@@ -14,7 +14,15 @@ extension RunCommand {
         let shard = try sharding.filter()
         if let shard { logger.info("\(Self.describe(shard))") }
         // Installed before the run, so a SIGTERM while serving (or reading) ends it cleanly.
-        let termination = keepServing ? Termination() : nil
+        let termination = keepServing || follow ? Termination() : nil
+        let follower = follow ? RecordingFollower(directory: input) : nil
+        if let follower, let termination {
+            Thread.detachNewThread {
+                termination.wait()
+                follower.stop()
+            }
+            logger.info("following \(input) as it grows; SIGINT or SIGTERM stops")
+        }
         var publisher: AlertPublisher?
         var server: JournalServer?
         if !alerts.isEmpty || !catchup.isEmpty {
@@ -37,7 +45,8 @@ extension RunCommand {
         let summary: OfflineRun.Summary
         do {
             summary = try OfflineRun.run(
-                pipeline: pipeline, input: try OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds), sinks: sinks,
+                pipeline: pipeline, input: try follower.map(OfflineRun.Input.following) ?? OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds),
+                sinks: sinks,
                 partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
                 emitScores: try selection().contains(.scores), decodingThreads: decodingThreads, journal: alertJournal, durability: try durable.settings(),
                 format: formats.feedFormat, mapping: try formats.mapping(for: pipeline), shard: shard, logger: logger
@@ -53,7 +62,7 @@ extension RunCommand {
             \(summary.engine.outOfRangeReadings > 0 ? ", \(summary.engine.outOfRangeReadings) reading(s) outside their declared range" : "")\
             \(summary.ingest.otherShards > 0 ? ", \(summary.ingest.otherShards) left to other shards" : "")
             """)
-        if let termination {
+        if keepServing, let termination {
             logger.info("input read; serving the alert stream and catch-up (\(catchup.joined(separator: ", "))) until SIGINT or SIGTERM")
             termination.wait()
         }

@@ -115,6 +115,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Check the arguments and read every file they name (pipeline, mapping, shard plan, keys, token), print what would run, and exit: 0 when it would start, 1 or 64 when not. Opens no socket and writes nothing.")
     var dryRun = false
 
+    @Flag(name: .long, help: "With a recording as --input: read on as it grows (citybrain record writing it), until SIGINT or SIGTERM; with --checkpoint, a restart reads on from where it stopped, so a kill loses no reading.")
+    var follow = false
+
     @Flag(name: .long, help: "With --input and --catchup: once the input is read, keep the alert stream and catch-up endpoint up (heartbeat every second) until SIGINT or SIGTERM, for consumers such as citybrain fanin.")
     var keepServing = false
 
@@ -144,6 +147,9 @@ struct RunCommand: ParsableCommand {
         if !webhook.isEmpty, journal == nil { throw ValidationError("--webhook delivers from the alert journal: add --journal DIR") }
         if !webhook.isEmpty, input != nil { throw ValidationError("--webhook serves a live run; it cannot be combined with --input") }
         if webhookSecret != nil, webhook.isEmpty { throw ValidationError("--webhook-secret signs --webhook deliveries: add --webhook URL") }
+        if follow, input == nil || input == "-" { throw ValidationError("--follow reads a recording as it grows: give --input DIRECTORY (written by citybrain record)") }
+        if follow, from != nil || to != nil { throw ValidationError("--follow reads on without end; --from and --to do not go with it") }
+        if follow, keepServing { throw ValidationError("--follow serves its alert stream and catch-up while it reads; --keep-serving is for a run that ends") }
         if keepServing, input == nil || catchup.isEmpty { throw ValidationError("--keep-serving keeps an --input run's --catchup endpoint up: give both") }
         if !catchup.isEmpty, journal == nil { throw ValidationError("--catchup serves alerts from the journal: add --journal DIR") }
         if input == nil, !curveOptions.isEnabled, !insecure {

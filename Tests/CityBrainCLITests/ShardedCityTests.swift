@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainIO
 import CityBrainTesting
 import Foundation
 import Testing
@@ -62,15 +63,17 @@ struct ShardedCityTests {
         }
     }
 
-    /// Records without what depends on the run (numbering, epochs, wall clock, shard), by district.
-    static func byDistrict(_ records: [[String: Any]]) -> [String: Set<NSDictionary>] {
-        var result: [String: Set<NSDictionary>] = [:]
+    /// Records without what depends on the run (numbering, epochs, wall clock, shard), by
+    /// district, sorted: equal lists mean the same alerts, each as many times.
+    static func byDistrict(_ records: [[String: Any]]) -> [String: [String]] {
+        var result: [String: [String]] = [:]
         for record in records {
             var object = record
             for field in ["seq", "epoch", "emitted_at", "shard", "shard_seq"] { object[field] = nil }
-            result[record["district"] as? String ?? "-", default: []].insert(object as NSDictionary)
+            let text = String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+            result[record["district"] as? String ?? "-", default: []].append(text)
         }
-        return result
+        return result.mapValues { $0.sorted() }
     }
 
     static func records(_ jsonLines: String) throws -> [[String: Any]] {
@@ -186,6 +189,65 @@ struct ShardedCityTests {
         #expect(tail.status == 0, "\(tail.stderr.suffix(600))")
         let shown = try Self.records(tail.stdout)
         #expect(shown.map { $0["seq"] as? Int ?? 0 } == Array(1...expected.count))
+    }
+
+    @Test("shards following the city's recording as it is written: kill -9 of shards and the fan-in at random points loses and repeats nothing")
+    func followingKills() throws {
+        let city = try City()
+        let expectedAll = try Self.expected(city)
+        // The recording is written while the shards read it, as `citybrain record` would.
+        let lines = try String(contentsOfFile: city.feed, encoding: .utf8).split(separator: "\n")
+        let recording = city.directory + "/recording"
+        let writer = try RecordingWriter(directory: recording, sources: ["test"], segmentBytes: 2 << 20, blockFrames: 500)
+        try writer.flush()
+        func shardArguments(_ index: Int) -> [String] {
+            ["run", "--input", recording, "--follow", "--deterministic", "--shard-plan", city.planFile, "--shard", "shard-\(index)",
+             "--journal", "\(city.directory)/journal-\(index)", "--checkpoint", "\(city.directory)/checkpoints-\(index)",
+             "--checkpoint-clock", "event", "--checkpoint-every", "1m",
+             "--alerts", city.endpoint("alerts-\(index)"), "--catchup", city.endpoint("catchup-\(index)"), "--partitions", "2"]
+        }
+        try city.startFanIn()
+        for index in 0..<3 { city.shards[index] = try CommandRunner.start(shardArguments(index)) }
+        var random = SplitMix64(seed: 20_261_207)
+        var killed: [String] = []
+        let chunks = 40
+        let perChunk = (lines.count + chunks - 1) / chunks
+        for chunk in 0..<chunks {
+            for (offset, line) in lines[min(lines.count, chunk * perChunk)..<min(lines.count, (chunk + 1) * perChunk)].enumerated() {
+                try writer.append(RecordedFrame(receivedAt: 1_800_000_000_000 + Int64(chunk * perChunk + offset), topic: [], payload: Array(line.utf8)))
+            }
+            try writer.flush()
+            usleep(120_000)
+            guard chunk % 3 == 1 else { continue }
+            let victim = Int.random(in: 0...3, using: &random)
+            if victim == 3, let fanIn = city.fanIn {
+                kill(fanIn.process.processIdentifier, SIGKILL)
+                _ = fanIn.finish(timeout: 10)
+                try city.startFanIn()
+                killed.append("fanin@\(chunk)")
+            } else if victim < 3, let shard = city.shards[victim] {
+                kill(shard.process.processIdentifier, SIGKILL)
+                _ = shard.finish(timeout: 10)
+                city.shards[victim] = try CommandRunner.start(shardArguments(victim))
+                killed.append("shard-\(victim)@\(chunk)")
+            }
+        }
+        try writer.close()
+        // A followed recording has no end, so its last windows stay open: compare what closed
+        // long before the last reading (event time), which any run of the same input must give.
+        let lastTime = try #require(expectedAll.compactMap { $0["ts"] as? Int }.max())
+        let cutoff = lastTime - 15 * 60_000
+        let expected = expectedAll.filter { ($0["ts"] as? Int ?? .max) < cutoff }
+        #expect(expected.count >= 30)
+        _ = eventually(within: 120) { ((try? city.merged()) ?? []).filter { ($0["ts"] as? Int ?? .max) < cutoff }.count >= expected.count }
+        usleep(1_000_000)
+        let results = city.stopAll()
+        let merged = try city.merged()
+        let early = merged.filter { ($0["ts"] as? Int ?? .max) < cutoff }
+        #expect(Self.byDistrict(early) == Self.byDistrict(expected), "killed: \(killed)")
+        Self.checkNumbering(merged)
+        for result in results { #expect(result.status == 0, "\(result.stderr.suffix(800))") }
+        #expect(killed.count == 13)
     }
 
     @Test("live: the simulator's feed splits by topic; each shard receives exactly its districts' readings, and the fan-in merges their alerts")

@@ -1,5 +1,6 @@
 import CityBrainCore
 @testable import CityBrainIO
+import CityBrainTesting
 import Foundation
 import Logging
 import Testing
@@ -130,5 +131,52 @@ struct RecordingTests {
             Event(kind: .parking, sensor: "garage-12", district: "d03", timestamp: 1_800_000_000_000, readings: [Reading("occupied", 412)]),
             Event(kind: .parking, sensor: "garage-12", district: "d03", timestamp: 1_799_999_998_000, readings: [Reading("capacity", 450)]),
         ])
+    }
+
+    @Test("following a recording as it is written: every frame once, in order, across segments, a writer's crash and restart, and from a position")
+    func follow() throws {
+        let directory = try makeTemporaryDirectory("follow")
+        defer { removeTemporaryDirectory(directory) }
+        func frame(_ number: Int) -> RecordedFrame {
+            RecordedFrame(receivedAt: 1_800_000_000_000 + Int64(number), topic: Array("traffic.d01.s".utf8), payload: Array("{\"n\":\(number)}".utf8))
+        }
+        let follower = RecordingFollower(directory: directory, pollMilliseconds: 5)
+        let seen = Collector<(Int64, InputPosition)>()
+        let reading = Thread { _ = try? follower.forEachFrame(after: nil, idle: {}) { frame, position in seen.append((frame.receivedAt, position)); return true } }
+        reading.start()
+        var writer: RecordingWriter? = try RecordingWriter(directory: directory, sources: ["test"], segmentBytes: 4_096, blockFrames: 7)
+        for number in 0..<300 {
+            try writer?.append(frame(number))
+            if number % 50 == 0 { try writer?.flush(); usleep(2_000) }
+        }
+        try writer?.flush()
+        // A crash in the middle of a block: half of one written, the writer gone.
+        let last = try #require(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("segment-") }.sorted().last)
+        let handle = try #require(FileHandle(forWritingAtPath: directory + "/" + last))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([40, 0, 0, 0, 1, 2, 3]))
+        try handle.close()
+        writer = nil
+        usleep(20_000)
+        // The restarted writer trims the torn block and goes on in a new segment.
+        let restarted = try RecordingWriter(directory: directory, sources: ["test"], segmentBytes: 4_096, blockFrames: 7)
+        for number in 300..<400 { try restarted.append(frame(number)) }
+        try restarted.close()
+        #expect(eventually(within: 10) { seen.count >= 400 })
+        usleep(50_000)
+        follower.stop()
+        let times = seen.all.map { Int($0.0 - 1_800_000_000_000) }
+        #expect(times == Array(0..<400))
+        #expect(Set(seen.all.map { $0.1.segment }).count > 3)
+
+        // From a position (a checkpoint's): the frames after it, and no other.
+        let middle = seen.all[249].1
+        let again = RecordingFollower(directory: directory, pollMilliseconds: 5)
+        var after: [Int] = []
+        try again.forEachFrame(after: middle, idle: { again.stop() }) { frame, _ in
+            after.append(Int(frame.receivedAt - 1_800_000_000_000))
+            return true
+        }
+        #expect(after == Array(250..<400))
     }
 }

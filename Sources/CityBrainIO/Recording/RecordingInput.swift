@@ -24,6 +24,42 @@ public enum RecordingInput {
         reporter: RejectionReporter,
         deliver: @escaping ([Event], InputPosition) -> Void
     ) throws -> RecordingReader.Summary {
+        try read(frames: { start, _, each in try reader.forEachFrame(after: start, each) }, after: start, decoder: decoder, from: from, to: to,
+                 batchSize: batchSize, decodingThreads: decodingThreads, statistics: statistics, reporter: reporter, deliver: deliver)
+    }
+
+    /// Reads on as a recording grows, until `follower` is stopped; what was read is decoded and
+    /// delivered each time the follower catches up with the writer.
+    @discardableResult
+    public static func follow(
+        _ follower: RecordingFollower,
+        after start: InputPosition? = nil,
+        decoder: FeedDecoder = FeedDecoder(),
+        batchSize: Int = 4096,
+        decodingThreads: Int = ProcessInfoCores.active,
+        statistics: IngestStatistics,
+        reporter: RejectionReporter,
+        deliver: @escaping ([Event], InputPosition) -> Void
+    ) throws -> RecordingReader.Summary {
+        try read(frames: { start, idle, each in try follower.forEachFrame(after: start, idle: idle, each) }, after: start, decoder: decoder,
+                 batchSize: batchSize, decodingThreads: decodingThreads, statistics: statistics, reporter: reporter, deliver: deliver)
+    }
+
+    /// A source of frames: from a start, calling `idle` when it waits, handing each frame to `each`.
+    typealias FrameSource = (InputPosition?, () -> Void, (RecordedFrame, InputPosition) throws -> Bool) throws -> RecordingReader.Summary
+
+    private static func read(
+        frames: FrameSource,
+        after start: InputPosition?,
+        decoder: FeedDecoder = FeedDecoder(),
+        from: Int64? = nil,
+        to: Int64? = nil,
+        batchSize: Int = 4096,
+        decodingThreads: Int = ProcessInfoCores.active,
+        statistics: IngestStatistics,
+        reporter: RejectionReporter,
+        deliver: @escaping ([Event], InputPosition) -> Void
+    ) throws -> RecordingReader.Summary {
         var batcher = EventBatcher(batchSize: batchSize, statistics: statistics, reporter: reporter, deliver: deliver)
         func take(_ frames: [DecodedFrame]) {
             for frame in frames {
@@ -38,7 +74,7 @@ public enum RecordingInput {
         func hand(_ frames: [(RecordedFrame, InputPosition)]) {
             if let pool { pool.submit(frames, consume: take) } else { take(decode(frames, with: decoder)) }
         }
-        let summary = try reader.forEachFrame(after: start) { frame, position in
+        let each = { (frame: RecordedFrame, position: InputPosition) -> Bool in
             if let from, frame.receivedAt < from { return true }
             if let to, frame.receivedAt > to { return true }
             chunk.append((frame, position))
@@ -48,6 +84,13 @@ public enum RecordingInput {
             }
             return true
         }
+        let summary = try frames(start, {
+            // The source waits for more: what sits in a partial chunk or batch goes now.
+            if !chunk.isEmpty { hand(chunk) }
+            chunk.removeAll(keepingCapacity: true)
+            pool?.finish(consume: take)
+            batcher.flush()
+        }, each)
         if !chunk.isEmpty { hand(chunk) }
         pool?.finish(consume: take)
         batcher.flush()

@@ -67,22 +67,14 @@ public struct RecordingReader: Sendable {
             }
             var offset = start
             while let (records, next) = Self.block(bytes, at: offset) {
-                var position = 0
-                while position < records.count {
-                    guard let time = RecordingFormat.read(Int64.self, from: records, at: position),
-                          let topicLength = RecordingFormat.read(UInt16.self, from: records, at: position + 8),
-                          let payloadLength = RecordingFormat.read(UInt32.self, from: records, at: position + 10) else { break }
-                    let topicStart = position + 14
-                    let payloadStart = topicStart + Int(topicLength)
-                    let end = payloadStart + Int(payloadLength)
-                    guard end <= records.count else { break }
+                let stopped = try Self.eachRecord(in: records) { time, topic, payload in
                     index += 1
-                    position = end
-                    guard index > skip else { continue }
+                    guard index > skip else { return true }
                     summary.frames += 1
-                    let frame = RecordedFrame(receivedAt: time, topic: Array(records[topicStart..<payloadStart]), payload: Array(records[payloadStart..<end]))
-                    if try !body(frame, InputPosition(segment: number, frame: index)) { return summary }
+                    let frame = RecordedFrame(receivedAt: time, topic: Array(records[topic]), payload: Array(records[payload]))
+                    return try body(frame, InputPosition(segment: number, frame: index))
                 }
+                if stopped { return summary }
                 offset = next
             }
             summary.tornBytes += bytes.count - offset
@@ -114,7 +106,25 @@ public struct RecordingReader: Sendable {
         return bytes.count - offset
     }
 
-    private static func header(_ bytes: [UInt8]) -> ([String: any Sendable], Int)? {
+    /// Calls `body` with each record of a block's records (receive time, topic and payload
+    /// ranges) until it returns `false`; returns whether it did.
+    static func eachRecord(in records: [UInt8], _ body: (Int64, Range<Int>, Range<Int>) throws -> Bool) rethrows -> Bool {
+        var position = 0
+        while position < records.count {
+            guard let time = RecordingFormat.read(Int64.self, from: records, at: position),
+                  let topicLength = RecordingFormat.read(UInt16.self, from: records, at: position + 8),
+                  let payloadLength = RecordingFormat.read(UInt32.self, from: records, at: position + 10) else { break }
+            let topicStart = position + 14
+            let payloadStart = topicStart + Int(topicLength)
+            let end = payloadStart + Int(payloadLength)
+            guard end <= records.count else { break }
+            position = end
+            if try !body(time, topicStart..<payloadStart, payloadStart..<end) { return true }
+        }
+        return false
+    }
+
+    static func header(_ bytes: [UInt8]) -> ([String: any Sendable], Int)? {
         guard bytes.count >= 12, Array(bytes[0..<8]) == RecordingFormat.magic,
               let length = RecordingFormat.read(UInt32.self, from: bytes, at: 8), 12 + Int(length) <= bytes.count,
               let object = try? JSONSerialization.jsonObject(with: Data(bytes[12..<(12 + Int(length))])) as? [String: Any] else { return nil }
@@ -123,7 +133,7 @@ public struct RecordingReader: Sendable {
 
     /// The records of the block at `offset` and where the next block starts, or `nil` at the end
     /// or at a damaged block.
-    private static func block(_ bytes: [UInt8], at offset: Int) -> ([UInt8], Int)? {
+    static func block(_ bytes: [UInt8], at offset: Int) -> ([UInt8], Int)? {
         guard offset + RecordingFormat.blockHeaderSize <= bytes.count,
               let stored = RecordingFormat.read(UInt32.self, from: bytes, at: offset),
               let crc = RecordingFormat.read(UInt32.self, from: bytes, at: offset + 4),

@@ -16,10 +16,12 @@ public enum OfflineRun {
         public var engine: EngineStatistics
     }
 
-    /// A bounded input: JSON lines, or a recording (optionally limited to a receive-time range).
+    /// A bounded input: JSON lines, or a recording (optionally limited to a receive-time range);
+    /// or a recording followed as it grows, until the follower is stopped.
     public enum Input {
         case jsonLines(LineReader)
         case recording(RecordingReader, from: Int64?, to: Int64?)
+        case following(RecordingFollower)
 
         /// A recording if `path` is one, JSON lines otherwise (`-` is standard input).
         public static func open(_ path: String, from: Int64? = nil, to: Int64? = nil) throws -> Input {
@@ -88,6 +90,21 @@ public enum OfflineRun {
             let read = try RecordingInput.read(reader, after: start, decoder: decoder, from: from, to: to, decodingThreads: decodingThreads, statistics: statistics,
                                                reporter: reporter, deliver: deliver)
             if read.tornBytes > 0 { logger.warning("the recording ends in a torn block of \(read.tornBytes) bytes (an interrupted write); it was skipped") }
+        case .following(let follower):
+            let read = try RecordingInput.follow(follower, after: start, decoder: decoder, decodingThreads: decodingThreads,
+                                               statistics: statistics, reporter: reporter, deliver: deliver)
+            if read.tornBytes > 0 { logger.warning("skipped \(read.tornBytes) bytes of torn blocks (writes a crash interrupted)") }
+        }
+        if case .following = input {
+            // A followed recording has no end: stop like a live run, with the windows open and a
+            // last checkpoint of where reading stopped, so a restart reads on from there.
+            engine.drain()
+            if let checkpointer {
+                checkpointer.take(engine, at: read)
+                engine.drain()
+                checkpointer.waitForWrites()
+            }
+            return Summary(ingest: statistics.snapshot, engine: engine.statistics)
         }
         engine.finish()
         if let checkpoint = recovered.checkpoint, checkpoint.engine.finished, read > checkpoint.input {
