@@ -129,4 +129,42 @@ struct WebhookTests {
         #expect(receiver.delivered.map(\.seq) == [2, 4, 6])  // resumed after 4: nothing sent twice
         journal.close()
     }
+
+    @Test("alerts the journal's retention deleted before delivery are counted as expired, and delivery goes on after them")
+    func expiredByRetention() throws {
+        let directory = try makeTemporaryDirectory("webhooks-expired")
+        defer { removeTemporaryDirectory(directory) }
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        // Small segments and a one-hour retention: the alerts below are from 1970, so every closed
+        // segment is past it as soon as the journal rotates.
+        let journal = try AlertJournal(directory: directory + "/journal", segmentBytes: 4_096, retention: 3_600_000, epoch: 1)
+        func alert(_ seq: UInt64) -> Alert {
+            Alert(seq: seq, id: "r:s:\(seq)", rule: "r", state: .raised, severity: .info, department: "traffic-police", key: "s", sensor: "s",
+                  district: nil, kind: .traffic, windowStart: 0, windowEnd: 1, value: nil, threshold: nil, values: [],
+                  message: String(repeating: "m", count: 200), ts: Int64(seq))
+        }
+        var settings = WebhookDeliverer.Settings()
+        settings.pollInterval = 0.005
+        func deliverer() throws -> WebhookDeliverer {
+            WebhookDeliverer(target: try WebhookTarget.parse(receiver.url).get(), journal: journal, stateDirectory: directory + "/webhooks",
+                             settings: settings, logger: logger)
+        }
+        try journal.append([alert(1)])
+        let first = try deliverer()
+        try first.start()  // a new target: its cursor is the journal's end, 1
+        first.stop()
+        // While no deliverer runs, 60 alerts are journaled; rotation deletes the closed segments.
+        for seq in 2...61 { try journal.append([alert(UInt64(seq))]) }
+        let kept = try journal.alerts(after: 0)
+        let oldest = try #require(kept.first?.seq)
+        #expect(oldest > 2)
+        let second = try deliverer()
+        try second.start()
+        #expect(second.waitUntilDelivered(within: 10))
+        second.stop()
+        #expect(second.statistics.expired == oldest - 2)
+        #expect(receiver.delivered.map(\.seq) == Array(oldest...61))
+        journal.close()
+    }
 }
