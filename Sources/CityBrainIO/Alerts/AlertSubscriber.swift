@@ -49,21 +49,17 @@ public final class AlertSubscriber: Sendable {
     }
 
     private func receiveLoop(_ socket: Socket, isStopping: () -> Bool) {
-        var poller = Poller()
-        poller.add(socket)
-        while !isStopping() {
-            guard let ready = try? poller.poll(timeoutMilliseconds: 100), !ready.isEmpty else { continue }
-            while let message = try? socket.receiveMessage(dontWait: true) {
-                guard message.frames.count == 2, let json = message.string(at: 1) else {
-                    logger.warning("ignored an alert message with \(message.frames.count) frames")
-                    continue
-                }
-                do {
-                    handler(try Alert(json: Array(json.utf8)), json)
-                } catch {
-                    logger.warning("ignored an alert that does not parse: \(error)")
-                }
+        serveMessages(on: socket, isStopping: isStopping) { message in
+            guard message.frames.count == 2, let json = message.string(at: 1) else {
+                logger.warning("ignored an alert message with \(message.frames.count) frames")
+                return true
             }
+            do {
+                handler(try Alert(json: Array(json.utf8)), json)
+            } catch {
+                logger.warning("ignored an alert that does not parse: \(error)")
+            }
+            return true
         }
         socket.close()
     }

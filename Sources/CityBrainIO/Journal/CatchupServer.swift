@@ -48,32 +48,31 @@ public final class CatchupServer: Sendable {
     public func stop() { thread.stop() }
 
     private func serve(_ socket: Socket, isStopping: () -> Bool) {
-        var poller = Poller()
-        poller.add(socket)
-        while !isStopping() {
-            guard let ready = try? poller.poll(timeoutMilliseconds: 100), !ready.isEmpty else { continue }
-            while let request = try? socket.receiveMessage(dontWait: true) {
-                guard request.frames.count >= 2, let identity = request.frames.first else { continue }
-                let text = request.string(at: request.frames.count - 1) ?? ""
-                let words = text.split(separator: " ")
-                guard words.count == 2, words[0] == "after", let after = UInt64(words[1]) else {
-                    _ = try? socket.send(Message(frames: [identity, Array("error".utf8), Array("expected 'after <seq>', got '\(text.prefix(60))'".utf8)]))
-                    continue
-                }
-                do {
-                    let alerts = try journal.alerts(after: after, limit: Self.pageSize)
-                    for alert in alerts {
-                        try socket.send(Message(frames: [identity, Array("alert".utf8), Array(alert.json.utf8)]))
-                    }
-                    let sent = alerts.last?.seq ?? after
-                    let epoch = journal.epoch
-                    try socket.send(Message(frames: [identity, Array("end".utf8), Array("\(sent) \(journal.lastSequence) \(epoch)".utf8)]))
-                } catch {
-                    logger.error("catch-up request failed: \(error)")
-                    _ = try? socket.send(Message(frames: [identity, Array("error".utf8), Array("\(error)".utf8)]))
-                }
-            }
+        serveMessages(on: socket, isStopping: isStopping) { request in
+            answer(request, on: socket)
+            return true
         }
         socket.close()
+    }
+
+    private func answer(_ request: Message, on socket: Socket) {
+        guard request.frames.count >= 2, let identity = request.frames.first else { return }
+        let text = request.string(at: request.frames.count - 1) ?? ""
+        let words = text.split(separator: " ")
+        guard words.count == 2, words[0] == "after", let after = UInt64(words[1]) else {
+            _ = try? socket.send(Message(frames: [identity, Array("error".utf8), Array("expected 'after <seq>', got '\(text.prefix(60))'".utf8)]))
+            return
+        }
+        do {
+            let alerts = try journal.alerts(after: after, limit: Self.pageSize)
+            for alert in alerts {
+                try socket.send(Message(frames: [identity, Array("alert".utf8), Array(alert.json.utf8)]))
+            }
+            let sent = alerts.last?.seq ?? after
+            try socket.send(Message(frames: [identity, Array("end".utf8), Array("\(sent) \(journal.lastSequence) \(journal.epoch)".utf8)]))
+        } catch {
+            logger.error("catch-up request failed: \(error)")
+            _ = try? socket.send(Message(frames: [identity, Array("error".utf8), Array("\(error)".utf8)]))
+        }
     }
 }

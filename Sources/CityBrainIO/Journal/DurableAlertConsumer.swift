@@ -97,39 +97,37 @@ public final class DurableAlertConsumer: Sendable {
     private func run(subscriber: Socket, isStopping: () -> Bool) {
         var catchup = Catchup()
         catchUp(&catchup, isStopping: isStopping)
-        var poller = Poller()
-        poller.add(subscriber)
-        while !isStopping() {
-            if catchup.down, Self.now() >= catchup.retryAt { catchUp(&catchup, isStopping: isStopping) }
-            guard let ready = try? poller.poll(timeoutMilliseconds: 100), !ready.isEmpty else { continue }
-            var handled = false
-            while !isStopping(), let message = try? subscriber.receiveMessage(dontWait: true) {
-                guard message.frames.count == 2, let json = message.string(at: 1) else { continue }
-                if message.string(at: 0) == "heartbeat" {
-                    // The publisher has gone further than we have: fetch what we missed.
-                    if let beat = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-                       let seq = (beat["seq"] as? NSNumber)?.uint64Value, seq > lastSequence, !catchup.down {
-                        handled = catchUp(&catchup, isStopping: isStopping) || handled
-                    }
-                    continue
+        var handled = false
+        serveMessages(on: subscriber, isStopping: isStopping) { message in
+            guard message.frames.count == 2, let json = message.string(at: 1) else { return true }
+            if message.string(at: 0) == "heartbeat" {
+                // The publisher has gone further than we have: fetch what we missed.
+                if let beat = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+                   let seq = (beat["seq"] as? NSNumber)?.uint64Value, seq > lastSequence, !catchup.down {
+                    handled = catchUp(&catchup, isStopping: isStopping) || handled
                 }
-                guard let alert = try? Alert(json: Array(json.utf8)) else { continue }
-                if alert.seq <= lastSequence || catchup.shownAhead.contains(alert.seq) { continue }  // a duplicate
-                if alert.seq > lastSequence + 1, !catchup.down { _ = catchUp(&catchup, isStopping: isStopping) }  // a gap: fetch it first
-                if alert.seq == lastSequence + 1 {
-                    deliver(alert, json)
-                    skipShownAhead(&catchup)
-                } else if catchup.down, !inOrder {
-                    // Show it now; the gap before it is filled once the endpoint answers.
-                    handler(alert, json)
-                    catchup.shownAhead.insert(alert.seq)
-                }
-                handled = true
+                return true
             }
+            guard let alert = try? Alert(json: Array(json.utf8)) else { return true }
+            if alert.seq <= lastSequence || catchup.shownAhead.contains(alert.seq) { return true }  // a duplicate
+            if alert.seq > lastSequence + 1, !catchup.down { _ = catchUp(&catchup, isStopping: isStopping) }  // a gap: fetch it first
+            if alert.seq == lastSequence + 1 {
+                deliver(alert, json)
+                skipShownAhead(&catchup)
+            } else if catchup.down, !inOrder {
+                // Show it now; the gap before it is filled once the endpoint answers.
+                handler(alert, json)
+                catchup.shownAhead.insert(alert.seq)
+            }
+            handled = true
+            return true
+        } afterDrain: { _ in
             if handled {
                 endOfBatch?()
                 saveState()
+                handled = false
             }
+            if catchup.down, Self.now() >= catchup.retryAt { catchUp(&catchup, isStopping: isStopping) }
         }
         saveState()
         subscriber.close()

@@ -58,34 +58,33 @@ public final class FeedRecorder: Sendable {
     }
 
     private func loop(_ socket: Socket, isStopping: () -> Bool) {
-        var poller = Poller()
-        poller.add(socket)
         var lastFlush = DispatchTime.now().uptimeNanoseconds
-        while !isStopping() && !isFull {
-            _ = try? poller.poll(timeoutMilliseconds: 50)
+        func failed(_ error: any Error) -> Bool {
+            failure.withLock { $0 = error }
+            logger.error("recording failed: \(error)")
+            return false
+        }
+        serveMessages(on: socket, isStopping: { isStopping() || isFull || failure.withLock { $0 != nil } }, timeoutMilliseconds: 50) { message in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let frames = message.frames
+            let frame = frames.count == 1
+                ? RecordedFrame(receivedAt: now, topic: [], payload: frames[0])
+                : RecordedFrame(receivedAt: now, topic: frames[0], payload: frames[1])
+            do { try writer.withLock { try $0?.append(frame) } } catch { return failed(error) }
+            counters.withLock { $0.frames += 1; if frames.count > 2 { $0.truncated += 1 } }
+            return true
+        } afterDrain: { _ in
+            // Whole blocks reach the file at least every 100 ms (followers read them then).
+            let clock = DispatchTime.now().uptimeNanoseconds
+            guard clock - lastFlush >= 100_000_000 else { return }
+            lastFlush = clock
             do {
                 try writer.withLock { writer in
-                    guard let writer else { return }
-                    while let message = try socket.receiveMessage(dontWait: true) {
-                        let now = Int64(Date().timeIntervalSince1970 * 1000)
-                        let frames = message.frames
-                        let frame = frames.count == 1
-                            ? RecordedFrame(receivedAt: now, topic: [], payload: frames[0])
-                            : RecordedFrame(receivedAt: now, topic: frames[0], payload: frames[1])
-                        try writer.append(frame)
-                        counters.withLock { $0.frames += 1; if frames.count > 2 { $0.truncated += 1 } }
-                    }
-                    let clock = DispatchTime.now().uptimeNanoseconds
-                    if clock - lastFlush >= 100_000_000 {
-                        try writer.flush()
-                        lastFlush = clock
-                        counters.withLock { $0.bytes = writer.bytes }
-                    }
+                    try writer?.flush()
+                    if let writer { counters.withLock { $0.bytes = writer.bytes } }
                 }
             } catch {
-                failure.withLock { $0 = error }
-                logger.error("recording failed: \(error)")
-                return
+                _ = failed(error)
             }
         }
         socket.close()

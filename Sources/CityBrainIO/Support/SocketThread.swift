@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import ZeroMQ
 
 /// A dedicated thread for code that owns ZeroMQ sockets: the sockets are created, used and
 /// closed on this one thread, as libzmq requires.
@@ -53,5 +54,29 @@ final class SocketThread: Sendable {
     func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing), running.load(ordering: .acquiring) else { return }
         finished.wait()
+    }
+}
+
+/// The loop most socket threads run: wait up to `timeoutMilliseconds` for `socket` to be ready,
+/// hand every message waiting on it to `handle` (without blocking), then call `afterDrain` with
+/// whether any came; again until `isStopping`, or until `handle` returns `false` (a failure it
+/// keeps for its caller). A thread with
+/// several sockets of different roles (ingest, the ZAP handler) keeps a loop of its own.
+func serveMessages(
+    on socket: Socket, isStopping: () -> Bool, timeoutMilliseconds: Int = 100,
+    handle: (Message) -> Bool, afterDrain: (_ received: Bool) -> Void = { _ in }
+) {
+    var poller = Poller()
+    poller.add(socket)
+    while !isStopping() {
+        let ready = (try? poller.poll(timeoutMilliseconds: timeoutMilliseconds)) ?? []
+        var received = false
+        if !ready.isEmpty {
+            while !isStopping(), let message = try? socket.receiveMessage(dontWait: true) {
+                received = true
+                guard handle(message) else { return }
+            }
+        }
+        afterDrain(received)
     }
 }
