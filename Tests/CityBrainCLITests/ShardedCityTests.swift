@@ -51,6 +51,21 @@ struct ShardedCityTests {
         func startShard(_ index: Int) throws { shards[index] = try CommandRunner.start(shardArguments(index)) }
         func startFanIn() throws { fanIn = try CommandRunner.start(fanInArguments) }
 
+        /// `kill -9` of a shard (0…2) or the fan-in (3), then the same command again; returns its name.
+        func killAndRestart(_ victim: Int, shard arguments: ((Int) -> [String])? = nil) throws -> String {
+            if victim == 3, let fanIn {
+                kill(fanIn.process.processIdentifier, SIGKILL)
+                _ = fanIn.finish(timeout: 10)
+                try startFanIn()
+                return "fanin"
+            }
+            guard let shard = shards[victim] else { return "none" }
+            kill(shard.process.processIdentifier, SIGKILL)
+            _ = shard.finish(timeout: 10)
+            shards[victim] = try CommandRunner.start((arguments ?? shardArguments)(victim))
+            return "shard-\(victim)"
+        }
+
         /// The fan-in's journal, oldest first.
         func merged() throws -> [[String: Any]] { try CrashRecoveryTests.journal(directory + "/fanin") }
 
@@ -159,18 +174,7 @@ struct ShardedCityTests {
         var killed: [String] = []
         for _ in 0..<12 {
             usleep(UInt32.random(in: 50_000...700_000, using: &random))
-            let victim = Int.random(in: 0...3, using: &random)
-            if victim == 3, let fanIn = city.fanIn {
-                kill(fanIn.process.processIdentifier, SIGKILL)
-                _ = fanIn.finish(timeout: 10)
-                try city.startFanIn()
-                killed.append("fanin")
-            } else if victim < 3, let shard = city.shards[victim] {
-                kill(shard.process.processIdentifier, SIGKILL)
-                _ = shard.finish(timeout: 10)
-                try city.startShard(victim)
-                killed.append("shard-\(victim)")
-            }
+            killed.append(try city.killAndRestart(Int.random(in: 0...3, using: &random)))
         }
         let merged = try Self.waitForMerged(city, count: expected.count, seconds: 150)
         usleep(500_000)
@@ -219,18 +223,7 @@ struct ShardedCityTests {
             try writer.flush()
             usleep(120_000)
             guard chunk % 3 == 1 else { continue }
-            let victim = Int.random(in: 0...3, using: &random)
-            if victim == 3, let fanIn = city.fanIn {
-                kill(fanIn.process.processIdentifier, SIGKILL)
-                _ = fanIn.finish(timeout: 10)
-                try city.startFanIn()
-                killed.append("fanin@\(chunk)")
-            } else if victim < 3, let shard = city.shards[victim] {
-                kill(shard.process.processIdentifier, SIGKILL)
-                _ = shard.finish(timeout: 10)
-                city.shards[victim] = try CommandRunner.start(shardArguments(victim))
-                killed.append("shard-\(victim)@\(chunk)")
-            }
+            killed.append(try city.killAndRestart(Int.random(in: 0...3, using: &random), shard: shardArguments) + "@\(chunk)")
         }
         try writer.close()
         // A followed recording has no end, so its last windows stay open: compare what closed
