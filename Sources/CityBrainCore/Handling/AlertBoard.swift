@@ -80,10 +80,11 @@ public struct AlertBoard: Sendable {
         }
     }
 
-    /// Applies an operator's action; returns the record to journal and publish (the case's
-    /// alert with the action's state and `handling`).
-    public mutating func perform(_ action: Action, on id: String, by actor: String, note: String? = nil, at now: Int64) throws(BoardError) -> Alert {
-        guard var entry = cases[id] else { throw .unknownAlert(id) }
+    /// The record of an operator's action on a case, if the action is allowed now: the case's
+    /// alert with the action's state and `handling`. The board does not change; it does when the
+    /// record comes back numbered from the stream (``apply(_:at:)``).
+    public func record(for action: Action, on id: String, by actor: String, note: String? = nil, at now: Int64) throws(BoardError) -> Alert {
+        guard let entry = cases[id] else { throw .unknownAlert(id) }
         guard entry.status != .resolved else { throw .alreadyResolved(id) }
         var record = entry.alert
         switch action {
@@ -91,38 +92,39 @@ public struct AlertBoard: Sendable {
             guard entry.acknowledged == nil else { throw .alreadyAcknowledged(id, by: entry.acknowledged!.by) }
             record.state = .acknowledged
             record.handling = Alert.Handling(by: actor, note: note, at: now)
-            entry.acknowledged = record.handling
-            entry.status = .acknowledged
         case .assign(let assignee):
             record.state = .assigned
             record.handling = Alert.Handling(by: actor, assignee: assignee, note: note, at: now)
-            entry.assigned = record.handling
-            // Handing a case on is taking it on.
-            if entry.acknowledged == nil { entry.acknowledged = record.handling }
-            entry.status = .acknowledged
         case .resolve:
             record.state = .resolved
             record.handling = Alert.Handling(by: actor, note: note, at: now)
-            entry.resolved = record.handling
-            entry.status = .resolved
         }
-        cases[id] = entry
         return record
     }
 
-    /// Open cases past their deadline and not yet escalated: marks them escalated and returns the
-    /// records to publish (state `escalated`, handling by `escalation`).
-    public mutating func escalations(at now: Int64) -> [Alert] {
-        var records: [Alert] = []
-        for id in order {
-            guard var entry = cases[id], entry.status == .open, entry.escalatedAt == nil, now > entry.deadline else { continue }
-            entry.escalatedAt = now
-            cases[id] = entry
+    /// ``record(for:on:by:note:at:)`` applied at once: for a board with no stream behind it.
+    public mutating func perform(_ action: Action, on id: String, by actor: String, note: String? = nil, at now: Int64) throws(BoardError) -> Alert {
+        let record = try record(for: action, on: id, by: actor, note: note, at: now)
+        apply(record, at: now)
+        return record
+    }
+
+    /// The escalation records of open cases past their deadline and not yet escalated (state
+    /// `escalated`, handling by `escalation`). The board does not change until they come back.
+    public func overdue(at now: Int64) -> [Alert] {
+        order.compactMap { id in
+            guard let entry = cases[id], entry.status == .open, entry.escalatedAt == nil, now > entry.deadline else { return nil }
             var record = entry.alert
             record.state = .escalated
             record.handling = Alert.Handling(by: "escalation", note: "not acknowledged within \(DurationText.format(entry.deadline - entry.openedAt))", at: now)
-            records.append(record)
+            return record
         }
+    }
+
+    /// ``overdue(at:)`` applied at once: for a board with no stream behind it.
+    public mutating func escalations(at now: Int64) -> [Alert] {
+        let records = overdue(at: now)
+        for record in records { apply(record, at: now) }
         return records
     }
 

@@ -28,6 +28,9 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
     private let clock: @Sendable () -> Int64
     private let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "citybrain.escalation"))
     private let timerState = Mutex<(started: Bool, stopped: Bool)>((false, false))
+    /// Held from an action's check to its record's publication: two operators acting on one case
+    /// at once are taken one after the other, the second checked against the first's outcome.
+    private let acting = Mutex<Void>(())
 
     /// - Parameter clock: wall-clock Unix ms (injectable for tests).
     public init(policy: HandlingPolicy, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
@@ -76,13 +79,17 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
 
     // MARK: Operators
 
-    /// Applies an operator's action, then journals and publishes its record. Returns the case
-    /// as it now stands.
+    /// Checks an operator's action against the case, then publishes its record through the
+    /// dispatcher, which numbers and journals it and hands it to every sink, this desk among
+    /// them: the board changes only then, as it does for every other record. Returns the case as
+    /// it then stands.
     @discardableResult
     public func perform(_ action: AlertBoard.Action, on id: String, by actor: String, note: String? = nil) throws(BoardError) -> AlertCase {
         let now = clock()
-        let record = try board.withLock { board throws(BoardError) in try board.perform(action, on: id, by: actor, note: note, at: now) }
-        publisher.withLock { $0 }?.function([record])
+        try acting.withLock { _ throws(BoardError) in
+            let record = try board.withLock { board throws(BoardError) in try board.record(for: action, on: id, by: actor, note: note, at: now) }
+            publish([record], at: now)
+        }
         return board.withLock { $0[id] }!
     }
 
@@ -90,12 +97,23 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
     @discardableResult
     public func escalateOverdue() -> Int {
         let now = clock()
-        let records = board.withLock { board in
-            board.prune(at: now)
-            return board.escalations(at: now)
+        return acting.withLock { _ in
+            let records = board.withLock { board in
+                board.prune(at: now)
+                return board.overdue(at: now)
+            }
+            if !records.isEmpty { publish(records, at: now) }
+            return records.count
         }
-        if !records.isEmpty { publisher.withLock { $0 }?.function(records) }
-        return records.count
+    }
+
+    /// Hands the desk's records to the stream; a desk not connected to one applies them itself.
+    private func publish(_ records: [Alert], at now: Int64) {
+        if let publish = publisher.withLock({ $0 }) {
+            publish.function(records)
+        } else {
+            deliver(records.map(OutputRecord.alert))
+        }
     }
 
     /// Checks for overdue cases and ticks the listeners every `interval` seconds.
