@@ -28,6 +28,8 @@ public struct BenchRunner: Sendable {
         /// Keep every anomaly score for the operations page's series charts, as `run --http`
         /// does (the engine emits a score per reading of each anomaly rule).
         public var series = false
+        /// Keep the operations page's overview (``PageOverviewOutputs``), as `run --http` does.
+        public var overview = false
         /// Last, offer this many times the sustained rate on a SUB feed (a PUB sender nothing
         /// slows down) and sample memory, shedding and stalls (``BenchReport/Overload``).
         public var overloadFactor: Double?
@@ -236,6 +238,7 @@ public struct BenchRunner: Sendable {
         )
         configuration.onPublished = { records, triggers in latency.published(records, triggers: triggers) }
         configuration.series = options.series
+        configuration.overview = options.overview
         let durableDirectory = NSTemporaryDirectory() + "citybrain-bench-durable-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: durableDirectory) }
         if options.durable {

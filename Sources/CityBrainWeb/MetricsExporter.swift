@@ -66,8 +66,9 @@ public final class MetricsExporter: Sendable {
     /// Brings every metric up to date and renders the registry.
     func scrape(_ sources: OperationsSources) -> String {
         let status = sources.status()
-        if let overview = sources.overview?.snapshot {
-            for kind in Set(EventKind.builtIn).union(overview.eventsByKind.keys).sorted() { count("citybrain_events_total", [("kind", kind.rawValue)], total: overview.eventsByKind[kind] ?? 0) }
+        if sources.overview != nil {
+            let byKind = status.ingest.decodedByKind
+            for kind in Set(EventKind.builtIn).union(byKind.keys).sorted() { count("citybrain_events_total", [("kind", kind.rawValue)], total: byKind[kind] ?? 0) }
         } else {
             count("citybrain_events_total", [("kind", "all")], total: status.ingest.accepted)
         }

@@ -55,6 +55,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Keep every anomaly score for the series charts, as run --http does, to compare with a run without (needs a scenario whose pipeline has anomaly rules, such as city).")
     var series = false
 
+    @Flag(name: .long, help: "Keep the operations page's overview (its window outputs and counts per kind), as run --http does, to compare with a run without.")
+    var overview = false
+
     @Option(name: .long, help: ArgumentHelp("Last, offer FACTOR × the sustained rate on a SUB feed for --duration seconds and report memory over time, shedding and the longest stall.", valueName: "factor"))
     var overload: Double?
 
@@ -136,6 +139,7 @@ struct BenchCommand: ParsableCommand {
         options.halfRatePhase = !noLatencyPhase
         options.durable = durable
         options.series = series
+        options.overview = overview
         options.latencyRate = latencyRate
         options.overloadFactor = overload
         let runner = BenchRunner(scenario: scenario, pipeline: pipeline, options: options, logger: logger) { line in

@@ -10,9 +10,14 @@ struct LiveFeedTests {
     func stats() throws {
         let fixture = DeskFixture()
         let overview = OverviewTracker()
-        overview.observe([
-            Event(kind: .parking, sensor: "g1", district: "d01", timestamp: DeskFixture.t0, readings: [Reading("occupied", 400), Reading("capacity", 450)]),
-            Event(kind: .traffic, sensor: "s1", district: "d02", timestamp: DeskFixture.t0, readings: [Reading("speed_kmh", 42)]),
+        // What the engine hands the dispatcher's sinks for the page's outputs.
+        overview.deliver([
+            .window(WindowResult(output: PageOverviewOutputs.parking, keyField: .sensor, key: "g1", district: "d01", windowStart: DeskFixture.t0,
+                                 windowEnd: DeskFixture.t0 + 60_000, count: 1,
+                                 values: [.init(name: "last(occupied)", value: 400), .init(name: "last(capacity)", value: 450)], final: true)),
+            .window(WindowResult(output: PageOverviewOutputs.traffic, keyField: .sensor, key: "s1", district: "d02", windowStart: DeskFixture.t0,
+                                 windowEnd: DeskFixture.t0 + 60_000, count: 1,
+                                 values: [.init(name: "sum(speed_kmh)", value: 42), .init(name: "count(speed_kmh)", value: 1)], final: true)),
         ])
         fixture.status.withLock { status in
             status.ingest.accepted = 2

@@ -1,8 +1,8 @@
 /// What the operations page shows besides alerts: free spaces per garage and mean traffic speed
-/// per district per minute over the last hour of event time, and events seen per kind.
+/// per district per minute over the last hour of event time.
 ///
-/// Fed with the same events as the engine; pure and clock-free. Costs one or two dictionary
-/// updates per parking or traffic event.
+/// Fed with the window results of ``PageOverviewOutputs`` (one per sensor and minute, as the
+/// watermark closes them); pure and clock-free.
 public struct CityOverview: Sendable {
     /// The latest reading of one garage or bay group.
     public struct Garage: Sendable, Hashable {
@@ -26,34 +26,36 @@ public struct CityOverview: Sendable {
     /// Minutes of speed history kept per district.
     public let minutes: Int
     private(set) public var garages: [String: Garage] = [:]
-    private var speed: [String: [Int64: (sum: Double, count: Int)]] = [:]
-    private(set) public var eventsByKind: [EventKind: Int] = [:]
-    /// The newest event time seen.
+    /// District → minute → sensor → (sum, count) of its speed readings: a late update of a
+    /// sensor's minute replaces its share instead of adding to it.
+    private var speed: [String: [Int64: [String: (sum: Double, count: Double)]]] = [:]
+    /// The newest window end seen.
     private(set) public var latest: Int64 = .min
 
     public init(minutes: Int = 60) {
         self.minutes = minutes
     }
 
-    public mutating func observe(_ events: [Event]) {
-        for event in events { observe(event) }
+    public mutating func observe(_ results: [WindowResult]) {
+        for result in results { observe(result) }
     }
 
-    public mutating func observe(_ event: Event) {
-        eventsByKind[event.kind, default: 0] += 1
-        latest = max(latest, event.timestamp)
-        guard let district = event.district else { return }
-        switch event.kind {
-        case .parking:
-            guard let occupied = event.value("occupied"), let capacity = event.value("capacity") else { return }
-            if let known = garages[event.sensor], known.ts > event.timestamp { return }
-            garages[event.sensor] = Garage(sensor: event.sensor, district: district, occupied: occupied, capacity: capacity, ts: event.timestamp)
-        case .traffic:
-            guard let value = event.value("speed_kmh") else { return }
-            let minute = event.timestamp - event.timestamp % 60_000
+    /// Takes one window result of ``PageOverviewOutputs``; others are ignored.
+    public mutating func observe(_ result: WindowResult) {
+        guard result.keyField == .sensor, let district = result.district else { return }
+        func value(_ name: String) -> Double? { result.values.first { $0.name == name }?.value }
+        switch result.output {
+        case PageOverviewOutputs.parking:
+            guard let occupied = value("last(occupied)"), let capacity = value("last(capacity)") else { return }
+            if let known = garages[result.key], known.ts > result.windowEnd { return }
+            garages[result.key] = Garage(sensor: result.key, district: district, occupied: occupied, capacity: capacity, ts: result.windowEnd)
+            latest = max(latest, result.windowEnd)
+        case PageOverviewOutputs.traffic:
+            guard let sum = value("sum(speed_kmh)"), let count = value("count(speed_kmh)"), count > 0 else { return }
+            latest = max(latest, result.windowEnd)
+            let minute = result.windowStart
             guard minute > latest - Int64(minutes) * 60_000 else { return }
-            speed[district, default: [:]][minute, default: (0, 0)].sum += value
-            speed[district, default: [:]][minute, default: (0, 0)].count += 1
+            speed[district, default: [:]][minute, default: [:]][result.key] = (sum, count)
             if speed[district]!.count > minutes + 5 { trim(district) }
         default:
             break
@@ -75,8 +77,9 @@ public struct CityOverview: Sendable {
         guard latest != .min else { return [:] }
         let horizon = latest - Int64(minutes) * 60_000
         return speed.mapValues { perMinute in
-            perMinute.filter { $0.key > horizon }.sorted { $0.key < $1.key }.map {
-                SpeedPoint(minute: $0.key, meanSpeed: $0.value.sum / Double($0.value.count), readings: $0.value.count)
+            perMinute.filter { $0.key > horizon }.sorted { $0.key < $1.key }.map { minute, sensors in
+                let total = sensors.values.reduce((sum: 0.0, count: 0.0)) { ($0.sum + $1.sum, $0.count + $1.count) }
+                return SpeedPoint(minute: minute, meanSpeed: total.sum / total.count, readings: Int(total.count))
             }
         }.filter { !$0.value.isEmpty }
     }

@@ -243,7 +243,7 @@ final class Partition: @unchecked Sendable {
                 let aggregation = step.aggregation  // outputs: one copy per firing is fine (no per-reading outputs)
                 let values = zip(aggregation.slots, firing.values).map { Alert.NamedValue(name: $0.name, value: $1) }
                 let result = WindowResult(
-                    output: aggregation.name, keyField: aggregation.keyBy, key: name, windowStart: firing.start, windowEnd: firing.end,
+                    output: aggregation.name, keyField: aggregation.keyBy, key: name, district: bySensor ? sensors.districts[Int(firing.key)] : nil, windowStart: firing.start, windowEnd: firing.end,
                     count: Int(firing.values.first.flatMap { $0 } ?? 0), values: Array(values.dropFirst()),
                     final: firing.isFinal(allowedLateness: aggregation.window.allowedLateness)
                 )

@@ -48,6 +48,9 @@ public final class FeedReceiver: Sendable {
         /// A shard of a sharded city keeps only its own events; the others are counted
         /// (``IngestStatistics/Snapshot/otherShards``) and dropped before the input log.
         public var shard: ShardFilter?
+        /// Count the events of each kind (``IngestStatistics/Snapshot/decodedByKind``; for
+        /// `/metrics`): one dictionary update per event, so only when asked.
+        public var countKinds = false
 
         public init() {}
     }
@@ -351,6 +354,7 @@ public final class FeedReceiver: Sendable {
             switch outcome {
             case .success(let content):
                 counts.record(content)
+                if options.countKinds { counts.countKinds(content) }
                 for rejection in content.rejected {
                     reporter.report(rejection, source: name, topic: rejectedFrame.topic, payload: rejectedFrame.payload)
                 }

@@ -22,6 +22,8 @@ public final class IngestStatistics: Sendable {
         public var shed: [ShedReason: Int] = [:]
         /// Well-formed events left to other shards (``ShardFilter``); not among ``accepted``.
         public var otherShards = 0
+        /// Events decoded per kind, when the receiver counts them (``FeedReceiver/Options/countKinds``).
+        public var decodedByKind: [EventKind: Int] = [:]
 
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
         public var shedTotal: Int { shed.values.reduce(0, +) }
@@ -52,6 +54,15 @@ public final class IngestStatistics: Sendable {
             sequenceRestarts += other.sequenceRestarts
             for (reason, count) in other.shed { shed[reason, default: 0] += count }
             otherShards += other.otherShards
+            for (kind, count) in other.decodedByKind { decodedByKind[kind, default: 0] += count }
+        }
+
+        /// Counts a frame's events by kind.
+        mutating func countKinds(_ content: FrameContent) {
+            switch content {
+            case .event(let event), .converted(let event): decodedByKind[event.kind, default: 0] += 1
+            case .events(let events, _): for event in events { decodedByKind[event.kind, default: 0] += 1 }
+            }
         }
 
         /// `sensor_waiting=120 backlog_full=3`, reasons in a fixed order.

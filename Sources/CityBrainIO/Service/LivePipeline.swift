@@ -42,7 +42,8 @@ public final class LivePipeline: @unchecked Sendable {
         public var onPublished: AlertPublisher.PublishObserver?
         /// Keep an operations desk (alert handling, escalation) with this policy.
         public var handling: HandlingPolicy?
-        /// Keep a ``CityOverview`` of the input (parking, traffic speed) for the web page.
+        /// Keep a ``CityOverview`` (parking, traffic speed) for the web page: the pipeline runs
+        /// with ``PageOverviewOutputs`` added, and their window results feed it.
         public var overview = false
         /// Keep the anomaly rules' recent scored readings (``SeriesRecorder``) for the web page,
         /// which draws an alert's series with its expected band. The engine then scores every
@@ -91,6 +92,7 @@ public final class LivePipeline: @unchecked Sendable {
     public let desk: OperationsDesk?
     /// The city overview, when ``Configuration/overview`` is set.
     public let overview: OverviewTracker?
+    private let addsPageOverview: Bool
     /// The anomaly rules' recent series, when ``Configuration/series`` is set.
     public let series: SeriesRecorder?
     /// The alert publisher, when alert endpoints were given.
@@ -118,10 +120,14 @@ public final class LivePipeline: @unchecked Sendable {
 
     /// Binds the alert stream and prepares ingest; nothing is received before ``start()``.
     /// - Parameter sinks: further alert destinations (a JSON-lines file, the terminal).
-    public init(context: Context, configuration: Configuration, sinks: [any OutputSink] = [], logger: Logger) throws {
+    public init(context: Context, configuration original: Configuration, sinks: [any OutputSink] = [], logger: Logger) throws {
+        var configuration = original
+        if configuration.overview { configuration.pipeline = try configuration.pipeline.addingPageOverview() }
+        self.addsPageOverview = configuration.overview
         var security = SocketSecurity.none
         var receiverOptions = configuration.receiver
         receiverOptions.catalogue = configuration.pipeline.catalogue
+        if configuration.overview { receiverOptions.countKinds = true }
         var watchHandshakes: HandshakeWatcher?
         if let curve = configuration.curve {
             // The ZAP handler must be listening before any secured socket takes a connection.
@@ -146,7 +152,8 @@ public final class LivePipeline: @unchecked Sendable {
             do { desk.restore(from: try journal.alerts(after: 0)) } catch { logger.error("could not restore alert handling from the journal: \(error)") }
         }
         let series = configuration.series ? SeriesRecorder() : nil
-        let deskSinks: [any OutputSink] = (desk.map { [$0] } ?? []) + (series.map { [$0] } ?? [])
+        let overview = configuration.overview ? OverviewTracker() : nil
+        let deskSinks: [any OutputSink] = (desk.map { [$0] } ?? []) + (series.map { [$0] } ?? []) + (overview.map { [$0] } ?? [])
         let recovered = try RecoveredEngine.start(store: configuration.durability?.store, pipeline: configuration.pipeline,
                                                   partitions: configuration.partitions, emitScores: configuration.publish.contains(.scores) || configuration.series,
                                                   logger: logger)
@@ -168,7 +175,6 @@ public final class LivePipeline: @unchecked Sendable {
         self.restoredFrom = recovered.checkpoint
         desk?.connect { alerts in dispatcher.publish(alerts) }
         self.desk = desk
-        let overview = configuration.overview ? OverviewTracker() : nil
         self.overview = overview
         self.series = series
         self.reclaimer = configuration.reclaimMemory ? MemoryReclaimer(logger: logger) : nil
@@ -227,7 +233,6 @@ public final class LivePipeline: @unchecked Sendable {
                     return false
                 }
             }
-            overview?.observe(events)
             checkpointer?.submitted(to: engine, through: logged.withLock { $0 }, eventTime: events.last?.timestamp)
             return true
         }
@@ -247,7 +252,9 @@ public final class LivePipeline: @unchecked Sendable {
 
     /// Switches to `pipeline` between two batches of live input; rules, outputs and correlations
     /// whose definition did not change keep their state. Returns once it is in force.
-    public func reload(_ pipeline: Pipeline) -> ReloadSummary {
+    public func reload(_ requested: Pipeline) -> ReloadSummary {
+        // The page's outputs stay whatever the new files say.
+        let pipeline = addsPageOverview ? ((try? requested.addingPageOverview()) ?? requested) : requested
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<ReloadSummary?>(nil)
         receiver.perform { [engine, checkpointer, receiver] in
