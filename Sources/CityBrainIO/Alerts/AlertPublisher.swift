@@ -69,17 +69,27 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
         deliver(records, triggers: [])
     }
 
-    public func deliver(_ records: [OutputRecord], triggers: [Int64]) {
+    public func deliver(_ all: [OutputRecord], triggers allTriggers: [Int64]) {
+        // Only what this stream publishes waits in its queue: window results it does not send
+        // (the page's outputs, at one per sensor and minute) are not held for it.
+        var records = all
+        var triggers = allTriggers
+        if all.contains(where: { !selection.includes($0) }) {
+            let kept = all.indices.filter { selection.includes(all[$0]) }
+            records = kept.map { all[$0] }
+            if !allTriggers.isEmpty { triggers = kept.map { allTriggers[$0] } }
+            if records.isEmpty { return }
+        }
         room.wait()
         queued.add(1, ordering: .relaxed)
-        queue.async { [self] in
+        queue.async { [self, records, triggers] in
             defer {
                 queued.subtract(1, ordering: .relaxed)
                 room.signal()
             }
             guard let socket else { return }
             drainSubscriptions(socket)
-            for record in records where selection.includes(record) {
+            for record in records {
                 do {
                     try socket.send(Message(Self.topic(of: record), record.json))
                 } catch {

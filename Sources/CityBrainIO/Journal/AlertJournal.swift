@@ -136,7 +136,7 @@ public final class AlertJournal: Sendable {
     private func openSegment(_ state: inout State) throws {
         state.segment += 1
         let url = directory.appendingPathComponent("journal-" + String(format: "%06d", state.segment) + ".log")
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
         state.handle = handle
