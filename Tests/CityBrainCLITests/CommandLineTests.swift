@@ -253,7 +253,8 @@ struct EmitTests {
         let outputs = Set(windows.compactMap { $0["output"] as? String })
         #expect(outputs == ["speed-1m", "speed-5m-sliding", "speed-sessions", "sensors-per-district"])
         let minute = try #require(windows.first { $0["output"] as? String == "speed-1m" })
-        #expect(Set(minute.keys) == ["output", "sensor", "window_start", "window_end", "count", "mean(speed_kmh)", "min(speed_kmh)",
+        // A sensor-keyed output names the sensor's district too.
+        #expect(Set(minute.keys) == ["output", "sensor", "district", "window_start", "window_end", "count", "mean(speed_kmh)", "min(speed_kmh)",
                                      "max(speed_kmh)", "p95(speed_kmh)", "final"])
         // 30 sensors: 19 road segments in one district, each reporting every 10 s for 10 minutes.
         let minutes = windows.filter { $0["output"] as? String == "speed-1m" }
