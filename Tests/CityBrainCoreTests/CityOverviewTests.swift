@@ -47,7 +47,7 @@ struct CityOverviewTests {
         #expect(overview.speedByDistrict["d02"]?.map(\.meanSpeed) == [33])
     }
 
-    @Test("a late update of a sensor's minute replaces its share of the district's mean instead of adding to it")
+    @Test("only a sensor's final result for a minute counts: earlier updates of it are not added to the district's mean")
     func lateUpdateReplaces() {
         var overview = CityOverview()
         func result(_ sum: Double, _ count: Double, final: Bool) -> WindowResult {

@@ -26,9 +26,9 @@ public struct CityOverview: Sendable {
     /// Minutes of speed history kept per district.
     public let minutes: Int
     private(set) public var garages: [String: Garage] = [:]
-    /// District → minute → sensor → (sum, count) of its speed readings: a late update of a
-    /// sensor's minute replaces its share instead of adding to it.
-    private var speed: [String: [Int64: [String: (sum: Double, count: Double)]]] = [:]
+    /// District → minute → (sum, count) of its speed readings, from each sensor's final result
+    /// for the minute (one per sensor and minute, whatever updates came before it).
+    private var speed: [String: [Int64: (sum: Double, count: Double)]] = [:]
     /// The newest window end seen.
     private(set) public var latest: Int64 = .min
 
@@ -51,11 +51,12 @@ public struct CityOverview: Sendable {
             garages[result.key] = Garage(sensor: result.key, district: district, occupied: occupied, capacity: capacity, ts: result.windowEnd)
             latest = max(latest, result.windowEnd)
         case PageOverviewOutputs.traffic:
-            guard let sum = value("sum(speed_kmh)"), let count = value("count(speed_kmh)"), count > 0 else { return }
+            guard result.final, let sum = value("sum(speed_kmh)"), let count = value("count(speed_kmh)"), count > 0 else { return }
             latest = max(latest, result.windowEnd)
             let minute = result.windowStart
             guard minute > latest - Int64(minutes) * 60_000 else { return }
-            speed[district, default: [:]][minute, default: [:]][result.key] = (sum, count)
+            speed[district, default: [:]][minute, default: (0, 0)].sum += sum
+            speed[district, default: [:]][minute, default: (0, 0)].count += count
             if speed[district]!.count > minutes + 5 { trim(district) }
         default:
             break
@@ -77,9 +78,8 @@ public struct CityOverview: Sendable {
         guard latest != .min else { return [:] }
         let horizon = latest - Int64(minutes) * 60_000
         return speed.mapValues { perMinute in
-            perMinute.filter { $0.key > horizon }.sorted { $0.key < $1.key }.map { minute, sensors in
-                let total = sensors.values.reduce((sum: 0.0, count: 0.0)) { ($0.sum + $1.sum, $0.count + $1.count) }
-                return SpeedPoint(minute: minute, meanSpeed: total.sum / total.count, readings: Int(total.count))
+            perMinute.filter { $0.key > horizon }.sorted { $0.key < $1.key }.map { minute, total in
+                SpeedPoint(minute: minute, meanSpeed: total.sum / total.count, readings: Int(total.count))
             }
         }.filter { !$0.value.isEmpty }
     }

@@ -4,6 +4,8 @@
 ///
 /// Both are keyed by sensor: no event is routed to a second partition for them, and the
 /// per-district speed is summed from the sensors' minutes (`sum` and `count` add up exactly).
+/// Each sensor's minute gives one final result when the watermark passes it (no allowed
+/// lateness: a reading later than that is counted late, not shown).
 public enum PageOverviewOutputs {
     /// Each road segment's speed readings per minute: summed per district for the chart.
     public static let traffic = "page-traffic-minute"
@@ -17,13 +19,14 @@ public enum PageOverviewOutputs {
           - name: \(traffic)
             description: Each road segment's speed readings per minute, summed per district for the page's chart.
             match: { kind: traffic }
-            window: { tumbling: 1m }
+            # One final result per sensor and minute, as the watermark passes it.
+            window: { tumbling: 1m, allowed_lateness: 0s }
             aggregates: [sum(speed_kmh), count(speed_kmh)]
 
           - name: \(parking)
             description: Each garage's latest occupancy and capacity per minute, for the page's free spaces.
             match: { kind: parking }
-            window: { tumbling: 1m }
+            window: { tumbling: 1m, allowed_lateness: 0s }
             aggregates: [last(occupied), last(capacity)]
         """)
 }
