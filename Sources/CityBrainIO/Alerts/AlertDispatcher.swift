@@ -105,11 +105,21 @@ public final class AlertDispatcher: Sendable {
                 alert.epoch = journal?.epoch
                 records[index] = .alert(alert)
             }
+            // Each alert's JSON is encoded once, for the journal and every sink that writes JSON.
+            let alertJSON: [String?] = journal != nil || sinks.contains(where: { $0 is any EncodedRecordSink })
+                ? records.map { $0.alert?.json } : []
             if let journal {
                 // Durable before published: a consumer can always fetch what it saw announced.
-                do { try journal.append(records.compactMap(\.alert)) } catch { onJournalFailure(error) }
+                let alerts = records.compactMap(\.alert)
+                do { try journal.append(alerts, json: alertJSON.compactMap { $0 }) } catch { onJournalFailure(error) }
             }
-            for sink in sinks { sink.deliver(records, triggers: triggers) }
+            for sink in sinks {
+                if let encoded = sink as? any EncodedRecordSink {
+                    encoded.deliver(records, triggers: triggers, alertJSON: alertJSON)
+                } else {
+                    sink.deliver(records, triggers: triggers)
+                }
+            }
         }
     }
 

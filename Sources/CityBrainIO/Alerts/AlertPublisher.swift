@@ -18,7 +18,7 @@ import ZeroMQ
 /// **Bounded.** At most ``maxBatchesQueued`` batches wait for the socket; ``deliver(_:triggers:)``
 /// blocks beyond that, which holds the engine's collector and, through its batches in flight,
 /// the ingest loop: records are never dropped here, and memory stays bounded.
-public final class AlertPublisher: OutputSink, @unchecked Sendable {
+public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
     private let queue = DispatchQueue(label: "citybrain.alert-publisher")
     /// Batches handed over but not yet sent, at most.
     public static let maxBatchesQueued = 64
@@ -66,32 +66,41 @@ public final class AlertPublisher: OutputSink, @unchecked Sendable {
     }
 
     public func deliver(_ records: [OutputRecord]) {
-        deliver(records, triggers: [])
+        deliver(records, triggers: [], alertJSON: [])
     }
 
-    public func deliver(_ all: [OutputRecord], triggers allTriggers: [Int64]) {
+    public func deliver(_ records: [OutputRecord], triggers: [Int64]) {
+        deliver(records, triggers: triggers, alertJSON: [])
+    }
+
+    /// - Parameter alertJSON: each alert's wire JSON when the caller has it (aligned with
+    ///   `records`; empty when it has none).
+    public func deliver(_ all: [OutputRecord], triggers allTriggers: [Int64], alertJSON allJSON: [String?]) {
         // Only what this stream publishes waits in its queue: window results it does not send
         // (the page's outputs, at one per sensor and minute) are not held for it.
         var records = all
         var triggers = allTriggers
+        var encoded = allJSON
         if all.contains(where: { !selection.includes($0) }) {
             let kept = all.indices.filter { selection.includes(all[$0]) }
             records = kept.map { all[$0] }
             if !allTriggers.isEmpty { triggers = kept.map { allTriggers[$0] } }
+            if !allJSON.isEmpty { encoded = kept.map { allJSON[$0] } }
             if records.isEmpty { return }
         }
         room.wait()
         queued.add(1, ordering: .relaxed)
-        queue.async { [self, records, triggers] in
+        queue.async { [self, records, triggers, encoded] in
             defer {
                 queued.subtract(1, ordering: .relaxed)
                 room.signal()
             }
             guard let socket else { return }
             drainSubscriptions(socket)
-            for record in records {
+            for (index, record) in records.enumerated() {
                 do {
-                    try socket.send(Message(Self.topic(of: record), record.json))
+                    let json = index < encoded.count ? encoded[index] ?? record.json : record.json
+                    try socket.send(Message(Self.topic(of: record), json))
                 } catch {
                     logger.error("publishing \(Self.topic(of: record)) failed: \(error)")
                 }

@@ -17,6 +17,13 @@ extension OutputSink {
     public func deliver(_ records: [OutputRecord], triggers: [Int64]) { deliver(records) }
 }
 
+/// A sink that writes records' wire JSON: the dispatcher hands it the JSON of each alert it has
+/// already encoded for the journal (`nil` for other records), so an alert is encoded once
+/// however many places it goes.
+public protocol EncodedRecordSink: OutputSink {
+    func deliver(_ records: [OutputRecord], triggers: [Int64], alertJSON: [String?])
+}
+
 /// Which kinds of record a sink writes (`--emit`).
 public struct RecordSelection: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8

@@ -2,7 +2,7 @@ import CityBrainCore
 import Foundation
 
 /// Writes the selected records as JSON lines to a file or standard output.
-public final class RecordLineWriter: OutputSink, @unchecked Sendable {
+public final class RecordLineWriter: EncodedRecordSink, @unchecked Sendable {
     private let handle: FileHandle
     private let ownsHandle: Bool
     private let selection: RecordSelection
@@ -31,9 +31,14 @@ public final class RecordLineWriter: OutputSink, @unchecked Sendable {
     }
 
     public func deliver(_ records: [OutputRecord]) {
+        deliver(records, triggers: [], alertJSON: [])
+    }
+
+    public func deliver(_ records: [OutputRecord], triggers: [Int64], alertJSON: [String?]) {
         var text = ""
-        for record in records where selection.includes(record) {
-            text += format.render(record)
+        for (index, record) in records.enumerated() where selection.includes(record) {
+            // Native alerts as the dispatcher encoded them for the journal.
+            if format == .native, index < alertJSON.count, let json = alertJSON[index] { text += json } else { text += format.render(record) }
             text += "\n"
         }
         if !text.isEmpty { handle.write(Data(text.utf8)) }

@@ -73,11 +73,17 @@ public final class AlertJournal: Sendable {
 
     /// Appends a batch (already numbered) and makes it durable per the policy.
     public func append(_ alerts: [Alert]) throws {
+        try append(alerts, json: alerts.map(\.json))
+    }
+
+    /// Appends a batch (already numbered) whose wire JSON the caller has encoded (`json[i]` is
+    /// `alerts[i].json`), and makes it durable per the policy.
+    public func append(_ alerts: [Alert], json encoded: [String]) throws {
         guard !alerts.isEmpty else { return }
         try state.withLock { state in
             var bytes: [UInt8] = []
-            for alert in alerts {
-                let json = Array(alert.json.utf8)
+            for text in encoded {
+                let json = Array(text.utf8)
                 RecordingFormat.append(UInt32(json.count), to: &bytes)
                 RecordingFormat.append(RecordingFormat.crc32(json), to: &bytes)
                 bytes += json
