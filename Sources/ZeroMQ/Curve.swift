@@ -20,7 +20,7 @@ public struct CurveKeyPair: Sendable, Equatable {
         var publicKey = [CChar](repeating: 0, count: 41)
         var secretKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw ZMQError.last("zmq_curve_keypair") }
-        return CurveKeyPair(publicKey: String(cString: publicKey), secretKey: String(cString: secretKey))
+        return CurveKeyPair(publicKey: text(publicKey), secretKey: text(secretKey))
     }
 
     /// The public key belonging to a secret key (`zmq_curve_public`).
@@ -29,14 +29,19 @@ public struct CurveKeyPair: Sendable, Equatable {
         guard secretKey.utf8.count == 40, zmq_curve_public(&publicKey, secretKey) == 0 else {
             throw ZMQError(errno: EINVAL, operation: "zmq_curve_public(a 40-character Z85 secret key)")
         }
-        return String(cString: publicKey)
+        return text(publicKey)
     }
 
     /// The Z85 text of a 32-byte binary key, as ZAP hands it over.
     public static func z85(_ key: [UInt8]) -> String? {
         guard key.count == 32 else { return nil }
         var text = [CChar](repeating: 0, count: 41)
-        return key.withUnsafeBufferPointer { zmq_z85_encode(&text, $0.baseAddress, 32) } == nil ? nil : String(cString: text)
+        return key.withUnsafeBufferPointer { zmq_z85_encode(&text, $0.baseAddress, 32) } == nil ? nil : Self.text(text)
+    }
+
+    /// The text of a NUL-terminated C string libzmq wrote into `buffer`.
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

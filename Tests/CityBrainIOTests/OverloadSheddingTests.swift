@@ -43,7 +43,7 @@ struct OverloadSheddingTests {
         defer { receiver.stop() }
         // The slow joiner: publish a probe until the subscription has arrived.
         #expect(eventually {
-            try? publisher.send(Message("traffic.d01.probe", Self.reading("probe", seq: 0)))
+            _ = try? publisher.send(Message("traffic.d01.probe", Self.reading("probe", seq: 0)))
             return statistics.snapshot.frames > 0
         })
         #expect(eventually { offers.load(ordering: .relaxed) > 0 })  // the engine refused: overloaded from here on
@@ -106,7 +106,7 @@ struct OverloadSheddingTests {
         try receiver.start()
         defer { receiver.stop() }
         #expect(eventually {
-            try? publisher.send(Message("traffic.d01.probe", Self.reading("probe", seq: 0)))
+            _ = try? publisher.send(Message("traffic.d01.probe", Self.reading("probe", seq: 0)))
             return parts.count == 1
         })
         // Full from now on: ten sensors with a reading each wait (one per sensor, none shed).
