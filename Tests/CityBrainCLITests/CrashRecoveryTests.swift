@@ -1,17 +1,12 @@
 import CityBrainCore
 import CityBrainIO
+import CityBrainTesting
 import Foundation
 import Testing
 
 /// `kill -9` at random points: what subscribers get is what one uninterrupted run gives.
 @Suite("Crash recovery (kill -9)", .serialized)
 struct CrashRecoveryTests {
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "citybrain-crash-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     /// The alerts of a journal, oldest first.
     static func journal(_ directory: String) throws -> [[String: Any]] {
         var alerts: [[String: Any]] = []
@@ -50,8 +45,8 @@ struct CrashRecoveryTests {
 
     @Test("run --input RECORDING --journal --checkpoint killed at 20 random points gives the uninterrupted run's alerts, record for record")
     func offlineKills() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("crash")
+        defer { removeTemporaryDirectory(directory) }
         let feed = directory + "/city.jsonl"
         let simulate = try CommandRunner.run([
             "simulate", "--output", feed, "--duration", "3600", "--sensors", "150", "--rate", "20", "--seed", "11", "--jitter-ms", "2000",
@@ -112,8 +107,8 @@ struct CrashRecoveryTests {
 
     @Test("a corrupted newest checkpoint is reported and the one before it is used; no alert is lost or repeated")
     func corruptNewest() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("crash")
+        defer { removeTemporaryDirectory(directory) }
         let feed = directory + "/city.jsonl"
         #expect(try CommandRunner.run(["simulate", "--output", feed, "--duration", "1800", "--sensors", "60", "--rate", "10",
                                        "--seed", "3", "--start", "1732269600000"]).status == 0)
@@ -157,8 +152,8 @@ struct CrashRecoveryTests {
 
     @Test("a live run --journal --checkpoint --input-log killed three times publishes each alert once, gap-free, as a run over its logged input does")
     func liveKills() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("crash")
+        defer { removeTemporaryDirectory(directory) }
         let port = 17_000 + Int.random(in: 0..<2_000)
         let feed = "tcp://127.0.0.1:\(port)"
         let simulator = try CommandRunner.start(["simulate", "--push", feed, "--rate", "2000", "--speed", "60", "--sensors", "200",
@@ -202,8 +197,8 @@ struct CrashRecoveryTests {
 
     @Test("tail --durable with a catch-up endpoint that does not answer warns, keeps retrying, and exits 0 on SIGTERM")
     func tailWithoutCatchup() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("crash")
+        defer { removeTemporaryDirectory(directory) }
         let tail = try CommandRunner.start(["tail", "--durable", "--state", directory + "/tail.state", "--catchup", "ipc://\(directory)/nobody.ipc",
                                             "--alerts", "ipc://\(directory)/alerts.ipc"])
         usleep(2_500_000)

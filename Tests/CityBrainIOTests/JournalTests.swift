@@ -10,12 +10,6 @@ import ZeroMQ
 struct JournalTests {
     let logger = Logger(label: "journal")
 
-    func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "citybrain-journal-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     func alert(_ seq: UInt64) -> Alert {
         Alert(seq: seq, id: "r:s:\(seq)", rule: "r", state: .raised, severity: .info, department: "d", key: "s", sensor: "s", district: nil,
               kind: .traffic, windowStart: 0, windowEnd: 1, value: Double(seq), threshold: nil, values: [], message: "m", ts: Int64(seq))
@@ -23,7 +17,7 @@ struct JournalTests {
 
     @Test("appends survive a reopen; numbering continues; a torn last entry is trimmed")
     func reopen() throws {
-        let path = try temporaryDirectory()
+        let path = try makeTemporaryDirectory("journal")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let journal = try AlertJournal(directory: path, segmentBytes: 4_096, epoch: 1)
         for batch in stride(from: 1, through: 181, by: 20) { try journal.append((batch..<(batch + 20)).map { alert(UInt64($0)) }) }
@@ -51,8 +45,8 @@ struct JournalTests {
 
     @Test("a consumer stopped mid-stream and restarted receives every alert exactly once, across a processor restart (new epoch)")
     func exactlyOnce() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("journal")
+        defer { removeTemporaryDirectory(directory) }
         let context = try Context()
         var simulator = CitySimulator(sensors: 60, seed: 31, start: 1_732_269_600_000, reportInterval: 6_000)
         let minute: Int64 = 60_000
@@ -112,8 +106,8 @@ struct JournalTests {
 
     @Test("a durable consumer whose catch-up endpoint does not answer shows live alerts meanwhile, fills the gap once it answers, and stops at once")
     func catchupDown() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("journal")
+        defer { removeTemporaryDirectory(directory) }
         let context = try Context()
         var simulator = CitySimulator(sensors: 60, seed: 31, start: 1_732_269_600_000, reportInterval: 6_000)
         let phases = [15, 45].map { simulator.events(until: 1_732_269_600_000 + Int64($0) * 60_000) }
@@ -161,7 +155,7 @@ struct JournalTests {
 
     @Test("an alert file behind its journal (killed between journaling and writing) is caught up; a torn last line is cut; a new file is left alone")
     func alertFileCatchUp() throws {
-        let path = try temporaryDirectory()
+        let path = try makeTemporaryDirectory("journal")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let journal = try AlertJournal(directory: path + "/journal", epoch: 1)
         try journal.append((1...12).map(alert))
@@ -196,8 +190,8 @@ struct JournalTests {
 struct HeartbeatRetentionTests {
     @Test("the alert stream carries a heartbeat with the epoch and the last sequence number")
     func heartbeat() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-hb-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("hb")
+        defer { removeTemporaryDirectory(directory) }
         let context = try Context()
         let live = try LivePipeline(
             context: context,
@@ -220,8 +214,8 @@ struct HeartbeatRetentionTests {
 
     @Test("segments older than the retention are deleted as new ones start")
     func retention() throws {
-        let path = NSTemporaryDirectory() + "citybrain-ret-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = try makeTemporaryDirectory("retention")
+        defer { removeTemporaryDirectory(path) }
         let journal = try AlertJournal(directory: path, segmentBytes: 4_096, retention: 60_000)
         let old = Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000
         func alert(_ seq: UInt64, at time: Int64) -> Alert {
