@@ -4,7 +4,7 @@
 /// same feed gives the same alerts on every replay. `seq` is assigned by the alert sink in
 /// emission order (gap-free per run); `emittedAt` is wall-clock time, excluded from
 /// deterministic output.
-public struct Alert: Sendable, Hashable, Codable {
+public struct Alert: Sendable, Hashable {
     /// Gap-free sequence number on the stream, from 1; 0 until the sink stamps it.
     public var seq: UInt64
     /// The publishing process's epoch (its start, Unix ms) when an alert journal is kept: a new
@@ -53,7 +53,7 @@ public struct Alert: Sendable, Hashable, Codable {
     public var handling: Handling?
 
     /// Who handled an alert, and when (wall clock).
-    public struct Handling: Sendable, Hashable, Codable {
+    public struct Handling: Sendable, Hashable {
         /// The operator, or `escalation` for the escalation timer.
         public var by: String
         /// Whom the alert was assigned to, for `assigned`.
@@ -72,7 +72,7 @@ public struct Alert: Sendable, Hashable, Codable {
     }
 
     /// One named aggregate value of an alert.
-    public struct NamedValue: Sendable, Hashable, Codable {
+    public struct NamedValue: Sendable, Hashable {
         public var name: String
         public var value: Double?
 
@@ -112,16 +112,4 @@ public struct Alert: Sendable, Hashable, Codable {
 
     /// The routing topic: `alert.<department>.<severity>`.
     public var topic: String { "alert.\(department).\(severity.rawValue)" }
-
-    enum CodingKeys: String, CodingKey {
-        case seq, epoch, id, rule, state, severity, department, key, sensor, district, kind
-        case windowStart = "window_start", windowEnd = "window_end"
-        case value, threshold, score, expected
-        case observedAt = "observed_at"
-        case values, message, sensors, ts
-        case emittedAt = "emitted_at"
-        case handling
-        case shard
-        case shardSeq = "shard_seq"
-    }
 }
