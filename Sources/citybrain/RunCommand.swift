@@ -200,7 +200,9 @@ struct RunCommand: ParsableCommand {
     func checkOnly(_ pipeline: Pipeline) throws {
         _ = try formats.mapping(for: pipeline)
         let shard = try sharding.filter()
+        let curveKeys: (secretKey: String, allowedClients: [String])?
         do {
+            curveKeys = try curveOptions.keys()
             _ = try web.token()
             if let webhookSecret { _ = try String(contentsOfFile: webhookSecret, encoding: .utf8) }
         } catch let error as ValidationError {
@@ -211,7 +213,7 @@ struct RunCommand: ParsableCommand {
         var summary = "ok: pipeline '\(pipeline.name)' (\(pipeline.rules.count) rule(s))"
         if let shard { summary += "; \(Self.describe(shard))" }
         summary += input.map { "; input \($0)" } ?? "; feeds \((feed + pull).joined(separator: ", "))"
-        summary += try curveOptions.keys().map { "; CURVE with \($0.allowedClients.count) allowed key(s)" } ?? "; no CURVE"
+        summary += curveKeys.map { "; CURVE with \($0.allowedClients.count) allowed key(s)" } ?? "; no CURVE"
         Swift.print(summary)
     }
 

@@ -8,6 +8,9 @@ import Synchronization
 /// Install ``handle(_:)`` as the engine's output handler.
 public final class AlertDispatcher: Sendable {
     private let sinks: [any OutputSink]
+    /// Whether an alert's JSON is needed beyond the sinks' own encoding (the journal, or a sink
+    /// that writes JSON): then it is encoded once per alert, in ``dispatch(_:triggers:)``.
+    private let encodesAlerts: Bool
     private let deterministic: Bool
     private let sequencer: Mutex<AlertSequencer>
     private let journal: AlertJournal?
@@ -31,6 +34,7 @@ public final class AlertDispatcher: Sendable {
     public init(sinks: [any OutputSink], deterministic: Bool, journal: AlertJournal? = nil, replaying: [Alert] = [],
                 numberingAfter: UInt64 = 0, onJournalFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.sinks = sinks
+        self.encodesAlerts = journal != nil || sinks.contains { $0 is any EncodedRecordSink }
         self.deterministic = deterministic
         self.journal = journal
         self.onJournalFailure = onJournalFailure
@@ -106,8 +110,7 @@ public final class AlertDispatcher: Sendable {
                 records[index] = .alert(alert)
             }
             // Each alert's JSON is encoded once, for the journal and every sink that writes JSON.
-            let alertJSON: [String?] = journal != nil || sinks.contains(where: { $0 is any EncodedRecordSink })
-                ? records.map { $0.alert?.json } : []
+            let alertJSON: [String?] = encodesAlerts ? records.map { $0.alert?.json } : []
             if let journal {
                 // Durable before published: a consumer can always fetch what it saw announced.
                 let alerts = records.compactMap(\.alert)

@@ -106,6 +106,15 @@ public final class IngestStatistics: Sendable {
         counters.withLock { $0.add(batch) }
     }
 
+    /// Moves `count` accepted events to ``Snapshot/otherShards``: a shard left them to others.
+    func leftToOtherShards(_ count: Int) {
+        guard count > 0 else { return }
+        counters.withLock {
+            $0.accepted -= count
+            $0.otherShards += count
+        }
+    }
+
     /// Adds readings shed at `now` (Unix ms), by sensor.
     func addShed(bySensor: [String: Int], at now: Int64) {
         overload.withLock { overload in

@@ -59,12 +59,15 @@ public final class FeedRecorder: Sendable {
 
     private func loop(_ socket: Socket, isStopping: () -> Bool) {
         var lastFlush = DispatchTime.now().uptimeNanoseconds
+        // Checked once per message: a plain flag, set after a drain or a failure, not a lock.
+        var done = false
         func failed(_ error: any Error) -> Bool {
             failure.withLock { $0 = error }
             logger.error("recording failed: \(error)")
+            done = true
             return false
         }
-        serveMessages(on: socket, isStopping: { isStopping() || isFull || failure.withLock { $0 != nil } }, timeoutMilliseconds: 50) { message in
+        serveMessages(on: socket, isStopping: { done || isStopping() }, timeoutMilliseconds: 50) { message in
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let frames = message.frames
             let frame = frames.count == 1
@@ -76,16 +79,18 @@ public final class FeedRecorder: Sendable {
         } afterDrain: { _ in
             // Whole blocks reach the file at least every 100 ms (followers read them then).
             let clock = DispatchTime.now().uptimeNanoseconds
-            guard clock - lastFlush >= 100_000_000 else { return }
-            lastFlush = clock
-            do {
-                try writer.withLock { writer in
-                    try writer?.flush()
-                    if let writer { counters.withLock { $0.bytes = writer.bytes } }
+            if clock - lastFlush >= 100_000_000 {
+                lastFlush = clock
+                do {
+                    try writer.withLock { writer in
+                        try writer?.flush()
+                        if let writer { counters.withLock { $0.bytes = writer.bytes } }
+                    }
+                } catch {
+                    _ = failed(error)
                 }
-            } catch {
-                _ = failed(error)
             }
+            if isFull { done = true }
         }
         socket.close()
     }

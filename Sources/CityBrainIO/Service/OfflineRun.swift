@@ -71,10 +71,7 @@ public enum OfflineRun {
             var events = all
             if let shard {
                 let (kept, others) = shard.split(all)
-                var counts = IngestStatistics.Snapshot()
-                counts.accepted = -others
-                counts.otherShards = others
-                statistics.add(counts)
+                statistics.leftToOtherShards(others)
                 events = kept
             }
             engine.submit(events)
