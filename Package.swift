@@ -114,7 +114,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         // What several test targets share: collectors, bounded polling, temporary directories.
-        .target(name: "CityBrainTesting", path: "Sources/CityBrainTesting", swiftSettings: upcoming),
+        .target(name: "CityBrainTesting", dependencies: ["CityBrainCore"], path: "Sources/CityBrainTesting", swiftSettings: upcoming),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: upcoming),
         .testTarget(name: "CityBrainCoreTests", dependencies: ["CityBrainCore"], swiftSettings: upcoming),
         .testTarget(

@@ -82,9 +82,9 @@ public struct CheckpointBench: Sendable {
     }
 
     private func timed(_ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = SystemClock().uptimeNanoseconds
         body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        return Double(SystemClock().uptimeNanoseconds - start) / 1e6
     }
 
     /// The batches after each barrier, timed one by one; with `checkpointing`, a checkpoint is
@@ -146,17 +146,17 @@ public struct CheckpointBench: Sendable {
             taken.withLock { $0 = nil }
             // Written in the background while the engine goes on, as the checkpointer does: the
             // first changes after the barrier copy what they share with the snapshot.
-            let checkpoint = Checkpoint(createdAt: Int64(Date().timeIntervalSince1970 * 1000), input: InputPosition(segment: 0, frame: next),
+            let checkpoint = Checkpoint(createdAt: SystemClock().epochMilliseconds, input: InputPosition(segment: 0, frame: next),
                                         lastSequence: 0, pipeline: pipeline.sources, engine: snapshot)
             let outcome = Mutex<Result<(URL, Int, Double, Double), any Error>?>(nil)
             let writing = DispatchGroup()
             writing.enter()
             BackgroundThread.start(name: "citybrain.checkpoint") {
-                let start = DispatchTime.now().uptimeNanoseconds
+                let start = SystemClock().uptimeNanoseconds
                 let cpu = ResourceUsage.threadCPUSeconds
                 let result = Result { () throws -> (URL, Int, Double, Double) in
                     let (url, bytes) = try store.save(checkpoint)
-                    return (url, bytes, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6, (ResourceUsage.threadCPUSeconds - cpu) * 1000)
+                    return (url, bytes, Double(SystemClock().uptimeNanoseconds - start) / 1e6, (ResourceUsage.threadCPUSeconds - cpu) * 1000)
                 }
                 outcome.withLock { $0 = result }
                 writing.leave()
@@ -210,10 +210,10 @@ public struct CheckpointBench: Sendable {
         let resident = measured.residentBytes
         var restore = 0.0
         if let last {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = SystemClock().uptimeNanoseconds
             let checkpoint = try CheckpointFile.read(last)
             _ = try StreamEngine(restoring: checkpoint.engine, pipeline: pipeline) { _ in }
-            restore = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            restore = Double(SystemClock().uptimeNanoseconds - start) / 1e6
             progress(String(format: "  restored in %.0f ms", restore))
         }
         return Report(scenario: scenario.name, sensors: scenario.sensors, partitions: partitions, events: next, stateBytes: state,

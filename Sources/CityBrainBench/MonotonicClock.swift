@@ -1,5 +1,6 @@
+import CityBrainCore
 import Dispatch
 
 /// Monotonic nanoseconds, the clock every benchmark time is read from.
 @inline(__always)
-func monotonicNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+func monotonicNanoseconds() -> UInt64 { SystemClock().uptimeNanoseconds }

@@ -1,4 +1,4 @@
-import Dispatch
+import CityBrainCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,8 +7,8 @@ import Glibc
 /// where no event time can tell that bytes have crossed a socket. Bounded, never a bare sleep.
 /// Returns whether the condition held.
 public func eventually(within seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-    let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
-    while DispatchTime.now().uptimeNanoseconds < deadline {
+    let clock = SystemClock(), deadline = clock.uptimeNanoseconds + UInt64(seconds * 1e9)
+    while clock.uptimeNanoseconds < deadline {
         if condition() { return true }
         usleep(2_000)
     }

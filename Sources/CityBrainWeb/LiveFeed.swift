@@ -105,12 +105,12 @@ struct LiveRates {
 /// Events per second between two stats messages.
 struct RateMeter {
     private var events: Int
-    private var at = DispatchTime.now().uptimeNanoseconds
+    private var at = SystemClock().uptimeNanoseconds
 
     init(events: Int) { self.events = events }
 
     mutating func update(events now: Int) -> Double {
-        let time = DispatchTime.now().uptimeNanoseconds
+        let time = SystemClock().uptimeNanoseconds
         defer { events = now; at = time }
         let seconds = Double(time - at) / 1e9
         return seconds > 0.05 ? (Double(now - events) / seconds).rounded() : 0

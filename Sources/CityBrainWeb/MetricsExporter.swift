@@ -100,7 +100,7 @@ public final class MetricsExporter: Sendable {
             count("citybrain_checkpoints_total", [], total: checkpoints.written)
             count("citybrain_checkpoint_failures_total", [], total: checkpoints.failures)
             if let taken = checkpoints.lastTakenAt {
-                gauge("citybrain_checkpoint_age_seconds", max(0, Date().timeIntervalSince1970 - Double(taken) / 1000))
+                gauge("citybrain_checkpoint_age_seconds", max(0, Double(SystemClock().epochMilliseconds - taken) / 1000))
             }
             if let bytes = checkpoints.lastBytes { gauge("citybrain_checkpoint_bytes", Double(bytes)) }
             if let seconds = checkpoints.lastWriteSeconds { gauge("citybrain_checkpoint_write_seconds", seconds) }

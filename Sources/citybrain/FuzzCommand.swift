@@ -48,13 +48,13 @@ struct FuzzCommand: ParsableCommand {
         let console = Console()
         var failed = false
         for target in targets {
-            let began = Date()
+            let clock = SystemClock(), began = clock.uptimeNanoseconds
             let report = FuzzDriver.run(target, seed: seed, count: inputs, start: start) { done in
-                let rate = Double(done) / max(Date().timeIntervalSince(began), 0.001)
+                let rate = Double(done) / max(clock.seconds(since: began), 0.001)
                 console.showStatus("\(target.rawValue): \(done) of \(inputs) inputs, \(Int(rate))/s (seed \(seed), from \(start))")
             }
             console.clearStatus()
-            let seconds = Date().timeIntervalSince(began)
+            let seconds = clock.seconds(since: began)
             let rejected = report.rejected.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             print("\(target.rawValue): \(report.inputs) inputs in \(String(format: "%.1f", seconds)) s, \(report.accepted) accepted, rejected: \(rejected.isEmpty ? "none" : rejected), \(report.failures.count) invariant failure(s)")
             for failure in report.failures.prefix(20) {

@@ -63,10 +63,10 @@ struct RecordCommand: ParsableCommand {
         }
         logger.info("recording \(feed.joined(separator: ", ")) into \(out)")
         let console = Console()
-        let began = Date()
+        let clock = SystemClock(), began = clock.uptimeNanoseconds
         while !termination.wait(seconds: 0.5) {
             let progress = recorder.progress
-            let seconds = Date().timeIntervalSince(began)
+            let seconds = clock.seconds(since: began)
             console.showStatus("recorded \(progress.frames) frames, \(progress.bytes / 1024) KiB, \(Int(Double(progress.frames) / max(seconds, 0.001)))/s, \(Int(seconds)) s")
             if let duration, seconds >= duration { break }
             if recorder.isFull { break }

@@ -71,7 +71,7 @@ struct ReplayCommand: ParsableCommand {
         let termination = Termination()
         let finished = DispatchSemaphore(value: 0)
         let failure = FailureBox()
-        let began = Date()
+        let clock = SystemClock(), began = clock.uptimeNanoseconds
         let thread = Thread { [speedFactor, from, to, loop, waitForSubscribers] in
             do {
                 try replayer.run(reader, speed: speedFactor, from: from?.milliseconds, to: to?.milliseconds, loops: loop ? nil : 1,
@@ -83,7 +83,7 @@ struct ReplayCommand: ParsableCommand {
         thread.start()
         let console = Console()
         while !termination.wait(seconds: 0.5) {
-            console.showStatus(Self.progressLine(replayer.progress, seconds: Date().timeIntervalSince(began), loop: loop))
+            console.showStatus(Self.progressLine(replayer.progress, seconds: clock.seconds(since: began), loop: loop))
         }
         replayer.stop()
         finished.wait()
@@ -92,7 +92,7 @@ struct ReplayCommand: ParsableCommand {
             logger.critical("replay failed: \(error)")
             throw ExitCode.failure
         }
-        let seconds = Date().timeIntervalSince(began)
+        let seconds = clock.seconds(since: began)
         let published = replayer.progress.published
         logger.info("replayed \(published) frames in \(String(format: "%.1f", seconds)) s (\(Int(Double(published) / max(seconds, 0.001))) frames/s)")
     }

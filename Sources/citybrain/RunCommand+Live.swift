@@ -61,7 +61,7 @@ extension RunCommand {
                     pipeline: pipeline, feeds: try FeedEndpoints.parse(subscribe: feed, pull: pull, topics: topics),
                     alertEndpoints: alerts.isEmpty ? ["tcp://127.0.0.1:5557"] : alerts, partitions: partitions,
                     deterministic: deterministic, publish: try selection(), receiver: options,
-                    deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
+                    deadLetters: try deadLetter.map { try DeadLetterWriter(path: $0) },
                     journal: alertJournal,
                     catchupEndpoints: catchup,
                     curve: try curveOptions.keys()

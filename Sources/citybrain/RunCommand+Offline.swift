@@ -47,7 +47,7 @@ extension RunCommand {
             summary = try OfflineRun.run(
                 pipeline: pipeline, input: try follower.map(OfflineRun.Input.following) ?? OfflineRun.Input.open(input, from: from?.milliseconds, to: to?.milliseconds),
                 sinks: sinks,
-                partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map(DeadLetterWriter.init(path:)),
+                partitions: partitions, deterministic: deterministic, deadLetters: try deadLetter.map { try DeadLetterWriter(path: $0) },
                 emitScores: try selection().contains(.scores), decodingThreads: decodingThreads, journal: alertJournal, durability: try durable.settings(),
                 format: formats.feedFormat, mapping: try formats.mapping(for: pipeline), shard: shard, logger: logger
             )

@@ -80,10 +80,10 @@ struct SimulateCommand: ParsableCommand {
             termination.trigger()
         }
         thread.start()
-        let began = Date()
+        let clock = SystemClock(), began = clock.uptimeNanoseconds
         while !termination.wait(seconds: 1) {
             let sent = publisher.sent.load(ordering: .relaxed)
-            let seconds = Date().timeIntervalSince(began)
+            let seconds = clock.seconds(since: began)
             console.showStatus("sent \(sent) events (\(Int(Double(sent) / max(seconds, 0.001)))/s), \(Int(seconds)) s")
         }
         publisher.stop()

@@ -128,8 +128,9 @@ struct JournalTests {
         #expect(missed > 0)
 
         let received = Collector<Alert>()
+        let clock = ManualClock()  // the consumer retries the catch-up when the test moves this on
         let consumer = DurableAlertConsumer(context: context, alerts: live.publisher!.boundEndpoints, catchup: catchupEndpoint,
-                                            stateFile: directory + "/consumer.state", logger: logger) { alert, _ in received.append(alert) }
+                                            stateFile: directory + "/consumer.state", clock: clock, logger: logger) { alert, _ in received.append(alert) }
         try consumer.start()
         usleep(300_000)
         try feed(phases[1])
@@ -141,6 +142,8 @@ struct JournalTests {
 
         let server = CatchupServer(context: context, endpoints: [catchupEndpoint], journal: journal, logger: logger)
         try server.start()
+        #expect(consumer.lastSequence == 0)
+        clock.advance(seconds: 60)  // past the longest retry delay
         #expect(eventually(within: 20) { consumer.lastSequence == total })
         let seqs = received.all.map(\.seq)
         #expect(seqs.sorted() == Array(1...total))  // every alert once: the gap filled, the live ones not again
@@ -212,24 +215,29 @@ struct HeartbeatRetentionTests {
         #expect((body["seq"] as? NSNumber)?.intValue == 0)
     }
 
-    @Test("segments older than the retention are deleted as new ones start")
+    @Test("segments older than the retention are deleted as new ones start, by the journal's clock")
     func retention() throws {
         let path = try makeTemporaryDirectory("retention")
         defer { removeTemporaryDirectory(path) }
-        let journal = try AlertJournal(directory: path, segmentBytes: 4_096, retention: 60_000)
-        let old = Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000
-        func alert(_ seq: UInt64, at time: Int64) -> Alert {
+        let clock = ManualClock()
+        let journal = try AlertJournal(directory: path, segmentBytes: 4_096, retention: 60_000, clock: clock)
+        #expect(journal.epoch == clock.epochMilliseconds)
+        func alert(_ seq: UInt64) -> Alert {
             var alert = Alert(seq: seq, id: "r:s:\(seq)", rule: "r", state: .raised, severity: .info, department: "d", key: "s", sensor: "s",
                               district: nil, kind: .traffic, windowStart: 0, windowEnd: 1, value: nil, threshold: nil, values: [], message: "m", ts: 1)
-            alert.emittedAt = time
+            alert.emittedAt = clock.epochMilliseconds
             return alert
         }
-        for seq in 1...100 { try journal.append([alert(UInt64(seq), at: old)]) }        // an hour ago
-        for seq in 101...200 { try journal.append([alert(UInt64(seq), at: old + 3_600_000)]) }  // now
+        for seq in 1...100 { try journal.append([alert(UInt64(seq))]) }
+        clock.advance(seconds: 59)
+        for seq in 101...200 { try journal.append([alert(UInt64(seq))]) }
+        #expect(try journal.alerts(after: 0).first?.seq == 1)       // a minute has not passed: all kept
+        clock.advance(seconds: 3_600)
+        for seq in 201...300 { try journal.append([alert(UInt64(seq))]) }
         let kept = try journal.alerts(after: 0)
-        #expect(kept.first.map { $0.seq > 1 } == true)   // the oldest segments are gone
-        #expect(kept.last?.seq == 200)
-        #expect(kept.allSatisfy { $0.seq > 100 || $0.emittedAt == old })
+        // The hour-old segments are gone; only the one the new alerts began in still holds old ones.
+        #expect(kept.first.map { $0.seq > 150 } == true)
+        #expect(kept.map(\.seq) == Array((kept.first?.seq ?? 0)...300))
         journal.close()
     }
 

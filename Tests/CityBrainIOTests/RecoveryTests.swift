@@ -134,10 +134,42 @@ struct RecoveryTests {
         #expect(all.filter { $0.rule == "slow" && $0.state == .raised }.count == 1)
     }
 
+    @Test("a wall-time interval takes a checkpoint once its clock has moved on by the interval, and stamps it with that clock")
+    func wallInterval() throws {
+        let directory = try makeTemporaryDirectory("recovery")
+        defer { removeTemporaryDirectory(directory) }
+        let clock = ManualClock(epochMilliseconds: 1_767_225_600_000)
+        let store = try CheckpointStore(directory: directory)
+        let checkpointer = Checkpointer(store: store, interval: .wall(30_000), pipeline: [], clock: clock, logger: logger)
+        let engine = StreamEngine(pipeline: try PipelineLoader.load(yaml: Self.before), partitions: 1) { output in
+            if let snapshot = output.checkpoint { checkpointer.capture(snapshot, lastSequence: 0) }
+        }
+        func submit(_ frame: Int) {
+            let event = Event(kind: .traffic, sensor: "seg-1", district: "d01", timestamp: 1_732_269_600_000 + Int64(frame) * 1_000,
+                              readings: [Reading("speed_kmh", 50)])
+            engine.submit([event])
+            checkpointer.submitted(to: engine, through: InputPosition(segment: 1, frame: frame), eventTime: event.timestamp)
+            engine.drain()
+            checkpointer.waitForWrites()
+        }
+        submit(1)                           // starts the interval
+        clock.advance(seconds: 29.9)
+        submit(2)
+        #expect(checkpointer.written == 0)  // not yet due
+        clock.advance(seconds: 0.1)
+        submit(3)
+        #expect(checkpointer.written == 1)
+        let (checkpoint, _) = try #require(try store.latest())
+        #expect(checkpoint.input == InputPosition(segment: 1, frame: 3))
+        #expect(checkpoint.createdAt == 1_767_225_630_000)
+        submit(4)
+        #expect(checkpointer.written == 1)  // the next one is 30 s after this one
+    }
+
     @Test("a checkpoint keeps the pipeline files in force at its barrier, even when a reload follows before it is written")
     func pipelineAtBarrier() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-recovery-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("recovery")
+        defer { removeTemporaryDirectory(directory) }
         let old = try PipelineLoader.load(yaml: Self.before, file: "old.yaml"), new = try PipelineLoader.load(yaml: Self.after, file: "new.yaml")
         let store = try CheckpointStore(directory: directory)
         let checkpointer = Checkpointer(store: store, interval: .wall(60_000), pipeline: old.sources, logger: logger)
@@ -178,8 +210,8 @@ struct RecoveryTests {
 
     @Test("input-log segments no kept checkpoint needs are deleted, and the log still replays from the oldest kept one")
     func inputLogRetention() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-recovery-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("recovery")
+        defer { removeTemporaryDirectory(directory) }
         let log = try InputLog(directory: directory + "/log", segmentBytes: 4_096)
         let store = try CheckpointStore(directory: directory + "/checkpoints", keep: 2)
         let checkpointer = Checkpointer(store: store, interval: .wall(3_600_000), pipeline: [], inputLog: log, logger: logger)

@@ -130,6 +130,35 @@ struct WebhookTests {
         journal.close()
     }
 
+    @Test("a refused delivery is retried after 1, 2, 4, 4 s of the deliverer's clock (doubling up to the cap), and signed with that clock's time")
+    func backoff() throws {
+        let directory = try makeTemporaryDirectory("webhooks-backoff")
+        defer { removeTemporaryDirectory(directory) }
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let journal = try AlertJournal(directory: directory + "/journal", epoch: 1)
+        let clock = ManualClock(epochMilliseconds: 1_767_225_600_000)
+        var settings = WebhookDeliverer.Settings()
+        settings.pollInterval = 0.005
+        settings.initialBackoff = 1
+        settings.maxBackoff = 4
+        let deliverer = WebhookDeliverer(target: try WebhookTarget.parse(receiver.url).get(), journal: journal,
+                                         signature: WebhookSignature(secret: Array("city-secret".utf8)),
+                                         stateDirectory: directory + "/webhooks", settings: settings, clock: clock, logger: logger)
+        try deliverer.start()
+        receiver.failNext(4)
+        try journal.append([Alert(seq: 1, id: "r:s:1", rule: "r", state: .raised, severity: .info, department: "d", key: "s", sensor: "s",
+                                  district: nil, kind: .traffic, windowStart: 0, windowEnd: 1, value: nil, threshold: nil, values: [],
+                                  message: "m", ts: 1)])
+        #expect(deliverer.waitUntilDelivered(within: 10))
+        deliverer.stop()
+        #expect(receiver.requests == 5)
+        #expect(deliverer.statistics.failedAttempts == 4)
+        #expect(clock.epochMilliseconds == 1_767_225_600_000 + 11_000)  // 1 + 2 + 4 + 4 s, not one real second
+        #expect(receiver.delivered.first?.headers["x-citybrain-timestamp"] == "1767225611")
+        journal.close()
+    }
+
     @Test("alerts the journal's retention deleted before delivery are counted as expired, and delivery goes on after them")
     func expiredByRetention() throws {
         let directory = try makeTemporaryDirectory("webhooks-expired")

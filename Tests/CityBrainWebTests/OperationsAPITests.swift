@@ -1,5 +1,6 @@
 import CityBrainCore
 import CityBrainIO
+import CityBrainTesting
 import CityBrainWeb
 import Foundation
 import HTTPTypes
@@ -11,19 +12,13 @@ import Testing
 
 /// A desk with a manual clock and a record of what it published, behind the real router.
 final class DeskFixture: Sendable {
-    /// A wall clock the test moves by hand.
-    final class ManualClock: Sendable {
-        let value = Mutex<Int64>(DeskFixture.t0)
-        func now() -> Int64 { value.withLock { $0 } }
-    }
-
     /// Everything the desk published through the dispatcher.
     final class Published: Sendable {
         let alerts = Mutex<[Alert]>([])
     }
 
     static let t0: Int64 = 1_732_269_600_000
-    let clock = ManualClock()
+    let clock = ManualClock(epochMilliseconds: DeskFixture.t0)
     let publishedRecords = Published()
     let desk: OperationsDesk
     let status = Mutex(PipelineStatus(ingest: .init(), engine: .init(), lastSequence: 0))
@@ -32,17 +27,15 @@ final class DeskFixture: Sendable {
     var published: [Alert] { publishedRecords.alerts.withLock { $0 } }
 
     init() {
-        let clock = self.clock
-        desk = OperationsDesk(policy: HandlingPolicy(acknowledgeWithin: [.critical: 300_000, .warning: 900_000, .info: 3_600_000])) {
-            clock.now()
-        }
+        desk = OperationsDesk(policy: HandlingPolicy(acknowledgeWithin: [.critical: 300_000, .warning: 900_000, .info: 3_600_000]),
+                              clock: clock)
         desk.connect { [publishedRecords, desk] alerts in
             publishedRecords.alerts.withLock { $0 += alerts }
             desk.deliver(alerts.map(OutputRecord.alert))
         }
     }
 
-    func advance(_ milliseconds: Int64) { clock.value.withLock { $0 += milliseconds } }
+    func advance(_ milliseconds: Int64) { clock.advance(nanoseconds: UInt64(milliseconds) * 1_000_000) }
 
     func raise(_ id: String, severity: Severity = .warning, department: String = "traffic-police", district: String = "d01") {
         let alert = Alert(id: id, rule: "congestion", state: .raised, severity: severity, department: department, key: id, sensor: id,

@@ -88,10 +88,10 @@ final class Partition: @unchecked Sendable {
             + ruleStates.reduce(0) { $0 + $1.byteCount }
         result.keys = sensors.count + districts.count
         if batch.checkpoint {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = SystemClock().uptimeNanoseconds
             result.snapshot = PartitionState(sensors: sensors, districts: districts, watermark: watermark, nextSweep: nextSweep,
                                              operators: operators.map { $0.capture() }, ruleStates: ruleStates)
-            result.snapshotNanoseconds = DispatchTime.now().uptimeNanoseconds - start
+            result.snapshotNanoseconds = SystemClock().uptimeNanoseconds - start
         }
         return result
     }
@@ -187,7 +187,7 @@ final class Partition: @unchecked Sendable {
         guard newWatermark > watermark else { return }
         watermark = newWatermark
         guard newWatermark >= nextDeadline else { return }
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = SystemClock().uptimeNanoseconds
         var deadline = Int64.max
         var firings: [WindowFiring] = []
         for index in operators.indices {
@@ -199,7 +199,7 @@ final class Partition: @unchecked Sendable {
             }
         }
         nextDeadline = deadline
-        result.closeNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+        result.closeNanoseconds += SystemClock().uptimeNanoseconds - start
     }
 
     /// Turns an aggregation's window results into alerts (rules, on-time results only) or window

@@ -12,11 +12,12 @@ public final class AlertDispatcher: Sendable {
     /// that writes JSON): then it is encoded once per alert, in ``dispatch(_:triggers:)``.
     private let encodesAlerts: Bool
     private let deterministic: Bool
+    private let clock: any WallClock
     private let sequencer: Mutex<AlertSequencer>
     private let journal: AlertJournal?
     private let onJournalFailure: @Sendable (any Error) -> Void
     /// After a restart from a checkpoint: the journal's alerts numbered after the checkpoint,
-    /// which the restored engine produces again while it catches up (see ``init(sinks:deterministic:journal:replaying:onJournalFailure:)``).
+    /// which the restored engine produces again while it catches up (see ``init(sinks:deterministic:journal:replaying:numberingAfter:clock:onJournalFailure:)``).
     private let replayed: Mutex<ReplayedAlerts>
     private let onCheckpoint: Mutex<ClosureBox<@Sendable (EngineSnapshot, UInt64) -> Void>?> = Mutex(nil)
 
@@ -31,9 +32,12 @@ public final class AlertDispatcher: Sendable {
     ///     published a second time. Exactly once across a crash.
     ///   - numberingAfter: the last sequence number already handed out (a restored checkpoint's),
     ///     when the journal does not say a later one.
+    ///   - clock: where `emitted_at` comes from.
     public init(sinks: [any OutputSink], deterministic: Bool, journal: AlertJournal? = nil, replaying: [Alert] = [],
-                numberingAfter: UInt64 = 0, onJournalFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
+                numberingAfter: UInt64 = 0, clock: any WallClock = SystemClock(),
+                onJournalFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.sinks = sinks
+        self.clock = clock
         self.encodesAlerts = journal != nil || sinks.contains { $0 is any EncodedRecordSink }
         self.deterministic = deterministic
         self.journal = journal
@@ -98,7 +102,7 @@ public final class AlertDispatcher: Sendable {
             if !triggers.isEmpty { triggers = kept.map { triggers[$0] } }
         }
         guard !records.isEmpty else { return }
-        let now = deterministic ? nil : Int64(Date().timeIntervalSince1970 * 1000)
+        let now = deterministic ? nil : clock.epochMilliseconds
         sequencer.withLock { sequencer in
             for index in records.indices {
                 guard case .alert(var alert) = records[index] else { continue }

@@ -28,7 +28,8 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
     public var batchesQueued: Int { queued.load(ordering: .relaxed) }
     /// Touched only on `queue`.
     private var socket: Socket?
-    private var subscriptions = 0
+    private var subscriptions = XPubSubscriptions()
+    private let clock: any WallClock
     private let logger: Logger
     private let selection: RecordSelection
     private let onPublished: PublishObserver?
@@ -41,7 +42,9 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
 
     /// Binds an XPUB socket on each endpoint, e.g. `tcp://127.0.0.1:5557`.
     public init(context: Context, endpoints: [String], selection: RecordSelection = .alerts, security: SocketSecurity = .none,
-                logger: Logger, onPublished: PublishObserver? = nil, watchHandshakes: HandshakeWatcher? = nil) throws {
+                clock: any WallClock = SystemClock(), logger: Logger, onPublished: PublishObserver? = nil,
+                watchHandshakes: HandshakeWatcher? = nil) throws {
+        self.clock = clock
         self.onPublished = onPublished
         self.logger = logger
         self.selection = selection
@@ -96,7 +99,7 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
                 room.signal()
             }
             guard let socket else { return }
-            drainSubscriptions(socket)
+            subscriptions.drain(socket)
             for (index, record) in records.enumerated() {
                 do {
                     let json = index < encoded.count ? encoded[index] ?? record.json : record.json
@@ -124,11 +127,11 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
     public func heartbeat(epoch: Int64?, lastSequence: UInt64) {
         queue.async { [self] in
             guard let socket else { return }
-            drainSubscriptions(socket)
+            subscriptions.drain(socket)
             var writer = JSONObjectWriter()
             if let epoch { writer.field("epoch", epoch) }
             writer.field("seq", lastSequence)
-            writer.field("ts", Int64(Date().timeIntervalSince1970 * 1000))
+            writer.field("ts", clock.epochMilliseconds)
             _ = try? socket.send(Message("heartbeat", writer.finish()), dontWait: true)
         }
     }
@@ -138,24 +141,7 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
     public func waitForSubscribers(_ count: Int, timeoutMilliseconds: Int) -> Bool {
         queue.sync {
             guard let socket else { return false }
-            let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeoutMilliseconds) * 1_000_000
-            var poller = Poller()
-            poller.add(socket)
-            while subscriptions < count {
-                let now = DispatchTime.now().uptimeNanoseconds
-                guard now < deadline else { return false }
-                _ = try? poller.poll(timeoutMilliseconds: Int((deadline - now) / 1_000_000) + 1)
-                drainSubscriptions(socket)
-            }
-            return true
-        }
-    }
-
-    /// Reads pending (un)subscription messages: first byte 1 subscribes, 0 unsubscribes.
-    private func drainSubscriptions(_ socket: Socket) {
-        while let frame = try? socket.receive(dontWait: true) {
-            guard let flag = frame.bytes.first else { continue }
-            subscriptions += flag == 1 ? 1 : -1
+            return subscriptions.wait(for: count, on: socket, within: Double(timeoutMilliseconds) / 1000, clock: clock)
         }
     }
 

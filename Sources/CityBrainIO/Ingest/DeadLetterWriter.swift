@@ -9,10 +9,12 @@ import Synchronization
 /// (`truncated: true`).
 public final class DeadLetterWriter: Sendable {
     private let handle: Mutex<FileHandle>
+    private let clock: any WallClock
     public static let maxPayloadBytes = 1_024
 
-    /// Appends to `path` (created if missing).
-    public init(path: String) throws {
+    /// Appends to `path` (created if missing); `clock` stamps `received_at`.
+    public init(path: String, clock: any WallClock = SystemClock()) throws {
+        self.clock = clock
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
                 throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "cannot create \(path)"])
@@ -25,7 +27,7 @@ public final class DeadLetterWriter: Sendable {
 
     public func record(_ rejection: FrameRejection, source: String, topic: [UInt8]?, payload: some Collection<UInt8>) {
         var writer = JSONObjectWriter()
-        writer.field("received_at", Int64(Date().timeIntervalSince1970 * 1000))
+        writer.field("received_at", clock.epochMilliseconds)
         writer.field("source", source)
         writer.field("reason", rejection.reason.rawValue)
         writer.field("detail", rejection.detail)

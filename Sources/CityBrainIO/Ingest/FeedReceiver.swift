@@ -51,6 +51,8 @@ public final class FeedReceiver: Sendable {
         /// Count the events of each kind (``IngestStatistics/Snapshot/decodedByKind``; for
         /// `/metrics`): one dictionary update per event, so only when asked.
         public var countKinds = false
+        /// Where the receive time of each round comes from (the input log's stamp, SenML's "now").
+        public var clock: any WallClock = SystemClock()
 
         public init() {}
     }
@@ -169,7 +171,7 @@ public final class FeedReceiver: Sendable {
             // Drain every ready socket in bounded slices so one busy feed cannot starve another.
             var progress = !ready.isEmpty
             // One receive time per round: the input log's stamp, and SenML's "now".
-            receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
+            receivedAt = options.clock.epochMilliseconds
             frames.receivedAt = receivedAt
             while progress {
                 progress = false
@@ -235,7 +237,7 @@ public final class FeedReceiver: Sendable {
                        _ shedder: inout OverloadShedder, _ handoff: Handoff) {
         if let shed = shedder.takeCounts() {
             for (reason, count) in shed.byReason { counts.shed[reason, default: 0] += count }
-            statistics.addShed(bySensor: shed.bySensor, at: Int64(Date().timeIntervalSince1970 * 1000))
+            statistics.addShed(bySensor: shed.bySensor, at: options.clock.epochMilliseconds)
         }
         if counts.frames > 0 || counts.lost > 0 || counts.sequenceRestarts > 0 || !counts.shed.isEmpty {
             statistics.add(counts)

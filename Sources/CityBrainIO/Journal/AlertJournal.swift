@@ -24,6 +24,7 @@ public final class AlertJournal: Sendable {
     private let policy: SyncPolicy
     private let segmentBytes: Int
     private let retention: Int64?
+    private let clock: any WallClock
     private let state: Mutex<State>
     /// The sequence numbers each closed segment holds (`nil`: none), by file name, learnt the
     /// first time it is read: closed segments never change, so reading after a sequence number
@@ -39,14 +40,18 @@ public final class AlertJournal: Sendable {
     }
 
     /// Opens (or creates) the journal, trimming a torn tail and finding the last sequence number.
-    /// - Parameter retention: delete segments whose newest alert is older than this (ms), if set.
+    /// - Parameters:
+    ///   - retention: delete segments whose newest alert is older than this (ms), if set.
+    ///   - epoch: this journal's epoch; by default the clock's time of day when it opens.
+    ///   - clock: what "older than the retention" is measured against.
     public init(directory path: String, policy: SyncPolicy = .batch, segmentBytes: Int = 16 << 20, retention: Int64? = nil,
-                epoch: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws {
+                epoch: Int64? = nil, clock: any WallClock = SystemClock()) throws {
         directory = URL(fileURLWithPath: path)
+        self.clock = clock
         self.policy = policy
         self.segmentBytes = max(segmentBytes, 4_096)
         self.retention = retention
-        self.epoch = epoch
+        self.epoch = epoch ?? clock.epochMilliseconds
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var state = State()
         let segments = try Self.segments(in: directory)
@@ -151,7 +156,7 @@ public final class AlertJournal: Sendable {
 
     private func applyRetention() throws {
         guard let retention else { return }
-        let cutoff = Int64(Date().timeIntervalSince1970 * 1000) - retention
+        let cutoff = clock.epochMilliseconds - retention
         let segments = try Self.segments(in: directory)
         for segment in segments.dropLast() {
             guard let newest = try Self.read(segment).entries.last, (newest.emittedAt ?? newest.ts) < cutoff else { break }

@@ -22,6 +22,7 @@ public final class DurableAlertConsumer: Sendable {
     private let thread = SocketThread(name: "citybrain-durable-consumer")
     private let last = Atomic<UInt64>(0)
     private let security: SocketSecurity
+    private let clock: any WallClock
     private let inOrder: Bool
     private let endOfBatch: (@Sendable () -> Void)?
 
@@ -34,11 +35,14 @@ public final class DurableAlertConsumer: Sendable {
     ///     being shown at once), so the last number handled always means "all up to here".
     ///   - endOfBatch: called on the consumer's thread after each run of alerts handed over (a
     ///     drained socket, a catch-up page), e.g. to make them durable together.
+    ///   - clock: when a catch-up that failed is tried again.
     public init(
         context: Context, alerts: [String], catchup: String, topics: [String] = ["alert."], stateFile: String?,
         startingAfter: UInt64 = 0, inOrder: Bool = false, endOfBatch: (@Sendable () -> Void)? = nil,
-        security: SocketSecurity = .none, logger: Logger, handler: @escaping @Sendable (Alert, String) -> Void
+        security: SocketSecurity = .none, clock: any WallClock = SystemClock(), logger: Logger,
+        handler: @escaping @Sendable (Alert, String) -> Void
     ) {
+        self.clock = clock
         self.security = security
         self.inOrder = inOrder
         self.endOfBatch = endOfBatch
@@ -127,7 +131,7 @@ public final class DurableAlertConsumer: Sendable {
                 saveState()
                 handled = false
             }
-            if catchup.down, Self.now() >= catchup.retryAt { catchUp(&catchup, isStopping: isStopping) }
+            if catchup.down, now >= catchup.retryAt { catchUp(&catchup, isStopping: isStopping) }
         }
         saveState()
         subscriber.close()
@@ -139,7 +143,8 @@ public final class DurableAlertConsumer: Sendable {
         while catchup.shownAhead.remove(lastSequence + 1) != nil { last.store(lastSequence + 1, ordering: .relaxed) }
     }
 
-    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds / 1_000_000 }
+    /// Milliseconds on the clock's monotonic time.
+    private var now: UInt64 { clock.uptimeNanoseconds / 1_000_000 }
 
     /// Fetches every journaled alert after the last one handled; returns whether any came. When
     /// the endpoint does not answer, warns (once per outage), marks it down and schedules a retry
@@ -205,7 +210,7 @@ public final class DurableAlertConsumer: Sendable {
                     logger.warning("catch-up endpoint \(catchupEndpoint) does not answer (\(error)); \(meanwhile)")
                 }
                 catchup.down = true
-                catchup.retryAt = Self.now() + catchup.retryDelay
+                catchup.retryAt = now + catchup.retryDelay
                 catchup.retryDelay = min(catchup.retryDelay * 2, Self.longestRetry)
                 break
             }

@@ -25,15 +25,15 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
     private let board: Mutex<AlertBoard>
     private let listeners = Mutex<[UUID: AsyncStream<Update>.Continuation]>([:])
     private let publisher = Mutex<ClosureBox<@Sendable ([Alert]) -> Void>?>(nil)
-    private let clock: @Sendable () -> Int64
+    private let clock: any WallClock
     private let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "citybrain.escalation"))
     private let timerState = Mutex<(started: Bool, stopped: Bool)>((false, false))
     /// Held from an action's check to its record's publication: two operators acting on one case
     /// at once are taken one after the other, the second checked against the first's outcome.
     private let acting = Mutex<Void>(())
 
-    /// - Parameter clock: wall-clock Unix ms (injectable for tests).
-    public init(policy: HandlingPolicy, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+    /// - Parameter clock: when actions happen and cases fall overdue.
+    public init(policy: HandlingPolicy, clock: any WallClock = SystemClock()) {
         self.board = Mutex(AlertBoard(policy: policy))
         self.clock = clock
     }
@@ -45,7 +45,7 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
 
     /// Rebuilds the board from journaled alerts (those of the last retention period).
     public func restore(from alerts: [Alert]) {
-        let now = clock()
+        let now = clock.epochMilliseconds
         board.withLock { board in
             for alert in alerts where (alert.emittedAt ?? now) >= now - board.policy.retainClosed {
                 board.apply(alert, at: alert.emittedAt ?? now)
@@ -58,7 +58,7 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
     public func deliver(_ records: [OutputRecord]) {
         let alerts = records.compactMap(\.alert)
         guard !alerts.isEmpty else { return }
-        let now = clock()
+        let now = clock.epochMilliseconds
         let changed = board.withLock { board in alerts.compactMap { board.apply($0, at: $0.handling?.at ?? $0.emittedAt ?? now) } }
         if !changed.isEmpty { broadcast(.cases(changed)) }
     }
@@ -85,7 +85,7 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
     /// it then stands.
     @discardableResult
     public func perform(_ action: AlertBoard.Action, on id: String, by actor: String, note: String? = nil) throws(BoardError) -> AlertCase {
-        let now = clock()
+        let now = clock.epochMilliseconds
         try acting.withLock { _ throws(BoardError) in
             let record = try board.withLock { board throws(BoardError) in try board.record(for: action, on: id, by: actor, note: note, at: now) }
             publish([record], at: now)
@@ -96,7 +96,7 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
     /// Escalates what is overdue now; publishes the records. Returns how many.
     @discardableResult
     public func escalateOverdue() -> Int {
-        let now = clock()
+        let now = clock.epochMilliseconds
         return acting.withLock { _ in
             let records = board.withLock { board in
                 board.prune(at: now)
@@ -149,14 +149,14 @@ public final class OperationsDesk: OutputSink, @unchecked Sendable {
     }
 
     public var onTimeRates: [String: OnTimeRate] {
-        let now = clock()
+        let now = clock.epochMilliseconds
         return board.withLock { $0.onTimeRates(at: now) }
     }
 
     public var policy: HandlingPolicy { board.withLock { $0.policy } }
 
     /// The current time on the desk's clock.
-    public var now: Int64 { clock() }
+    public var now: Int64 { clock.epochMilliseconds }
 
     // MARK: Listeners
 

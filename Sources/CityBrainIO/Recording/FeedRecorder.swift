@@ -58,7 +58,7 @@ public final class FeedRecorder: Sendable {
     }
 
     private func loop(_ socket: Socket, isStopping: () -> Bool) {
-        var lastFlush = DispatchTime.now().uptimeNanoseconds
+        var lastFlush = SystemClock().uptimeNanoseconds
         // Checked once per message: a plain flag, set after a drain or a failure, not a lock.
         var done = false
         func failed(_ error: any Error) -> Bool {
@@ -68,7 +68,7 @@ public final class FeedRecorder: Sendable {
             return false
         }
         serveMessages(on: socket, isStopping: { done || isStopping() }, timeoutMilliseconds: 50) { message in
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = SystemClock().epochMilliseconds
             let frames = message.frames
             let frame = frames.count == 1
                 ? RecordedFrame(receivedAt: now, topic: [], payload: frames[0])
@@ -78,7 +78,7 @@ public final class FeedRecorder: Sendable {
             return true
         } afterDrain: { _ in
             // Whole blocks reach the file at least every 100 ms (followers read them then).
-            let clock = DispatchTime.now().uptimeNanoseconds
+            let clock = SystemClock().uptimeNanoseconds
             if clock - lastFlush >= 100_000_000 {
                 lastFlush = clock
                 do {

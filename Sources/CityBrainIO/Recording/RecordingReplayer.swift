@@ -55,14 +55,14 @@ public final class RecordingReplayer: Sendable {
         var round = 0
         while loops.map({ round < $0 }) ?? true, !stopping.load(ordering: .acquiring) {
             round += 1
-            let began = DispatchTime.now().uptimeNanoseconds
+            let began = SystemClock().uptimeNanoseconds
             try reader.forEachFrame { frame in
                 if stopping.load(ordering: .acquiring) { return false }
                 if let from, frame.receivedAt < from { return true }
                 if let to, frame.receivedAt > to { return true }
                 if let speed {
                     let due = began + UInt64(Double(frame.receivedAt - first) / speed * 1_000_000)
-                    let now = DispatchTime.now().uptimeNanoseconds
+                    let now = SystemClock().uptimeNanoseconds
                     if due > now { usleep(UInt32(min((due - now) / 1_000, 1_000_000))) }
                 }
                 try socket.send(frame.topic.isEmpty ? Message(frames: [frame.payload]) : Message(frames: [frame.topic, frame.payload]))

@@ -114,7 +114,7 @@ public final class RecordingWriter {
         let handle = try FileHandle(forWritingTo: url)
         var header = JSONObjectWriter()
         header.field("version", Int64(RecordingFormat.version))
-        header.field("created", Int64(Date().timeIntervalSince1970 * 1000))
+        header.field("created", SystemClock().epochMilliseconds)
         header.field("segment", Int64(segment))
         header.field("compression", codec == .zlib ? "zlib" : "none")
         header.field("sources", strings: sources)

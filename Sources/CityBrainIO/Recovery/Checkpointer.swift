@@ -38,6 +38,7 @@ public final class Checkpointer: Sendable {
     }
 
     public let store: CheckpointStore
+    private let clock: any WallClock
     public let interval: Interval
     private let pipeline: Mutex<[PipelineSource]>
     private let logger: Logger
@@ -59,7 +60,8 @@ public final class Checkpointer: Sendable {
     }
 
     public init(store: CheckpointStore, interval: Interval, pipeline: [PipelineSource], inputLog: InputLog? = nil,
-                journal: AlertJournal? = nil, logger: Logger) {
+                journal: AlertJournal? = nil, clock: any WallClock = SystemClock(), logger: Logger) {
+        self.clock = clock
         self.store = store
         self.interval = interval
         self.pipeline = Mutex(pipeline)
@@ -78,7 +80,7 @@ public final class Checkpointer: Sendable {
         let now: Int64?
         switch interval {
         case .wall(let every):
-            let wall = Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000)
+            let wall = Int64(clock.uptimeNanoseconds / 1_000_000)
             now = state.withLock { state in
                 guard let last = state.lastTaken else { state.lastTaken = wall; return nil }
                 return wall - last >= every ? wall : nil
@@ -110,7 +112,7 @@ public final class Checkpointer: Sendable {
         let checkpoint: Checkpoint? = state.withLock { state in
             guard !state.barriers.isEmpty else { return nil }
             let barrier = state.barriers.removeFirst()
-            let checkpoint = Checkpoint(createdAt: Int64(Date().timeIntervalSince1970 * 1000), input: barrier.input, lastSequence: lastSequence,
+            let checkpoint = Checkpoint(createdAt: clock.epochMilliseconds, input: barrier.input, lastSequence: lastSequence,
                                         pipeline: barrier.pipeline, engine: snapshot)
             guard !state.writing else {
                 state.waiting = checkpoint
@@ -127,7 +129,7 @@ public final class Checkpointer: Sendable {
         // One write at a time (the next waits in `state.waiting`), each on a thread of its own at a
         // lower priority: the engine goes first.
         BackgroundThread.start(name: "citybrain.checkpoint") { [self] in
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = clock.uptimeNanoseconds
             do {
                 try inputLog?.sync()
                 try journal?.sync()
@@ -135,7 +137,7 @@ public final class Checkpointer: Sendable {
                 let oldest = try store.files().first.flatMap { CheckpointFile.input(of: $0) }
                 if let oldest { try inputLog?.deleteSegments(before: oldest.segment) }
                 let written = Written(url: url, bytes: bytes, pauseNanoseconds: checkpoint.engine.pauseNanoseconds,
-                                      writeNanoseconds: DispatchTime.now().uptimeNanoseconds - start, input: checkpoint.input,
+                                      writeNanoseconds: clock.uptimeNanoseconds - start, input: checkpoint.input,
                                       takenAt: checkpoint.createdAt)
                 state.withLock {
                     $0.written = written

@@ -1,3 +1,4 @@
+import CityBrainCore
 import Dispatch
 import Synchronization
 
@@ -31,7 +32,7 @@ public final class BatchArrivals: Sendable {
     }
 
     /// Records that the next `count` positions arrived together at `nanoseconds` (monotonic).
-    public func advance(by count: Int, at nanoseconds: UInt64 = DispatchTime.now().uptimeNanoseconds) {
+    public func advance(by count: Int, at nanoseconds: UInt64 = SystemClock().uptimeNanoseconds) {
         guard count > 0 else { return }
         ring.withLock { ring in
             let slot = ring.count % capacity

@@ -65,6 +65,9 @@ public final class LivePipeline: @unchecked Sendable {
         public var webhookSignature: WebhookSignature?
         /// Webhook timeouts and backoff.
         public var webhookSettings = WebhookDeliverer.Settings()
+        /// The wall clock of every part that stamps or waits (alerts' `emitted_at`, heartbeats,
+        /// receive times, escalations, wall-time checkpoints, webhook back-off).
+        public var clock: any WallClock = SystemClock()
 
         public init(
             pipeline: Pipeline, feeds: FeedEndpoints, alertEndpoints: [String], partitions: Int = ProcessInfoCores.active,
@@ -103,10 +106,11 @@ public final class LivePipeline: @unchecked Sendable {
     /// One per webhook target.
     public let webhooks: [WebhookDeliverer]
     private let zap: ZAPHandler?
-    private let heartbeat: (any DispatchSourceTimer)?
+    private let heartbeat: StreamHeartbeat?
     private let reclaimer: MemoryReclaimer?
     private let running = Atomic<Bool>(false)
     private let logger: Logger
+    private let clock: any WallClock
     private let durability: DurabilitySettings?
     private let checkpointer: Checkpointer?
     /// Checkpoints written since start (with durability).
@@ -127,6 +131,7 @@ public final class LivePipeline: @unchecked Sendable {
         var security = SocketSecurity.none
         var receiverOptions = configuration.receiver
         receiverOptions.catalogue = configuration.pipeline.catalogue
+        receiverOptions.clock = configuration.clock
         if configuration.overview { receiverOptions.countKinds = true }
         var watchHandshakes: HandshakeWatcher?
         if let curve = configuration.curve {
@@ -145,9 +150,9 @@ public final class LivePipeline: @unchecked Sendable {
         let arrivals = configuration.onAlertLatency == nil ? nil : BatchArrivals()
         let publisher = configuration.alertEndpoints.isEmpty
             ? nil : try AlertPublisher(context: context, endpoints: configuration.alertEndpoints, selection: configuration.publish,
-                                        security: security, logger: logger,
+                                        security: security, clock: configuration.clock, logger: logger,
                                         onPublished: Self.publishObserver(configuration, arrivals: arrivals), watchHandshakes: watchHandshakes)
-        let desk = configuration.handling.map { OperationsDesk(policy: $0) }
+        let desk = configuration.handling.map { OperationsDesk(policy: $0, clock: configuration.clock) }
         if let desk, let journal = configuration.journal {
             do { desk.restore(from: try journal.alerts(after: 0)) } catch { logger.error("could not restore alert handling from the journal: \(error)") }
         }
@@ -160,16 +165,17 @@ public final class LivePipeline: @unchecked Sendable {
         let replaying = try recovered.checkpoint.map { try configuration.journal?.alerts(after: $0.lastSequence) ?? [] } ?? []
         let dispatcher = AlertDispatcher(
             sinks: (publisher.map { [$0] } ?? []) + sinks + deskSinks, deterministic: configuration.deterministic, journal: configuration.journal,
-            replaying: replaying, numberingAfter: recovered.checkpoint?.lastSequence ?? 0
+            replaying: replaying, numberingAfter: recovered.checkpoint?.lastSequence ?? 0, clock: configuration.clock
         ) { error in logger.critical("alert journal write failed; alerts are published without it: \(error)") }
         let engine = recovered.engine
         recovered.connect { dispatcher.handle($0) }
         let checkpointer = configuration.durability.map {
             Checkpointer(store: $0.store, interval: $0.interval, pipeline: configuration.pipeline.sources, inputLog: $0.inputLog,
-                         journal: configuration.journal, logger: logger)
+                         journal: configuration.journal, clock: configuration.clock, logger: logger)
         }
         if let checkpointer { dispatcher.onCheckpoint { checkpointer.capture($0, lastSequence: $1) } }
         self.logger = logger
+        self.clock = configuration.clock
         self.durability = configuration.durability
         self.checkpointer = checkpointer
         self.restoredFrom = recovered.checkpoint
@@ -187,7 +193,8 @@ public final class LivePipeline: @unchecked Sendable {
         webhooks = configuration.journal.map { journal in
             configuration.webhooks.map { target in
                 WebhookDeliverer(target: target, journal: journal, format: configuration.webhookFormat, signature: configuration.webhookSignature,
-                                 stateDirectory: journal.directory.path + "/webhooks", settings: configuration.webhookSettings, logger: logger)
+                                 stateDirectory: journal.directory.path + "/webhooks", settings: configuration.webhookSettings,
+                                 clock: configuration.clock, logger: logger)
             }
         } ?? []
         if let journal = configuration.journal, !configuration.catchupEndpoints.isEmpty {
@@ -196,13 +203,8 @@ public final class LivePipeline: @unchecked Sendable {
         } else {
             catchup = nil
         }
-        if let publisher {
-            let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "citybrain.heartbeat"))
-            timer.schedule(deadline: .now() + 1, repeating: 1)
-            timer.setEventHandler { publisher.heartbeat(epoch: dispatcher.epoch, lastSequence: dispatcher.lastSequence) }
-            heartbeat = timer
-        } else {
-            heartbeat = nil
+        heartbeat = publisher.map { publisher in
+            StreamHeartbeat(publisher: publisher) { (dispatcher.epoch, dispatcher.lastSequence) }
         }
         // The input log's position after the batch being delivered (both closures run on the ingest thread).
         let logged = Mutex(InputPosition.start)
@@ -242,7 +244,7 @@ public final class LivePipeline: @unchecked Sendable {
         guard let arrivals, let onLatency = configuration.onAlertLatency else { return configuration.onPublished }
         return { records, triggers in
             configuration.onPublished?(records, triggers)
-            let now = DispatchTime.now().uptimeNanoseconds
+            let now = SystemClock().uptimeNanoseconds
             for (record, trigger) in zip(records, triggers) {
                 guard case .alert = record, let arrived = arrivals.time(of: trigger), now >= arrived else { continue }
                 onLatency(now - arrived)
@@ -288,7 +290,7 @@ public final class LivePipeline: @unchecked Sendable {
         try catchup?.start()
         for webhook in webhooks { try webhook.start() }
         try receiver.start()
-        heartbeat?.resume()
+        heartbeat?.start()
         reclaimer?.start()
         desk?.startEscalating()
         running.store(true, ordering: .releasing)
@@ -307,7 +309,7 @@ public final class LivePipeline: @unchecked Sendable {
             checkpointer.waitForWrites()
         }
         try? durability?.inputLog?.close()
-        heartbeat?.cancel()
+        heartbeat?.stop()
         reclaimer?.stop()
         catchup?.stop()
         dispatcher.close()
@@ -322,7 +324,7 @@ public final class LivePipeline: @unchecked Sendable {
     public var status: PipelineStatus {
         var status = PipelineStatus(ingest: ingest.snapshot, engine: engine.statistics, lastSequence: dispatcher.lastSequence,
                                     checkpoints: checkpointer?.status)
-        status.overloadedSince = ingest.overloadedSince(now: Int64(Date().timeIntervalSince1970 * 1000))
+        status.overloadedSince = ingest.overloadedSince(now: clock.epochMilliseconds)
         if status.ingest.shedTotal > 0 { status.mostShed = ingest.mostShed(10).map { ShedSensor(sensor: $0.sensor, readings: $0.readings) } }
         status.longestCloseNanoseconds = engine.longestCloseNanoseconds
         status.memory = reclaimer?.statistics ?? MemoryReclaimer.Statistics()

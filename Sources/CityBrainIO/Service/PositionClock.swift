@@ -1,3 +1,4 @@
+import CityBrainCore
 import Dispatch
 import Synchronization
 
@@ -39,7 +40,7 @@ public final class PositionClock: @unchecked Sendable {
 
     /// Records that the next `count` positions passed at `nanoseconds` (monotonic). Writer only.
     @inline(__always)
-    public func advance(by count: Int, at nanoseconds: UInt64 = DispatchTime.now().uptimeNanoseconds) {
+    public func advance(by count: Int, at nanoseconds: UInt64 = SystemClock().uptimeNanoseconds) {
         let first = next.load(ordering: .relaxed)
         let end = first + Int64(count)
         var sample = (first + stride - 1) / stride

@@ -1,3 +1,4 @@
+import CityBrainCore
 import Dispatch
 import Foundation
 import Logging
@@ -16,8 +17,8 @@ public final class StatusReporter: @unchecked Sendable {
         let line = Mutex(StatusLine())
         self.init(console: console, logger: logger, logInterval: logInterval) {
             line.withLock {
-                $0.render(sample(), seconds: Double(DispatchTime.now().uptimeNanoseconds) / 1e9,
-                          nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+                $0.render(sample(), seconds: Double(SystemClock().uptimeNanoseconds) / 1e9,
+                          nowMilliseconds: SystemClock().epochMilliseconds)
             }
         }
     }

@@ -18,11 +18,8 @@ public enum FeedTransport: Sendable {
             try socket.setXPubVerbose(true)
             try socket.setSendHighWaterMark(1_000_000)
             for endpoint in endpoints { try socket.bind(endpoint) }
-            var seen = 0
-            try socket.setReceiveTimeout(milliseconds: 100)
-            while seen < subscribers, !stopping.load(ordering: .acquiring) {
-                if let frame = try socket.receive(), frame.bytes.first == 1 { seen += 1 }
-            }
+            var subscriptions = XPubSubscriptions()
+            _ = subscriptions.wait(for: subscribers, on: socket, within: nil) { stopping.load(ordering: .acquiring) }
         case .push(let endpoints):
             socket = try Socket(context, .push)
             try security.apply(to: socket)

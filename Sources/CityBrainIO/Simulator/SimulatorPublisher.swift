@@ -40,9 +40,9 @@ public final class SimulatorPublisher: Sendable {
         if waitForSubscribers > 0 { logger.info("simulator: waiting for \(waitForSubscribers) subscriber(s)") }
         let socket = try transport.open(context, subscribers: waitForSubscribers, stopping: stopping, security: security)
         defer { socket.close() }
-        let began = DispatchTime.now().uptimeNanoseconds
+        let began = SystemClock().uptimeNanoseconds
         while !stopping.load(ordering: .acquiring) {
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
+            let elapsed = Double(SystemClock().uptimeNanoseconds - began) / 1e9
             if let duration, elapsed >= duration { break }
             let horizon = simulator.start + Int64(elapsed * speed * 1000)
             for event in simulator.events(until: horizon) {

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CityBrainCore
 import CMalloc
 import Glibc
 #endif
@@ -82,11 +83,11 @@ public final class MemoryReclaimer: @unchecked Sendable {
     @discardableResult
     func trim(residentBefore: Int? = nil) -> Int {
         let before = residentBefore ?? Self.residentBytes ?? 0
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = SystemClock().uptimeNanoseconds
         #if canImport(Glibc)
         _ = malloc_trim(0)
         #endif
-        let took = DispatchTime.now().uptimeNanoseconds - start
+        let took = SystemClock().uptimeNanoseconds - start
         let released = max(0, before - (Self.residentBytes ?? before))
         counts.withLock { counts in
             counts.trims += 1

@@ -64,6 +64,7 @@ public final class WebhookDeliverer: Sendable {
     private let signature: WebhookSignature?
     private let cursorPath: String
     private let settings: Settings
+    private let clock: any WallClock
     private let logger: Logger
     private let session: URLSession
     private let stopping = Atomic<Bool>(false)
@@ -71,10 +72,13 @@ public final class WebhookDeliverer: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
 
-    /// - Parameter stateDirectory: where the cursor file is kept (next to the journal).
+    /// - Parameters:
+    ///   - stateDirectory: where the cursor file is kept (next to the journal).
+    ///   - clock: the signatures' timestamps and the back-off between attempts.
     public init(target: WebhookTarget, journal: AlertJournal, format: AlertFormat = .native, signature: WebhookSignature? = nil,
-                stateDirectory: String, settings: Settings = Settings(), logger: Logger) {
+                stateDirectory: String, settings: Settings = Settings(), clock: any WallClock = SystemClock(), logger: Logger) {
         self.target = target
+        self.clock = clock
         self.journal = journal
         self.format = format
         self.signature = signature
@@ -128,9 +132,9 @@ public final class WebhookDeliverer: Sendable {
 
     /// Waits until everything journaled so far is delivered, or `seconds` pass; returns whether it was.
     public func waitUntilDelivered(within seconds: Double) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
         let goal = journal.lastSequence
-        while Date() < deadline {
+        let deadline = SystemClock().uptimeNanoseconds + UInt64(max(0, seconds) * 1e9)
+        while SystemClock().uptimeNanoseconds < deadline {
             if counters.withLock({ $0.cursor }) >= goal { return true }
             usleep(5_000)
         }
@@ -177,10 +181,10 @@ public final class WebhookDeliverer: Sendable {
         var backoff = settings.initialBackoff
         let body = Array(format.render(alert).utf8)
         while !isStopping {
-            let began = DispatchTime.now().uptimeNanoseconds
+            let began = SystemClock().uptimeNanoseconds
             switch post(body, alert: alert) {
             case .success:
-                let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6
+                let milliseconds = Double(SystemClock().uptimeNanoseconds - began) / 1e6
                 counters.withLock {
                     $0.delivered += 1
                     $0.lastLatencyMilliseconds = milliseconds
@@ -210,7 +214,7 @@ public final class WebhookDeliverer: Sendable {
         request.setValue(alert.id, forHTTPHeaderField: "X-CityBrain-Alert-Id")
         if let epoch = alert.epoch { request.setValue(String(epoch), forHTTPHeaderField: "X-CityBrain-Epoch") }
         if let signature {
-            let timestamp = Int64(Date().timeIntervalSince1970)
+            let timestamp = clock.epochMilliseconds / 1000
             request.setValue(String(timestamp), forHTTPHeaderField: "X-CityBrain-Timestamp")
             request.setValue(signature.sign(body, timestamp: timestamp), forHTTPHeaderField: "X-CityBrain-Signature")
         }
@@ -240,10 +244,9 @@ public final class WebhookDeliverer: Sendable {
         }
     }
 
-    /// Sleeps `seconds` in short steps, returning early when stopped.
+    /// Sleeps `seconds` of the clock's time in short steps, returning early when stopped.
     private func sleep(for seconds: Double) {
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
-        while !isStopping, DispatchTime.now().uptimeNanoseconds < deadline { usleep(10_000) }
+        clock.sleep(seconds: seconds) { isStopping }
     }
 
     private func save(_ cursor: UInt64) throws {

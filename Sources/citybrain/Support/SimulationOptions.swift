@@ -39,7 +39,7 @@ struct SimulationOptions: ParsableArguments {
 
     /// Now, rounded down to a multiple of 5 minutes, so simulated incidents line up with windows.
     static func recentFiveMinuteBoundary() -> Int64 {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = SystemClock().epochMilliseconds
         return now - now % 300_000
     }
 }
