@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "citybrain", targets: ["citybrain"]),
         .library(name: "CityBrainCore", targets: ["CityBrainCore"]),
+        .library(name: "CityBrainHandling", targets: ["CityBrainHandling"]),
         .library(name: "CityBrainIO", targets: ["CityBrainIO"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
     ],
@@ -61,10 +62,13 @@ let package = Package(
             ],
             swiftSettings: upcoming + hotPath
         ),
+        // What operators do with alerts (acknowledge, assign, resolve, escalate): pure, like the engine.
+        .target(name: "CityBrainHandling", dependencies: ["CityBrainCore"], swiftSettings: upcoming),
         .target(
             name: "CityBrainIO",
             dependencies: [
                 "CityBrainCore",
+                "CityBrainHandling",
                 "ZeroMQ",
                 "CZlib",
                 "CMalloc",
@@ -89,6 +93,7 @@ let package = Package(
             name: "CityBrainWeb",
             dependencies: [
                 "CityBrainCore",
+                "CityBrainHandling",
                 "CityBrainIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -104,6 +109,7 @@ let package = Package(
             name: "citybrain",
             dependencies: [
                 "CityBrainCore",
+                "CityBrainHandling",
                 "CityBrainIO",
                 "CityBrainBench",
                 "CityBrainWeb",
@@ -117,9 +123,10 @@ let package = Package(
         .target(name: "CityBrainTesting", dependencies: ["CityBrainCore"], path: "Sources/CityBrainTesting", swiftSettings: upcoming),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: upcoming),
         .testTarget(name: "CityBrainCoreTests", dependencies: ["CityBrainCore"], swiftSettings: upcoming),
+        .testTarget(name: "CityBrainHandlingTests", dependencies: ["CityBrainHandling", "CityBrainCore"], swiftSettings: upcoming),
         .testTarget(
             name: "CityBrainIOTests",
-            dependencies: ["CityBrainIO", "CityBrainCore", "ZeroMQ", "CityBrainTesting"],
+            dependencies: ["CityBrainIO", "CityBrainCore", "CityBrainHandling", "ZeroMQ", "CityBrainTesting"],
             // Read from beside the sources (#filePath), not bundled.
             exclude: ["Golden", "Labels"],
             swiftSettings: upcoming
@@ -132,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "CityBrainWebTests",
             dependencies: [
-                "CityBrainWeb", "CityBrainIO", "CityBrainCore", "CityBrainTesting",
+                "CityBrainWeb", "CityBrainIO", "CityBrainCore", "CityBrainHandling", "CityBrainTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

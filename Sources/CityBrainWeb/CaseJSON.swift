@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainHandling
 
 /// The JSON shapes of the operations API (see docs/openapi.yaml).
 enum CaseJSON {

@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainHandling
 import CityBrainIO
 import Foundation
 import HTTPTypes

@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainHandling
 import Dispatch
 import Foundation
 import Logging

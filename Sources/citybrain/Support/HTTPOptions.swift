@@ -1,5 +1,6 @@
 import ArgumentParser
 import CityBrainCore
+import CityBrainHandling
 import CityBrainIO
 import CityBrainWeb
 import Foundation

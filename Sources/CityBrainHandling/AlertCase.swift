@@ -1,3 +1,4 @@
+import CityBrainCore
 /// One alert's lifecycle as the operations centre handles it: what the rules said last, and who
 /// acknowledged, assigned and resolved it, when. Times are wall clock, Unix ms.
 public struct AlertCase: Sendable, Hashable {

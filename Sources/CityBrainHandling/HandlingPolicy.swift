@@ -1,3 +1,4 @@
+import CityBrainCore
 /// How fast the operations centre must take on an alert: an alert not acknowledged within its
 /// severity's limit is escalated, and counts against its department's on-time rate.
 public struct HandlingPolicy: Sendable, Hashable {

@@ -1,3 +1,4 @@
+import CityBrainCore
 /// The operations centre's board: every alert case, open and recently closed, with its handling.
 ///
 /// Pure and clock-free: the caller passes the wall-clock time with each change, so escalation

@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainHandling
 import Testing
 
 @Suite("Alert board: handling, escalation, on-time rate")
