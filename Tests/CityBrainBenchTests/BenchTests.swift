@@ -1,6 +1,7 @@
 import CityBrainBench
 import CityBrainCore
 import CityBrainIO
+import CityBrainTesting
 import Dispatch
 import Foundation
 import Logging
@@ -44,8 +45,8 @@ struct BenchTests {
         let scenario = try Self.scenario("name: tiny\nsensors: 400\npipeline: p.yaml", pipeline: try String(
             contentsOfFile: Self.repository.path + "/Benchmarks/scenarios/pipeline.yaml", encoding: .utf8))
         #expect(scenario.sensors == 400 && shipped.sensors > 400)
-        let directory = NSTemporaryDirectory() + "citybrain-bench-ckpt-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = temporaryPath("bench-ckpt")
+        defer { removeTemporaryItem(directory) }
         let report = try CheckpointBench(scenario: scenario, pipeline: try scenario.pipeline(), partitions: 2).run(directory: directory) { _ in }
         #expect(report.events == 400 * 4 + 3 * 2 * 40)  // four readings each, then two batches of a tenth around each checkpoint
         #expect(report.pausesMilliseconds.count == 3 && report.slowdownsMilliseconds.count == 3)

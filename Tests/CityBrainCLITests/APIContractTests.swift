@@ -1,3 +1,4 @@
+import CityBrainTesting
 import Foundation
 import Testing
 import ZeroMQ
@@ -15,9 +16,8 @@ struct APIContractTests {
         try #require(FileManager.default.isExecutableFile(atPath: ContractTools.schemathesis),
                      "schemathesis is not installed at \(ContractTools.schemathesis): run `make test-deps`")
         let token = "contract-test-token-\(UUID().uuidString.prefix(8))"
-        let directory = NSTemporaryDirectory() + "citybrain-contract-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("contract")
+        defer { removeTemporaryDirectory(directory) }
         try token.write(toFile: directory + "/token", atomically: true, encoding: .utf8)
         let httpPort = try OperationsPageTests.freePort()
         let feedEndpoint = "ipc://\(directory)/feed"

@@ -1,3 +1,4 @@
+import CityBrainTesting
 import Foundation
 import Testing
 
@@ -12,9 +13,8 @@ struct CommandLineTests {
 
     @Test("evaluate: a table of found, missed and false per rule; a bad label file is exit 1 with what and where")
     func evaluate() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-evaluate-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("evaluate")
+        defer { removeTemporaryDirectory(directory) }
         // Two segments every minute for two hours; seg-1 collapses to 12 km/h at 1:30 for 3 minutes.
         var lines: [String] = []
         let base: Int64 = 1_732_269_600_000
@@ -45,9 +45,8 @@ struct CommandLineTests {
 
     @Test("simulate --incidents writes the scripted incidents; the default pipeline finds every one of them with no false alert")
     func simulatorGroundTruth() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-truth-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("truth")
+        defer { removeTemporaryDirectory(directory) }
         let simulate = try CommandRunner.run(["simulate", "--output", directory + "/city.jsonl", "--incidents", directory + "/incidents.json",
                                               "--duration", "3600", "--sensors", "40", "--rate", "40"])
         #expect(simulate.status == 0)
@@ -71,7 +70,7 @@ struct CommandLineTests {
         #expect(good.status == 0)
         #expect(good.stdout == "Pipelines/city.yaml: ok, 14 rule(s): traffic-congestion → traffic-police, traffic-congestion-persistent → traffic-police, traffic-speed-drop → traffic-police, traffic-occupancy-surge → traffic-police, traffic-travel-time-surge → traffic-police, traffic-heading-for-congestion → traffic-police, traffic-detector-stuck → traffic-operations, traffic-detector-silent → traffic-operations, parking-nearly-full → parking-management, parking-full-soon → parking-management, air-quality-pm25 → environment-bureau, air-quality-unusual → environment-bureau, air-station-stuck → environment-bureau, air-station-silent → environment-bureau; 4 correlation(s): divert-to-park-and-ride → city-operations, district-air-episode → city-operations, district-detectors-stuck → traffic-operations, district-detectors-silent → traffic-operations\n")
 
-        let path = NSTemporaryDirectory() + "citybrain-bad-\(UUID().uuidString).yaml"
+        let path = temporaryPath("bad", suffix: ".yaml")
         try """
         rules:
           - name: slow
@@ -80,7 +79,7 @@ struct CommandLineTests {
             when: mean(speed) < 20
             department: traffic-police
         """.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeTemporaryItem(path) }
         let bad = try CommandRunner.run(["validate", path])
         #expect(bad.status == 1)
         #expect(bad.stdout == "\(path):5:16: error: unknown field 'speed' for kind traffic (known fields: flow_vph, occupancy, speed_kmh, travel_time_s)\n")
@@ -188,9 +187,8 @@ struct CommandLineTests {
 
     @Test("run --input gives byte-identical alerts on every run and with any partition count")
     func deterministicOffline() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("cli")
+        defer { removeTemporaryDirectory(directory) }
         let feed = directory + "/city.jsonl"
         let simulate = try CommandRunner.run([
             "simulate", "--output", feed, "--duration", "1800", "--sensors", "120", "--rate", "20",
@@ -235,9 +233,8 @@ struct EmitTests {
         #expect(validate.status == 0)
         #expect(validate.stdout == "Pipelines/examples/windows.yaml: ok, 0 rule(s); 4 output(s): speed-1m (tumbling 1m), speed-5m-sliding (sliding 5m every 1m), speed-sessions (session gap 30s max 1h), sensors-per-district (tumbling 5m)\n")
 
-        let directory = NSTemporaryDirectory() + "citybrain-emit-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("emit")
+        defer { removeTemporaryDirectory(directory) }
         let feed = directory + "/city.jsonl"
         #expect(try CommandRunner.run(["simulate", "--output", feed, "--duration", "600", "--sensors", "30", "--rate", "3",
                                        "--start", "1732269600000"]).status == 0)
@@ -294,8 +291,8 @@ struct SecurityOptionTests {
 
     @Test("keygen writes a key pair the pipeline can read")
     func keygen() throws {
-        let base = NSTemporaryDirectory() + "citybrain-keygen-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: base + ".key"); try? FileManager.default.removeItem(atPath: base + ".pub") }
+        let base = temporaryPath("keygen")
+        defer { removeTemporaryItem(base + ".key"); removeTemporaryItem(base + ".pub") }
         let result = try CommandRunner.run(["keygen", "--out", base])
         #expect(result.status == 0)
         let key = try String(contentsOfFile: base + ".key", encoding: .utf8)
@@ -315,9 +312,8 @@ struct SecurityOptionTests {
 
     @Test("simulate and import refuse to replace a file that exists, unless --overwrite")
     func generatedFilesAreNotOverwritten() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-overwrite-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("overwrite")
+        defer { removeTemporaryDirectory(directory) }
         let feed = directory + "/city.jsonl"
         try "an earlier run's lines\n".write(toFile: feed, atomically: true, encoding: .utf8)
         let refused = try CommandRunner.run(["simulate", "--output", feed, "--duration", "60", "--sensors", "6"])

@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainTesting
 import Foundation
 import Testing
 import ZeroMQ
@@ -11,7 +12,7 @@ struct LiveRunTests {
         let feed = try Socket(context, .xpub)
         try feed.setReceiveTimeout(milliseconds: 20_000)
         try feed.bind("tcp://127.0.0.1:*")
-        let alertsEndpoint = "ipc:///tmp/citybrain-cli-alerts-\(UUID().uuidString).ipc"
+        let alertsEndpoint = "ipc://" + temporaryPath("cli-alerts", suffix: ".ipc")
         let alerts = try Socket(context, .sub)
         try alerts.setReceiveTimeout(milliseconds: 20_000)
         try alerts.subscribe("alert.")
@@ -94,7 +95,7 @@ struct TailAndDemoTests {
 
     @Test("tail exits 1 when --timeout passes before --count alerts")
     func tailTimeout() throws {
-        let result = try CommandRunner.run(["tail", "--alerts", "ipc:///tmp/citybrain-nobody-\(UUID().uuidString).ipc", "--count", "1", "--timeout", "0.5"])
+        let result = try CommandRunner.run(["tail", "--alerts", "ipc://" + temporaryPath("nobody", suffix: ".ipc"), "--count", "1", "--timeout", "0.5"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("timed out after 0.5 s with 0 of 1 alerts"))
     }
@@ -142,12 +143,12 @@ struct TailAndDemoTests {
 struct HangupReloadTests {
     @Test("with --watch-pipeline, saving the file is enough")
     func watch() throws {
-        let path = NSTemporaryDirectory() + "citybrain-watch-\(UUID().uuidString).yaml"
+        let path = temporaryPath("watch", suffix: ".yaml")
         let good = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Pipelines/city.yaml"), encoding: .utf8)
         try good.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let process = try CommandRunner.start(["run", "--pipeline", path, "--watch-pipeline", "--feed", "ipc:///tmp/citybrain-nobody-\(UUID().uuidString).ipc",
-                                               "--alerts", "ipc:///tmp/citybrain-watch-\(UUID().uuidString).ipc"])
+        defer { removeTemporaryItem(path) }
+        let process = try CommandRunner.start(["run", "--pipeline", path, "--watch-pipeline", "--feed", "ipc://" + temporaryPath("nobody", suffix: ".ipc"),
+                                               "--alerts", "ipc://" + temporaryPath("watch", suffix: ".ipc")])
         let deadline = Date().addingTimeInterval(20)
         while !process.stderr.contains("ingest:"), Date() < deadline { usleep(20_000) }
         usleep(1_100_000)  // modification times have a one-second resolution on some file systems
@@ -161,16 +162,16 @@ struct HangupReloadTests {
 
     @Test("a broken file is rejected with its errors and the process carries on; a fixed one is reloaded")
     func hangup() throws {
-        let path = NSTemporaryDirectory() + "citybrain-hup-\(UUID().uuidString).yaml"
+        let path = temporaryPath("hup", suffix: ".yaml")
         let good = try String(contentsOf: CommandRunner.repositoryRoot.appendingPathComponent("Pipelines/city.yaml"), encoding: .utf8)
         try good.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeTemporaryItem(path) }
         let context = try Context()
         let feed = try Socket(context, .xpub)
         try feed.setReceiveTimeout(milliseconds: 20_000)
         try feed.bind("tcp://127.0.0.1:*")
         let process = try CommandRunner.start(["run", "--pipeline", path, "--feed", try feed.lastEndpoint,
-                                               "--alerts", "ipc:///tmp/citybrain-hup-\(UUID().uuidString).ipc"])
+                                               "--alerts", "ipc://" + temporaryPath("hup", suffix: ".ipc")])
         _ = try #require(try feed.receive(), "citybrain run did not subscribe")
 
         func waitForLog(_ text: String) -> Bool {
@@ -201,8 +202,8 @@ struct HangupReloadTests {
 struct RecordReplayCommandTests {
     @Test("a recorder killed with SIGKILL leaves a readable recording; a torn tail is skipped, then trimmed when recording resumes")
     func killedRecorder() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-kill-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = temporaryPath("kill")
+        defer { removeTemporaryItem(directory) }
         let context = try Context()
         let feed = try Socket(context, .xpub)
         try feed.setReceiveTimeout(milliseconds: 20_000)
@@ -260,9 +261,8 @@ struct RecordReplayCommandTests {
 struct DurableTailTests {
     @Test("an alert published before the consumer started is fetched from the journal once, and never again")
     func durableTail() throws {
-        let directory = NSTemporaryDirectory() + "citybrain-durable-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let directory = try makeTemporaryDirectory("durable")
+        defer { removeTemporaryDirectory(directory) }
         let context = try Context()
         let feed = try Socket(context, .xpub)
         try feed.setReceiveTimeout(milliseconds: 20_000)

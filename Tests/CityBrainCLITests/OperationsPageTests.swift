@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainTesting
 import Foundation
 import Testing
 import ZeroMQ
@@ -21,7 +22,7 @@ struct OperationsPageTests {
     /// temporary directory, and a browser that has loaded the page and typed in operator and token.
     final class PageSession {
         let token = "page-test-token-\(UUID().uuidString.prefix(8))"
-        let directory = NSTemporaryDirectory() + "citybrain-page-\(UUID().uuidString)"
+        let directory = temporaryPath("page")
         let httpPort: Int
         let feedEndpoint: String
         let alertEndpoint: String
@@ -52,7 +53,7 @@ struct OperationsPageTests {
         deinit {
             process.terminate()
             _ = process.finish(timeout: 20)
-            try? FileManager.default.removeItem(atPath: directory)
+            removeTemporaryItem(directory)
         }
     }
 

@@ -72,8 +72,8 @@ struct CurveTests {
 
     @Test("key files round trip; a bad file is rejected with its reason")
     func keyFiles() throws {
-        let base = NSTemporaryDirectory() + "citybrain-key-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: base + ".key"); try? FileManager.default.removeItem(atPath: base + ".pub") }
+        let base = temporaryPath("key")
+        defer { removeTemporaryItem(base + ".key"); removeTemporaryItem(base + ".pub") }
         let pair = try CurveKeyPair.generate()
         try KeyFiles.write(pair, base: base)
         #expect(try KeyFiles.keyPair(at: base + ".key") == pair)

@@ -1,5 +1,6 @@
 import CityBrainCore
 import CityBrainIO
+import CityBrainTesting
 import Foundation
 import Logging
 import Testing
@@ -7,7 +8,7 @@ import Testing
 @Suite("Files and terminal output")
 struct FilesAndTerminalTests {
     func temporaryFile(_ contents: String) throws -> String {
-        let path = NSTemporaryDirectory() + "citybrain-\(UUID().uuidString).jsonl"
+        let path = temporaryPath("file", suffix: ".jsonl")
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
@@ -16,7 +17,7 @@ struct FilesAndTerminalTests {
     func lineReader() throws {
         let long = String(repeating: "y", count: 3_000_000)
         let path = try temporaryFile("a\r\n\nb\n\(long)\nlast")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeTemporaryItem(path) }
         var lines: [(String, Int)] = []
         try LineReader(path: path).forEachLine { bytes, number in lines.append((String(decoding: bytes, as: UTF8.self), number)) }
         #expect(lines.map(\.0) == ["a", "", "b", long, "last"])
@@ -33,7 +34,7 @@ struct FilesAndTerminalTests {
         {"kind":"traffic","sensor":"s3","ts":1732270000000,"speed_kmh":41}
         garbage
         """)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeTemporaryItem(path) }
         let statistics = IngestStatistics()
         var batches: [[Event]] = []
         var positions: [InputPosition] = []
@@ -57,7 +58,7 @@ struct FilesAndTerminalTests {
         var lines = simulator.events(until: 1_732_269_600_000 + 40 * 60_000).map(EventEncoder.json)
         for index in stride(from: 7, to: lines.count, by: 997) { lines[index] = index % 2 == 0 ? "{\"kind\":\"traffic\"" : "" }
         let path = try temporaryFile(lines.joined(separator: "\n") + "\n")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeTemporaryItem(path) }
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0 > 3 << 20)
 
         func read(threads: Int, after start: InputPosition = .start) throws -> (batches: [[Event]], positions: [InputPosition], rejected: [RejectReason: Int]) {
@@ -84,7 +85,7 @@ struct FilesAndTerminalTests {
         let events = simulator.events(until: 1_732_269_600_000 + 16 * 60_000)
         let path = try temporaryFile(events.map { EventEncoder.json($0) + "\n" }.joined())
         let output = path + ".alerts"
-        defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: output) }
+        defer { removeTemporaryItem(path); removeTemporaryItem(output) }
         let summary = try OfflineRun.run(
             pipeline: try BuiltInPipeline.city(), input: .jsonLines(try LineReader(path: path)), sinks: [try RecordLineWriter(path: output)],
             partitions: 2, deterministic: true, logger: Logger(label: "t")

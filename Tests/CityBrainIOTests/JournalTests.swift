@@ -18,7 +18,7 @@ struct JournalTests {
     @Test("appends survive a reopen; numbering continues; a torn last entry is trimmed")
     func reopen() throws {
         let path = try makeTemporaryDirectory("journal")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeTemporaryItem(path) }
         let journal = try AlertJournal(directory: path, segmentBytes: 4_096, epoch: 1)
         for batch in stride(from: 1, through: 181, by: 20) { try journal.append((batch..<(batch + 20)).map { alert(UInt64($0)) }) }
         journal.close()
@@ -159,7 +159,7 @@ struct JournalTests {
     @Test("an alert file behind its journal (killed between journaling and writing) is caught up; a torn last line is cut; a new file is left alone")
     func alertFileCatchUp() throws {
         let path = try makeTemporaryDirectory("journal")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeTemporaryItem(path) }
         let journal = try AlertJournal(directory: path + "/journal", epoch: 1)
         try journal.append((1...12).map(alert))
 
@@ -198,7 +198,7 @@ struct HeartbeatRetentionTests {
         let context = try Context()
         let live = try LivePipeline(
             context: context,
-            configuration: .init(pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: ["ipc://\(NSTemporaryDirectory())hb-\(UUID().uuidString).ipc"]),
+            configuration: .init(pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: ["ipc://" + temporaryPath("hb", suffix: ".ipc")]),
                                  alertEndpoints: ["tcp://127.0.0.1:*"], journal: try AlertJournal(directory: directory, epoch: 4_242)),
             logger: Logger(label: "hb")
         )

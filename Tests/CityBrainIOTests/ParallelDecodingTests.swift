@@ -1,4 +1,5 @@
 import CityBrainCore
+import CityBrainTesting
 @testable import CityBrainIO
 import Foundation
 import Logging
@@ -26,8 +27,8 @@ struct ParallelDecodingTests {
 
     @Test("a recording decoded on several threads gives what one thread gives, topics and rejections included")
     func recording() throws {
-        let path = NSTemporaryDirectory() + "citybrain-parallel-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryPath("parallel")
+        defer { removeTemporaryItem(path) }
         var simulator = CitySimulator(sensors: 100, seed: 4, start: 1_732_269_600_000, reportInterval: 5_000)
         let events = simulator.events(until: 1_732_269_600_000 + 20 * 60_000)
         let writer = try RecordingWriter(directory: path, sources: ["test"], segmentBytes: 256 << 10, blockFrames: 300)

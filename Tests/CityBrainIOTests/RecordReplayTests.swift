@@ -10,8 +10,6 @@ import ZeroMQ
 struct RecordReplayTests {
     let logger = Logger(label: "record-replay")
 
-    func temporaryDirectory() -> String { NSTemporaryDirectory() + "citybrain-rr-\(UUID().uuidString)" }
-
     /// A simulated half hour as recorded frames, 2 ms apart in receive time.
     func recordedCity(into path: String) throws -> [RecordedFrame] {
         var simulator = CitySimulator(sensors: 60, seed: 8, start: 1_732_269_600_000, reportInterval: 6_000, jitter: 1_500)
@@ -40,8 +38,8 @@ struct RecordReplayTests {
 
     @Test("the recorder stores every message as it arrived: topic, payload and receive time")
     func recorder() throws {
-        let path = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryPath("rr")
+        defer { removeTemporaryItem(path) }
         let (publisher, recorder) = try startRecorder(into: path)
         let before = Int64(Date().timeIntervalSince1970 * 1000)
         let messages = [Message("traffic.d01.s1", "{\"a\":1}"), Message("{\"single\":true}"), Message("x", "y", "z")] + (0..<500).map { Message("t", "\($0)") }
@@ -61,8 +59,8 @@ struct RecordReplayTests {
 
     @Test("replay sends the frames in order, whole or within --from/--to")
     func replayOrderAndFilters() throws {
-        let path = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryPath("rr")
+        defer { removeTemporaryItem(path) }
         let frames = try recordedCity(into: path)
         let context = try Context()
         for (from, to) in [(nil, nil), (frames[1_000].receivedAt, frames[1_999].receivedAt)] as [(Int64?, Int64?)] {
@@ -88,8 +86,8 @@ struct RecordReplayTests {
 
     @Test("the same recording gives the same alerts offline, twice, and replayed at any speed into a live run")
     func determinism() throws {
-        let path = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryPath("rr")
+        defer { removeTemporaryItem(path) }
         _ = try recordedCity(into: path)
         func offline() throws -> [Alert] {
             let sink = CollectingSink()
@@ -103,7 +101,7 @@ struct RecordReplayTests {
 
         for speed in [nil, 20.0] as [Double?] {
             let context = try Context()
-            let feed = "ipc://\(NSTemporaryDirectory())citybrain-rr-\(UUID().uuidString).ipc"
+            let feed = "ipc://" + temporaryPath("rr", suffix: ".ipc")
             let sink = CollectingSink()
             let live = try cityPipeline(context: context, feed: feed, sinks: [sink])
             let replayer = RecordingReplayer(context: context, transport: .push([feed]), logger: logger)
@@ -120,8 +118,8 @@ struct RecordReplayTests {
 
     @Test("run --input on a recording honours --from and --to; replay can loop")
     func rangesAndLoops() throws {
-        let path = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryPath("rr")
+        defer { removeTemporaryItem(path) }
         let frames = try recordedCity(into: path)
         let statistics = IngestStatistics()
         var delivered = 0
@@ -145,8 +143,8 @@ struct RecordReplayTests {
 
     @Test("the recorder stops taking frames at its size limit")
     func sizeLimit() throws {
-        let path = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryPath("rr")
+        defer { removeTemporaryItem(path) }
         let (publisher, recorder) = try startRecorder(into: path, maxBytes: 20_000)
         let payload = String(repeating: "x", count: 200)
         for round in 0..<50 {

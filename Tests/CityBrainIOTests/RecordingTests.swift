@@ -7,10 +7,6 @@ import Testing
 
 @Suite("Recordings")
 struct RecordingTests {
-    func temporaryDirectory() -> String {
-        NSTemporaryDirectory() + "citybrain-rec-\(UUID().uuidString)"
-    }
-
     func frames(_ count: Int) -> [RecordedFrame] {
         var simulator = CitySimulator(sensors: 40, seed: 3, start: 1_732_269_600_000, reportInterval: 6_000)
         return simulator.events(until: 1_732_269_600_000 + Int64(count) * 150).prefix(count).enumerated().map { index, event in
@@ -27,8 +23,8 @@ struct RecordingTests {
 
     @Test("frames come back exactly, raw or compressed, across rotated segments", arguments: [false, true])
     func roundTrip(compress: Bool) throws {
-        let path = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryPath("rec")
+        defer { removeTemporaryItem(path) }
         let written = frames(5_000)
         let writer = try RecordingWriter(directory: path, sources: ["tcp://127.0.0.1:5556"], compress: compress, segmentBytes: 64 << 10, blockFrames: 100)
         for frame in written { try writer.append(frame) }
@@ -45,8 +41,8 @@ struct RecordingTests {
 
     @Test("reading resumes exactly after any position, across segments, as a restarted run does")
     func resumeAfterPosition() throws {
-        let path = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryPath("rec")
+        defer { removeTemporaryItem(path) }
         let written = frames(3_000)
         let writer = try RecordingWriter(directory: path, sources: ["test"], segmentBytes: 64 << 10, blockFrames: 100)
         for frame in written { try writer.append(frame) }
@@ -71,8 +67,8 @@ struct RecordingTests {
 
     @Test("a torn tail is detected when reading and trimmed when the recording is reopened; nothing before it is lost")
     func tornTail() throws {
-        let path = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryPath("rec")
+        defer { removeTemporaryItem(path) }
         let written = frames(1_000)
         let writer = try RecordingWriter(directory: path, sources: [], blockFrames: 100)
         for frame in written { try writer.append(frame) }
@@ -99,17 +95,17 @@ struct RecordingTests {
 
     @Test("garbage is not a recording")
     func notARecording() throws {
-        let path = NSTemporaryDirectory() + "citybrain-\(UUID().uuidString).jsonl"
+        let path = temporaryPath("file", suffix: ".jsonl")
         try #"{"kind":"traffic"}"#.write(toFile: path, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        defer { removeTemporaryItem(path) }
         #expect(!RecordingReader.isRecording(path))
         #expect(throws: (any Error).self) { try RecordingReader(path: path) }
     }
 
     @Test("a recording of SenML CBOR packs with relative times replays at the times they were received, like the live run read them")
     func senmlRecordingUsesReceiveTimes() throws {
-        let path = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = temporaryPath("rec")
+        defer { removeTemporaryItem(path) }
         // Two packs, times relative to receipt: "now", and two seconds before "now".
         var pack = CBORWriter()
         pack.arrayHeader(count: 2)
