@@ -84,10 +84,16 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("What to write and publish: alerts, windows (window results), late (late events), scores (every reading's anomaly score: expected value, spread, z; one record per reading) or all (all but scores); comma-separated or repeated. Default: alerts.", valueName: "kinds"))
     var emit: [String] = []
 
-    // Named like `replay --wait-for-subscribers`; `--await-subscribers` stays for scripts that use it.
-    @Option(name: [.customLong("wait-for-subscribers"), .customLong("await-subscribers")],
+    // Named like `replay --wait-for-subscribers`.
+    @Option(name: .customLong("wait-for-subscribers"),
             help: "Before reading feeds, wait up to 30 s for this many alert-stream subscriptions, so the first alerts reach them.")
-    var waitForSubscribers: Int = 0
+    var waitForSubscribersOption: Int = 0
+
+    /// The old spelling, kept (hidden) for scripts that use it.
+    @Option(name: .customLong("await-subscribers"), help: ArgumentHelp(visibility: .hidden))
+    var awaitSubscribers: Int?
+
+    var waitForSubscribers: Int { awaitSubscribers ?? waitForSubscribersOption }
 
     @Option(name: .long, help: ArgumentHelp("Append every rejected frame, with its reason, to this JSON-lines file.", valueName: "file"))
     var deadLetter: String?
