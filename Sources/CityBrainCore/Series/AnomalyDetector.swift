@@ -20,9 +20,9 @@ import Foundation
 /// time of day: the score is the smaller of the recent and the seasonal score, once the slot
 /// has enough days. A morning rush is then usual at 8:00 even though it is far above 6:00.
 ///
-/// State: 72 bytes, plus the profile (see ``SeasonalProfile``).
+/// State: 64 bytes, plus the profile (see ``SeasonalProfile``).
 struct AnomalyDetector {
-    private var readings = 0
+    private var readings: Int32 = 0
     private var firstTime: Int64 = 0
     private var lastTime: Int64 = 0
     private var level = 0.0
@@ -48,7 +48,7 @@ struct AnomalyDetector {
         if let seasonal = settings.seasonal { profile = SeasonalProfile(seasonal) }
     }
 
-    var byteCount: Int { 72 + (profile?.byteCount ?? 0) }
+    var byteCount: Int { 64 + (profile?.byteCount ?? 0) }
 
     /// Scores `value` at `time` against the state before it, then learns from it. `nil` while
     /// warming up. `open`: whether the rule's alert is open (the reading then teaches less).
@@ -77,7 +77,7 @@ struct AnomalyDetector {
         let fastReadings = min((2 - fastWeight) / fastWeight, 9)
 
         var score: Score?
-        if readings >= settings.warmupReadings, time - firstTime >= settings.warmupDuration {
+        if Int(readings) >= settings.warmupReadings, time - firstTime >= settings.warmupDuration {
             // The fast scale counts only as far as the reading itself agrees: at most twice the
             // reading's own score, so a lasting shift of half the threshold adds up, while an
             // ordinary reading right after an incident never raises on the fast level's memory
@@ -106,7 +106,7 @@ struct AnomalyDetector {
         deviationWeight += spreadLearning * (1 - deviationWeight)
         fast = nextFast
         magnitude += -expm1(-elapsed / 86_400_000) * (abs(value) - magnitude)
-        readings += 1
+        if readings < .max { readings += 1 }
         lastTime = time
         learnProfile(value, at: time, settings)
         return score

@@ -1,9 +1,19 @@
 import Foundation
 
 /// The city's time zone, for time-of-day profiles: an IANA name such as `Europe/Berlin`.
+///
+/// Its UTC offsets from 1970 to 2200 are read from the system once, at creation, as a table of
+/// transitions, so ``offset(at:)`` is a binary search that any thread may call: no profile keeps
+/// a cache of its own (at a million sensors that cache was 23 MiB).
 public struct LocalTimeZone: Sendable, Hashable {
     public let identifier: String
     private let zone: TimeZone
+    /// Times (Unix ms) from which `offsets` at the same index apply; the first is `tableStart`.
+    private let starts: [Int64]
+    private let offsets: [Int64]
+
+    private static let tableStart: Int64 = 0
+    private static let tableEnd: Int64 = 7_258_118_400_000  // 2200-01-01
 
     public static let utc = LocalTimeZone(zone: TimeZone(identifier: "UTC")!, identifier: "UTC")
 
@@ -16,10 +26,35 @@ public struct LocalTimeZone: Sendable, Hashable {
     private init(zone: TimeZone, identifier: String) {
         self.zone = zone
         self.identifier = identifier
+        var starts = [Self.tableStart], offsets = [Self.systemOffset(zone, at: Self.tableStart)]
+        var date = Date(timeIntervalSince1970: Double(Self.tableStart) / 1000)
+        while let next = zone.nextDaylightSavingTimeTransition(after: date), next.timeIntervalSince1970 * 1000 < Double(Self.tableEnd) {
+            let time = Int64((next.timeIntervalSince1970 * 1000).rounded())
+            guard time > starts[starts.count - 1] else { break }
+            let offset = Self.systemOffset(zone, at: time)
+            if offset != offsets[offsets.count - 1] {
+                starts.append(time)
+                offsets.append(offset)
+            }
+            date = next
+        }
+        self.starts = starts
+        self.offsets = offsets
     }
 
     /// Local time minus UTC at `time` (Unix ms), in ms.
     public func offset(at time: Int64) -> Int64 {
+        guard time >= Self.tableStart, time < Self.tableEnd else { return Self.systemOffset(zone, at: time) }
+        // The last start at or before `time`.
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if starts[middle] <= time { low = middle } else { high = middle - 1 }
+        }
+        return offsets[low]
+    }
+
+    private static func systemOffset(_ zone: TimeZone, at time: Int64) -> Int64 {
         Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(time) / 1000))) * 1000
     }
 

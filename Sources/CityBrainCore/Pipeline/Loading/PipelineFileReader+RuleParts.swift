@@ -77,7 +77,7 @@ extension PipelineFileReader {
             }
             if let slot = duration(seasonal["slot"], field: "slot") {
                 if slot >= 300_000, slot <= 21_600_000, 86_400_000 % slot == 0 { profile.slot = slot } else {
-                    error(at: seasonal["slot"]!, "'slot' must divide a day and lie between 5m and 6h (15m keeps the profile under 2 KiB per sensor)")
+                    error(at: seasonal["slot"]!, "'slot' must divide a day and lie between 5m and 6h (15m keeps the profile at 1.2 KiB per sensor)")
                 }
             }
             if let days = seasonal["min_days"].flatMap({ count($0, field: "min_days", in: node, context: context) }) { profile.minimumDays = days }
