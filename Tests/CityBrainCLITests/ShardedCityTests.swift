@@ -288,6 +288,44 @@ struct ShardedCityTests {
         Self.checkNumbering(merged)
     }
 
+    @Test("a shard restarted under a plan that moved one of its districts away releases that district's sensors: their alerts resolved here, none reported silent")
+    func planChangeReleasesMovedDistrict() throws {
+        let city = try City()
+        let simulate = try CommandRunner.run([
+            "simulate", "--output", city.feed, "--duration", "7200", "--sensors", "300", "--rate", "40", "--seed", "11",
+            "--jitter-ms", "2000", "--start", "1732269600000",
+        ])
+        #expect(simulate.status == 0)
+        let plan = try ShardPlanLoader.load(text: Self.plan, name: "shards.yaml")
+        let moved = try #require(plan.districts(of: "shard-0").first)
+        let movedPlan = city.directory + "/shards-moved.yaml"
+        try (Self.plan + "\npins: { \(moved): shard-1 }\n").write(toFile: movedPlan, atomically: true, encoding: .utf8)
+        func arguments(plan: String) -> [String] {
+            ["run", "--input", city.feed, "--deterministic", "--shard-plan", plan, "--shard", "shard-0",
+             "--journal", city.directory + "/journal-0", "--checkpoint", city.directory + "/checkpoints-0",
+             "--checkpoint-clock", "event", "--checkpoint-every", "1m", "--partitions", "2"]
+        }
+        // Killed about a quarter of the way through the two hours, after its 30th checkpoint.
+        let first = try CommandRunner.start(arguments(plan: city.planFile))
+        _ = eventually(within: 60) {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: city.directory + "/checkpoints-0")) ?? []
+            return names.contains { Int($0.filter(\.isNumber)) ?? 0 >= 30 }
+        }
+        kill(first.process.processIdentifier, SIGKILL)
+        _ = first.finish(timeout: 10)
+        let before = try CrashRecoveryTests.journal(city.directory + "/journal-0").count
+
+        let second = try CommandRunner.run(arguments(plan: movedPlan), timeout: 120)
+        #expect(second.status == 0, "\(second.stderr.suffix(800))")
+        #expect(second.stderr.contains("now watched by other shards (the shard plan changed)"), "\(second.stderr.suffix(800))")
+        let after = try CrashRecoveryTests.journal(city.directory + "/journal-0").dropFirst(before)
+        let movedAfter = after.filter { $0["district"] as? String == moved }
+        // The moved district's alerts still open are resolved here, saying why; nothing else of it.
+        #expect(movedAfter.allSatisfy { $0["state"] as? String == "resolved" && ($0["message"] as? String ?? "").contains("shard plan changed") },
+                "\(movedAfter.map { "\($0["rule"] ?? "") \($0["state"] ?? "") \($0["key"] ?? "")" })")
+        #expect(!after.contains { ($0["rule"] as? String ?? "").hasSuffix("-silent") && $0["district"] as? String == moved })
+    }
+
     @Test("shard-plan prints who owns what, the moves against another plan, the topics; a broken plan exits 1 naming the line")
     func shardPlanCommand() throws {
         let directory = try makeTemporaryDirectory("shard-plan")

@@ -44,6 +44,7 @@ final class Partition: @unchecked Sendable {
         #endif
         var result = PartitionResult()
         if let pipeline = batch.reconfigure { reconfigure(pipeline, clock: batch.clock, into: &result.records) }
+        if let ownership = batch.release { release(notOwnedBy: ownership, clock: batch.clock, into: &result.records) }
         var firings: [WindowFiring] = []
         for position in batch.events.indices {
             let eventWatermark = batch.watermarks[position]
@@ -286,6 +287,35 @@ final class Partition: @unchecked Sendable {
             """
         let late = LateEvent(event: event, reason: reason, droppedBy: dropped.map { steps[$0].aggregation.name }, watermark: watermark)
         return OrderedRecord(trigger: trigger, rank: 1, end: missed.end, aggregation: first, key: event.sensor, start: missed.start, record: .late(late))
+    }
+
+    /// Gives up the keys `ownership` no longer assigns here: their open alerts are resolved (with
+    /// the reason), their windows dropped unfired, silence deadlines and rule state forgotten,
+    /// their ids freed. A shard whose plan changed then neither reports the sensors it stopped
+    /// receiving as silent nor keeps their alerts open for ever.
+    private func release(notOwnedBy ownership: KeyOwnership, clock: TriggerClock, into records: inout [OrderedRecord]) {
+        let time = watermark == .min ? 0 : watermark
+        for field in [TextField.sensor, .district] {
+            let table = field == .sensor ? sensors : districts
+            var released = Set<Int32>()
+            for (index, name) in table.names.enumerated() where !name.isEmpty {
+                let owned = field == .sensor ? ownership.ownsSensor(name, table.districts[index]) : ownership.ownsDistrict(name)
+                if !owned { released.insert(Int32(index)) }
+            }
+            guard !released.isEmpty else { continue }
+            for (index, step) in steps.enumerated() where step.aggregation.keyBy == field {
+                operators[index].forget(released)
+                guard let definition = step.rule else { continue }
+                for alert in ruleStates[index].release(released, definition.rule, table: table, at: time, reason: ownership.reason) {
+                    records.append(OrderedRecord(trigger: clock.firstIndex, rank: 2, end: time, aggregation: index, key: alert.key,
+                                                 start: time, record: .alert(alert)))
+                }
+            }
+            for key in released {
+                if field == .sensor { sensors.remove(key) } else { districts.remove(key) }
+            }
+        }
+        nextDeadline = operators.compactMap(\.nextDeadline).min() ?? .max
     }
 
     /// Releases keys silent for the TTL that hold no window and no open alert.

@@ -15,6 +15,8 @@ struct PartitionBatch: Sendable {
     var clock = TriggerClock(firstIndex: 0, watermarks: [])
     /// A new pipeline to switch to before this batch's events.
     var reconfigure: Pipeline?
+    /// Keys to give up before this batch's events (a shard whose plan changed).
+    var release: KeyOwnership?
     /// A checkpoint barrier: encode the partition's state after this (empty) batch.
     var checkpoint = false
 

@@ -158,6 +158,18 @@ public final class StreamEngine: @unchecked Sendable {
         return summary
     }
 
+    /// Gives up every key `ownership` does not keep, between two batches: a shard whose plan
+    /// changed (at a restart from its checkpoint) stops watching the sensors and districts another
+    /// shard now owns. Their open alerts are resolved with ``KeyOwnership/reason`` (emitted like
+    /// any alert), their windows dropped unfired, their silence deadlines forgotten, so none of
+    /// them is later reported silent. Call from the producer thread, like ``submit(_:)``.
+    public func release(keysNotOwnedBy ownership: KeyOwnership) {
+        guard !finished else { return }
+        var batches = Array(repeating: PartitionBatch(), count: partitions.count)
+        for index in batches.indices { batches[index].release = ownership }
+        dispatch(batches, clock: TriggerClock(firstIndex: nextPosition, watermarks: []), endWatermark: tracker.watermark)
+    }
+
     /// Number of partitions.
     public var partitionCount: Int { partitions.count }
 

@@ -118,6 +118,25 @@ struct RuleState {
         }
     }
 
+    /// Resolves the open alerts of `keys`, which the engine gives up (``KeyOwnership``), and
+    /// forgets everything the rule remembers of them.
+    mutating func release(_ keys: Set<Int32>, _ rule: Rule, table: KeyTable, at time: Int64, reason: String) -> [Alert] {
+        var resolved: [Alert] = []
+        for key in keys.sorted() {
+            if let alert = open.removeValue(forKey: key) {
+                let name = table.names[Int(key)]
+                resolved.append(Alert(
+                    id: alert.id, rule: rule.name, state: .resolved, severity: alert.severity, department: rule.department,
+                    key: name, sensor: rule.aggregation.keyBy == .sensor ? name : nil, district: table.districts[Int(key)],
+                    kind: rule.aggregation.filter.kind, windowStart: time, windowEnd: time, value: nil, threshold: nil, values: [],
+                    message: "Resolved here: \(name) is no longer watched by this engine: \(reason)", ts: time
+                ))
+            }
+            forget(key)
+        }
+        return resolved
+    }
+
     /// Forgets what the rule remembers of a key released by the key TTL (never one with an open
     /// alert: that pins the key).
     mutating func forget(_ key: Int32) {

@@ -48,6 +48,24 @@ final class PaneWindowOperator {
         arena.byteCount + panes.capacity * 32 + paneCounts.capacity * 4 + scheduledWindows * 4 + retained.capacity * 24 + dueToFire.capacity * 48
     }
 
+    /// Drops every window of `keys` without firing it: their panes, scheduled ends and windows
+    /// kept for late events.
+    func forget(_ keys: Set<Int32>) {
+        guard !keys.isEmpty else { return }
+        for (window, base) in panes where keys.contains(window.key) {
+            panes[window] = nil
+            arena.release(base)
+        }
+        for key in keys where Int(key) < paneCounts.count { paneCounts[Int(key)] = 0 }
+        for (end, listed) in dueToFire {
+            let kept = listed.filter { !keys.contains($0) }
+            guard kept.count < listed.count else { continue }
+            scheduledWindows -= listed.count - kept.count
+            dueToFire[end] = kept  // an end left empty fires nothing
+        }
+        retained = retained.filter { !keys.contains($0.key) }  // their purges find nothing
+    }
+
     /// Returns memory to the system when most of it is free (after many keys went quiet).
     func compactIfSparse() {
         guard arena.isSparse else { return }

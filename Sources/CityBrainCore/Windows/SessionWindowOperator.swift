@@ -52,6 +52,15 @@ final class SessionWindowOperator {
     func hasState(for key: Int32) -> Bool { sessions[key] != nil }
     var byteCount: Int { arena.byteCount + sessionCount * (MemoryLayout<Session>.stride + 16) + sessions.capacity * 48 + deadlines.count * 32 }
 
+    /// Drops every session of `keys` without firing it (their pending deadlines are skipped).
+    func forget(_ keys: Set<Int32>) {
+        for key in keys {
+            guard let list = sessions.removeValue(forKey: key) else { continue }
+            for session in list { arena.release(session.base) }
+            sessionCount -= list.count
+        }
+    }
+
     /// Returns memory to the system when most of it is free (after many keys went quiet).
     func compactIfSparse() {
         guard arena.isSparse else { return }

@@ -31,6 +31,14 @@ final class SilenceTracker {
     var byteCount: Int { keys.capacity * (MemoryLayout<Tracked>.stride + 8) + silent.capacity * 8 + deadlines.count * 16 }
     func hasState(for key: Int32) -> Bool { keys[key] != nil }
 
+    /// Forgets `keys`: none of them is reported silent (their pending deadlines are skipped).
+    func forget(_ released: Set<Int32>) {
+        for key in released {
+            keys[key] = nil
+            silent.remove(key)
+        }
+    }
+
     /// The learnt reporting interval of `key`, if known.
     func cadence(of key: Int32) -> Int64? { keys[key]?.cadence.interval }
 

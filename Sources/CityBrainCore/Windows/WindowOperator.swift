@@ -43,6 +43,16 @@ enum WindowOperator {
         }
     }
 
+    /// Drops the windows (and silence deadlines, and latest readings) of `keys`.
+    func forget(_ keys: Set<Int32>) {
+        switch self {
+        case .panes(let windows): windows.forget(keys)
+        case .sessions(let windows): windows.forget(keys)
+        case .silence(let tracker): tracker.forget(keys)
+        case .series(let series): for key in keys { series.forget(key) }
+        }
+    }
+
     func compactIfSparse() {
         switch self {
         case .panes(let windows): windows.compactIfSparse()

@@ -21,10 +21,14 @@ public struct RecoveredEngine: Sendable {
     /// the current one reloaded over it, like a hot reload: unchanged rules keep their state,
     /// changed and new ones start fresh, removed ones resolve their alerts. Throws when
     /// checkpoints exist and none can be used, rather than silently starting empty.
-    /// - Parameter maxBatchesInFlight: batches queued in the engine before `submit` blocks.
+    /// - Parameters:
+    ///   - maxBatchesInFlight: batches queued in the engine before `submit` blocks.
+    ///   - ownership: a shard's keys under its current plan: a restored engine gives up the
+    ///     others (``StreamEngine/release(keysNotOwnedBy:)``), which another shard watches since
+    ///     the plan changed, instead of reporting them silent.
     public static func start(
         store: CheckpointStore?, pipeline: Pipeline, partitions: Int, maxBatchesInFlight: Int = StreamEngine.defaultMaxBatchesInFlight,
-        emitScores: Bool, logger: Logger
+        emitScores: Bool, ownership: KeyOwnership? = nil, logger: Logger
     ) throws -> RecoveredEngine {
         let forward = OutputForward()
         let output: StreamEngine.OutputHandler = { output in forward.handle(output) }
@@ -55,6 +59,7 @@ public struct RecoveredEngine: Sendable {
                     restored \(url.lastPathComponent): input \(checkpoint.input), alert seq \(checkpoint.lastSequence), \
                     \(checkpoint.engine.statistics.keys) key(s), \(checkpoint.engine.statistics.openAlerts) open alert(s)\(changes)
                     """)
+                if let ownership { release(engine, ownership, logger: logger) }
                 return RecoveredEngine(engine: engine, checkpoint: checkpoint, forward: forward)
             } catch {
                 logger.error("checkpoint \(url.lastPathComponent) not used: \(error); trying an older one")
@@ -70,6 +75,22 @@ public struct RecoveredEngine: Sendable {
         return RecoveredEngine(engine: StreamEngine(pipeline: pipeline, partitions: partitions, maxBatchesInFlight: maxBatchesInFlight,
                                                                  emitScores: emitScores, output: output),
                                checkpoint: nil, forward: forward)
+    }
+}
+
+extension RecoveredEngine {
+    /// Gives up the restored keys this engine no longer owns, and says how many.
+    private static func release(_ engine: StreamEngine, _ ownership: KeyOwnership, logger: Logger) {
+        engine.drain()
+        let before = engine.statistics
+        engine.release(keysNotOwnedBy: ownership)
+        engine.drain()
+        let after = engine.statistics
+        guard after.keys < before.keys else { return }
+        logger.notice("""
+            released \(before.keys - after.keys) key(s) now watched by other shards (the shard plan changed); \
+            \(before.openAlerts - after.openAlerts) of their alert(s) resolved here
+            """)
     }
 }
 

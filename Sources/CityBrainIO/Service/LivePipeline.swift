@@ -113,6 +113,8 @@ public final class LivePipeline: @unchecked Sendable {
     private let logger: Logger
     private let clock: any WallClock
     private let durability: DurabilitySettings?
+    /// This run's shard of a sharded city, if it is one.
+    private let shard: ShardFilter?
     private let checkpointer: Checkpointer?
     /// Checkpoints written since start (with durability).
     public var checkpointsWritten: Int { checkpointer?.written ?? 0 }
@@ -162,7 +164,7 @@ public final class LivePipeline: @unchecked Sendable {
         let deskSinks: [any OutputSink] = (desk.map { [$0] } ?? []) + (series.map { [$0] } ?? []) + (overview.map { [$0] } ?? [])
         let recovered = try RecoveredEngine.start(store: configuration.durability?.store, pipeline: configuration.pipeline,
                                                   partitions: configuration.partitions, emitScores: configuration.publish.contains(.scores) || configuration.series,
-                                                  logger: logger)
+                                                  ownership: configuration.receiver.shard?.ownership, logger: logger)
         let replaying = try recovered.checkpoint.map { try configuration.journal?.alerts(after: $0.lastSequence) ?? [] } ?? []
         let dispatcher = AlertDispatcher(
             sinks: (publisher.map { [$0] } ?? []) + sinks + deskSinks, deterministic: configuration.deterministic, journal: configuration.journal,
@@ -178,6 +180,7 @@ public final class LivePipeline: @unchecked Sendable {
         self.logger = logger
         self.clock = configuration.clock
         self.durability = configuration.durability
+        self.shard = configuration.receiver.shard
         self.checkpointer = checkpointer
         self.restoredFrom = recovered.checkpoint
         desk?.connect { alerts in dispatcher.publish(alerts) }
@@ -277,7 +280,14 @@ public final class LivePipeline: @unchecked Sendable {
         if let durability, let checkpointer {
             if let restored = restoredFrom, let log = durability.inputLog {
                 let replayed = try log.replay(after: restored.input, kinds: engine.pipeline.knownKinds, statistics: ingest,
-                                              reporter: RejectionReporter(logger: logger, deadLetters: nil)) { [engine] events, position in
+                                              reporter: RejectionReporter(logger: logger, deadLetters: nil)) { [engine, shard, ingest] all, position in
+                    // Logged under the plan in force then: a district that moved since is another shard's now.
+                    var events = all
+                    if let shard {
+                        let (kept, others) = shard.split(all)
+                        ingest.leftToOtherShards(others)
+                        events = kept
+                    }
                     engine.submit(events)
                     checkpointer.submitted(to: engine, through: position, eventTime: events.last?.timestamp)
                 }

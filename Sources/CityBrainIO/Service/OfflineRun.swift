@@ -47,7 +47,7 @@ public enum OfflineRun {
         shard: ShardFilter? = nil, logger: Logger
     ) throws -> Summary {
         let recovered = try RecoveredEngine.start(store: durability?.store, pipeline: pipeline, partitions: partitions, maxBatchesInFlight: batchesInFlight,
-                                                  emitScores: emitScores, logger: logger)
+                                                  emitScores: emitScores, ownership: shard?.ownership, logger: logger)
         let engine = recovered.engine
         let replaying = try recovered.checkpoint.map { checkpoint in try journal?.alerts(after: checkpoint.lastSequence) ?? [] } ?? []
         let dispatcher = AlertDispatcher(sinks: sinks, deterministic: deterministic, journal: journal,
