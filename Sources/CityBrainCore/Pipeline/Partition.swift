@@ -9,7 +9,9 @@ final class Partition: @unchecked Sendable {
     let queue: DispatchQueue
     /// The pipeline's rules, then its outputs (``Pipeline/aggregations``), by reference; the
     /// operators and rule states are indexed alike.
-    private var steps: [Step]
+    private var steps: [Step] { didSet { routes = Routes(steps) } }
+    /// Which steps each kind of event visits, and how they are keyed: read for every event.
+    private var routes: Routes
     private var operators: [WindowOperator]
     private var ruleStates: [RuleState]
     private var sensors = KeyTable()
@@ -31,7 +33,9 @@ final class Partition: @unchecked Sendable {
         self.emitScores = emitScores
         self.declaredRanges = Self.ranges(of: pipeline)
         self.queue = DispatchQueue(label: "citybrain.partition.\(index)")
-        self.steps = Self.steps(of: pipeline)
+        let steps = Self.steps(of: pipeline)
+        self.steps = steps
+        self.routes = Routes(steps)
         self.operators = pipeline.aggregations.map(WindowOperator.init)
         self.ruleStates = Array(repeating: RuleState(), count: pipeline.rules.count)
         self.keyTTL = pipeline.keyTTL
@@ -46,6 +50,7 @@ final class Partition: @unchecked Sendable {
         if let pipeline = batch.reconfigure { reconfigure(pipeline, clock: batch.clock, into: &result.records) }
         if let ownership = batch.release { release(notOwnedBy: ownership, clock: batch.clock, into: &result.records) }
         var firings: [WindowFiring] = []
+        let routes = self.routes  // one copy per batch: read from a local, it costs no retains per event
         for position in batch.events.indices {
             let eventWatermark = batch.watermarks[position]
             advance(to: eventWatermark, clock: batch.clock, into: &result)
@@ -63,8 +68,9 @@ final class Partition: @unchecked Sendable {
             var missed: (start: Int64, end: Int64)?
             // Each key is interned at most once per event, however many rules see it.
             var sensorKey: Int32?, districtKey: Int32?
-            for index in steps.indices {
-                guard let key = key(for: event, in: index, roles: roles, sensor: &sensorKey, district: &districtKey) else { continue }
+            for index in routes.steps(for: event.kind) {
+                guard let key = key(for: event, in: index, narrows: routes.narrows[index], keyedBy: routes.keyedBy[index], roles: roles,
+                                    sensor: &sensorKey, district: &districtKey) else { continue }
                 let verdict = operators[index].add(event, key: key, watermark: eventWatermark, trigger: trigger, into: &firings)
                 if case .tooLate(let window) = verdict {
                     dropped.append(index)
@@ -168,10 +174,11 @@ final class Partition: @unchecked Sendable {
     /// The interned key of `event` for aggregation `index`, or `nil` if that aggregation does not
     /// take it here (another kind, another partition's role, no district). Interns into `sensor`
     /// and `district` the first time each is needed for this event.
-    private func key(for event: Event, in index: Int, roles: UInt8, sensor: inout Int32?, district: inout Int32?) -> Int32? {
-        let step = steps[index]
-        guard step.aggregation.filter.matches(event) else { return nil }
-        switch step.aggregation.keyBy {
+    private func key(for event: Event, in index: Int, narrows: Bool, keyedBy: TextField, roles: UInt8,
+                     sensor: inout Int32?, district: inout Int32?) -> Int32? {
+        // The kind matches (``Routes``); only a filter that narrows further is asked.
+        if narrows, !steps[index].aggregation.filter.matches(event) { return nil }
+        switch keyedBy {
         case .sensor:
             guard roles & PartitionBatch.sensorRole != 0 else { return nil }
             if sensor == nil { sensor = sensors.intern(event.sensor, district: event.district, time: event.timestamp) }
@@ -270,6 +277,28 @@ final class Partition: @unchecked Sendable {
             self.aggregation = aggregation
             self.rule = rule.map(RuleDefinition.init)
         }
+    }
+
+    /// What the per-event loop needs of the steps, in plain arrays: which steps take each kind
+    /// (in step order), which of those narrow further (districts, a sensor prefix), and how each
+    /// is keyed. Visiting only the steps of an event's kind, without reading their definitions,
+    /// spares every other step's kind comparison and the retains of reaching it.
+    private struct Routes {
+        private(set) var byKind: [EventKind: [Int]] = [:]
+        private(set) var narrows: [Bool] = []
+        private(set) var keyedBy: [TextField] = []
+
+        init(_ steps: [Step]) {
+            for (index, step) in steps.enumerated() {
+                let filter = step.aggregation.filter
+                byKind[filter.kind, default: []].append(index)
+                narrows.append(filter.districts != nil || filter.sensorPrefix != nil)
+                keyedBy.append(step.aggregation.keyBy)
+            }
+        }
+
+        /// The steps whose filter takes events of `kind`, in step order.
+        func steps(for kind: EventKind) -> [Int] { byKind[kind] ?? [] }
     }
 
     /// Rules first, then outputs, as ``Pipeline/aggregations`` orders them.
