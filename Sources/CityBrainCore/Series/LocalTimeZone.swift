@@ -6,11 +6,10 @@ import Foundation
 /// transitions, so ``offset(at:)`` is a binary search that any thread may call: no profile keeps
 /// a cache of its own (at a million sensors that cache was 23 MiB).
 public struct LocalTimeZone: Sendable, Hashable {
-    public let identifier: String
-    private let zone: TimeZone
-    /// Times (Unix ms) from which `offsets` at the same index apply; the first is `tableStart`.
-    private let starts: [Int64]
-    private let offsets: [Int64]
+    /// One reference, so copying the settings that hold a zone (per reading) retains once.
+    private let table: Table
+
+    public var identifier: String { table.identifier }
 
     private static let tableStart: Int64 = 0
     private static let tableEnd: Int64 = 7_258_118_400_000  // 2200-01-01
@@ -24,8 +23,6 @@ public struct LocalTimeZone: Sendable, Hashable {
     }
 
     private init(zone: TimeZone, identifier: String) {
-        self.zone = zone
-        self.identifier = identifier
         var starts = [Self.tableStart], offsets = [Self.systemOffset(zone, at: Self.tableStart)]
         var date = Date(timeIntervalSince1970: Double(Self.tableStart) / 1000)
         while let next = zone.nextDaylightSavingTimeTransition(after: date), next.timeIntervalSince1970 * 1000 < Double(Self.tableEnd) {
@@ -38,20 +35,20 @@ public struct LocalTimeZone: Sendable, Hashable {
             }
             date = next
         }
-        self.starts = starts
-        self.offsets = offsets
+        table = Table(identifier: identifier, zone: zone, starts: starts, offsets: offsets)
     }
 
     /// Local time minus UTC at `time` (Unix ms), in ms.
     public func offset(at time: Int64) -> Int64 {
-        guard time >= Self.tableStart, time < Self.tableEnd else { return Self.systemOffset(zone, at: time) }
+        guard time >= Self.tableStart, time < Self.tableEnd else { return Self.systemOffset(table.zone, at: time) }
+        let starts = table.starts
         // The last start at or before `time`.
         var low = 0, high = starts.count - 1
         while low < high {
             let middle = (low + high + 1) / 2
             if starts[middle] <= time { low = middle } else { high = middle - 1 }
         }
-        return offsets[low]
+        return table.offsets[low]
     }
 
     private static func systemOffset(_ zone: TimeZone, at time: Int64) -> Int64 {
@@ -60,4 +57,20 @@ public struct LocalTimeZone: Sendable, Hashable {
 
     public static func == (a: LocalTimeZone, b: LocalTimeZone) -> Bool { a.identifier == b.identifier }
     public func hash(into hasher: inout Hasher) { hasher.combine(identifier) }
+
+    /// The zone and its offsets: immutable once built.
+    private final class Table: Sendable {
+        let identifier: String
+        let zone: TimeZone
+        /// Times (Unix ms) from which `offsets` at the same index apply; the first is `tableStart`.
+        let starts: [Int64]
+        let offsets: [Int64]
+
+        init(identifier: String, zone: TimeZone, starts: [Int64], offsets: [Int64]) {
+            self.identifier = identifier
+            self.zone = zone
+            self.starts = starts
+            self.offsets = offsets
+        }
+    }
 }

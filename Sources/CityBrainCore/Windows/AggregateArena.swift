@@ -42,7 +42,8 @@ struct AggregateArena {
 
     mutating func add(_ event: Event, at base: Int32) {
         let start = Int(base)
-        for (offset, layout) in layouts.enumerated() { states[start + offset].add(event, layout: layout) }
+        // By index: `enumerated()` would copy each layout (retaining its expression) per event.
+        for offset in layouts.indices { states[start + offset].add(event, layout: layouts[offset]) }
     }
 
     /// Adds the states at `source` into those at `target`.

@@ -23,15 +23,23 @@ final class SeriesOperator {
         let previous = latest[key]
         if let previous, event.timestamp <= previous { return }
         latest[key] = event.timestamp
-        let values = aggregation.slots.map { slot in
-            slot.function.single(Self.input(aggregation.inputs[slot.input].input, of: event), at: event.timestamp)
+        // Each input read in place (a copy of an input retains its expression, per reading).
+        var values: [Double?] = []
+        values.reserveCapacity(aggregation.slots.count)
+        for slot in aggregation.slots {
+            values.append(slot.function.single(aggregation.inputs[slot.input].input.single(of: event), at: event.timestamp))
         }
         firings.append(WindowFiring(kind: .reading, key: key, start: previous ?? event.timestamp, end: event.timestamp,
                                     values: values, trigger: trigger))
     }
 
-    private static func input(_ input: AggregateInput, of event: Event) -> Double? {
-        switch input {
+}
+
+extension AggregateInput {
+    /// The input of one reading: 1 for `.events`, the expression's value, or 1 when the event has
+    /// the text field (`nil` when it lacks the input).
+    func single(of event: Event) -> Double? {
+        switch self {
         case .events: 1
         case .number(let expression): expression.evaluate(event)
         case .text(let field): field.value(of: event) == nil ? nil : 1
