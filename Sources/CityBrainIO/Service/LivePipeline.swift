@@ -66,8 +66,9 @@ public final class LivePipeline: @unchecked Sendable {
         public var webhookSignature: WebhookSignature?
         /// Webhook timeouts and backoff.
         public var webhookSettings = WebhookDeliverer.Settings()
-        /// The wall clock of every part that stamps or waits (alerts' `emitted_at`, heartbeats,
-        /// receive times, escalations, wall-time checkpoints, webhook back-off).
+        /// The wall clock of every part it builds that stamps or waits (alerts' `emitted_at`,
+        /// heartbeats, receive times, escalations, wall-time checkpoints, webhook back-off). The
+        /// journal and the dead-letter file, built by the caller, take theirs when they are made.
         public var clock: any WallClock = SystemClock()
 
         public init(
