@@ -288,6 +288,52 @@ struct ShardedCityTests {
         Self.checkNumbering(merged)
     }
 
+    @Test("the fan-in's --output file and --webhook receive the merged stream once, gap-free, and a restarted fan-in adds nothing to either")
+    func fanInOutputAndWebhook() throws {
+        let city = try City()
+        let expected = try Self.expected(city)
+        // A webhook receiver on loopback: appends each POSTed body as a line.
+        let python = try #require(CommandRunner.which("python3"), "python3 is needed for the webhook receiver")
+        let port = try OperationsPageTests.freePort()
+        let posted = city.directory + "/posted.jsonl"
+        let receiver = try RunningCommand(executable: URL(fileURLWithPath: python), arguments: ["-c", """
+            import http.server, sys
+            class Hook(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers["Content-Length"]))
+                    with open(sys.argv[2], "ab") as f: f.write(body + b"\\n")
+                    self.send_response(200); self.end_headers()
+                def log_message(self, *args): pass
+            http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Hook).serve_forever()
+            """, "\(port)", posted])
+        defer { receiver.process.terminate(); _ = receiver.finish(timeout: 5) }
+        let output = city.directory + "/merged.jsonl"
+        let fanIn = city.fanInArguments + ["--output", output, "--webhook", "http://127.0.0.1:\(port)/hook"]
+        city.fanIn = try CommandRunner.start(fanIn)
+        for index in 0..<3 { try city.startShard(index) }
+        let merged = try Self.waitForMerged(city, count: expected.count)
+        func lines(_ path: String) -> [[String: Any]] {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+        #expect(eventually(within: 30) { lines(output).count >= merged.count && lines(posted).count >= merged.count })
+        usleep(500_000)
+        for result in city.stopAll() { #expect(result.status == 0, "\(result.stderr.suffix(600))") }
+        let written = lines(output), delivered = lines(posted)
+        #expect(written.map { $0["seq"] as? Int ?? 0 } == Array(1...merged.count))
+        #expect(written.map { $0["id"] as? String ?? "" } == merged.map { $0["id"] as? String ?? "" })
+        #expect(delivered.map { $0["seq"] as? Int ?? 0 } == Array(1...merged.count))
+
+        // Restarted over the same journal: nothing appended, nothing posted again.
+        let again = try CommandRunner.start(fanIn)
+        usleep(1_500_000)
+        again.process.terminate()
+        #expect(again.finish(timeout: 10).status == 0)
+        #expect(lines(output).count == written.count)
+        #expect(lines(posted).count == delivered.count)
+    }
+
     @Test("a shard restarted under a plan that moved one of its districts away releases that district's sensors: their alerts resolved here, none reported silent")
     func planChangeReleasesMovedDistrict() throws {
         let city = try City()
