@@ -6,23 +6,31 @@
 /// (a repeated row is skipped too).
 final class SeriesOperator {
     let aggregation: Aggregation
-    private var latest: [Int32: Int64] = [:]
+    /// Each key's latest reading time, by key id (``none``: no reading). Key ids are dense, so an
+    /// array beats a dictionary: this is read for every reading of every per-reading rule.
+    private var latest: [Int64] = []
+    private static let none = Int64.min
 
     init(aggregation: Aggregation) {
         self.aggregation = aggregation
     }
 
-    var byteCount: Int { latest.capacity * 16 }
-    func hasState(for key: Int32) -> Bool { latest[key] != nil }
+    var byteCount: Int { latest.capacity * 8 }
+    func hasState(for key: Int32) -> Bool { Int(key) < latest.count && latest[Int(key)] != Self.none }
 
-    func forget(_ key: Int32) { latest[key] = nil }
+    func forget(_ key: Int32) {
+        if Int(key) < latest.count { latest[Int(key)] = Self.none }
+    }
 
     /// One `.reading` firing for `event`, unless it is not newer than the key's latest reading.
     /// `start` is the key's previous reading time (the event's own for its first).
     func add(_ event: Event, key: Int32, trigger: Int64, into firings: inout [WindowFiring]) {
-        let previous = latest[key]
+        let index = Int(key)
+        if index >= latest.count { latest.append(contentsOf: repeatElement(Self.none, count: index - latest.count + 1)) }
+        let stored = latest[index]
+        let previous: Int64? = stored == Self.none ? nil : stored
         if let previous, event.timestamp <= previous { return }
-        latest[key] = event.timestamp
+        latest[index] = event.timestamp
         // Each input read in place (a copy of an input retains its expression, per reading).
         var values: [Double?] = []
         values.reserveCapacity(aggregation.slots.count)
@@ -63,11 +71,27 @@ extension AggregateFunction {
 
 extension SeriesOperator {
     /// Each key's latest reading time, by value, for a checkpoint.
+    /// Written as a dictionary of key id to time, the keys that have one.
     struct Captured {
-        let latest: [Int32: Int64]
-        func write(to writer: inout CheckpointWriter) { writer.write(latest) }
+        let latest: [Int64]
+        func write(to writer: inout CheckpointWriter) {
+            writer.writeCount(latest.lazy.filter { $0 != SeriesOperator.none }.count)
+            for (key, time) in latest.enumerated() where time != SeriesOperator.none {
+                writer.write(Int32(key))
+                writer.write(time)
+            }
+        }
     }
 
     func capture() -> Captured { Captured(latest: latest) }
-    func restore(from reader: inout CheckpointReader) throws(CheckpointError) { latest = try reader.read() }
+
+    func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
+        let times: [Int32: Int64] = try reader.read()
+        latest = []
+        for (key, time) in times {
+            guard key >= 0, time != Self.none else { throw reader.invalid("a series time for key \(key)") }
+            if Int(key) >= latest.count { latest.append(contentsOf: repeatElement(Self.none, count: Int(key) - latest.count + 1)) }
+            latest[Int(key)] = time
+        }
+    }
 }
