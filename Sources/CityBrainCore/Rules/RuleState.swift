@@ -81,15 +81,15 @@ struct RuleState {
     // touches them.
     var streaks: [Int32: Streak] = [:]
     var baselines: [Int32: Baseline] = [:]
-    var detectors: [Int32: AnomalyDetector] = [:]
-    var runs: [Int32: [UnchangedRun]] = [:]
-    var trends: [Int32: TrendEstimator] = [:]
+    var detectors = KeyIndexed<AnomalyDetector>()
+    var runs = KeyIndexed<[UnchangedRun]>()
+    var trends = KeyIndexed<TrendEstimator>()
     var cooldownUntil: [Int32: Int64] = [:]
 
     /// Bytes of learnt per-key state (anomaly profiles, runs), for the state-size metric.
     var byteCount: Int {
         // Every detector of a rule has the same size.
-        detectors.capacity * 16 + detectors.count * (detectors.first?.value.byteCount ?? 0) + runs.capacity * 16 + runs.count * 96 + streaks.capacity * 48
+        detectors.capacity * 16 + detectors.count * (detectors.first(where: { _ in true })?.value.byteCount ?? 0) + runs.capacity * 16 + runs.count * 96 + streaks.capacity * 48
             + trends.capacity * (MemoryLayout<TrendEstimator>.stride + 4)
     }
 

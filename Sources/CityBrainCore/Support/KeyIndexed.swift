@@ -1,0 +1,97 @@
+/// Per-key state in an array indexed by key id (``KeyTable`` indices are dense, from 0), for the
+/// state read with nearly every reading: no hashing and no probing, where a
+/// `Dictionary<Int32, Value>` find was the largest single cost of the per-reading rules.
+///
+/// It holds a slot for every key id up to the largest one given a value, so a table whose keys
+/// are a small share of a partition's (one kind of several) costs more memory than a dictionary;
+/// it is used where the state is read for every reading. Copy-on-write, as its array is;
+/// iteration is in key order.
+struct KeyIndexed<Value> {
+    private var slots: [Value?] = []
+    private(set) var count = 0
+
+    init() {}
+
+    /// Slots allocated (the largest key id given a value, plus one, or more).
+    var capacity: Int { slots.capacity }
+    var isEmpty: Bool { count == 0 }
+
+    subscript(key: Int32) -> Value? {
+        get { Int(key) < slots.count ? slots[Int(key)] : nil }
+        set {
+            let index = Int(key)
+            if let newValue {
+                if index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: index - slots.count + 1)) }
+                if slots[index] == nil { count += 1 }
+                slots[index] = newValue
+            } else if index < slots.count, slots[index] != nil {
+                slots[index] = nil
+                count -= 1
+            }
+        }
+    }
+
+    /// The value of `key`, set to `defaultValue` first when it has none; changed in place.
+    subscript(key: Int32, default defaultValue: @autoclosure () -> Value) -> Value {
+        get { self[key] ?? defaultValue() }
+        _modify {
+            let index = Int(key)
+            if index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: index - slots.count + 1)) }
+            if slots[index] == nil {
+                slots[index] = defaultValue()
+                count += 1
+            }
+            yield &slots[index]!
+        }
+    }
+
+    @discardableResult
+    mutating func removeValue(forKey key: Int32) -> Value? {
+        let index = Int(key)
+        guard index < slots.count, let value = slots[index] else { return nil }
+        slots[index] = nil
+        count -= 1
+        return value
+    }
+}
+
+extension KeyIndexed: Sequence {
+    struct Iterator: IteratorProtocol {
+        fileprivate let slots: [Value?]
+        fileprivate var index = 0
+
+        mutating func next() -> (key: Int32, value: Value)? {
+            while index < slots.count {
+                defer { index += 1 }
+                if let value = slots[index] { return (Int32(index), value) }
+            }
+            return nil
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(slots: slots) }
+    var underestimatedCount: Int { count }
+}
+
+extension KeyIndexed: Sendable where Value: Sendable {}
+
+/// Written as a dictionary is (count, then key and value pairs), so checkpoints read either.
+extension KeyIndexed: CheckpointCodable where Value: CheckpointCodable {
+    func write(to writer: inout CheckpointWriter) {
+        writer.writeCount(count)
+        for (key, value) in self {
+            writer.write(key)
+            writer.write(value)
+        }
+    }
+
+    init(from reader: inout CheckpointReader) throws(CheckpointError) {
+        let count = try reader.readCount(minimumElementBytes: 2)
+        self.init()
+        for _ in 0..<count {
+            let key: Int32 = try reader.read()
+            guard key >= 0, key < Int32.max else { throw reader.invalid("key id \(key)") }
+            self[key] = try reader.read(Value.self)
+        }
+    }
+}
