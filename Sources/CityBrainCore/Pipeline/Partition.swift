@@ -52,39 +52,18 @@ final class Partition: @unchecked Sendable {
         var firings: [WindowFiring] = []
         let routes = self.routes  // one copy per batch: read from a local, it costs no retains per event
         for position in batch.events.indices {
-            let eventWatermark = batch.watermarks[position]
-            advance(to: eventWatermark, clock: batch.clock, into: &result)
-            var event = batch.events[position]
+            advance(to: batch.watermarks[position], clock: batch.clock, into: &result)
             let roles = batch.roles[position]
-            if !declaredRanges.isEmpty, let ranges = declaredRanges[event.kind] {
+            if !declaredRanges.isEmpty, let ranges = declaredRanges[batch.events[position].kind] {
+                var event = batch.events[position]
                 let before = event.readings.count
                 event.readings.removeAll { reading in ranges[reading.name].map { !$0.contains(reading.value) } ?? false }
                 // Counted once per event, on the partition that owns its sensor.
                 if roles & PartitionBatch.sensorRole != 0 { result.outOfRangeReadings += before - event.readings.count }
-            }
-            let trigger = batch.positions[position]
-            if roles & PartitionBatch.sensorRole != 0 { result.events += 1 }
-            var dropped: [Int] = []
-            var missed: (start: Int64, end: Int64)?
-            // Each key is interned at most once per event, however many rules see it.
-            var sensorKey: Int32?, districtKey: Int32?
-            for index in routes.steps(for: event.kind) {
-                guard let key = key(for: event, in: index, narrows: routes.narrows[index], keyedBy: routes.keyedBy[index], roles: roles,
-                                    sensor: &sensorKey, district: &districtKey) else { continue }
-                let verdict = operators[index].add(event, key: key, watermark: eventWatermark, trigger: trigger, into: &firings)
-                if case .tooLate(let window) = verdict {
-                    dropped.append(index)
-                    if missed == nil { missed = window }
-                }
-                if let deadline = operators[index].nextDeadline, deadline < nextDeadline { nextDeadline = deadline }
-                if !firings.isEmpty {
-                    record(firings, of: index, into: &result.records)
-                    firings.removeAll(keepingCapacity: true)
-                }
-            }
-            if let missed, let first = dropped.first {
-                result.lateEvents += 1
-                result.records.append(lateRecord(event, missed: missed, dropped: dropped, first: first, watermark: eventWatermark, trigger: trigger))
+                handle(event, at: position, of: batch, routes: routes, firings: &firings, into: &result)
+            } else {
+                // Passed straight from the batch: borrowed, not copied (a copy retains its strings and readings).
+                handle(batch.events[position], at: position, of: batch, routes: routes, firings: &firings, into: &result)
             }
         }
         advance(to: batch.endWatermark, clock: batch.clock, into: &result)
@@ -101,6 +80,37 @@ final class Partition: @unchecked Sendable {
             result.snapshotNanoseconds = SystemClock().uptimeNanoseconds - start
         }
         return result
+    }
+
+    /// Hands one event to the windows of every step of its kind, and records what fires.
+    private func handle(_ event: Event, at position: Int, of batch: PartitionBatch, routes: Routes, firings: inout [WindowFiring],
+                        into result: inout PartitionResult) {
+        let eventWatermark = batch.watermarks[position]
+        let roles = batch.roles[position]
+        let trigger = batch.positions[position]
+        if roles & PartitionBatch.sensorRole != 0 { result.events += 1 }
+        var dropped: [Int] = []
+        var missed: (start: Int64, end: Int64)?
+        // Each key is interned at most once per event, however many rules see it.
+        var sensorKey: Int32?, districtKey: Int32?
+        for index in routes.steps(for: event.kind) {
+            guard let key = key(for: event, in: index, narrows: routes.narrows[index], keyedBy: routes.keyedBy[index], roles: roles,
+                                sensor: &sensorKey, district: &districtKey) else { continue }
+            let verdict = operators[index].add(event, key: key, watermark: eventWatermark, trigger: trigger, into: &firings)
+            if case .tooLate(let window) = verdict {
+                dropped.append(index)
+                if missed == nil { missed = window }
+            }
+            if let deadline = operators[index].nextDeadline, deadline < nextDeadline { nextDeadline = deadline }
+            if !firings.isEmpty {
+                record(firings, of: index, into: &result.records)
+                firings.removeAll(keepingCapacity: true)
+            }
+        }
+        if let missed, let first = dropped.first {
+            result.lateEvents += 1
+            result.records.append(lateRecord(event, missed: missed, dropped: dropped, first: first, watermark: eventWatermark, trigger: trigger))
+        }
     }
 
     /// Replaces this fresh partition's state with a snapshot taken under the same pipeline.

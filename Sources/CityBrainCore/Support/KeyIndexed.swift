@@ -8,6 +8,9 @@
 /// iteration is in key order.
 struct KeyIndexed<Value> {
     private var slots: [Value?] = []
+    /// Whether each slot holds a value: checked instead of the slot itself, whose comparison with
+    /// `nil` would copy the value (an anomaly detector, per reading).
+    private var present: [Bool] = []
     private(set) var count = 0
 
     init() {}
@@ -21,11 +24,15 @@ struct KeyIndexed<Value> {
         set {
             let index = Int(key)
             if let newValue {
-                if index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: index - slots.count + 1)) }
-                if slots[index] == nil { count += 1 }
+                grow(to: index)
+                if !present[index] {
+                    present[index] = true
+                    count += 1
+                }
                 slots[index] = newValue
-            } else if index < slots.count, slots[index] != nil {
+            } else if index < slots.count, present[index] {
                 slots[index] = nil
+                present[index] = false
                 count -= 1
             }
         }
@@ -36,9 +43,10 @@ struct KeyIndexed<Value> {
         get { self[key] ?? defaultValue() }
         _modify {
             let index = Int(key)
-            if index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: index - slots.count + 1)) }
-            if slots[index] == nil {
+            grow(to: index)
+            if !present[index] {
                 slots[index] = defaultValue()
+                present[index] = true
                 count += 1
             }
             yield &slots[index]!
@@ -48,10 +56,19 @@ struct KeyIndexed<Value> {
     @discardableResult
     mutating func removeValue(forKey key: Int32) -> Value? {
         let index = Int(key)
-        guard index < slots.count, let value = slots[index] else { return nil }
+        guard index < slots.count, present[index] else { return nil }
+        let value = slots[index]
         slots[index] = nil
+        present[index] = false
         count -= 1
         return value
+    }
+
+    private mutating func grow(to index: Int) {
+        guard index >= slots.count else { return }
+        let more = index - slots.count + 1
+        slots.append(contentsOf: repeatElement(nil, count: more))
+        present.append(contentsOf: repeatElement(false, count: more))
     }
 }
 
