@@ -92,6 +92,12 @@ extension KeyIndexed: Sequence {
 
 extension KeyIndexed: Sendable where Value: Sendable {}
 
+extension KeyIndexed {
+    /// Key ids read from a checkpoint must be below this (67 M keys in one partition): a larger
+    /// one, from a damaged file, would allocate its whole range.
+    static var largestKey: Int32 { 1 << 26 }
+}
+
 /// Written as a dictionary is (count, then key and value pairs), so checkpoints read either.
 extension KeyIndexed: CheckpointCodable where Value: CheckpointCodable {
     func write(to writer: inout CheckpointWriter) {
@@ -107,7 +113,7 @@ extension KeyIndexed: CheckpointCodable where Value: CheckpointCodable {
         self.init()
         for _ in 0..<count {
             let key: Int32 = try reader.read()
-            guard key >= 0, key < Int32.max else { throw reader.invalid("key id \(key)") }
+            guard key >= 0, key < Self.largestKey else { throw reader.invalid("key id \(key) beyond any key table") }
             self[key] = try reader.read(Value.self)
         }
     }

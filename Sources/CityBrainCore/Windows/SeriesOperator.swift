@@ -89,7 +89,7 @@ extension SeriesOperator {
         let times: [Int32: Int64] = try reader.read()
         latest = []
         for (key, time) in times {
-            guard key >= 0, time != Self.none else { throw reader.invalid("a series time for key \(key)") }
+            guard key >= 0, key < KeyIndexed<Int64>.largestKey, time != Self.none else { throw reader.invalid("a series time for key \(key)") }
             if Int(key) >= latest.count { latest.append(contentsOf: repeatElement(Self.none, count: Int(key) - latest.count + 1)) }
             latest[Int(key)] = time
         }
