@@ -54,8 +54,7 @@ struct FanInCommand: ParsableCommand {
     @Flag(name: .long, help: "Also print each merged alert as a readable line.")
     var print = false
 
-    @Option(name: .long, help: ArgumentHelp("POST each merged alert to this URL ([department,…=]URL); repeatable.", valueName: "url"))
-    var webhook: [String] = []
+    @OptionGroup var delivery: AlertDeliveryOptions
 
     @OptionGroup var curve: CurveServerOptions
 
@@ -73,7 +72,7 @@ struct FanInCommand: ParsableCommand {
 
     func validate() throws {
         _ = try streams()
-        for target in webhook { if case .failure(let error) = WebhookTarget.parse(target) { throw ValidationError("--webhook: \(error)") } }
+        try delivery.validate()
         if !curve.isEnabled, !insecure, let endpoint = (alerts + catchup).first(where: { !RunCommand.isLocal($0) }) {
             throw ValidationError("\(endpoint) is reachable from other machines, and without CURVE anyone could connect: give --curve-secret-key and --curve-allow, use a loopback address, or pass --insecure")
         }
@@ -135,8 +134,10 @@ struct FanInCommand: ParsableCommand {
             try server.start()
             try fanIn.start()
             var deliverers: [WebhookDeliverer] = []
-            for target in webhook.compactMap({ try? WebhookTarget.parse($0).get() }) {
-                let deliverer = WebhookDeliverer(target: target, journal: alertJournal, stateDirectory: journal + "/webhooks", logger: logger)
+            let signature = try delivery.signature()
+            for target in delivery.targets {
+                let deliverer = WebhookDeliverer(target: target, journal: alertJournal, format: delivery.alertFormat, signature: signature,
+                                                 stateDirectory: journal + "/webhooks", logger: logger)
                 try deliverer.start()
                 deliverers.append(deliverer)
             }
@@ -195,8 +196,8 @@ struct FanInCommand: ParsableCommand {
 
     /// The --output file, caught up with the journal first (as `run --output` does).
     func outputSink(_ output: String, journal: AlertJournal, logger: Logger) throws -> any OutputSink {
-        let report = try AlertFileCatchUp.run(path: output, journal: journal, format: .native)
+        let report = try AlertFileCatchUp.run(path: output, journal: journal, format: delivery.alertFormat)
         if report.appended > 0 { logger.notice("\(output): appended \(report.appended) journaled alert(s) it did not have") }
-        return try RecordLineWriter(path: output, selection: .alerts, append: true, format: .native)
+        return try RecordLineWriter(path: output, selection: .alerts, append: true, format: delivery.alertFormat)
     }
 }

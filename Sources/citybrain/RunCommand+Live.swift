@@ -67,13 +67,9 @@ extension RunCommand {
                     curve: try curveOptions.keys()
             )
             configuration.durability = try durable.settings()
-            configuration.webhooks = webhook.compactMap { try? WebhookTarget.parse($0).get() }
-            configuration.webhookFormat = alertFormat
-            if let webhookSecret {
-                let secret = try String(contentsOfFile: webhookSecret, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !secret.isEmpty else { throw ValidationError("--webhook-secret: \(webhookSecret) is empty") }
-                configuration.webhookSignature = WebhookSignature(secret: Array(secret.utf8))
-            }
+            configuration.webhooks = delivery.targets
+            configuration.webhookFormat = delivery.alertFormat
+            configuration.webhookSignature = try delivery.signature()
             if web.http != nil {
                 configuration.handling = try web.policy()
                 configuration.overview = true

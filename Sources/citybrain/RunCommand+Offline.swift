@@ -10,7 +10,7 @@ import ZeroMQ
 extension RunCommand {
     func runOffline(_ pipeline: Pipeline, input: String, logger: Logger) throws {
         let alertJournal = try openJournal()
-        var sinks: [any OutputSink] = [try outputSink(journal: alertJournal, logger: logger) ?? RecordLineWriter(selection: try selection(), format: alertFormat)]
+        var sinks: [any OutputSink] = [try outputSink(journal: alertJournal, logger: logger) ?? RecordLineWriter(selection: try selection(), format: delivery.alertFormat)]
         let shard = try sharding.filter()
         if let shard { logger.info("\(Self.describe(shard))") }
         // Installed before the run, so a SIGTERM while serving (or reading) ends it cleanly.

@@ -57,14 +57,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write alerts as JSON lines here ('-' for standard output); an existing file is appended to, never truncated, so a restart keeps what an earlier run wrote. Default with --input: standard output.", valueName: "file"))
     var output: String?
 
-    @Option(name: .long, help: ArgumentHelp("How --output and --webhook write alerts: native (default) or ngsi-ld (FIWARE Alert entities). The ZeroMQ stream stays native.", valueName: "format"))
-    var alertFormat: AlertFormat = .native
-
-    @Option(name: .long, help: ArgumentHelp("POST each alert to this URL, in order, retrying until it is taken; [department,…=]URL for some departments only; repeatable. Needs --journal (the queue).", valueName: "url"))
-    var webhook: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Sign webhook deliveries with HMAC-SHA256 of this file's secret (X-CityBrain-Signature).", valueName: "file"))
-    var webhookSecret: String?
+    @OptionGroup var delivery: AlertDeliveryOptions
 
     @Flag(name: .long, help: "Also print each alert as a readable line on standard output (live mode).")
     var print = false
@@ -149,10 +142,9 @@ struct RunCommand: ParsableCommand {
         guard decodingThreads > 0, decodingThreads <= 256 else { throw ValidationError("--decoding-threads must be between 1 and 256") }
         guard maxFrameBytes > 0 else { throw ValidationError("--max-frame-bytes must be positive") }
         guard waitForSubscribers >= 0 else { throw ValidationError("--wait-for-subscribers must not be negative") }
-        for target in webhook { if case .failure(let error) = WebhookTarget.parse(target) { throw ValidationError("--webhook: \(error)") } }
-        if !webhook.isEmpty, journal == nil { throw ValidationError("--webhook delivers from the alert journal: add --journal DIR") }
-        if !webhook.isEmpty, input != nil { throw ValidationError("--webhook serves a live run; it cannot be combined with --input") }
-        if webhookSecret != nil, webhook.isEmpty { throw ValidationError("--webhook-secret signs --webhook deliveries: add --webhook URL") }
+        try delivery.validate()
+        if !delivery.webhook.isEmpty, journal == nil { throw ValidationError("--webhook delivers from the alert journal: add --journal DIR") }
+        if !delivery.webhook.isEmpty, input != nil { throw ValidationError("--webhook serves a live run; it cannot be combined with --input") }
         if follow, input == nil || input == "-" { throw ValidationError("--follow reads a recording as it grows: give --input DIRECTORY (written by citybrain record)") }
         if follow, from != nil || to != nil { throw ValidationError("--follow reads on without end; --from and --to do not go with it") }
         if follow, keepServing { throw ValidationError("--follow serves its alert stream and catch-up while it reads; --keep-serving is for a run that ends") }
@@ -210,7 +202,7 @@ struct RunCommand: ParsableCommand {
         do {
             curveKeys = try curveOptions.keys()
             _ = try web.token()
-            if let webhookSecret { _ = try String(contentsOfFile: webhookSecret, encoding: .utf8) }
+            _ = try delivery.signature()
         } catch let error as ValidationError {
             throw error
         } catch {
@@ -228,17 +220,17 @@ struct RunCommand: ParsableCommand {
     /// caught up with it (alerts journaled by a process killed before it wrote them).
     func outputSink(journal: AlertJournal?, logger: Logger) throws -> (any OutputSink)? {
         guard let output else { return nil }
-        guard output != "-" else { return RecordLineWriter(selection: try selection(), format: alertFormat) }
+        guard output != "-" else { return RecordLineWriter(selection: try selection(), format: delivery.alertFormat) }
         if let size = try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int, size > 0 {
             logger.notice("appending to \(output), which holds \(size) bytes from an earlier run")
         }
         if let journal, try selection().contains(.alerts) {
-            let report = try AlertFileCatchUp.run(path: output, journal: journal, format: alertFormat)
+            let report = try AlertFileCatchUp.run(path: output, journal: journal, format: delivery.alertFormat)
             if report.trimmedBytes > 0 { logger.notice("\(output): cut off an unfinished last line (\(report.trimmedBytes) bytes)") }
             if report.appended > 0 {
                 logger.notice("\(output): appended \(report.appended) journaled alert(s) numbered after \(report.lastSequenceInFile ?? 0) that an interrupted run had not written")
             }
         }
-        return try RecordLineWriter(path: output, selection: try selection(), append: true, format: alertFormat)
+        return try RecordLineWriter(path: output, selection: try selection(), append: true, format: delivery.alertFormat)
     }
 }

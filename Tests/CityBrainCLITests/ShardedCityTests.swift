@@ -288,27 +288,31 @@ struct ShardedCityTests {
         Self.checkNumbering(merged)
     }
 
-    @Test("the fan-in's --output file and --webhook receive the merged stream once, gap-free, and a restarted fan-in adds nothing to either")
+    @Test("the fan-in's --output file and signed --webhook receive the merged stream once, gap-free, and a restarted fan-in adds nothing to either")
     func fanInOutputAndWebhook() throws {
         let city = try City()
         let expected = try Self.expected(city)
-        // A webhook receiver on loopback: appends each POSTed body as a line.
+        // A webhook receiver on loopback: appends each POSTed body as a line, and its timestamp
+        // and signature headers as a line of another file.
         let python = try #require(CommandRunner.which("python3"), "python3 is needed for the webhook receiver")
         let port = try OperationsPageTests.freePort()
-        let posted = city.directory + "/posted.jsonl"
+        let posted = city.directory + "/posted.jsonl", signatures = city.directory + "/signatures.txt"
         let receiver = try RunningCommand(executable: URL(fileURLWithPath: python), arguments: ["-c", """
             import http.server, sys
             class Hook(http.server.BaseHTTPRequestHandler):
                 def do_POST(self):
                     body = self.rfile.read(int(self.headers["Content-Length"]))
                     with open(sys.argv[2], "ab") as f: f.write(body + b"\\n")
+                    with open(sys.argv[3], "a") as f:
+                        f.write(self.headers["X-CityBrain-Timestamp"] + " " + self.headers["X-CityBrain-Signature"] + "\\n")
                     self.send_response(200); self.end_headers()
                 def log_message(self, *args): pass
             http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Hook).serve_forever()
-            """, "\(port)", posted])
+            """, "\(port)", posted, signatures])
         defer { receiver.process.terminate(); _ = receiver.finish(timeout: 5) }
-        let output = city.directory + "/merged.jsonl"
-        let fanIn = city.fanInArguments + ["--output", output, "--webhook", "http://127.0.0.1:\(port)/hook"]
+        let output = city.directory + "/merged.jsonl", secret = city.directory + "/webhook.secret"
+        try "fan-in-secret\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        let fanIn = city.fanInArguments + ["--output", output, "--webhook", "http://127.0.0.1:\(port)/hook", "--webhook-secret", secret]
         city.fanIn = try CommandRunner.start(fanIn)
         for index in 0..<3 { try city.startShard(index) }
         let merged = try Self.waitForMerged(city, count: expected.count)
@@ -324,6 +328,14 @@ struct ShardedCityTests {
         #expect(written.map { $0["seq"] as? Int ?? 0 } == Array(1...merged.count))
         #expect(written.map { $0["id"] as? String ?? "" } == merged.map { $0["id"] as? String ?? "" })
         #expect(delivered.map { $0["seq"] as? Int ?? 0 } == Array(1...merged.count))
+        // Each delivery is signed with the secret: HMAC-SHA256 of "<timestamp>.<body>".
+        let bodies = ((try? String(contentsOfFile: posted, encoding: .utf8)) ?? "").split(separator: "\n")
+        let headers = ((try? String(contentsOfFile: signatures, encoding: .utf8)) ?? "").split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(headers.count == bodies.count)
+        let signer = WebhookSignature(secret: Array("fan-in-secret".utf8))
+        for (body, header) in zip(bodies, headers) where header.count == 2 {
+            #expect(signer.sign(Array(body.utf8), timestamp: Int64(header[0]) ?? 0) == String(header[1]))
+        }
 
         // Restarted over the same journal: nothing appended, nothing posted again.
         let again = try CommandRunner.start(fanIn)
