@@ -72,7 +72,6 @@ struct FanInCommand: ParsableCommand {
 
     func validate() throws {
         _ = try streams()
-        try delivery.validate()
         if !curve.isEnabled, !insecure, let endpoint = (alerts + catchup).first(where: { !RunCommand.isLocal($0) }) {
             throw ValidationError("\(endpoint) is reachable from other machines, and without CURVE anyone could connect: give --curve-secret-key and --curve-allow, use a loopback address, or pass --insecure")
         }

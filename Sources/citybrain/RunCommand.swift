@@ -142,7 +142,6 @@ struct RunCommand: ParsableCommand {
         guard decodingThreads > 0, decodingThreads <= 256 else { throw ValidationError("--decoding-threads must be between 1 and 256") }
         guard maxFrameBytes > 0 else { throw ValidationError("--max-frame-bytes must be positive") }
         guard waitForSubscribers >= 0 else { throw ValidationError("--wait-for-subscribers must not be negative") }
-        try delivery.validate()
         if !delivery.webhook.isEmpty, journal == nil { throw ValidationError("--webhook delivers from the alert journal: add --journal DIR") }
         if !delivery.webhook.isEmpty, input != nil { throw ValidationError("--webhook serves a live run; it cannot be combined with --input") }
         if follow, input == nil || input == "-" { throw ValidationError("--follow reads a recording as it grows: give --input DIRECTORY (written by citybrain record)") }

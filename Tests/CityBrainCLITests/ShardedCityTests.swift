@@ -370,7 +370,9 @@ struct ShardedCityTests {
             return names.contains { Int($0.filter(\.isNumber)) ?? 0 >= 30 }
         }
         kill(first.process.processIdentifier, SIGKILL)
-        _ = first.finish(timeout: 10)
+        // Killed mid-run, not finished: otherwise the restart would read nothing more and the
+        // moved sensors could not go silent whatever the change did.
+        #expect(first.finish(timeout: 10).status == SIGKILL)
         let before = try CrashRecoveryTests.journal(city.directory + "/journal-0").count
 
         let second = try CommandRunner.run(arguments(plan: movedPlan), timeout: 120)

@@ -108,13 +108,7 @@ struct RuleState {
     mutating func resolveAll(_ rule: Rule, keys: KeyTable, at time: Int64) -> [Alert] {
         defer { open = [:] }
         return open.sorted { $0.key < $1.key }.map { key, alert in
-            let name = keys.names[Int(key)]
-            return Alert(
-                id: alert.id, rule: rule.name, state: .resolved, severity: alert.severity, department: rule.department,
-                key: name, sensor: rule.aggregation.keyBy == .sensor ? name : nil, district: keys.districts[Int(key)],
-                kind: rule.aggregation.filter.kind, windowStart: time, windowEnd: time, value: nil, threshold: nil, values: [],
-                message: "Resolved: rule '\(rule.name)' was removed from the pipeline", ts: time
-            )
+            Self.resolution(of: alert, key: key, rule, table: keys, at: time, message: "Resolved: rule '\(rule.name)' was removed from the pipeline")
         }
     }
 
@@ -124,17 +118,23 @@ struct RuleState {
         var resolved: [Alert] = []
         for key in keys.sorted() {
             if let alert = open.removeValue(forKey: key) {
-                let name = table.names[Int(key)]
-                resolved.append(Alert(
-                    id: alert.id, rule: rule.name, state: .resolved, severity: alert.severity, department: rule.department,
-                    key: name, sensor: rule.aggregation.keyBy == .sensor ? name : nil, district: table.districts[Int(key)],
-                    kind: rule.aggregation.filter.kind, windowStart: time, windowEnd: time, value: nil, threshold: nil, values: [],
-                    message: "Resolved here: \(name) is no longer watched by this engine: \(reason)", ts: time
-                ))
+                let message = "Resolved here: \(table.names[Int(key)]) is no longer watched by this engine: \(reason)"
+                resolved.append(Self.resolution(of: alert, key: key, rule, table: table, at: time, message: message))
             }
             forget(key)
         }
         return resolved
+    }
+
+    /// The resolve record of an open alert that the engine ends itself (no window decided it).
+    private static func resolution(of alert: OpenAlert, key: Int32, _ rule: Rule, table: KeyTable, at time: Int64, message: String) -> Alert {
+        let name = table.names[Int(key)]
+        return Alert(
+            id: alert.id, rule: rule.name, state: .resolved, severity: alert.severity, department: rule.department,
+            key: name, sensor: rule.aggregation.keyBy == .sensor ? name : nil, district: table.districts[Int(key)],
+            kind: rule.aggregation.filter.kind, windowStart: time, windowEnd: time, value: nil, threshold: nil, values: [],
+            message: message, ts: time
+        )
     }
 
     /// Forgets what the rule remembers of a key released by the key TTL (never one with an open

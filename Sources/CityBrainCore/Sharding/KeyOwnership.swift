@@ -22,9 +22,7 @@ extension ShardFilter {
     public var ownership: KeyOwnership {
         let filter = self
         return KeyOwnership(reason: "its district is now watched by another shard (shard plan changed)",
-                            ownsSensor: { sensor, district in
-                                district.map(filter.owns(district:)) ?? (filter.plan.owner(ofSensor: sensor) == filter.shard)
-                            },
+                            ownsSensor: { filter.owns(sensor: $0, district: $1) },
                             ownsDistrict: { filter.owns(district: $0) })
     }
 }

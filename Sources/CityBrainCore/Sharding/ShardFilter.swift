@@ -15,11 +15,12 @@ public struct ShardFilter: Sendable {
     }
 
     /// Whether this shard owns `event`.
-    public func keeps(_ event: Event) -> Bool {
-        if let district = event.district {
-            return owns(district: district)
-        }
-        return plan.owner(ofSensor: event.sensor) == shard
+    public func keeps(_ event: Event) -> Bool { owns(sensor: event.sensor, district: event.district) }
+
+    /// Whether this shard owns a sensor: by its district, or by its id when it has none.
+    public func owns(sensor: String, district: String?) -> Bool {
+        if let district { return owns(district: district) }
+        return plan.owner(ofSensor: sensor) == shard
     }
 
     /// Whether this shard owns `district` (known districts by a set lookup; others on the ring).
