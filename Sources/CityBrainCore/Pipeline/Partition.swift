@@ -7,10 +7,13 @@ import Dispatch
 final class Partition: @unchecked Sendable {
     let index: Int
     let queue: DispatchQueue
-    /// The pipeline's rules, then its outputs (``Pipeline/aggregations``), by reference; the
-    /// operators and rule states are indexed alike.
-    private var steps: [Step] { didSet { routes = Routes(steps) } }
-    /// Which steps each kind of event visits, and how they are keyed: read for every event.
+    /// The pipeline's rules, then its outputs (``Pipeline/aggregations``), by reference; rule
+    /// states are indexed alike.
+    private var steps: [Step]
+    /// The window groups (``OperatorPlan``): steps with the same match, key and window share one
+    /// operator. Operators are indexed alike.
+    private var groups: [Group] { didSet { routes = Routes(groups) } }
+    /// Which groups each kind of event visits, and how they are keyed: read for every event.
     private var routes: Routes
     private var operators: [WindowOperator]
     private var ruleStates: [RuleState]
@@ -33,10 +36,11 @@ final class Partition: @unchecked Sendable {
         self.emitScores = emitScores
         self.declaredRanges = Self.ranges(of: pipeline)
         self.queue = DispatchQueue(label: "citybrain.partition.\(index)")
-        let steps = Self.steps(of: pipeline)
-        self.steps = steps
-        self.routes = Routes(steps)
-        self.operators = pipeline.aggregations.map(WindowOperator.init)
+        self.steps = Self.steps(of: pipeline)
+        let groups = Self.groups(of: pipeline)
+        self.groups = groups
+        self.routes = Routes(groups)
+        self.operators = groups.map { WindowOperator($0.aggregation) }
         self.ruleStates = Array(repeating: RuleState(), count: pipeline.rules.count)
         self.keyTTL = pipeline.keyTTL
     }
@@ -82,7 +86,7 @@ final class Partition: @unchecked Sendable {
         return result
     }
 
-    /// Hands one event to the windows of every step of its kind, and records what fires.
+    /// Hands one event to the windows of every group of its kind, and records what fires.
     private func handle(_ event: Event, at position: Int, of batch: PartitionBatch, routes: Routes, firings: inout [WindowFiring],
                         into result: inout PartitionResult) {
         let eventWatermark = batch.watermarks[position]
@@ -90,26 +94,30 @@ final class Partition: @unchecked Sendable {
         let trigger = batch.positions[position]
         if roles & PartitionBatch.sensorRole != 0 { result.events += 1 }
         var dropped: [Int] = []
-        var missed: (start: Int64, end: Int64)?
+        // The window the first step (in step order) that dropped the event missed.
+        var missed: (start: Int64, end: Int64, step: Int)?
         // Each key is interned at most once per event, however many rules see it.
         var sensorKey: Int32?, districtKey: Int32?
-        for index in routes.steps(for: event.kind) {
+        for index in routes.groups(for: event.kind) {
             guard let key = key(for: event, in: index, narrows: routes.narrows[index], keyedBy: routes.keyedBy[index], roles: roles,
                                 sensor: &sensorKey, district: &districtKey) else { continue }
             let verdict = operators[index].add(event, key: key, watermark: eventWatermark, trigger: trigger, into: &firings)
             if case .tooLate(let window) = verdict {
-                dropped.append(index)
-                if missed == nil { missed = window }
+                let members = groups[index].steps
+                dropped.append(contentsOf: members)
+                if missed.map({ members[0] < $0.step }) ?? true { missed = (window.start, window.end, members[0]) }
             }
             if let deadline = operators[index].nextDeadline, deadline < nextDeadline { nextDeadline = deadline }
             if !firings.isEmpty {
-                record(firings, of: index, into: &result.records)
+                record(firings, ofGroup: index, into: &result.records)
                 firings.removeAll(keepingCapacity: true)
             }
         }
-        if let missed, let first = dropped.first {
+        if let missed {
             result.lateEvents += 1
-            result.records.append(lateRecord(event, missed: missed, dropped: dropped, first: first, watermark: eventWatermark, trigger: trigger))
+            dropped.sort()
+            result.records.append(lateRecord(event, missed: (missed.start, missed.end), dropped: dropped, first: missed.step,
+                                             watermark: eventWatermark, trigger: trigger))
         }
     }
 
@@ -123,7 +131,7 @@ final class Partition: @unchecked Sendable {
         nextSweep = try reader.read()
         let count = try reader.readCount()
         guard count == operators.count else {
-            throw reader.invalid("the checkpoint holds \(count) rules and outputs, the pipeline \(operators.count)")
+            throw reader.invalid("the checkpoint holds \(count) window operators, the pipeline \(operators.count)")
         }
         for windows in operators { try windows.restore(from: &reader) }
         let states: [RuleState] = try reader.read()
@@ -133,22 +141,27 @@ final class Partition: @unchecked Sendable {
         nextDeadline = operators.compactMap(\.nextDeadline).min() ?? .max
     }
 
-    /// Switches to `pipeline`. A rule or output whose definition did not change keeps its windows
-    /// and state; one whose windowing did not change keeps its windows; a changed rule keeps its
-    /// open alerts and cooldowns (the new definition resolves them or keeps them open); a removed
-    /// rule resolves its open alerts. Keys stay interned.
     private static func ranges(of pipeline: Pipeline) -> [EventKind: [String: ClosedRange<Double>]] {
         pipeline.measurements.reduce(into: [:]) { ranges, declaration in
             if let range = declaration.range { ranges[declaration.kind, default: [:]][declaration.name] = range }
         }
     }
 
+    /// Switches to `pipeline`. Windows are kept by group (``OperatorPlan``): a group with the
+    /// same match, key and window as before keeps every window, with the states of the inputs
+    /// it still has (an input new to it starts at the reload). A rule whose definition did not
+    /// change keeps its state; a changed rule keeps its open alerts and cooldowns (the new
+    /// definition resolves them or keeps them open); a removed rule resolves its open alerts.
+    /// Keys stay interned.
     private func reconfigure(_ pipeline: Pipeline, clock: TriggerClock, into records: inout [OrderedRecord]) {
         declaredRanges = Self.ranges(of: pipeline)
-        var oldOperators: [String: (Aggregation, WindowOperator)] = [:]
+        // Shared groups by signature; silence trackers (never shared) by their rule's name too.
+        var oldOperators: [OperatorPlan.Signature: [(name: String, windows: WindowOperator)]] = [:]
+        for (index, group) in groups.enumerated() {
+            oldOperators[group.signature, default: []].append((group.aggregation.name, operators[index]))
+        }
         var oldRules: [String: (Rule, RuleState)] = [:]
         for (index, step) in steps.enumerated() {
-            oldOperators[step.aggregation.name] = (step.aggregation, operators[index])  // the operator owns an equal copy
             if let definition = step.rule { oldRules[step.aggregation.name] = (definition.rule, ruleStates[index]) }
         }
         let time = watermark == .min ? 0 : watermark
@@ -161,16 +174,18 @@ final class Partition: @unchecked Sendable {
             }
         }
         steps = Self.steps(of: pipeline)
+        groups = Self.groups(of: pipeline)
         keyTTL = pipeline.keyTTL
-        operators = []
+        operators = groups.map { group in
+            // Each old operator goes to one group at most: the one of its name, or else the first.
+            guard var candidates = oldOperators[group.signature], !candidates.isEmpty else { return WindowOperator(group.aggregation) }
+            let match = candidates.remove(at: candidates.firstIndex { $0.name == group.aggregation.name } ?? 0)
+            oldOperators[group.signature] = candidates
+            return match.windows.adopt(group.aggregation) ? match.windows : WindowOperator(group.aggregation)
+        }
         ruleStates = []
         for step in steps {
             let aggregation = step.aggregation
-            if let (previous, windows) = oldOperators[aggregation.name], previous == aggregation {
-                operators.append(windows)
-            } else {
-                operators.append(WindowOperator(aggregation))
-            }
             guard let definition = step.rule else { continue }
             switch oldRules[aggregation.name] {
             case let (previous, state)? where previous == definition.rule: ruleStates.append(state)
@@ -181,13 +196,13 @@ final class Partition: @unchecked Sendable {
         nextDeadline = operators.compactMap(\.nextDeadline).min() ?? .max
     }
 
-    /// The interned key of `event` for aggregation `index`, or `nil` if that aggregation does not
+    /// The interned key of `event` for group `index`, or `nil` if that group does not
     /// take it here (another kind, another partition's role, no district). Interns into `sensor`
     /// and `district` the first time each is needed for this event.
     private func key(for event: Event, in index: Int, narrows: Bool, keyedBy: TextField, roles: UInt8,
                      sensor: inout Int32?, district: inout Int32?) -> Int32? {
         // The kind matches (``Routes``); only a filter that narrows further is asked.
-        if narrows, !steps[index].aggregation.filter.matches(event) { return nil }
+        if narrows, !groups[index].aggregation.filter.matches(event) { return nil }
         switch keyedBy {
         case .sensor:
             guard roles & PartitionBatch.sensorRole != 0 else { return nil }
@@ -212,12 +227,26 @@ final class Partition: @unchecked Sendable {
             operators[index].advance(to: newWatermark, clock: clock, into: &firings)
             deadline = min(deadline, operators[index].nextDeadline ?? .max)
             if !firings.isEmpty {
-                record(firings, of: index, into: &result.records)
+                record(firings, ofGroup: index, into: &result.records)
                 firings.removeAll(keepingCapacity: true)
             }
         }
         nextDeadline = deadline
         result.closeNanoseconds += SystemClock().uptimeNanoseconds - start
+    }
+
+    /// Hands a group's window results to each of its members, with the member's own aggregates.
+    private func record(_ firings: [WindowFiring], ofGroup index: Int, into records: inout [OrderedRecord]) {
+        let group = groups[index]
+        if group.members.count == 1, group.members[0].slots == nil {
+            record(firings, of: group.members[0].step, into: &records)
+            return
+        }
+        for member in group.members {
+            var own = firings
+            for firing in own.indices { own[firing].values = member.values(from: own[firing].values) }
+            record(own, of: member.step, into: &records)
+        }
     }
 
     /// Turns an aggregation's window results into alerts (rules, on-time results only) or window
@@ -289,31 +318,52 @@ final class Partition: @unchecked Sendable {
         }
     }
 
-    /// What the per-event loop needs of the steps, in plain arrays: which steps take each kind
-    /// (in step order), which of those narrow further (districts, a sensor prefix), and how each
-    /// is keyed. Visiting only the steps of an event's kind, without reading their definitions,
-    /// spares every other step's kind comparison and the retains of reaching it.
+    /// A window group (``OperatorPlan/Group``) as the partition runs it, shared by reference.
+    private final class Group {
+        /// The union of the members' inputs and aggregates.
+        let aggregation: Aggregation
+        let members: [OperatorPlan.Member]
+        /// The members' step indices, in step order.
+        let steps: [Int]
+
+        init(_ group: OperatorPlan.Group) {
+            aggregation = group.aggregation
+            members = group.members
+            steps = group.members.map(\.step)
+        }
+
+        var signature: OperatorPlan.Signature { OperatorPlan.Signature(filter: aggregation.filter, keyBy: aggregation.keyBy, window: aggregation.window) }
+    }
+
+    /// What the per-event loop needs of the groups, in plain arrays: which groups take each kind
+    /// (in order), which of those narrow further (districts, a sensor prefix), and how each is
+    /// keyed. Visiting only the groups of an event's kind, without reading their definitions,
+    /// spares every other group's kind comparison and the retains of reaching it.
     private struct Routes {
         private(set) var byKind: [EventKind: [Int]] = [:]
         private(set) var narrows: [Bool] = []
         private(set) var keyedBy: [TextField] = []
 
-        init(_ steps: [Step]) {
-            for (index, step) in steps.enumerated() {
-                let filter = step.aggregation.filter
+        init(_ groups: [Group]) {
+            for (index, group) in groups.enumerated() {
+                let filter = group.aggregation.filter
                 byKind[filter.kind, default: []].append(index)
                 narrows.append(filter.districts != nil || filter.sensorPrefix != nil)
-                keyedBy.append(step.aggregation.keyBy)
+                keyedBy.append(group.aggregation.keyBy)
             }
         }
 
-        /// The steps whose filter takes events of `kind`, in step order.
-        func steps(for kind: EventKind) -> [Int] { byKind[kind] ?? [] }
+        /// The groups whose filter takes events of `kind`, in order.
+        func groups(for kind: EventKind) -> [Int] { byKind[kind] ?? [] }
     }
 
     /// Rules first, then outputs, as ``Pipeline/aggregations`` orders them.
     private static func steps(of pipeline: Pipeline) -> [Step] {
         pipeline.rules.map { Step($0.aggregation, rule: $0) } + pipeline.outputs.map { Step($0.aggregation, rule: nil) }
+    }
+
+    private static func groups(of pipeline: Pipeline) -> [Group] {
+        OperatorPlan(pipeline.aggregations).groups.map(Group.init)
     }
 
     private func lateRecord(_ event: Event, missed: (start: Int64, end: Int64), dropped: [Int], first: Int, watermark: Int64, trigger: Int64) -> OrderedRecord {
@@ -342,8 +392,10 @@ final class Partition: @unchecked Sendable {
                 if !owned { released.insert(Int32(index)) }
             }
             guard !released.isEmpty else { continue }
-            for (index, step) in steps.enumerated() where step.aggregation.keyBy == field {
+            for (index, group) in groups.enumerated() where group.aggregation.keyBy == field {
                 operators[index].forget(released)
+            }
+            for (index, step) in steps.enumerated() where step.aggregation.keyBy == field {
                 guard let definition = step.rule else { continue }
                 for alert in ruleStates[index].release(released, definition.rule, table: table, at: time, reason: ownership.reason) {
                     records.append(OrderedRecord(trigger: clock.firstIndex, rank: 2, end: time, aggregation: index, key: alert.key,
@@ -377,8 +429,10 @@ final class Partition: @unchecked Sendable {
     }
 
     private func holdsState(_ key: Int32, keyedBy field: TextField) -> Bool {
-        for (index, step) in steps.enumerated() where step.aggregation.keyBy == field {
+        for (index, group) in groups.enumerated() where group.aggregation.keyBy == field {
             if operators[index].hasState(for: key) { return true }
+        }
+        for (index, step) in steps.enumerated() where step.aggregation.keyBy == field {
             if step.rule != nil, ruleStates[index].isOpen(key) { return true }
         }
         return false

@@ -19,10 +19,4 @@ public struct Aggregation: Sendable, Hashable {
         self.inputs = inputs
         self.slots = slots
     }
-
-    /// The slot values of a window's states, in slot order.
-    func slotValues(_ states: some RandomAccessCollection<AggregateState>) -> [Double?] {
-        let base = states.startIndex
-        return slots.map { slot in states[states.index(base, offsetBy: slot.input)].value(of: slot.function) }
-    }
 }

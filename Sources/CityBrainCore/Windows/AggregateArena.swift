@@ -55,19 +55,53 @@ struct AggregateArena {
     }
 
     /// The slot values of the states at `base`.
-    func values(at base: Int32, for aggregation: Aggregation) -> [Double?] {
+    func values(at base: Int32, for slots: [AggregateSlot]) -> [Double?] {
         let start = Int(base)
-        return aggregation.slotValues(states.slice(start..<(start + width)))
+        var values: [Double?] = []
+        values.reserveCapacity(slots.count)
+        for slot in slots { values.append(states[start + slot.input].value(of: slot.function)) }
+        return values
     }
 
     /// The slot values of several bases merged in order, without changing them.
-    func mergedValues(of bases: [Int32], for aggregation: Aggregation) -> [Double?] {
-        if bases.count == 1 { return values(at: bases[0], for: aggregation) }
+    func mergedValues(of bases: some Collection<Int32>, for slots: [AggregateSlot]) -> [Double?] {
+        if bases.count == 1 { return values(at: bases.first!, for: slots) }
         var merged = layouts.map(AggregateState.init)
         for base in bases {
-            for (offset, layout) in layouts.enumerated() { merged[offset].merge(states[Int(base) + offset], layout: layout) }
+            // By index: iterating the layouts would copy each (retaining its expression).
+            for offset in layouts.indices { merged[offset].merge(states[Int(base) + offset], layout: layouts[offset]) }
         }
-        return aggregation.slotValues(merged)
+        return slots.map { merged[$0.input].value(of: $0.function) }
+    }
+
+    /// A copy for `layouts` (a window group's inputs after a reload): every window keeps its
+    /// place, with what the old input `inputMap` names for each new input holds (parts the new
+    /// layout adds start empty), or an empty state where it names none (an input new to the
+    /// group starts at the reload). A window's
+    /// base in the copy is ``rebase(_:to:)`` of its base here.
+    func remapped(to layouts: [InputLayout], inputMap: [Int?]) -> AggregateArena {
+        precondition(width > 0 && inputMap.count == layouts.count, "remapping needs windows of at least one input")
+        var copy = AggregateArena(layouts: layouts)
+        let freed = Set(free)
+        for window in 0..<(states.count / width) {
+            let base = window * width
+            if freed.contains(Int32(base)) {
+                copy.states.append(contentsOf: repeatElement(.blank, count: layouts.count))
+            } else {
+                for (layout, old) in zip(layouts, inputMap) {
+                    copy.states.append(old.map { AggregateState(layout, carrying: states[base + $0], features: self.layouts[$0].features) }
+                        ?? AggregateState(layout))
+                }
+            }
+        }
+        copy.free = free.map { rebase($0, to: copy) }
+        copy.liveCount = liveCount
+        return copy
+    }
+
+    /// Where the window at `base` here is in `copy`, a ``remapped(to:inputMap:)`` of this arena.
+    func rebase(_ base: Int32, to copy: AggregateArena) -> Int32 {
+        Int32(Int(base) / width * copy.width)
     }
 
     /// Whether most of the storage is free, so that ``compacted(keeping:)`` would return memory.

@@ -44,6 +44,22 @@ public struct AggregateState: Sendable {
         if !layout.features.isEmpty { extras = Extras() }
     }
 
+    /// A state for `layout` keeping what `old`, a state of the same input kept for `features`,
+    /// holds: its totals and every part both need. A part only `layout` needs starts empty, so
+    /// the aggregates that need it count from now on (a window group whose rules changed at a
+    /// reload).
+    init(_ layout: InputLayout, carrying old: AggregateState, features: AggregateFeatures) {
+        self.init(layout)
+        totals = old.totals
+        guard let extras, let theirs = old.extras else { return }
+        let kept = layout.features.intersection(features)
+        if kept.contains(.variance) { extras.moments = theirs.moments }
+        if kept.contains(.edges) { extras.edges = theirs.edges }
+        if kept.contains(.trend) { extras.trend = theirs.trend }
+        if kept.contains(.sketch) { extras.sketch = theirs.sketch }
+        if kept.contains(.distinct) { extras.distinct = theirs.distinct }
+    }
+
     /// A state of these totals and no optional parts (a restored plain state).
     init(totals: Totals) {
         self.totals = totals

@@ -9,7 +9,7 @@ import HeapModule
 /// A class: it is mutated in place for every event, and owning its aggregation means nothing is
 /// copied on the hot path.
 final class PaneWindowOperator {
-    let aggregation: Aggregation
+    private(set) var aggregation: Aggregation
     let size: Int64
     let slide: Int64
     let pane: Int64
@@ -64,6 +64,20 @@ final class PaneWindowOperator {
             dueToFire[end] = kept  // an end left empty fires nothing
         }
         retained = retained.filter { !keys.contains($0.key) }  // their purges find nothing
+    }
+
+    /// Takes over `aggregation`, a window group's new union of the same windows after a reload:
+    /// every window is kept, inputs still in the group keep their states, new inputs start
+    /// empty. `false` (nothing changed) when the windows cannot be carried over.
+    func adopt(_ aggregation: Aggregation) -> Bool {
+        if aggregation.inputs != self.aggregation.inputs {
+            guard arena.width > 0 else { return false }
+            let copy = arena.remapped(to: aggregation.inputs, inputMap: aggregation.inputMap(from: self.aggregation))
+            panes = panes.mapValues { arena.rebase($0, to: copy) }
+            arena = copy
+        }
+        self.aggregation = aggregation
+        return true
     }
 
     /// Returns memory to the system when most of it is free (after many keys went quiet).
@@ -171,11 +185,15 @@ final class PaneWindowOperator {
     }
 
     private func values(key: Int32, start: Int64) -> [Double?] {
+        if size == pane, let base = panes[WindowKey(key: key, start: start)] {
+            return arena.values(at: base, for: aggregation.slots)  // a tumbling window is one pane
+        }
         var bases: [Int32] = []
+        bases.reserveCapacity(Int(size / pane))
         for paneStart in Swift.stride(from: start, to: start + size, by: Int(pane)) {
             if let base = panes[WindowKey(key: key, start: paneStart)] { bases.append(base) }
         }
-        return arena.mergedValues(of: bases, for: aggregation)
+        return arena.mergedValues(of: bases, for: aggregation.slots)
     }
 
     static func floor(_ value: Int64, _ unit: Int64) -> Int64 {

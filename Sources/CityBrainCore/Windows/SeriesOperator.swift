@@ -5,7 +5,7 @@
 /// series in time order, and replaying an older reading into it would corrupt what it learnt
 /// (a repeated row is skipped too).
 final class SeriesOperator {
-    let aggregation: Aggregation
+    private(set) var aggregation: Aggregation
     /// Each key's latest reading time, by key id (``none``: no reading). Key ids are dense, so an
     /// array beats a dictionary: this is read for every reading of every per-reading rule.
     private var latest: [Int64] = []
@@ -17,6 +17,10 @@ final class SeriesOperator {
 
     var byteCount: Int { latest.capacity * 8 }
     func hasState(for key: Int32) -> Bool { Int(key) < latest.count && latest[Int(key)] != Self.none }
+
+    /// Takes over `aggregation`, a reading group's new union after a reload: the latest reading
+    /// times are the same for every member, so they are kept.
+    func adopt(_ aggregation: Aggregation) { self.aggregation = aggregation }
 
     func forget(_ key: Int32) {
         if Int(key) < latest.count { latest[Int(key)] = Self.none }

@@ -13,7 +13,7 @@ import HeapModule
 /// near no session forms a session of its own at once. A class, mutated in place (see
 /// ``PaneWindowOperator``).
 final class SessionWindowOperator {
-    let aggregation: Aggregation
+    private(set) var aggregation: Aggregation
     let gap: Int64
     let maxLength: Int64?
     let lateness: Int64
@@ -59,6 +59,25 @@ final class SessionWindowOperator {
             for session in list { arena.release(session.base) }
             sessionCount -= list.count
         }
+    }
+
+    /// Takes over `aggregation`, a window group's new union of the same sessions after a reload
+    /// (see ``PaneWindowOperator/adopt(_:)``).
+    func adopt(_ aggregation: Aggregation) -> Bool {
+        if aggregation.inputs != self.aggregation.inputs {
+            guard arena.width > 0 else { return false }
+            let copy = arena.remapped(to: aggregation.inputs, inputMap: aggregation.inputMap(from: self.aggregation))
+            sessions = sessions.mapValues { list in
+                list.map { session in
+                    var session = session
+                    session.base = arena.rebase(session.base, to: copy)
+                    return session
+                }
+            }
+            arena = copy
+        }
+        self.aggregation = aggregation
+        return true
     }
 
     /// Returns memory to the system when most of it is free (after many keys went quiet).
@@ -126,7 +145,7 @@ final class SessionWindowOperator {
             // Late, inside a fired session still within its allowed lateness: update it in place.
             arena.add(event, at: list[kept].base)
             firings.append(WindowFiring(kind: .lateUpdate, key: key, start: list[kept].start, end: end(of: list[kept]),
-                                        values: arena.values(at: list[kept].base, for: aggregation), trigger: trigger))
+                                        values: arena.values(at: list[kept].base, for: aggregation.slots), trigger: trigger))
             return .accepted
         }
         guard time + gap + lateness > watermark else { return .tooLate(window: (time, time + gap)) }
@@ -135,7 +154,7 @@ final class SessionWindowOperator {
         session.fired = true
         arena.add(event, at: session.base)
         firings.append(WindowFiring(kind: .lateUpdate, key: key, start: time, end: end(of: session),
-                                    values: arena.values(at: session.base, for: aggregation), trigger: trigger))
+                                    values: arena.values(at: session.base, for: aggregation.slots), trigger: trigger))
         deadlines.insert(Deadline(time: end(of: session) + lateness, key: key, id: session.id, purge: true))
         list.append(session)
         sessions[key] = list
@@ -162,11 +181,11 @@ final class SessionWindowOperator {
             if deadline.purge {
                 guard session.fired, end + lateness == deadline.time else { continue }
                 firings.append(WindowFiring(kind: .final, key: deadline.key, start: session.start, end: end,
-                                            values: arena.values(at: session.base, for: aggregation), trigger: trigger))
+                                            values: arena.values(at: session.base, for: aggregation.slots), trigger: trigger))
             } else {
                 guard !session.fired, end == deadline.time else { continue }  // stale: the session grew
                 firings.append(WindowFiring(kind: .onTime, key: deadline.key, start: session.start, end: end,
-                                            values: arena.values(at: session.base, for: aggregation), trigger: trigger))
+                                            values: arena.values(at: session.base, for: aggregation.slots), trigger: trigger))
                 if lateness > 0 {
                     list[index].fired = true
                     sessions[deadline.key] = list

@@ -43,6 +43,20 @@ enum WindowOperator {
         }
     }
 
+    /// Takes over a window group's new union `aggregation` after a reload, keeping its windows
+    /// (``PaneWindowOperator/adopt(_:)``); `false` when they cannot be kept, so a fresh
+    /// operator replaces this one.
+    func adopt(_ aggregation: Aggregation) -> Bool {
+        switch self {
+        case .panes(let windows): return windows.adopt(aggregation)
+        case .sessions(let windows): return windows.adopt(aggregation)
+        case .silence: return true  // holds no aggregates
+        case .series(let series):
+            series.adopt(aggregation)
+            return true
+        }
+    }
+
     /// Drops the windows (and silence deadlines, and latest readings) of `keys`.
     func forget(_ keys: Set<Int32>) {
         switch self {
