@@ -15,7 +15,7 @@ final class PaneWindowOperator {
     let pane: Int64
     let lateness: Int64
     private(set) var arena: AggregateArena
-    private var panes: [WindowKey: Int32] = [:]
+    private var panes = PaneTable()
     /// Live panes per key, indexed by the interned key (dense, so an array beats a dictionary).
     private var paneCounts: [Int32] = []
     /// Window ends that will fire, with the keys that have a window ending there.
@@ -45,17 +45,14 @@ final class PaneWindowOperator {
     }
     func hasState(for key: Int32) -> Bool { Int(key) < paneCounts.count && paneCounts[Int(key)] > 0 }
     var byteCount: Int {
-        arena.byteCount + panes.capacity * 32 + paneCounts.capacity * 4 + scheduledWindows * 4 + retained.capacity * 24 + dueToFire.capacity * 48
+        arena.byteCount + panes.byteCount + paneCounts.capacity * 4 + scheduledWindows * 4 + retained.capacity * 24 + dueToFire.capacity * 48
     }
 
     /// Drops every window of `keys` without firing it: their panes, scheduled ends and windows
     /// kept for late events.
     func forget(_ keys: Set<Int32>) {
         guard !keys.isEmpty else { return }
-        for (window, base) in panes where keys.contains(window.key) {
-            panes[window] = nil
-            arena.release(base)
-        }
+        for base in panes.removeAll(of: keys) { arena.release(base) }
         for key in keys where Int(key) < paneCounts.count { paneCounts[Int(key)] = 0 }
         for (end, listed) in dueToFire {
             let kept = listed.filter { !keys.contains($0) }
@@ -73,7 +70,7 @@ final class PaneWindowOperator {
         if aggregation.inputs != self.aggregation.inputs {
             guard arena.width > 0 else { return false }
             let copy = arena.remapped(to: aggregation.inputs, inputMap: aggregation.inputMap(from: self.aggregation))
-            panes = panes.mapValues { arena.rebase($0, to: copy) }
+            panes.updateBases { arena.rebase($0, to: copy) }
             arena = copy
         }
         self.aggregation = aggregation
@@ -82,10 +79,14 @@ final class PaneWindowOperator {
 
     /// Returns memory to the system when most of it is free (after many keys went quiet).
     func compactIfSparse() {
+        panes.shrinkIfSparse()
         guard arena.isSparse else { return }
-        let (copy, moved) = arena.compacted(keeping: panes.values)
+        var live: [Int32] = []
+        live.reserveCapacity(panes.count)
+        panes.forEach { _, _, base in live.append(base) }
+        let (copy, moved) = arena.compacted(keeping: live)
         arena = copy
-        panes = Dictionary(uniqueKeysWithValues: panes.map { ($0.key, moved[$0.value]!) })
+        panes.updateBases { moved[$0]! }
         dueToFire = Dictionary(uniqueKeysWithValues: dueToFire.map { ($0.key, $0.value) })
         retained = Set(retained)
     }
@@ -105,17 +106,17 @@ final class PaneWindowOperator {
         }
         let paneKey = WindowKey(key: key, start: Self.floor(time, pane))
         let base: Int32
-        if let existing = panes[paneKey] {
+        if let existing = panes[paneKey.key, paneKey.start] {
             base = existing
         } else {
             base = arena.allocate()
-            panes[paneKey] = base
+            panes.insert(key: key, start: paneKey.start, base: base)
             if Int(key) >= paneCounts.count { paneCounts.append(contentsOf: repeatElement(0, count: Int(key) - paneCounts.count + 1)) }
             paneCounts[Int(key)] += 1
             // A window is scheduled by the first of its panes to exist.
             for start in windowStarts(containing: time) where start + size > watermark {
                 let scheduled = Swift.stride(from: start, to: start + size, by: Int(pane)).contains { paneStart in
-                    paneStart != paneKey.start && panes[WindowKey(key: key, start: paneStart)] != nil
+                    paneStart != paneKey.start && panes.contains(key: key, start: paneStart)
                 }
                 if !scheduled { schedule(key: key, end: start + size) }
             }
@@ -178,20 +179,20 @@ final class PaneWindowOperator {
     /// Frees the panes whose last window is `window`: those in `[start, start + slide)`.
     private func freePanes(of window: WindowKey) {
         for start in Swift.stride(from: window.start, to: window.start + slide, by: Int(pane)) {
-            guard let base = panes.removeValue(forKey: WindowKey(key: window.key, start: start)) else { continue }
+            guard let base = panes.remove(key: window.key, start: start) else { continue }
             arena.release(base)
             paneCounts[Int(window.key)] -= 1
         }
     }
 
     private func values(key: Int32, start: Int64) -> [Double?] {
-        if size == pane, let base = panes[WindowKey(key: key, start: start)] {
+        if size == pane, let base = panes[key, start] {
             return arena.values(at: base, for: aggregation.slots)  // a tumbling window is one pane
         }
         var bases: [Int32] = []
         bases.reserveCapacity(Int(size / pane))
         for paneStart in Swift.stride(from: start, to: start + size, by: Int(pane)) {
-            if let base = panes[WindowKey(key: key, start: paneStart)] { bases.append(base) }
+            if let base = panes[key, paneStart] { bases.append(base) }
         }
         return arena.mergedValues(of: bases, for: aggregation.slots)
     }
@@ -209,7 +210,7 @@ extension PaneWindowOperator {
     /// copy-on-write), and the operator goes on changing its own copy while this one is encoded.
     struct Captured {
         let arena: AggregateArena
-        let panes: [WindowKey: Int32]
+        let panes: PaneTable
         let paneCounts: [Int32]
         let fireTimes: Heap<Int64>
         let dueToFire: [Int64: [Int32]]
