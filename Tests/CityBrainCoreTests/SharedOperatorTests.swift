@@ -36,11 +36,11 @@ struct SharedOperatorTests {
             ["slow-north"],                       // narrower match
             ["slow-5m", "speed-5m"],
             ["jam-session"],
-            ["speed-drop", "speed-stuck"],        // per-reading rules share the readings
-            ["quiet"], ["quiet-too"],             // silence trackers are never shared
+            ["speed-drop"], ["speed-stuck"],      // per-reading rules are not shared
+            ["quiet"], ["quiet-too"],             // nor silence trackers
             ["districts"],                        // another key
         ])
-        #expect(plan.groupOfStep == [0, 0, 0, 0, 1, 2, 3, 4, 4, 5, 6, 0, 7, 2])
+        #expect(plan.groupOfStep == [0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 0, 8, 2])
         // `mean(speed_kmh)` of slow, slow-3 and speed is one aggregate of one input.
         let tumbling = plan.groups[0]
         #expect(tumbling.aggregation.slots.filter { $0.name == "mean(speed_kmh)" }.count == 1)

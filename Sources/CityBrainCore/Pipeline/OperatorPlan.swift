@@ -5,7 +5,7 @@
 ///
 /// A traffic event under the benchmark pipeline's three `tumbling 1m` traffic rules updates one
 /// pane instead of three, and `mean(speed_kmh)`, used by two of them, is computed once per window.
-/// Silence trackers hold no aggregates and are not shared. Pure: the plan is a function of the
+/// Silence trackers and per-reading operators are not shared. Pure: the plan is a function of the
 /// pipeline's aggregations, so a checkpoint restored under the same pipeline finds the same
 /// operators.
 struct OperatorPlan: Sendable {
@@ -56,7 +56,7 @@ struct OperatorPlan: Sendable {
                 members[group].append(step)
                 groupOfStep.append(group)
             } else {
-                index[signature] = members.count
+                if Self.shares(aggregation.window.spec) { index[signature] = members.count }
                 groupOfStep.append(members.count)
                 members.append([step])
             }
@@ -64,10 +64,14 @@ struct OperatorPlan: Sendable {
         groups = members.map { steps in Self.group(of: steps.map { aggregations[$0] }, steps: steps) }
     }
 
-    /// Windows and readings are shared; a silence tracker has nothing to share.
+    /// Windows are shared. A silence tracker has nothing to share, and per-reading rules gain
+    /// nothing: their operator only hands each reading on, and a shared one would build each
+    /// reading's values twice (the group's, then each member's).
     private static func shares(_ spec: WindowSpec) -> Bool {
-        if case .silence = spec { return false }
-        return true
+        switch spec {
+        case .tumbling, .sliding, .session: true
+        case .silence, .series: false
+        }
     }
 
     private static func group(of aggregations: [Aggregation], steps: [Int]) -> Group {

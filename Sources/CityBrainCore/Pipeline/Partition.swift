@@ -16,6 +16,8 @@ final class Partition: @unchecked Sendable {
     /// Which groups each kind of event visits, and how they are keyed: read for every event.
     private var routes: Routes
     private var operators: [WindowOperator]
+    /// Reused for each member's copy of its group's firings.
+    private var memberFirings: [WindowFiring] = []
     private var ruleStates: [RuleState]
     private var sensors = KeyTable()
     private var districts = KeyTable()
@@ -243,9 +245,12 @@ final class Partition: @unchecked Sendable {
             return
         }
         for member in group.members {
-            var own = firings
-            for firing in own.indices { own[firing].values = member.values(from: own[firing].values) }
-            record(own, of: member.step, into: &records)
+            memberFirings.removeAll(keepingCapacity: true)
+            for var firing in firings {
+                firing.values = member.values(from: firing.values)
+                memberFirings.append(firing)
+            }
+            record(memberFirings, of: member.step, into: &records)
         }
     }
 
