@@ -71,7 +71,8 @@ struct AggregateArena {
             // By index: iterating the layouts would copy each (retaining its expression).
             for offset in layouts.indices { merged[offset].merge(states[Int(base) + offset], layout: layouts[offset]) }
         }
-        return slots.map { merged[$0.input].value(of: $0.function) }
+        // Through the buffer: an array's subscript would copy each state (retaining its parts).
+        return merged.withUnsafeBufferPointer { merged in slots.map { merged[$0.input].value(of: $0.function) } }
     }
 
     /// A copy for `layouts` (a window group's inputs after a reload): every window keeps its

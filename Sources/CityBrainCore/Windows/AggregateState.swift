@@ -93,7 +93,7 @@ public struct AggregateState: Sendable {
     }
 
     /// Adds `other`'s inputs, which arrived after this state's.
-    mutating func merge(_ other: AggregateState, layout: InputLayout) {
+    mutating func merge(_ other: borrowing AggregateState, layout: InputLayout) {
         totals.merge(other.totals)
         guard let theirs = other.extras, let extras = uniqueExtras() else { return }
         if layout.features.contains(.variance) { extras.moments.merge(theirs.moments) }
