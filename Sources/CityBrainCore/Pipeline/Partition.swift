@@ -157,7 +157,7 @@ final class Partition: @unchecked Sendable {
     /// Keys stay interned.
     private func reconfigure(_ pipeline: Pipeline, clock: TriggerClock, into records: inout [OrderedRecord]) {
         declaredRanges = Self.ranges(of: pipeline)
-        // Shared groups by signature; silence trackers (never shared) by their rule's name too.
+        // By signature; operators that are never shared (silence, per-reading) by their rule's name too.
         var oldOperators: [OperatorPlan.Signature: [(name: String, windows: WindowOperator)]] = [:]
         for (index, group) in groups.enumerated() {
             oldOperators[group.signature, default: []].append((group.aggregation.name, operators[index]))
