@@ -39,6 +39,19 @@ struct KeyIndexedTests {
         copy[5] = [5]
         #expect(original[1] == [1] && original[5] == nil && original.count == 1)
         #expect(copy[1] == [1, 10] && copy[5] == [5] && copy.count == 2)
+
+        // Across chunks: a table captured with keys in several chunks keeps every value while
+        // the original changes keys in some of them and grows into new ones.
+        var live = KeyIndexed<Int>()
+        for key in stride(from: 0, to: 5_000, by: 7) { live[Int32(key)] = key }
+        let captured = live
+        live[7] = -7
+        live[4_999, default: 0] += 1
+        live[9_000] = 9
+        live.removeValue(forKey: 2_100)
+        #expect(captured[7] == 7 && captured[4_999] == nil && captured[9_000] == nil && captured[2_100] == 2_100)
+        #expect(live[7] == -7 && live[4_999] == 1 && live[9_000] == 9 && live[2_100] == nil)
+        #expect(captured.count == 715 && live.count == 716)
     }
 
     @Test("it is written as a Dictionary is, and reads a Dictionary's bytes")

@@ -126,3 +126,7 @@ extension ChunkedArray: RandomAccessCollection {
         for chunk in chunks { try body(UnsafeBufferPointer(start: chunk.elements, count: chunk.count)) }
     }
 }
+
+/// A chunk is changed only by an array that holds it alone (a shared chunk is copied first), so
+/// copies on other threads (a checkpoint's capture) only ever read it.
+extension ChunkedArray: @unchecked Sendable where Element: Sendable {}

@@ -4,10 +4,17 @@
 ///
 /// It holds a slot for every key id up to the largest one given a value, so a table whose keys
 /// are a small share of a partition's (one kind of several) costs more memory than a dictionary;
-/// it is used where the state is read for every reading. Copy-on-write, as its array is;
-/// iteration is in key order.
+/// it is used where the state is read for every reading. Iteration is in key order.
+///
+/// The slots are kept in copy-on-write chunks of ``chunkLength`` (``ChunkedArray``): after a
+/// checkpoint captured the table, the first reading of a key copies its chunk, not every key's
+/// state (at a million sensors an anomaly rule's detectors are 44 MB per partition, which a
+/// flat array copied whole on the first reading after each checkpoint).
 struct KeyIndexed<Value> {
-    private var slots: [Value?] = []
+    /// Keys per chunk of slots.
+    static var chunkLength: Int { 1_024 }
+
+    private var slots = ChunkedArray<Value?>(chunkLength: chunkLength)
     /// Whether each slot holds a value: checked instead of the slot itself, whose comparison with
     /// `nil` would copy the value (an anomaly detector, per reading).
     private var present: [Bool] = []
@@ -74,7 +81,7 @@ struct KeyIndexed<Value> {
 
 extension KeyIndexed: Sequence {
     struct Iterator: IteratorProtocol {
-        fileprivate let slots: [Value?]
+        fileprivate let slots: ChunkedArray<Value?>
         fileprivate var index = 0
 
         mutating func next() -> (key: Int32, value: Value)? {
