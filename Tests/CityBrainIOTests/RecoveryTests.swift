@@ -134,6 +134,20 @@ struct RecoveryTests {
         #expect(all.filter { $0.rule == "slow" && $0.state == .raised }.count == 1)
     }
 
+    @Test("a checkpoint of an earlier format is refused by name, so an upgrade starts empty rather than misreading it")
+    func earlierFormatRefused() throws {
+        let directory = try makeTemporaryDirectory("recovery")
+        defer { removeTemporaryDirectory(directory) }
+        // A header of the format before this build's (the window groups changed the encoding).
+        var bytes = CheckpointFile.magic
+        withUnsafeBytes(of: (CheckpointFile.version - 1).littleEndian) { bytes += $0 }
+        bytes += [UInt8](repeating: 0, count: 12)
+        let url = URL(fileURLWithPath: directory + "/old.ckpt")
+        try Data(bytes).write(to: url)
+        let refused = #expect(throws: CheckpointFile.Invalid.self) { _ = try CheckpointFile.read(url) }
+        #expect(refused?.reason == "checkpoint format \(CheckpointFile.version - 1); this build reads format \(CheckpointFile.version)")
+    }
+
     @Test("a wall-time interval takes a checkpoint once its clock has moved on by the interval, and stamps it with that clock")
     func wallInterval() throws {
         let directory = try makeTemporaryDirectory("recovery")

@@ -15,6 +15,12 @@ struct OperatorPlan: Sendable {
         var filter: EventFilter
         var keyBy: TextField
         var window: WindowPolicy
+
+        init(of aggregation: Aggregation) {
+            filter = aggregation.filter
+            keyBy = aggregation.keyBy
+            window = aggregation.window
+        }
     }
 
     /// One operator and the steps it serves.
@@ -25,7 +31,7 @@ struct OperatorPlan: Sendable {
         /// The members in step order.
         var members: [Member]
 
-        var signature: Signature { Signature(filter: aggregation.filter, keyBy: aggregation.keyBy, window: aggregation.window) }
+        var signature: Signature { Signature(of: aggregation) }
     }
 
     /// A step of a group, and where its aggregates are in the group's results.
@@ -43,21 +49,21 @@ struct OperatorPlan: Sendable {
     }
 
     private(set) var groups: [Group] = []
-    /// The group of each step.
-    private(set) var groupOfStep: [Int] = []
 
     /// Groups `aggregations` (the pipeline's rules, then its outputs) in order of their first member.
     init(_ aggregations: [Aggregation]) {
         var index: [Signature: Int] = [:]
         var members: [[Int]] = []
         for (step, aggregation) in aggregations.enumerated() {
-            let signature = Signature(filter: aggregation.filter, keyBy: aggregation.keyBy, window: aggregation.window)
-            if Self.shares(aggregation.window.spec), let group = index[signature] {
+            guard Self.shares(aggregation.window.spec) else {
+                members.append([step])
+                continue
+            }
+            let signature = Signature(of: aggregation)
+            if let group = index[signature] {
                 members[group].append(step)
-                groupOfStep.append(group)
             } else {
-                if Self.shares(aggregation.window.spec) { index[signature] = members.count }
-                groupOfStep.append(members.count)
+                index[signature] = members.count
                 members.append([step])
             }
         }

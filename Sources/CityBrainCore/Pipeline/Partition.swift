@@ -337,7 +337,7 @@ final class Partition: @unchecked Sendable {
             steps = group.members.map(\.step)
         }
 
-        var signature: OperatorPlan.Signature { OperatorPlan.Signature(filter: aggregation.filter, keyBy: aggregation.keyBy, window: aggregation.window) }
+        var signature: OperatorPlan.Signature { OperatorPlan.Signature(of: aggregation) }
     }
 
     /// What the per-event loop needs of the groups, in plain arrays: which groups take each kind

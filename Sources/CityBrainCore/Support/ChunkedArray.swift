@@ -75,15 +75,6 @@ struct ChunkedArray<Element> {
         }
     }
 
-    /// The elements at `range`, which must lie within one chunk (a copy).
-    func slice(_ range: Range<Int>) -> ArraySlice<Element> {
-        precondition(range.lowerBound >= 0 && range.upperBound <= count, "range out of bounds")
-        guard !range.isEmpty else { return [] }
-        let (chunk, offset) = locate(range.lowerBound)
-        precondition(offset + range.count <= chunkLength, "a slice must not cross a chunk boundary")
-        return ArraySlice(UnsafeBufferPointer(start: chunks[chunk].elements + offset, count: range.count))
-    }
-
     mutating func append(_ element: Element) {
         if count == capacity { chunks.append(Chunk(capacity: chunkLength)) }
         let last = chunks.count - 1
