@@ -3,10 +3,11 @@ import Testing
 
 @Suite("Pane table")
 struct PaneTableTests {
-    @Test("random inserts, updates and removals agree with a Dictionary, through growth and clustered keys")
-    func agreesWithDictionary() {
+    @Test("random inserts, updates and removals agree with a Dictionary, through growth and clustered keys",
+          arguments: [(1, 1), (60_000, 3), (60_000, 12), (30_000, 64)])
+    func agreesWithDictionary(paneLength: Int64, panesPerKey: Int) {
         var random = SplitMix64(seed: 11)
-        var table = PaneTable()
+        var table = PaneTable(paneLength: paneLength, panesPerKey: panesPerKey)
         var reference: [WindowKey: Int32] = [:]
         for step in 0..<60_000 {
             // Few keys and few starts, so runs of colliding slots form and removals shift them.
@@ -56,6 +57,19 @@ struct PaneTableTests {
         live.insert(key: 9_000, start: 60_000, base: 9)
         #expect(captured.count == 5_000 && captured[7, 0] == 7 && captured[8, 0] == 8 && captured[9_000, 60_000] == nil)
         #expect(live.count == 5_000 && live[7, 0] == nil && live[8, 0] == -8 && live[9_000, 60_000] == 9)
+    }
+
+    @Test("the panes of consecutive keys share chunks, so a batch of them after a checkpoint copies few")
+    func consecutiveKeysStayTogether() {
+        var live = PaneTable(paneLength: 60_000, panesPerKey: 2)
+        for key in 0..<200_000 { live.insert(key: Int32(key), start: 600_000, base: Int32(key)) }
+        let captured = live  // what a checkpoint holds
+        // The next round of readings, as a batch of 2 048 consecutive keys brings it: a pane each.
+        for key in 50_000..<52_048 { live.insert(key: Int32(key), start: 660_000, base: Int32(key)) }
+        let chunks = live.capacity >> 12
+        #expect(chunks > 100)
+        #expect(live.sharedChunks(with: captured) >= chunks - 2)
+        #expect(captured.count == 200_000 && live.count == 202_048 && live[51_000, 660_000] == 51_000 && captured[51_000, 660_000] == nil)
     }
 
     @Test("it reads back what it wrote; a negative key is refused")

@@ -32,9 +32,14 @@ public struct CheckpointWriter: @unchecked Sendable {
         var base: UnsafeMutableRawPointer
         var count = 0
         var capacity: Int
+        /// With a `spill`, the bytes leave in pieces of exactly this many as they fill.
+        let pieceBytes: Int
+        let spill: ((UnsafeRawBufferPointer) -> Void)?
 
-        init(capacity: Int) {
-            self.capacity = max(capacity, 256)
+        init(capacity: Int, pieceBytes: Int = 0, spill: ((UnsafeRawBufferPointer) -> Void)? = nil) {
+            self.capacity = max(capacity, 256, 2 * pieceBytes)
+            self.pieceBytes = pieceBytes
+            self.spill = spill
             base = .allocate(byteCount: self.capacity, alignment: 16)
         }
 
@@ -43,6 +48,27 @@ public struct CheckpointWriter: @unchecked Sendable {
         @inline(__always)
         func reserve(_ more: Int) {
             guard count + more > capacity else { return }
+            if spill != nil {
+                spillWholePieces()
+                if count + more <= capacity { return }
+            }
+            grow(more)
+        }
+
+        /// Hands on every whole piece and moves the rest (less than a piece) to the front.
+        func spillWholePieces() {
+            guard let spill else { return }
+            var start = 0
+            while count - start >= pieceBytes {
+                spill(UnsafeRawBufferPointer(start: base + start, count: pieceBytes))
+                start += pieceBytes
+            }
+            guard start > 0 else { return }
+            base.copyMemory(from: base + start, byteCount: count - start)
+            count -= start
+        }
+
+        func grow(_ more: Int) {
             var grown = capacity * 2
             while grown < count + more { grown *= 2 }
             let moved = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
@@ -57,6 +83,23 @@ public struct CheckpointWriter: @unchecked Sendable {
 
     public init(reservingCapacity capacity: Int = 0) {
         storage = Storage(capacity: capacity)
+    }
+
+    /// A writer that hands its bytes to `spill` in pieces of exactly `pieceBytes` as they fill,
+    /// and the rest on ``finishPieces()``, so an encoding of any size needs a buffer of about two
+    /// pieces, and the pieces of the same bytes are always the same. ``count``, ``bytes`` and
+    /// ``withUnsafeBytes(_:)`` see only what has not been handed on yet.
+    public init(pieceBytes: Int, spill: @escaping (UnsafeRawBufferPointer) -> Void) {
+        precondition(pieceBytes > 0)
+        storage = Storage(capacity: 2 * pieceBytes, pieceBytes: pieceBytes, spill: spill)
+    }
+
+    /// Hands on what is left as the last piece (shorter than the others; none when empty).
+    public mutating func finishPieces() {
+        storage.spillWholePieces()
+        guard storage.count > 0, let spill = storage.spill else { return }
+        spill(UnsafeRawBufferPointer(start: storage.base, count: storage.count))
+        storage.count = 0
     }
 
     /// Bytes written so far.
@@ -84,9 +127,21 @@ public struct CheckpointWriter: @unchecked Sendable {
     /// Appends raw bytes (already encoded).
     public mutating func writeRaw(_ raw: UnsafeRawBufferPointer) {
         guard raw.count > 0 else { return }
-        storage.reserve(raw.count)
-        (storage.base + storage.count).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
-        storage.count += raw.count
+        guard storage.spill != nil else {
+            storage.reserve(raw.count)
+            (storage.base + storage.count).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+            storage.count += raw.count
+            return
+        }
+        // In pieces, so a large block never grows the buffer.
+        var done = 0
+        while done < raw.count {
+            if storage.count == storage.capacity { storage.spillWholePieces() }
+            let take = min(raw.count - done, storage.capacity - storage.count)
+            (storage.base + storage.count).copyMemory(from: raw.baseAddress! + done, byteCount: take)
+            storage.count += take
+            done += take
+        }
     }
 
     public mutating func writeRaw(_ raw: [UInt8]) { raw.withUnsafeBytes { writeRaw($0) } }
@@ -101,13 +156,6 @@ public struct CheckpointWriter: @unchecked Sendable {
         storage.count = 0
     }
 
-    /// Writes what `body` writes, preceded by its length in bytes (as ``writeCount(_:)``).
-    public mutating func writeLengthPrefixed(_ body: (inout CheckpointWriter) -> Void) {
-        let at = storage.count
-        writeCount(0)
-        body(&self)
-        storage.base.storeBytes(of: UInt64(storage.count - at - 8).littleEndian, toByteOffset: at, as: UInt64.self)
-    }
 }
 
 /// A value whose memory is its encoding on a little-endian machine (integers, floating point,

@@ -58,29 +58,88 @@ public struct EngineSnapshot: Sendable {
 }
 
 extension EngineSnapshot: CheckpointCodable {
+    /// How many bytes of a partition's encoding each frame holds (the last one fewer): the
+    /// memory an encoding needs beside the state, whatever the partition's size.
+    public static let framePieceBytes = 4 << 20
+
     public func write(to writer: inout CheckpointWriter) {
-        writeWhole(to: &writer)
+        write(to: &writer, pieceBytes: Self.framePieceBytes)
     }
 
-    /// Writes the snapshot, handing what is written to `sink` partition by partition when one is
-    /// given: each captured partition is encoded on its own, so the memory a checkpoint needs is
-    /// one partition's encoding, not the whole file's. The bytes are those of ``write(to:)``.
-    public func write(to writer: inout CheckpointWriter, draining sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+    /// Writes the snapshot with each partition's encoding in frames of `pieceBytes`.
+    public func write(to writer: inout CheckpointWriter, pieceBytes: Int) {
         writer.write(position)
         writer.writeCount(parts.count)
         for part in parts {
-            // Reserved from the engine's own estimate, so the buffer never grows by copying
-            // (untouched reserved pages cost nothing).
-            var own = CheckpointWriter(reservingCapacity: statistics.stateBytes / max(1, parts.count))
-            switch part {
-            case .captured(let state): state.write(to: &own)
-            case .encoded(let bytes): own.writeRaw(bytes)
+            Self.writeFrames(of: part, pieceBytes: pieceBytes) { piece in
+                writer.writeCount(piece.count)
+                writer.writeRaw(piece)
             }
-            writer.writeCount(own.count)
-            try writer.drain(into: sink)
-            try own.drain(into: sink)
+            writer.writeCount(0)
         }
         writeTail(to: &writer)
+    }
+
+    /// Writes the snapshot, handing what is written to `sink` as it is encoded: each partition
+    /// leaves in frames of `pieceBytes`, so the memory a checkpoint needs beside the engine is
+    /// a buffer of two frames, not the file. The bytes are those of ``write(to:pieceBytes:)``;
+    /// what is left in `writer` at the end is the tail. The first error of `sink` stops the
+    /// encoding and is thrown.
+    public func write(to writer: inout CheckpointWriter, pieceBytes: Int = Self.framePieceBytes,
+                      draining sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        writer.write(position)
+        writer.writeCount(parts.count)
+        try writer.drain(into: sink)
+        var failure: (any Error)?
+        func writeCount(_ count: Int) throws { try withUnsafeBytes(of: UInt64(count).littleEndian) { try sink($0) } }
+        for part in parts {
+            Self.writeFrames(of: part, pieceBytes: pieceBytes) { piece in
+                guard failure == nil else { return }
+                do {
+                    try writeCount(piece.count)
+                    try sink(piece)
+                } catch { failure = error }
+            }
+            if let failure { throw failure }
+            try writeCount(0)
+        }
+        writeTail(to: &writer)
+    }
+
+    /// Hands one partition's encoding to `frame` in pieces of exactly `pieceBytes` (the last
+    /// one fewer), encoding a captured partition as it goes.
+    private static func writeFrames(of part: Part, pieceBytes: Int, to frame: (UnsafeRawBufferPointer) -> Void) {
+        switch part {
+        case .captured(let state):
+            withoutActuallyEscaping(frame) { frame in
+                var own = CheckpointWriter(pieceBytes: pieceBytes, spill: frame)
+                state.write(to: &own)
+                own.finishPieces()
+            }
+        case .encoded(let bytes):
+            bytes.withUnsafeBytes { raw in
+                var start = 0
+                while start < raw.count {
+                    let end = min(raw.count, start + pieceBytes)
+                    frame(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                    start = end
+                }
+            }
+        }
+    }
+
+    /// One partition's encoding, put together from its frames.
+    private static func readFrames(from reader: inout CheckpointReader) throws(CheckpointError) -> [UInt8] {
+        var scan = reader
+        var total = 0
+        while case let count = try scan.readCount(), count > 0 {
+            _ = try scan.readRaw(count)
+            total += count
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(total)
+        while case let count = try reader.readCount(), count > 0 { bytes.append(contentsOf: try reader.readRaw(count)) }
+        return bytes
     }
 
     private func writeTail(to writer: inout CheckpointWriter) {
@@ -93,24 +152,10 @@ extension EngineSnapshot: CheckpointCodable {
         writer.write(finished)
     }
 
-    private func writeWhole(to writer: inout CheckpointWriter) {
-        writer.write(position)
-        writer.writeCount(parts.count)
-        for part in parts {
-            switch part {
-            case .captured(let state): writer.writeLengthPrefixed { state.write(to: &$0) }
-            case .encoded(let bytes):
-                writer.writeCount(bytes.count)
-                writer.writeRaw(bytes)
-            }
-        }
-        writeTail(to: &writer)
-    }
-
     public init(from reader: inout CheckpointReader) throws(CheckpointError) {
         position = try reader.read()
         parts = []
-        for _ in 0..<(try reader.readCount(minimumElementBytes: 8)) { parts.append(.encoded(Array(try reader.readRaw(try reader.readCount())))) }
+        for _ in 0..<(try reader.readCount(minimumElementBytes: 8)) { parts.append(.encoded(try Self.readFrames(from: &reader))) }
         router = Array(try reader.readRaw(try reader.readCount()))
         collector = Array(try reader.readRaw(try reader.readCount()))
         statistics = try reader.read()

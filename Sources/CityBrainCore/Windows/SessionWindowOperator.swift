@@ -18,7 +18,8 @@ final class SessionWindowOperator {
     let maxLength: Int64?
     let lateness: Int64
     private(set) var arena: AggregateArena
-    private var sessions: [Int32: [Session]] = [:]
+    /// Open sessions (and fired ones kept for late events) by key, in copy-on-write chunks.
+    private var sessions = KeyIndexed<[Session]>()
     private var deadlines = Heap<Deadline>()
     private var nextID: Int64 = 0
     private var sessionCount = 0
@@ -50,7 +51,7 @@ final class SessionWindowOperator {
     var openWindowCount: Int { sessionCount }
     var nextDeadline: Int64? { deadlines.min?.time }
     func hasState(for key: Int32) -> Bool { sessions[key] != nil }
-    var byteCount: Int { arena.byteCount + sessionCount * (MemoryLayout<Session>.stride + 16) + sessions.capacity * 48 + deadlines.count * 32 }
+    var byteCount: Int { arena.byteCount + sessionCount * (MemoryLayout<Session>.stride + 16) + sessions.capacity * (MemoryLayout<[Session]?>.stride + 1) + deadlines.count * 32 }
 
     /// Drops every session of `keys` without firing it (their pending deadlines are skipped).
     func forget(_ keys: Set<Int32>) {
@@ -67,31 +68,30 @@ final class SessionWindowOperator {
         if aggregation.inputs != self.aggregation.inputs {
             guard arena.width > 0 else { return false }
             let copy = arena.remapped(to: aggregation.inputs, inputMap: aggregation.inputMap(from: self.aggregation))
-            sessions = sessions.mapValues { list in
-                list.map { session in
-                    var session = session
-                    session.base = arena.rebase(session.base, to: copy)
-                    return session
-                }
-            }
+            rebase { arena.rebase($0, to: copy) }
             arena = copy
         }
         self.aggregation = aggregation
         return true
     }
 
+    /// Every session's base changed by `transform` (the arena remapped or compacted).
+    private func rebase(_ transform: (Int32) -> Int32) {
+        for (key, list) in sessions {
+            sessions[key] = list.map { session in
+                var session = session
+                session.base = transform(session.base)
+                return session
+            }
+        }
+    }
+
     /// Returns memory to the system when most of it is free (after many keys went quiet).
     func compactIfSparse() {
         guard arena.isSparse else { return }
-        let (copy, moved) = arena.compacted(keeping: sessions.values.flatMap { $0.map(\.base) })
+        let (copy, moved) = arena.compacted(keeping: sessions.flatMap { $0.value.map(\.base) })
         arena = copy
-        sessions = Dictionary(uniqueKeysWithValues: sessions.map { key, list in
-            (key, list.map { session in
-                var session = session
-                session.base = moved[session.base]!
-                return session
-            })
-        })
+        rebase { moved[$0]! }
     }
 
     private func end(of session: Session) -> Int64 {
@@ -203,32 +203,45 @@ final class SessionWindowOperator {
 
 extension SessionWindowOperator {
     /// The sessions' state by value, for a checkpoint (see ``PaneWindowOperator/Captured``).
+    ///
+    /// The deadlines are not part of it: each session has exactly one pending deadline that
+    /// counts (its end while open, its end plus the allowed lateness once fired), and the rest are
+    /// stale entries that ``advance(to:clock:into:)`` skips. A restore rebuilds them from the
+    /// sessions, so a checkpoint never shares the heap, and the first event after one does not
+    /// copy it whole.
     struct Captured {
         fileprivate let arena: AggregateArena
-        fileprivate let sessions: [Int32: [Session]]
-        fileprivate let deadlines: Heap<Deadline>
+        fileprivate let sessions: KeyIndexed<[Session]>
         fileprivate let nextID: Int64
         fileprivate let sessionCount: Int
 
         func write(to writer: inout CheckpointWriter) {
             arena.write(to: &writer)
             writer.write(sessions)
-            writer.write(deadlines)
             writer.write(nextID)
             writer.write(sessionCount)
         }
     }
 
     func capture() -> Captured {
-        Captured(arena: arena, sessions: sessions, deadlines: deadlines, nextID: nextID, sessionCount: sessionCount)
+        Captured(arena: arena, sessions: sessions, nextID: nextID, sessionCount: sessionCount)
     }
 
     func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
         try arena.restore(from: &reader)
         sessions = try reader.read()
-        deadlines = try reader.read()
         nextID = try reader.read()
         sessionCount = try reader.read()
+        var pending: [Deadline] = []
+        pending.reserveCapacity(sessionCount)
+        for (key, list) in sessions {
+            for session in list {
+                pending.append(session.fired
+                    ? Deadline(time: end(of: session) + lateness, key: key, id: session.id, purge: true)
+                    : Deadline(time: end(of: session), key: key, id: session.id, purge: false))
+            }
+        }
+        deadlines = Heap(pending)
     }
 }
 
@@ -247,21 +260,5 @@ extension SessionWindowOperator.Session: CheckpointCodable {
         last = try reader.read()
         base = try reader.read()
         fired = try reader.read()
-    }
-}
-
-extension SessionWindowOperator.Deadline: CheckpointCodable {
-    func write(to writer: inout CheckpointWriter) {
-        writer.write(time)
-        writer.write(key)
-        writer.write(id)
-        writer.write(purge)
-    }
-
-    init(from reader: inout CheckpointReader) throws(CheckpointError) {
-        time = try reader.read()
-        key = try reader.read()
-        id = try reader.read()
-        purge = try reader.read()
     }
 }

@@ -76,24 +76,27 @@ final class SilenceTracker {
 
 extension SilenceTracker {
     /// The tracker's state by value, for a checkpoint (see ``PaneWindowOperator/Captured``).
+    ///
+    /// The deadlines are not part of it: every key that is not silent has exactly one pending
+    /// deadline that counts, its `Tracked.deadline`, and the rest are stale entries that
+    /// ``advance(to:clock:into:)`` skips. A restore rebuilds them from the keys, so a checkpoint
+    /// never shares the heap, and the first reading after one does not copy it whole.
     struct Captured {
         fileprivate let keys: [Int32: Tracked]
         fileprivate let silent: Set<Int32>
-        fileprivate let deadlines: Heap<Deadline>
 
         func write(to writer: inout CheckpointWriter) {
             writer.write(keys)
             writer.write(silent)
-            writer.write(deadlines)
         }
     }
 
-    func capture() -> Captured { Captured(keys: keys, silent: silent, deadlines: deadlines) }
+    func capture() -> Captured { Captured(keys: keys, silent: silent) }
 
     func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
         keys = try reader.read()
         silent = try reader.read()
-        deadlines = try reader.read()
+        deadlines = Heap(keys.lazy.filter { !self.silent.contains($0.key) }.map { Deadline(time: $0.value.deadline, key: $0.key) })
     }
 }
 
@@ -108,17 +111,5 @@ extension SilenceTracker.Tracked: CheckpointCodable {
         lastSeen = try reader.read()
         deadline = try reader.read()
         cadence = try reader.read()
-    }
-}
-
-extension SilenceTracker.Deadline: CheckpointCodable {
-    func write(to writer: inout CheckpointWriter) {
-        writer.write(time)
-        writer.write(key)
-    }
-
-    init(from reader: inout CheckpointReader) throws(CheckpointError) {
-        time = try reader.read()
-        key = try reader.read()
     }
 }

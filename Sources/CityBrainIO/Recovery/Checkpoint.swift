@@ -34,7 +34,7 @@ extension Checkpoint: CheckpointCodable {
 
     /// Writes the checkpoint, handing the bytes to `sink` piece by piece (see
     /// ``EngineSnapshot/write(to:draining:)``); what is left in `writer` at the end is the tail.
-    func write(to writer: inout CheckpointWriter, draining sink: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+    func write(to writer: inout CheckpointWriter, draining sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         writeHead(to: &writer)
         try engine.write(to: &writer, draining: sink)
     }

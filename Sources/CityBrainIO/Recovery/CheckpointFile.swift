@@ -9,7 +9,7 @@ import Foundation
 public enum CheckpointFile {
     static let magic: [UInt8] = Array("CBCKPT".utf8) + [0, 1]
     /// Bumped whenever any encoded state type changes its fields.
-    public static let version: UInt32 = 3
+    public static let version: UInt32 = 4
     static let headerSize = 20
 
     /// Why a checkpoint file was refused.
@@ -22,8 +22,8 @@ public enum CheckpointFile {
     /// Where the header keeps the body's length.
     static let lengthOffset = 12
 
-    /// Hands the file's bytes for `checkpoint` to `sink` piece by piece (one partition's
-    /// encoding at a time), with the body length in the header left 0; returns the body length,
+    /// Hands the file's bytes for `checkpoint` to `sink` piece by piece (frames of a few MiB
+    /// of each partition's encoding, as it is encoded), with the body length in the header left 0; returns the body length,
     /// which the caller writes at ``lengthOffset``.
     @discardableResult
     public static func encode(_ checkpoint: Checkpoint, to sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
