@@ -46,4 +46,99 @@ struct LatencyProbeTests {
         // one to three seconds earlier.
         #expect(measured.allSatisfy { $0 < 250_000_000 }, "\(measured.map { $0 / 1_000_000 }) ms")
     }
+
+    @Test("at full rate every alert is timed from its own trigger's arrival, never longer than an outside probe measures from its send")
+    func fullRate() throws {
+        let directory = try makeTemporaryDirectory("latency-full")
+        defer { removeTemporaryDirectory(directory) }
+        let context = try Context()
+        let feed = "ipc://\(directory)/feed.ipc"
+        let sensors = 500, events = 100_000
+        // Send times by input position (each event is accepted, so its position is its index).
+        let sent = Mutex<[UInt64]>(Array(repeating: 0, count: events))
+        let published = Mutex<[Int64]>([])  // each alert's trigger position, in publish order
+        let reported = Mutex<[UInt64]>([])
+        var configuration = LivePipeline.Configuration(
+            pipeline: try PipelineLoader.load(yaml: """
+                departments: { traffic-police: { storm_limit: 1000000, storm_window: 1m } }
+                \(Self.pipeline)
+                """),
+            feeds: FeedEndpoints(pull: [feed]), alertEndpoints: ["tcp://127.0.0.1:*"], partitions: 2, deterministic: true
+        )
+        configuration.onAlertLatency = { nanoseconds in reported.withLock { $0.append(nanoseconds) } }
+        configuration.onPublished = { records, triggers in
+            let alerts = zip(records, triggers).compactMap { record, trigger -> Int64? in
+                if case .alert = record { trigger } else { nil }
+            }
+            published.withLock { $0 += alerts }
+        }
+        let live = try LivePipeline(context: context, configuration: configuration, logger: Logger(label: "latency"))
+        try live.start()
+        defer { live.stop() }
+        // The probe: a subscriber of its own on a thread of its own, timing each alert's arrival.
+        let endpoint = try #require(live.publisher?.boundEndpoints.first)
+        let received = Mutex<[UInt64]>([])
+        let stopProbe = Atomic<Bool>(false)
+        let subscribed = DispatchSemaphore(value: 0)
+        let probing = Thread {
+            guard let probe = try? Socket(context, .sub), (try? probe.setReceiveHighWaterMark(0)) != nil,
+                  (try? probe.setReceiveTimeout(milliseconds: 100)) != nil, (try? probe.subscribe("alert.")) != nil,
+                  (try? probe.connect(endpoint)) != nil else {
+                subscribed.signal()
+                return
+            }
+            subscribed.signal()
+            while !stopProbe.load(ordering: .relaxed) {
+                guard (try? probe.receiveMessage()) != nil else { continue }
+                let now = SystemClock().uptimeNanoseconds
+                received.withLock { $0.append(now) }
+            }
+        }
+        probing.start()
+        defer { stopProbe.store(true, ordering: .relaxed) }
+        subscribed.wait()
+        usleep(200_000)  // the subscription reaches the publisher
+
+        // Five bursts of 20 000 readings as fast as the feed takes them, each within one second
+        // of event time (40 rounds of every sensor, 20 ms apart); a sensor is slow in every fourth
+        // second of its own. Between bursts the engine drains; the first reading of the next burst
+        // then closes the 500 windows of the last second. A clock that charged a trigger the
+        // arrival of any earlier reading would charge it the pause too.
+        let push = try Socket(context, .push)
+        try push.connect(feed)
+        let start: Int64 = 1_732_269_600_000
+        let perBurst = events / 5
+        for index in 0..<events {
+            let second = index / perBurst, round = (index % perBurst) / sensors, sensor = index % sensors
+            if index > 0, index % perBurst == 0 {
+                #expect(eventually(within: 30) { live.engine.statistics.events == index })
+                usleep(100_000)
+            }
+            let time = start + Int64(second) * 1_000 + Int64(round) * 20
+            let speed = (sensor + second) % 4 == 0 ? 10 : 60
+            let frame = #"{"kind":"traffic","sensor":"seg-\#(sensor)","district":"d01","ts":\#(time),"speed_kmh":\#(speed)}"#
+            let now = SystemClock().uptimeNanoseconds
+            sent.withLock { $0[index] = now }
+            try push.send(frame)
+        }
+        #expect(eventually(within: 30) { live.engine.statistics.events == events })
+        #expect(eventually(within: 10) {
+            let count = published.withLock { $0.count }
+            return count == sensors + sensors * 3 / 4 && received.withLock { $0.count } == count && reported.withLock { $0.count } == count
+        }, "published \(published.withLock { $0.count }), received \(received.withLock { $0.count }), timed \(reported.withLock { $0.count })")
+        stopProbe.store(true, ordering: .relaxed)
+        let triggers = published.withLock { $0 }, arrivals = received.withLock { $0 }, timed = reported.withLock { $0 }
+        let sendTimes = sent.withLock { $0 }
+        guard triggers.count == arrivals.count, triggers.count == timed.count else { return }
+        // The engine times from the receipt of the trigger's batch, which is after the trigger was
+        // sent: never longer than the probe's send-to-arrival (the publisher tells the engine
+        // after sending the whole batch, so the probe may get an alert a few ms earlier).
+        var over: [String] = []
+        for (index, trigger) in triggers.enumerated() {
+            let probe = Int64(arrivals[index]) - Int64(sendTimes[Int(trigger)])
+            if Int64(timed[index]) > probe + 5_000_000 { over.append("alert \(index): \(timed[index] / 1_000) µs timed, \(probe / 1_000) µs probed") }
+        }
+        #expect(over.isEmpty, "\(over.prefix(5))")
+        #expect(timed.allSatisfy { $0 > 0 })
+    }
 }
