@@ -35,6 +35,9 @@ struct JSONEventScanner {
         var timestamp: Int64?
         var sequence: Int64?
         var readings: [Reading] = []
+        // Room for a typical reading's measurements at once: growing from one took two more
+        // allocations per event (`perf probe` on malloc: 14 % of them on the benchmark pipeline).
+        readings.reserveCapacity(4)
 
         cursor.skipWhitespace()
         if cursor.peek() == UInt8(ascii: "}") {

@@ -63,10 +63,12 @@ struct AggregateArena {
         return values
     }
 
-    /// The slot values of several bases merged in order, without changing them.
-    func mergedValues(of bases: some Collection<Int32>, for slots: [AggregateSlot]) -> [Double?] {
+    /// The slot values of several bases merged in order, without changing them; `merged` is
+    /// scratch space, reused from call to call.
+    func mergedValues(of bases: some Collection<Int32>, for slots: [AggregateSlot], scratch merged: inout [AggregateState]) -> [Double?] {
         if bases.count == 1 { return values(at: bases.first!, for: slots) }
-        var merged = layouts.map(AggregateState.init)
+        merged.removeAll(keepingCapacity: true)
+        for offset in layouts.indices { merged.append(AggregateState(layouts[offset])) }
         for base in bases {
             // By index: iterating the layouts would copy each (retaining its expression).
             for offset in layouts.indices { merged[offset].merge(states[Int(base) + offset], layout: layouts[offset]) }
