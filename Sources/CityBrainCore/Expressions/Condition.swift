@@ -7,7 +7,7 @@ public indirect enum Condition: Sendable, Hashable {
     case or(Condition, Condition)
     case not(Condition)
 
-    public func evaluate(_ values: [Double?]) -> Bool {
+    public func evaluate(_ values: some SlotValueList) -> Bool {
         switch self {
         case .compare(let op, let left, let right):
             guard let a = left.evaluate(values), let b = right.evaluate(values) else { return false }

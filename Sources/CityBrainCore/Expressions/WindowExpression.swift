@@ -8,7 +8,7 @@ public indirect enum WindowExpression: Sendable, Hashable {
 
     /// The value given the rule's slot values; `nil` if an aggregate had no input or the result
     /// is not finite.
-    public func evaluate(_ values: [Double?]) -> Double? {
+    public func evaluate(_ values: some SlotValueList) -> Double? {
         switch self {
         case .constant(let value): return value
         case .aggregate(let slot): return values[slot]

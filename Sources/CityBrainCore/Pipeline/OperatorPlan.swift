@@ -40,12 +40,6 @@ struct OperatorPlan: Sendable {
         /// For each of the step's slots, the index of the group's slot holding it; `nil` when they
         /// are the same slots in the same order (a group of one), so the results pass as they are.
         var slots: [Int]?
-
-        /// The step's own aggregate values, from the group's.
-        func values(from group: [Double?]) -> [Double?] {
-            guard let slots else { return group }
-            return slots.map { group[$0] }
-        }
     }
 
     private(set) var groups: [Group] = []

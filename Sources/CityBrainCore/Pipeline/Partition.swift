@@ -16,8 +16,6 @@ final class Partition: @unchecked Sendable {
     /// Which groups each kind of event visits, and how they are keyed: read for every event.
     private var routes: Routes
     private var operators: [WindowOperator]
-    /// Reused for each member's copy of its group's firings.
-    private var memberFirings: [WindowFiring] = []
     private var ruleStates: [RuleState]
     private var sensors = KeyTable()
     private var districts = KeyTable()
@@ -55,7 +53,7 @@ final class Partition: @unchecked Sendable {
         var result = PartitionResult()
         if let pipeline = batch.reconfigure { reconfigure(pipeline, clock: batch.clock, into: &result.records) }
         if let ownership = batch.release { release(notOwnedBy: ownership, clock: batch.clock, into: &result.records) }
-        var firings: [WindowFiring] = []
+        var firings = FiringBatch()
         let routes = self.routes  // one copy per batch: read from a local, it costs no retains per event
         for position in batch.events.indices {
             advance(to: batch.watermarks[position], clock: batch.clock, into: &result)
@@ -89,7 +87,7 @@ final class Partition: @unchecked Sendable {
     }
 
     /// Hands one event to the windows of every group of its kind, and records what fires.
-    private func handle(_ event: Event, at position: Int, of batch: PartitionBatch, routes: Routes, firings: inout [WindowFiring],
+    private func handle(_ event: Event, at position: Int, of batch: PartitionBatch, routes: Routes, firings: inout FiringBatch,
                         into result: inout PartitionResult) {
         let eventWatermark = batch.watermarks[position]
         let roles = batch.roles[position]
@@ -112,7 +110,7 @@ final class Partition: @unchecked Sendable {
             if let deadline = operators[index].nextDeadline, deadline < nextDeadline { nextDeadline = deadline }
             if !firings.isEmpty {
                 record(firings, ofGroup: index, into: &result.records)
-                firings.removeAll(keepingCapacity: true)
+                firings.removeAll()
             }
         }
         if let missed {
@@ -224,59 +222,49 @@ final class Partition: @unchecked Sendable {
         guard newWatermark >= nextDeadline else { return }
         let start = SystemClock().uptimeNanoseconds
         var deadline = Int64.max
-        var firings: [WindowFiring] = []
+        var firings = FiringBatch()
         for index in operators.indices {
             operators[index].advance(to: newWatermark, clock: clock, into: &firings)
             deadline = min(deadline, operators[index].nextDeadline ?? .max)
             if !firings.isEmpty {
                 record(firings, ofGroup: index, into: &result.records)
-                firings.removeAll(keepingCapacity: true)
+                firings.removeAll()
             }
         }
         nextDeadline = deadline
         result.closeNanoseconds += SystemClock().uptimeNanoseconds - start
     }
 
-    /// Hands a group's window results to each of its members, with the member's own aggregates.
-    private func record(_ firings: [WindowFiring], ofGroup index: Int, into records: inout [OrderedRecord]) {
-        let group = groups[index]
-        if group.members.count == 1, group.members[0].slots == nil {
-            record(firings, of: group.members[0].step, into: &records)
-            return
-        }
-        for member in group.members {
-            memberFirings.removeAll(keepingCapacity: true)
-            for var firing in firings {
-                firing.values = member.values(from: firing.values)
-                memberFirings.append(firing)
-            }
-            record(memberFirings, of: member.step, into: &records)
-        }
+    /// Hands a group's window results to each of its members, which read their own aggregates
+    /// through their slot map.
+    private func record(_ firings: FiringBatch, ofGroup index: Int, into records: inout [OrderedRecord]) {
+        for member in groups[index].members { record(firings, of: member.step, slots: member.slots, into: &records) }
     }
 
     /// Turns an aggregation's window results into alerts (rules, on-time results only) or window
-    /// results (outputs).
-    private func record(_ firings: [WindowFiring], of index: Int, into records: inout [OrderedRecord]) {
+    /// results (outputs); `slots` maps the aggregation's slots to the group's.
+    private func record(_ firings: FiringBatch, of index: Int, slots: [Int]?, into records: inout [OrderedRecord]) {
         // By reference: a copy of the rule or aggregation would retain each of their parts, and
         // a per-reading rule comes here for every reading.
         let step = steps[index]
         let bySensor = step.aggregation.keyBy == .sensor
         let definition = step.rule
-        for firing in firings {
+        for firing in firings.firings {
+            let values = firings.values(of: firing, mappedBy: slots)
             let name = bySensor ? sensors.names[Int(firing.key)] : districts.names[Int(firing.key)]
             if let definition {
                 let district = bySensor ? sensors.districts[Int(firing.key)] : districts.districts[Int(firing.key)]
                 let alert: Alert?
                 switch firing.kind {
                 case .onTime:
-                    alert = ruleStates[index].evaluate(definition.rule, values: firing.values, key: firing.key, keyName: name,
+                    alert = ruleStates[index].evaluate(definition.rule, values: values, key: firing.key, keyName: name,
                                                        district: district, start: firing.start, end: firing.end)
                 case .silenced, .resumed:
                     alert = ruleStates[index].silence(definition.rule, resumed: firing.kind == .resumed, key: firing.key, keyName: name,
                                                       district: district, lastSeen: firing.start,
-                                                      timeout: Int64(firing.values.first.flatMap { $0 } ?? 0), at: firing.end)
+                                                      timeout: Int64(values.first ?? 0), at: firing.end)
                 case .reading:
-                    alert = ruleStates[index].observe(definition.rule, values: firing.values, key: firing.key, keyName: name,
+                    alert = ruleStates[index].observe(definition.rule, values: values, key: firing.key, keyName: name,
                                                       district: district, previous: firing.start, at: firing.end)
                     if emitScores, let scored = ruleStates[index].lastScore {
                         let score = ReadingScore(rule: step.aggregation.name, sensor: name, district: district, ts: firing.end, value: scored.value,
@@ -293,10 +281,10 @@ final class Partition: @unchecked Sendable {
                                              start: firing.start, record: .alert(alert)))
             } else {
                 let aggregation = step.aggregation  // outputs: one copy per firing is fine (no per-reading outputs)
-                let values = zip(aggregation.slots, firing.values).map { Alert.NamedValue(name: $0.name, value: $1) }
+                let named = aggregation.slots.indices.map { Alert.NamedValue(name: aggregation.slots[$0].name, value: values[$0]) }
                 let result = WindowResult(
                     output: aggregation.name, keyField: aggregation.keyBy, key: name, district: bySensor ? sensors.districts[Int(firing.key)] : nil, windowStart: firing.start, windowEnd: firing.end,
-                    count: Int(firing.values.first.flatMap { $0 } ?? 0), values: Array(values.dropFirst()),
+                    count: Int(values.first ?? 0), values: Array(named.dropFirst()),
                     final: firing.isFinal(allowedLateness: aggregation.window.allowedLateness)
                 )
                 records.append(OrderedRecord(trigger: firing.trigger, rank: 0, end: firing.end, aggregation: index, key: name,

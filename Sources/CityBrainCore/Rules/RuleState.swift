@@ -149,7 +149,7 @@ struct RuleState {
     }
 
     /// The state change, if any, for a window that closed on time.
-    mutating func evaluate(_ rule: Rule, values: [Double?], key: Int32, keyName: String, district: String?, start: Int64, end: Int64) -> Alert? {
+    mutating func evaluate(_ rule: Rule, values: some SlotValueList, key: Int32, keyName: String, district: String?, start: Int64, end: Int64) -> Alert? {
         var extra: [Alert.NamedValue] = []
         let opens: Bool
         let closes: Bool
@@ -219,7 +219,7 @@ struct RuleState {
 
     /// The state change, if any, for one reading of a per-reading rule (`previous`: the key's
     /// previous reading time).
-    mutating func observe(_ rule: Rule, values: [Double?], key: Int32, keyName: String, district: String?, previous: Int64, at time: Int64) -> Alert? {
+    mutating func observe(_ rule: Rule, values: some SlotValueList, key: Int32, keyName: String, district: String?, previous: Int64, at time: Int64) -> Alert? {
         var extra: [Alert.NamedValue] = []
         let opens: Bool
         let closes: Bool
@@ -227,7 +227,7 @@ struct RuleState {
         switch rule.kind {
         case .anomaly(let settings):
             lastScore = nil
-            guard let value = values.first ?? nil else { return nil }
+            guard values.count > 0, let value = values[0] else { return nil }
             // Mutated in place: a copy would duplicate the profile's arrays on every reading.
             let isOpen = open[key] != nil
             let score = detectors[key, default: AnomalyDetector(settings)].add(value, at: time, open: isOpen, settings)
@@ -274,7 +274,7 @@ struct RuleState {
             opens = stuck
             closes = !stuck
         case .trend(let settings):
-            guard let value = values.first ?? nil, let fit = trends[key, default: TrendEstimator()].add(value, at: time, over: settings.over) else {
+            guard values.count > 0, let value = values[0], let fit = trends[key, default: TrendEstimator()].add(value, at: time, over: settings.over) else {
                 return nil  // no reading of the value, or not yet a trend
             }
             let measure: Double
@@ -319,14 +319,14 @@ struct RuleState {
 
     /// Raise, update or resolve, given what the rule's kind decided for a window or reading.
     private mutating func transition(
-        _ rule: Rule, opens: Bool, closes: Bool, values: [Double?], extra: [Alert.NamedValue], key: Int32, keyName: String,
+        _ rule: Rule, opens: Bool, closes: Bool, values: some SlotValueList, extra: [Alert.NamedValue], key: Int32, keyName: String,
         district: String?, start: Int64, end: Int64, explanation: Explanation? = nil
     ) -> Alert? {
         // Most readings and windows change nothing: no open alert and nothing to open. Return
         // before building the values an alert would carry (two arrays per call).
         let current = open[key]
         if current == nil && !opens { return nil }
-        let values = values + extra.map(\.value)
+        let values = (0..<values.count).map { values[$0] } + extra.map(\.value)
         if let current {
             if closes {
                 open[key] = nil

@@ -54,19 +54,17 @@ struct AggregateArena {
         }
     }
 
-    /// The slot values of the states at `base`.
-    func values(at base: Int32, for slots: [AggregateSlot]) -> [Double?] {
+    /// Appends the slot values of the states at `base` to `values`.
+    func appendValues(at base: Int32, for slots: [AggregateSlot], to values: inout [Double?]) {
         let start = Int(base)
-        var values: [Double?] = []
-        values.reserveCapacity(slots.count)
         for slot in slots { values.append(states[start + slot.input].value(of: slot.function)) }
-        return values
     }
 
-    /// The slot values of several bases merged in order, without changing them; `merged` is
-    /// scratch space, reused from call to call.
-    func mergedValues(of bases: some Collection<Int32>, for slots: [AggregateSlot], scratch merged: inout [AggregateState]) -> [Double?] {
-        if bases.count == 1 { return values(at: bases.first!, for: slots) }
+    /// Appends the slot values of several bases merged in order, without changing them;
+    /// `merged` is scratch space, reused from call to call.
+    func appendMergedValues(of bases: some Collection<Int32>, for slots: [AggregateSlot], scratch merged: inout [AggregateState],
+                            to values: inout [Double?]) {
+        if bases.count == 1 { return appendValues(at: bases.first!, for: slots, to: &values) }
         merged.removeAll(keepingCapacity: true)
         for offset in layouts.indices { merged.append(AggregateState(layouts[offset])) }
         for base in bases {
@@ -74,7 +72,9 @@ struct AggregateArena {
             for offset in layouts.indices { merged[offset].merge(states[Int(base) + offset], layout: layouts[offset]) }
         }
         // Through the buffer: an array's subscript would copy each state (retaining its parts).
-        return merged.withUnsafeBufferPointer { merged in slots.map { merged[$0.input].value(of: $0.function) } }
+        merged.withUnsafeBufferPointer { merged in
+            for slot in slots { values.append(merged[slot.input].value(of: slot.function)) }
+        }
     }
 
     /// A copy for `layouts` (a window group's inputs after a reload): every window keeps its

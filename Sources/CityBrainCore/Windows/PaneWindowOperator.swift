@@ -110,7 +110,7 @@ final class PaneWindowOperator {
         return Swift.stride(from: first, through: last, by: Int(slide))
     }
 
-    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout [WindowFiring]) -> LateVerdict {
+    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout FiringBatch) -> LateVerdict {
         let time = event.timestamp
         let lastStart = Self.floor(time, slide)
         guard lastStart + size + lateness > watermark else {
@@ -138,8 +138,9 @@ final class PaneWindowOperator {
         for start in windowStarts(containing: time) where start + size <= watermark && start + size + lateness > watermark {
             let window = WindowKey(key: key, start: start)
             if retained.insert(window).inserted { schedulePurge(window) }
-            firings.append(WindowFiring(kind: .lateUpdate, key: key, start: start, end: start + size,
-                                        values: values(key: key, start: start), trigger: trigger))
+            firings.append(.lateUpdate, key: key, start: start, end: start + size, trigger: trigger) {
+                appendValues(key: key, start: start, to: &$0)
+            }
         }
         return .accepted
     }
@@ -158,7 +159,7 @@ final class PaneWindowOperator {
 
     /// Fires every window whose end the watermark has reached, and finishes those past their
     /// allowed lateness.
-    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout [WindowFiring]) {
+    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout FiringBatch) {
         while let end = fireTimes.min, end <= watermark {
             fireTimes.removeMin()
             guard let listed = dueToFire.removeValue(forKey: end) else { continue }
@@ -166,8 +167,9 @@ final class PaneWindowOperator {
             let start = end - size
             let trigger = clock.position(reaching: end)
             for key in listed.sorted() {
-                firings.append(WindowFiring(kind: .onTime, key: key, start: start, end: end,
-                                            values: values(key: key, start: start), trigger: trigger))
+                firings.append(.onTime, key: key, start: start, end: end, trigger: trigger) {
+                    appendValues(key: key, start: start, to: &$0)
+                }
                 let window = WindowKey(key: key, start: start)
                 if lateness == 0 {
                     freePanes(of: window)
@@ -181,8 +183,9 @@ final class PaneWindowOperator {
             guard let windows = dueToPurge.removeValue(forKey: time) else { continue }
             let trigger = clock.position(reaching: time)
             for window in windows where retained.remove(window) != nil {
-                firings.append(WindowFiring(kind: .final, key: window.key, start: window.start, end: window.start + size,
-                                            values: values(key: window.key, start: window.start), trigger: trigger))
+                firings.append(.final, key: window.key, start: window.start, end: window.start + size, trigger: trigger) {
+                    appendValues(key: window.key, start: window.start, to: &$0)
+                }
                 freePanes(of: window)
             }
         }
@@ -197,15 +200,15 @@ final class PaneWindowOperator {
         }
     }
 
-    private func values(key: Int32, start: Int64) -> [Double?] {
+    private func appendValues(key: Int32, start: Int64, to values: inout [Double?]) {
         if size == pane, let base = panes[key, start] {
-            return arena.values(at: base, for: aggregation.slots)  // a tumbling window is one pane
+            return arena.appendValues(at: base, for: aggregation.slots, to: &values)  // a tumbling window is one pane
         }
         mergedBases.removeAll(keepingCapacity: true)
         for paneStart in Swift.stride(from: start, to: start + size, by: Int(pane)) {
             if let base = panes[key, paneStart] { mergedBases.append(base) }
         }
-        return arena.mergedValues(of: mergedBases, for: aggregation.slots, scratch: &mergedStates)
+        arena.appendMergedValues(of: mergedBases, for: aggregation.slots, scratch: &mergedStates, to: &values)
     }
 
     static func floor(_ value: Int64, _ unit: Int64) -> Int64 {

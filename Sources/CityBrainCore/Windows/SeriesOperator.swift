@@ -31,21 +31,19 @@ final class SeriesOperator {
 
     /// One `.reading` firing for `event`, unless it is not newer than the key's latest reading.
     /// `start` is the key's previous reading time (the event's own for its first).
-    func add(_ event: Event, key: Int32, trigger: Int64, into firings: inout [WindowFiring]) {
+    func add(_ event: Event, key: Int32, trigger: Int64, into firings: inout FiringBatch) {
         let index = Int(key)
         if index >= latest.count { latest.append(contentsOf: repeatElement(Self.none, count: index - latest.count + 1)) }
         let stored = latest[index]
         let previous: Int64? = stored == Self.none ? nil : stored
         if let previous, event.timestamp <= previous { return }
         latest[index] = event.timestamp
-        // Each input read in place (a copy of an input retains its expression, per reading).
-        var values: [Double?] = []
-        values.reserveCapacity(aggregation.slots.count)
-        for slot in aggregation.slots {
-            values.append(slot.function.single(aggregation.inputs[slot.input].input.single(of: event), at: event.timestamp))
+        firings.append(.reading, key: key, start: previous ?? event.timestamp, end: event.timestamp, trigger: trigger) { values in
+            // Each input read in place (a copy of an input retains its expression, per reading).
+            for slot in aggregation.slots {
+                values.append(slot.function.single(aggregation.inputs[slot.input].input.single(of: event), at: event.timestamp))
+            }
         }
-        firings.append(WindowFiring(kind: .reading, key: key, start: previous ?? event.timestamp, end: event.timestamp,
-                                    values: values, trigger: trigger))
     }
 
 }

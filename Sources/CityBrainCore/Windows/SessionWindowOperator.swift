@@ -105,7 +105,7 @@ final class SessionWindowOperator {
         return last - start < maxLength
     }
 
-    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout [WindowFiring]) -> LateVerdict {
+    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout FiringBatch) -> LateVerdict {
         let time = event.timestamp
         var list = sessions[key] ?? []
         let overlapping = list.indices.filter { time < end(of: list[$0]) && time + gap > list[$0].start }
@@ -144,8 +144,9 @@ final class SessionWindowOperator {
         if let kept = overlapping.first {
             // Late, inside a fired session still within its allowed lateness: update it in place.
             arena.add(event, at: list[kept].base)
-            firings.append(WindowFiring(kind: .lateUpdate, key: key, start: list[kept].start, end: end(of: list[kept]),
-                                        values: arena.values(at: list[kept].base, for: aggregation.slots), trigger: trigger))
+            firings.append(.lateUpdate, key: key, start: list[kept].start, end: end(of: list[kept]), trigger: trigger) {
+                arena.appendValues(at: list[kept].base, for: aggregation.slots, to: &$0)
+            }
             return .accepted
         }
         guard time + gap + lateness > watermark else { return .tooLate(window: (time, time + gap)) }
@@ -153,8 +154,9 @@ final class SessionWindowOperator {
         var session = newSession(time: time)
         session.fired = true
         arena.add(event, at: session.base)
-        firings.append(WindowFiring(kind: .lateUpdate, key: key, start: time, end: end(of: session),
-                                    values: arena.values(at: session.base, for: aggregation.slots), trigger: trigger))
+        firings.append(.lateUpdate, key: key, start: time, end: end(of: session), trigger: trigger) {
+            arena.appendValues(at: session.base, for: aggregation.slots, to: &$0)
+        }
         deadlines.insert(Deadline(time: end(of: session) + lateness, key: key, id: session.id, purge: true))
         list.append(session)
         sessions[key] = list
@@ -171,7 +173,7 @@ final class SessionWindowOperator {
         deadlines.insert(Deadline(time: end(of: session), key: key, id: session.id, purge: false))
     }
 
-    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout [WindowFiring]) {
+    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout FiringBatch) {
         while let deadline = deadlines.min, deadline.time <= watermark {
             deadlines.removeMin()
             guard var list = sessions[deadline.key], let index = list.firstIndex(where: { $0.id == deadline.id }) else { continue }
@@ -180,12 +182,14 @@ final class SessionWindowOperator {
             let trigger = clock.position(reaching: deadline.time)
             if deadline.purge {
                 guard session.fired, end + lateness == deadline.time else { continue }
-                firings.append(WindowFiring(kind: .final, key: deadline.key, start: session.start, end: end,
-                                            values: arena.values(at: session.base, for: aggregation.slots), trigger: trigger))
+                firings.append(.final, key: deadline.key, start: session.start, end: end, trigger: trigger) {
+                    arena.appendValues(at: session.base, for: aggregation.slots, to: &$0)
+                }
             } else {
                 guard !session.fired, end == deadline.time else { continue }  // stale: the session grew
-                firings.append(WindowFiring(kind: .onTime, key: deadline.key, start: session.start, end: end,
-                                            values: arena.values(at: session.base, for: aggregation.slots), trigger: trigger))
+                firings.append(.onTime, key: deadline.key, start: session.start, end: end, trigger: trigger) {
+                    arena.appendValues(at: session.base, for: aggregation.slots, to: &$0)
+                }
                 if lateness > 0 {
                     list[index].fired = true
                     sessions[deadline.key] = list

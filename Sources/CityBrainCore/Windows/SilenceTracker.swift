@@ -44,13 +44,14 @@ final class SilenceTracker {
     /// The learnt reporting interval of `key`, if known.
     func cadence(of key: Int32) -> Int64? { keys[key]?.cadence.interval }
 
-    func add(_ event: Event, key: Int32, trigger: Int64, into firings: inout [WindowFiring]) {
+    func add(_ event: Event, key: Int32, trigger: Int64, into firings: inout FiringBatch) {
         let previous = keys[key]
         if let previous, silent.remove(key) != nil {
             // Resolved no earlier than it was raised.
             let time = max(event.timestamp, previous.deadline)
-            firings.append(WindowFiring(kind: .resumed, key: key, start: previous.lastSeen, end: time,
-                                        values: [Double(previous.deadline - previous.lastSeen)], trigger: trigger))
+            firings.append(.resumed, key: key, start: previous.lastSeen, end: time, trigger: trigger) {
+                $0.append(Double(previous.deadline - previous.lastSeen))
+            }
         }
         guard event.timestamp > previous?.lastSeen ?? .min else { return }
         var tracked = previous ?? Tracked(lastSeen: event.timestamp, deadline: 0)
@@ -63,15 +64,14 @@ final class SilenceTracker {
 
     /// Raises silences due by `watermark`. The end of a bounded input (watermark `.max`) is not
     /// silence: nothing fires then.
-    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout [WindowFiring]) {
+    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout FiringBatch) {
         guard watermark != .max else { return }
         while let deadline = deadlines.min, deadline.time <= watermark {
             deadlines.removeMin()
             guard let tracked = keys[deadline.key], tracked.deadline == deadline.time, !silent.contains(deadline.key) else { continue }
             silent.insert(deadline.key)
-            firings.append(WindowFiring(kind: .silenced, key: deadline.key, start: tracked.lastSeen, end: deadline.time,
-                                        values: [Double(deadline.time - tracked.lastSeen)],
-                                        trigger: clock.position(reaching: deadline.time)))
+            firings.append(.silenced, key: deadline.key, start: tracked.lastSeen, end: deadline.time,
+                           trigger: clock.position(reaching: deadline.time)) { $0.append(Double(deadline.time - tracked.lastSeen)) }
         }
     }
 }

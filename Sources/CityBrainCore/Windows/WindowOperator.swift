@@ -21,7 +21,7 @@ enum WindowOperator {
         }
     }
 
-    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout [WindowFiring]) -> LateVerdict {
+    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout FiringBatch) -> LateVerdict {
         switch self {
         case .panes(let windows): return windows.add(event, key: key, watermark: watermark, trigger: trigger, into: &firings)
         case .sessions(let windows): return windows.add(event, key: key, watermark: watermark, trigger: trigger, into: &firings)
@@ -34,7 +34,7 @@ enum WindowOperator {
         }
     }
 
-    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout [WindowFiring]) {
+    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout FiringBatch) {
         switch self {
         case .panes(let windows): windows.advance(to: watermark, clock: clock, into: &firings)
         case .sessions(let windows): windows.advance(to: watermark, clock: clock, into: &firings)
