@@ -9,6 +9,9 @@ final class Partition: @unchecked Sendable {
     let queue: DispatchQueue
     /// The pipeline's rules, then its outputs (``Pipeline/aggregations``), by reference; rule
     /// states are indexed alike.
+    /// Window results of one operator call, reused (empty between calls): its buffers keep
+    /// their memory from batch to batch instead of growing again on every call.
+    private var firings = FiringBatch()
     private var steps: [Step]
     /// The window groups (``OperatorPlan``): steps with the same match, key and window share one
     /// operator. Operators are indexed alike.
@@ -53,7 +56,6 @@ final class Partition: @unchecked Sendable {
         var result = PartitionResult()
         if let pipeline = batch.reconfigure { reconfigure(pipeline, clock: batch.clock, into: &result.records) }
         if let ownership = batch.release { release(notOwnedBy: ownership, clock: batch.clock, into: &result.records) }
-        var firings = FiringBatch()
         let routes = self.routes  // one copy per batch: read from a local, it costs no retains per event
         for position in batch.events.indices {
             advance(to: batch.watermarks[position], clock: batch.clock, into: &result)
@@ -64,10 +66,10 @@ final class Partition: @unchecked Sendable {
                 event.readings.removeAll { reading in ranges[reading.name].map { !$0.contains(reading.value) } ?? false }
                 // Counted once per event, on the partition that owns its sensor.
                 if roles & PartitionBatch.sensorRole != 0 { result.outOfRangeReadings += before - event.readings.count }
-                handle(event, at: position, of: batch, routes: routes, firings: &firings, into: &result)
+                handle(event, at: position, of: batch, routes: routes, into: &result)
             } else {
                 // Passed straight from the batch: borrowed, not copied (a copy retains its strings and readings).
-                handle(batch.events[position], at: position, of: batch, routes: routes, firings: &firings, into: &result)
+                handle(batch.events[position], at: position, of: batch, routes: routes, into: &result)
             }
         }
         advance(to: batch.endWatermark, clock: batch.clock, into: &result)
@@ -87,7 +89,7 @@ final class Partition: @unchecked Sendable {
     }
 
     /// Hands one event to the windows of every group of its kind, and records what fires.
-    private func handle(_ event: Event, at position: Int, of batch: PartitionBatch, routes: Routes, firings: inout FiringBatch,
+    private func handle(_ event: Event, at position: Int, of batch: PartitionBatch, routes: Routes,
                         into result: inout PartitionResult) {
         let eventWatermark = batch.watermarks[position]
         let roles = batch.roles[position]
@@ -222,7 +224,6 @@ final class Partition: @unchecked Sendable {
         guard newWatermark >= nextDeadline else { return }
         let start = SystemClock().uptimeNanoseconds
         var deadline = Int64.max
-        var firings = FiringBatch()
         for index in operators.indices {
             operators[index].advance(to: newWatermark, clock: clock, into: &firings)
             deadline = min(deadline, operators[index].nextDeadline ?? .max)

@@ -150,7 +150,7 @@ struct RuleState {
 
     /// The state change, if any, for a window that closed on time.
     mutating func evaluate(_ rule: Rule, values: some SlotValueList, key: Int32, keyName: String, district: String?, start: Int64, end: Int64) -> Alert? {
-        var extra: [Alert.NamedValue] = []
+        var extra = AlertExtras.none
         let opens: Bool
         let closes: Bool
         switch rule.kind {
@@ -183,10 +183,9 @@ struct RuleState {
             case .duration(let span): opens = streak.windows > 0 && streak.lastEnd - streak.since >= span
             }
             closes = clear?.evaluate(values) ?? !holds
-            extra.append(.init(name: "consecutive_windows", value: Double(streak.windows)))
-            if case .duration = length {
-                extra.append(.init(name: "held_seconds", value: streak.windows > 0 ? Double(streak.lastEnd - streak.since) / 1000 : 0))
-            }
+            var heldSeconds: Double?? = nil
+            if case .duration = length { heldSeconds = streak.windows > 0 ? Double(streak.lastEnd - streak.since) / 1000 : 0 }
+            extra = .streak(windows: streak.windows, heldSeconds: heldSeconds)
         case .outlier(let valueExpression, let method, let z, let clearZ, let warmup, let direction):
             guard let value = valueExpression.evaluate(values) else { return nil }
             var baseline = baselines[key] ?? Baseline()
@@ -197,9 +196,8 @@ struct RuleState {
                 // score stays a finite number.
                 score = (value - centre) / max(scale, 0.01 * abs(centre), 1e-6)
             }
-            extra += [.init(name: "baseline_mean", value: reference?.0 ?? (baseline.count == 1 ? baseline.mean : nil)),
-                      .init(name: "baseline_stddev", value: reference?.1),
-                      .init(name: "z_score", value: score.flatMap { $0.isFinite ? $0 : nil })]
+            extra = .baseline(mean: reference?.0 ?? (baseline.count == 1 ? baseline.mean : nil), stddev: reference?.1,
+                              zScore: score.flatMap { $0.isFinite ? $0 : nil })
             baseline.add(value, method: method, clampTo: score == nil ? nil : z)
             baselines[key] = baseline
             guard let score else { return nil }  // still warming up
@@ -220,7 +218,7 @@ struct RuleState {
     /// The state change, if any, for one reading of a per-reading rule (`previous`: the key's
     /// previous reading time).
     mutating func observe(_ rule: Rule, values: some SlotValueList, key: Int32, keyName: String, district: String?, previous: Int64, at time: Int64) -> Alert? {
-        var extra: [Alert.NamedValue] = []
+        var extra = AlertExtras.none
         let opens: Bool
         let closes: Bool
         var explanation = Explanation(observedAt: time)
@@ -240,8 +238,7 @@ struct RuleState {
             explanation.score = settings.unitScore(score.spreads)
             explanation.expected = score.expected
             lastScore = (value, score.expected, score.spread, score.spreads, settings.unitScore(score.spreads))
-            extra = [.init(name: "z_score", value: score.spreads), .init(name: "expected", value: score.expected),
-                     .init(name: "spread", value: score.spread)]
+            extra = .anomaly(zScore: score.spreads, expected: score.expected, spread: score.spread)
             opens = score.spreads >= settings.z
             closes = score.spreads < settings.clearZ
         case .stuck(let readings, let duration, let fields, let condition):
@@ -268,9 +265,8 @@ struct RuleState {
                 if run.readings > longest.readings { longest = run }
             }
             runs[key] = fieldRuns
-            extra = [.init(name: "unchanged_readings", value: Double(longest.readings)),
-                     .init(name: "unchanged_seconds", value: Double(time - (longest.readings > 0 ? longest.since : time)) / 1000)]
-                + stuckFields
+            extra = .unchanged(readings: longest.readings, seconds: Double(time - (longest.readings > 0 ? longest.since : time)) / 1000,
+                               stuck: stuckFields)
             opens = stuck
             closes = !stuck
         case .trend(let settings):
@@ -293,9 +289,9 @@ struct RuleState {
             agrees = agrees && fit.readings >= TrendSettings.minimumReadings && fit.tStatistic >= TrendSettings.minimumTStatistic
             let crosses = settings.rising ? measure >= settings.level : measure < settings.level
             let holds = crosses && agrees && (settings.condition?.evaluate(values) ?? true)
-            extra = [.init(name: "slope_per_second", value: fit.slope), .init(name: "trend_level", value: fit.level),
-                     .init(name: "trend_t", value: fit.tStatistic.isFinite ? fit.tStatistic : nil)]
-            if case .forecast = settings.measure { extra.append(.init(name: "forecast", value: measure)) }
+            var forecast: Double?
+            if case .forecast = settings.measure { forecast = measure }
+            extra = .trend(slope: fit.slope, level: fit.level, t: fit.tStatistic.isFinite ? fit.tStatistic : nil, forecast: forecast)
             explanation.value = measure
             explanation.threshold = settings.level
             opens = holds
@@ -319,13 +315,14 @@ struct RuleState {
 
     /// Raise, update or resolve, given what the rule's kind decided for a window or reading.
     private mutating func transition(
-        _ rule: Rule, opens: Bool, closes: Bool, values: some SlotValueList, extra: [Alert.NamedValue], key: Int32, keyName: String,
+        _ rule: Rule, opens: Bool, closes: Bool, values: some SlotValueList, extra: AlertExtras, key: Int32, keyName: String,
         district: String?, start: Int64, end: Int64, explanation: Explanation? = nil
     ) -> Alert? {
         // Most readings and windows change nothing: no open alert and nothing to open. Return
         // before building the values an alert would carry (two arrays per call).
         let current = open[key]
         if current == nil && !opens { return nil }
+        let extra = extra.namedValues
         let values = (0..<values.count).map { values[$0] } + extra.map(\.value)
         if let current {
             if closes {

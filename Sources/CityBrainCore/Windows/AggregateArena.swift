@@ -1,6 +1,6 @@
 /// Flat storage for the aggregate states of one aggregation's open windows or panes: each owns
-/// `width` consecutive states, found by its base index. Released slots are reset and reused at
-/// once, so memory follows what is open, not the history.
+/// `width` consecutive states, found by its base index. Released slots are cleared and reused at
+/// once (their optional parts too), so memory follows what is open, not the history.
 ///
 /// The states are kept in chunks of ``slotsPerChunk`` windows (``ChunkedArray``): after a
 /// checkpoint captured the arena, a change copies its chunk, not every open window's states.
@@ -25,7 +25,7 @@ struct AggregateArena {
     mutating func allocate() -> Int32 {
         liveCount += 1
         if let base = free.popLast() {
-            for (offset, layout) in layouts.enumerated() { states[Int(base) + offset] = AggregateState(layout) }
+            for offset in layouts.indices { states[Int(base) + offset].reset(for: layouts[offset]) }
             return base
         }
         let base = Int32(states.count)
@@ -36,7 +36,8 @@ struct AggregateArena {
     mutating func release(_ base: Int32) {
         liveCount -= 1
         let start = Int(base)
-        for offset in 0..<width { states[start + offset] = .blank }
+        // Cleared, keeping the optional parts for the window that takes the slot next.
+        for offset in 0..<width { states[start + offset].clear() }
         free.append(base)
     }
 

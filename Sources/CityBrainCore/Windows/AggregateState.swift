@@ -20,6 +20,15 @@ public struct AggregateState: Sendable {
 
         var byteCount: Int { 160 + sketch.bucketCount * 24 + distinct.byteCount }
 
+        /// Back to empty, in place.
+        func clear() {
+            moments = Moments()
+            edges = FirstLast()
+            trend = LinearTrend()
+            sketch = QuantileSketch()
+            distinct = DistinctCounter()
+        }
+
         func copy() -> Extras {
             let copy = Extras()
             copy.moments = moments
@@ -65,7 +74,27 @@ public struct AggregateState: Sendable {
         self.totals = totals
     }
 
-    /// A state holding nothing, not even the optional parts: what a free arena slot keeps.
+    /// Empties the state for a new window of `layout`, reusing its optional parts when it holds
+    /// them alone (a window that closed left them), so opening a window allocates nothing.
+    mutating func reset(for layout: InputLayout) {
+        totals = Totals()
+        if layout.features.isEmpty {
+            extras = nil
+        } else if extras != nil, isKnownUniquelyReferenced(&extras) {
+            extras!.clear()
+        } else {
+            extras = Extras()
+        }
+    }
+
+    /// Empties the state and keeps its optional parts for the next window (what a free arena
+    /// slot keeps; see ``reset(for:)``).
+    mutating func clear() {
+        totals = Totals()
+        if extras != nil, isKnownUniquelyReferenced(&extras) { extras!.clear() } else { extras = nil }
+    }
+
+    /// A state holding nothing, not even the optional parts.
     static let blank = AggregateState(InputLayout(input: .events, features: []))
 
     /// Approximate bytes held, for the state-size metric.
