@@ -9,16 +9,17 @@
 ///   first change after a checkpoint captured the table copies one chunk, not every open pane
 ///   of the partition at once.
 ///
-/// A pane's home slot keeps keys in order: key `k` owns a run of `2^spreadShift` slots (about
-/// as many as the panes one key has open at once), and its panes take them in the order of
-/// their starts. Interned keys are numbered as they are first seen, and readings arrive in
-/// rounds over the sensors, so the panes one batch touches lie in a few chunks; a hash that
-/// scattered them made the first batch after a checkpoint copy every chunk of every table
-/// (`perf`: 10-25 % of that batch, on a million sensors). Keys of one kind are a subset of a
-/// partition's ids, so the runs wrap around the table; its load stays at most one half.
-///
-/// Deletion shifts the following entries back (no tombstones), so lookups never slow down as
-/// panes come and go. The table doubles past a load of one half.
+/// A pane's home chunk keeps keys in order, its slot within the chunk is hashed: each key gets an
+/// ordinal when its first pane comes to the table, ordinals are scaled onto the chunks, and a
+/// multiplicative hash of (key, start) picks the slot. Readings arrive in rounds over the
+/// sensors, so the panes one batch touches lie in a few chunks; a hash over the whole table made
+/// the first batch after a checkpoint copy every chunk of every table (`perf`: 10-25 % of that
+/// batch, on a million sensors). Two layouts were tried and measured before this one:
+/// - homes in key order slot by slot packed runs of occupied slots, which a lookup of a missing
+///   pane scanned (tumbling windows 2.4 times slower in `RuleEvaluation`);
+/// - key ids (not ordinals) scaled onto the chunks piled a kind's panes into a few chunks, since
+///   a partition numbers its keys of all kinds together, often kind by kind (the benchmark
+///   pipeline 13 times slower at 100 000 sensors).
 struct PaneTable {
     private struct Slot {
         /// ``empty`` in a free slot.
@@ -34,20 +35,17 @@ struct PaneTable {
     private var chunks: [[Slot]]
     private var mask: Int
     private(set) var count = 0
-    /// Pane starts are multiples of this.
-    private let paneLength: Int64
-    /// Each key's run of home slots is `1 << spreadShift` long.
-    private let spreadShift: Int
+    /// Each key's place in the order keys first came to the table, by key id (`-1`: none yet).
+    private var ordinals: [Int32] = []
+    private var ordinalCount = 0
+    /// Ordinals are scaled onto the chunks as if they ran up to this.
+    private var ordinalLimit = 16
+    /// `chunk count << 32 / ordinalLimit`: a key's home chunk is `ordinal * chunkScale >> 32`.
+    private var chunkScale: UInt64 = 0
 
-    /// A table for panes `paneLength` long, of which a key has about `panesPerKey` open at once.
-    init(paneLength: Int64 = 1, panesPerKey: Int = 1) {
-        precondition(paneLength > 0)
+    init() {
         chunks = []
         mask = -1
-        self.paneLength = paneLength
-        var shift = 0
-        while shift < 6, 1 << shift < panesPerKey { shift += 1 }
-        spreadShift = shift
         allocate(slots: 16)
     }
 
@@ -58,12 +56,25 @@ struct PaneTable {
         let perChunk = Swift.min(slots, 1 << Self.chunkShift)
         chunks = Array(repeating: Array(repeating: Self.freeSlot, count: perChunk), count: Swift.max(1, slots >> Self.chunkShift))
         mask = slots - 1
+        chunkScale = (UInt64(Swift.max(1, slots >> Self.chunkShift)) << 32) / UInt64(ordinalLimit)
+    }
+
+    /// The ordinal of `key`, if it has had a pane here.
+    @inline(__always)
+    private func ordinal(of key: Int32) -> Int? {
+        guard Int(key) < ordinals.count else { return nil }
+        let ordinal = ordinals[Int(key)]
+        return ordinal < 0 ? nil : Int(ordinal)
     }
 
     @inline(__always)
-    private func home(_ key: Int32, _ start: Int64) -> Int {
-        let lane = Int(truncatingIfNeeded: start / paneLength) & ((1 << spreadShift) - 1)
-        return ((Int(key) << spreadShift) | lane) & mask
+    private func home(_ key: Int32, ordinal: Int, _ start: Int64) -> Int {
+        var hash = UInt64(UInt32(bitPattern: key)) &* 0x9E37_79B9_7F4A_7C15
+        hash ^= UInt64(bitPattern: start) &* 0xC2B2_AE3D_27D4_EB4F
+        hash ^= hash >> 29
+        let withinChunk = Int(truncatingIfNeeded: hash) & ((1 << Self.chunkShift) - 1) & mask
+        let chunk = Int(truncatingIfNeeded: (UInt64(ordinal) &* chunkScale) >> 32)
+        return (chunk << Self.chunkShift | withinChunk) & mask
     }
 
     @inline(__always)
@@ -78,8 +89,8 @@ struct PaneTable {
 
     /// The index of `(key, start)`'s slot, or of the free slot where it would go.
     @inline(__always)
-    private func find(_ key: Int32, _ start: Int64) -> (index: Int, found: Bool) {
-        var index = home(key, start)
+    private func find(_ key: Int32, ordinal: Int, _ start: Int64) -> (index: Int, found: Bool) {
+        var index = home(key, ordinal: ordinal, start)
         while true {
             let current = slot(index)
             if current.key == Self.empty { return (index, false) }
@@ -90,27 +101,44 @@ struct PaneTable {
 
     /// The pane of `key` starting at `start`: its base, or `nil`.
     subscript(key: Int32, start: Int64) -> Int32? {
-        let (index, found) = find(key, start)
+        guard let ordinal = ordinal(of: key) else { return nil }
+        let (index, found) = find(key, ordinal: ordinal, start)
         return found ? slot(index).base : nil
     }
 
     /// Whether the pane exists.
-    func contains(key: Int32, start: Int64) -> Bool { find(key, start).found }
+    func contains(key: Int32, start: Int64) -> Bool { self[key, start] != nil }
 
     /// Adds the pane, or changes its base.
     mutating func insert(key: Int32, start: Int64, base: Int32) {
         precondition(key >= 0, "interned keys are not negative")
-        let (index, found) = find(key, start)
+        let ordinal = ordinal(of: key) ?? newOrdinal(for: key)
+        let (index, found) = find(key, ordinal: ordinal, start)
         set(index, Slot(key: key, base: base, start: start))
         guard !found else { return }
         count += 1
         if count * 2 > capacity { rehash(slots: capacity * 2) }
     }
 
+    /// Gives `key` the next ordinal; past ``ordinalLimit`` homes scale over a wider range from
+    /// then on (a quarter more, so keys that come one by one rehash a few dozen times in all).
+    private mutating func newOrdinal(for key: Int32) -> Int {
+        if Int(key) >= ordinals.count { ordinals.append(contentsOf: repeatElement(-1, count: Int(key) - ordinals.count + 1)) }
+        let ordinal = ordinalCount
+        ordinals[Int(key)] = Int32(ordinal)
+        ordinalCount += 1
+        if ordinalCount > ordinalLimit {
+            ordinalLimit += ordinalLimit / 4
+            rehash(slots: capacity)
+        }
+        return ordinal
+    }
+
     /// Removes the pane and returns its base (`nil` if there was none).
     @discardableResult
     mutating func remove(key: Int32, start: Int64) -> Int32? {
-        let (found, exists) = find(key, start)
+        guard let ordinal = ordinal(of: key) else { return nil }
+        let (found, exists) = find(key, ordinal: ordinal, start)
         guard exists else { return nil }
         let base = slot(found).base
         // Backward-shift deletion: move later entries of the run into the hole when the hole
@@ -120,7 +148,7 @@ struct PaneTable {
         while true {
             let current = slot(index)
             if current.key == Self.empty { break }
-            let wanted = home(current.key, current.start)
+            let wanted = home(current.key, ordinal: Int(ordinals[Int(current.key)]), current.start)
             // Distance from the entry's home to the hole, and to where it is now.
             if (hole &- wanted) & mask < (index &- wanted) & mask {
                 set(hole, current)
@@ -148,6 +176,10 @@ struct PaneTable {
         guard capacity > 64, count * 8 < capacity else { return }
         var slots = 16
         while slots < count * 4 { slots *= 2 }
+        // Ordinals again, for the keys that still have panes only (in their old order).
+        ordinals = []
+        ordinalCount = 0
+        ordinalLimit = Swift.max(16, count)
         rehash(slots: slots)
     }
 
@@ -175,7 +207,7 @@ struct PaneTable {
     }
 
     /// Bytes of the slots.
-    var byteCount: Int { capacity * MemoryLayout<Slot>.stride }
+    var byteCount: Int { capacity * MemoryLayout<Slot>.stride + ordinals.capacity * 4 }
 
     /// How many chunks of slots this table still shares with `copy` (taken from it, or it from
     /// this one): what changes since the copy have not had to copy.
@@ -198,12 +230,7 @@ extension PaneTable: CheckpointCodable {
     }
 
     init(from reader: inout CheckpointReader) throws(CheckpointError) {
-        try self.init(from: &reader, paneLength: 1, panesPerKey: 1)
-    }
-
-    /// Reads the panes into a table laid out for `paneLength` and `panesPerKey`.
-    init(from reader: inout CheckpointReader, paneLength: Int64, panesPerKey: Int) throws(CheckpointError) {
-        self.init(paneLength: paneLength, panesPerKey: panesPerKey)
+        self.init()
         let count = try reader.readCount(minimumElementBytes: 16)
         for _ in 0..<count {
             let key: Int32 = try reader.read()

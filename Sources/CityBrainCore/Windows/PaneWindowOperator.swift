@@ -15,7 +15,7 @@ final class PaneWindowOperator {
     let pane: Int64
     let lateness: Int64
     private(set) var arena: AggregateArena
-    private var panes: PaneTable
+    private var panes = PaneTable()
     /// Live panes per key, indexed by the interned key (dense, so an array beats a dictionary).
     private var paneCounts: [Int32] = []
     /// Window ends that will fire, with the keys that have a window ending there.
@@ -38,14 +38,6 @@ final class PaneWindowOperator {
         self.pane = Self.gcd(size, slide)
         self.lateness = aggregation.window.allowedLateness
         self.arena = AggregateArena(layouts: aggregation.inputs)
-        self.panes = PaneTable(paneLength: pane, panesPerKey: Self.panesPerKey(size: size, slide: slide, lateness: lateness))
-    }
-
-    /// About how many panes one key has open at once: those of a window, and of the windows
-    /// kept for late events.
-    private static func panesPerKey(size: Int64, slide: Int64, lateness: Int64) -> Int {
-        let pane = gcd(size, slide)
-        return Int(min(64, (size + lateness) / pane + 1))
     }
 
     var openWindowCount: Int { scheduledWindows + retained.count }
@@ -253,7 +245,7 @@ extension PaneWindowOperator {
 
     func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
         try arena.restore(from: &reader)
-        panes = try PaneTable(from: &reader, paneLength: pane, panesPerKey: Self.panesPerKey(size: size, slide: slide, lateness: lateness))
+        panes = try reader.read()
         paneCounts = try reader.read()
         fireTimes = try reader.read()
         dueToFire = try reader.read()
