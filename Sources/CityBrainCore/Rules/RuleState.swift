@@ -228,7 +228,8 @@ struct RuleState {
             guard values.count > 0, let value = values[0] else { return nil }
             // Mutated in place: a copy would duplicate the profile's arrays on every reading.
             let isOpen = open[key] != nil
-            let score = detectors[key, default: AnomalyDetector(settings)].add(value, at: time, open: isOpen, settings)
+            if !detectors.contains(key) { detectors[key] = AnomalyDetector(settings) }
+            let score = detectors.update(key) { $0.add(value, at: time, open: isOpen, settings) }
             guard let score else { return nil }  // warming up
             let margin = settings.z * score.spread
             explanation.threshold = switch settings.direction {

@@ -60,6 +60,19 @@ struct KeyIndexed<Value> {
         }
     }
 
+    /// Whether `key` has a value (without reading it, which would copy it).
+    func contains(_ key: Int32) -> Bool { Int(key) < present.count && present[Int(key)] }
+
+    /// Changes the value of `key`, which must have one, in place with `body`. Unlike the
+    /// `default:` subscript this is no coroutine: a default that captures (an anomaly rule's
+    /// settings) was a closure context allocated on the heap per call (`perf probe` on malloc:
+    /// half of an anomaly rule's allocations, two per reading).
+    @inline(__always)
+    mutating func update<Result>(_ key: Int32, _ body: (inout Value) -> Result) -> Result {
+        precondition(contains(key), "update of a key without a value")
+        return body(&slots[Int(key)]!)
+    }
+
     @discardableResult
     mutating func removeValue(forKey key: Int32) -> Value? {
         let index = Int(key)
