@@ -29,7 +29,8 @@ struct AggregateArena {
             return base
         }
         let base = Int32(states.count)
-        states.append(contentsOf: layouts.map(AggregateState.init))
+        // One by one: a mapped array of the new states was an allocation per new window.
+        for offset in layouts.indices { states.append(AggregateState(layouts[offset])) }
         return base
     }
 

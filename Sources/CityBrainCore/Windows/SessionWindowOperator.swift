@@ -107,7 +107,10 @@ final class SessionWindowOperator {
 
     func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout FiringBatch) -> LateVerdict {
         let time = event.timestamp
-        var list = sessions[key] ?? []
+        // Taken out while it changes and put back at the end, so the array is not shared with
+        // the table and changes in place (a copy of it per event otherwise).
+        var list = sessions.removeValue(forKey: key) ?? []
+        defer { if !list.isEmpty { sessions[key] = list } }
         let overlapping = list.indices.filter { time < end(of: list[$0]) && time + gap > list[$0].start }
         let open = overlapping.filter { !list[$0].fired }
 
@@ -137,7 +140,6 @@ final class SessionWindowOperator {
                 arena.add(event, at: list[target].base)
                 schedule(list[target], key: key)
             }
-            sessions[key] = list
             return .accepted
         }
 
@@ -159,7 +161,6 @@ final class SessionWindowOperator {
         }
         deadlines.insert(Deadline(time: end(of: session) + lateness, key: key, id: session.id, purge: true))
         list.append(session)
-        sessions[key] = list
         return .accepted
     }
 
@@ -176,7 +177,10 @@ final class SessionWindowOperator {
     func advance(to watermark: Int64, clock: TriggerClock, into firings: inout FiringBatch) {
         while let deadline = deadlines.min, deadline.time <= watermark {
             deadlines.removeMin()
-            guard var list = sessions[deadline.key], let index = list.firstIndex(where: { $0.id == deadline.id }) else { continue }
+            // Taken out while it changes (see add), and put back after each deadline.
+            guard var list = sessions.removeValue(forKey: deadline.key) else { continue }
+            defer { if !list.isEmpty { sessions[deadline.key] = list } }
+            guard let index = list.firstIndex(where: { $0.id == deadline.id }) else { continue }
             let session = list[index]
             let end = end(of: session)
             let trigger = clock.position(reaching: deadline.time)
@@ -192,7 +196,6 @@ final class SessionWindowOperator {
                 }
                 if lateness > 0 {
                     list[index].fired = true
-                    sessions[deadline.key] = list
                     deadlines.insert(Deadline(time: end + lateness, key: deadline.key, id: session.id, purge: true))
                     continue
                 }
@@ -200,7 +203,6 @@ final class SessionWindowOperator {
             arena.release(session.base)
             list.remove(at: index)
             sessionCount -= 1
-            sessions[deadline.key] = list.isEmpty ? nil : list
         }
     }
 }
