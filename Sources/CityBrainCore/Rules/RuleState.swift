@@ -22,9 +22,20 @@ struct RuleState {
             switch method {
             case .ewma: return (mean, variance.squareRoot())
             case .medianAbsoluteDeviation:
-                let median = Self.median(history)
-                let mad = Self.median(history.map { abs($0 - median) })
-                return (median, 1.4826 * mad)
+                // Sorted in scratch space on the stack: a sorted copy, the deviations and their
+                // sorted copy were three allocations per window.
+                return history.withUnsafeBufferPointer { values in
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: values.count) { buffer in
+                        var scratch = buffer
+                        _ = scratch.initialize(fromContentsOf: values)
+                        defer { scratch.deinitialize() }
+                        scratch.sort()
+                        let median = Self.median(ofSorted: UnsafeBufferPointer(scratch))
+                        for index in scratch.indices { scratch[index] = abs(scratch[index] - median) }
+                        scratch.sort()
+                        return (median, 1.4826 * Self.median(ofSorted: UnsafeBufferPointer(scratch)))
+                    }
+                }
             }
         }
 
@@ -47,8 +58,7 @@ struct RuleState {
             }
         }
 
-        static func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
+        static func median(ofSorted sorted: UnsafeBufferPointer<Double>) -> Double {
             let middle = sorted.count / 2
             return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
         }
@@ -188,7 +198,8 @@ struct RuleState {
             extra = .streak(windows: streak.windows, heldSeconds: heldSeconds)
         case .outlier(let valueExpression, let method, let z, let clearZ, let warmup, let direction):
             guard let value = valueExpression.evaluate(values) else { return nil }
-            var baseline = baselines[key] ?? Baseline()
+            // Taken out while it changes, so its history is not shared and grows in place.
+            var baseline = baselines.removeValue(forKey: key) ?? Baseline()
             var score: Double?
             let reference = baseline.centreAndScale(method)
             if baseline.count >= warmup, let (centre, scale) = reference {
