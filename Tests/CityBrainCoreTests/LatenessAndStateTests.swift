@@ -104,8 +104,10 @@ struct LatenessAndStateTests {
         #expect(quiet.keys == 2)  // s0 and its district are still active
         #expect(quiet.openWindows <= 7)  // s0's five sliding windows, its district's minute, plus the next
         // What remains is s0's windows and the key table's slots, which stay sized to the peak
-        // number of keys (reused, never grown by history).
-        #expect(quiet.stateBytes < busy.stateBytes / 5)
+        // number of keys (reused, never grown by history): about a fifth of the busy state
+        // (0.197 alone; up to 0.201 when the whole suite runs in the process, where both figures
+        // move by a few hundred bytes). Without the release it would be all of it.
+        #expect(quiet.stateBytes < busy.stateBytes / 4)
     }
 
     @Test("a session stops growing at its maximum length; the next event starts a new session")
