@@ -54,6 +54,21 @@ struct KeyIndexedTests {
         #expect(captured.count == 715 && live.count == 716)
     }
 
+    @Test("update changes a value in place; a copy taken before keeps the old one")
+    func updateInPlace() {
+        var live = KeyIndexed<[Int]>()
+        #expect(!live.contains(3))
+        live[3] = [1]
+        #expect(live.contains(3) && !live.contains(4) && !live.contains(9_999))
+        let captured = live
+        let count = live.update(3) { values -> Int in
+            values.append(2)
+            return values.count
+        }
+        #expect(count == 2 && live[3] == [1, 2] && captured[3] == [1])
+        #expect(live.count == 1)
+    }
+
     @Test("it is written as a Dictionary is, and reads a Dictionary's bytes")
     func checkpointFormat() throws {
         var table = KeyIndexed<Int64>()

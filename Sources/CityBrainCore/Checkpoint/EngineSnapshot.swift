@@ -66,18 +66,13 @@ extension EngineSnapshot: CheckpointCodable {
         write(to: &writer, pieceBytes: Self.framePieceBytes)
     }
 
-    /// Writes the snapshot with each partition's encoding in frames of `pieceBytes`.
+    /// Writes the snapshot with each partition's encoding in frames of `pieceBytes`: the bytes
+    /// ``write(to:pieceBytes:draining:)`` streams, collected in `writer`.
     public func write(to writer: inout CheckpointWriter, pieceBytes: Int) {
-        writer.write(position)
-        writer.writeCount(parts.count)
-        for part in parts {
-            Self.writeFrames(of: part, pieceBytes: pieceBytes) { piece in
-                writer.writeCount(piece.count)
-                writer.writeRaw(piece)
-            }
-            writer.writeCount(0)
-        }
-        writeTail(to: &writer)
+        var tail = CheckpointWriter()
+        // The sink cannot fail, so neither can the encoding.
+        try! write(to: &tail, pieceBytes: pieceBytes, draining: { writer.writeRaw($0) })
+        tail.drain(into: { writer.writeRaw($0) })
     }
 
     /// Writes the snapshot, handing what is written to `sink` as it is encoded: each partition

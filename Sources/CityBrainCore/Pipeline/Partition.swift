@@ -9,9 +9,6 @@ final class Partition: @unchecked Sendable {
     let queue: DispatchQueue
     /// The pipeline's rules, then its outputs (``Pipeline/aggregations``), by reference; rule
     /// states are indexed alike.
-    /// Window results of one operator call, reused (empty between calls): its buffers keep
-    /// their memory from batch to batch instead of growing again on every call.
-    private var firings = FiringBatch()
     private var steps: [Step]
     /// The window groups (``OperatorPlan``): steps with the same match, key and window share one
     /// operator. Operators are indexed alike.
@@ -19,6 +16,9 @@ final class Partition: @unchecked Sendable {
     /// Which groups each kind of event visits, and how they are keyed: read for every event.
     private var routes: Routes
     private var operators: [WindowOperator]
+    /// Window results of one operator call, reused (empty between calls): its buffers keep
+    /// their memory from batch to batch instead of growing again on every call.
+    private var firings = FiringBatch()
     private var ruleStates: [RuleState]
     private var sensors = KeyTable()
     private var districts = KeyTable()
@@ -263,7 +263,7 @@ final class Partition: @unchecked Sendable {
                 case .silenced, .resumed:
                     alert = ruleStates[index].silence(definition.rule, resumed: firing.kind == .resumed, key: firing.key, keyName: name,
                                                       district: district, lastSeen: firing.start,
-                                                      timeout: Int64(values.first ?? 0), at: firing.end)
+                                                      timeout: Int64(values.firstValue ?? 0), at: firing.end)
                 case .reading:
                     alert = ruleStates[index].observe(definition.rule, values: values, key: firing.key, keyName: name,
                                                       district: district, previous: firing.start, at: firing.end)
@@ -285,7 +285,7 @@ final class Partition: @unchecked Sendable {
                 let named = aggregation.slots.indices.map { Alert.NamedValue(name: aggregation.slots[$0].name, value: values[$0]) }
                 let result = WindowResult(
                     output: aggregation.name, keyField: aggregation.keyBy, key: name, district: bySensor ? sensors.districts[Int(firing.key)] : nil, windowStart: firing.start, windowEnd: firing.end,
-                    count: Int(values.first ?? 0), values: Array(named.dropFirst()),
+                    count: Int(values.firstValue ?? 0), values: Array(named.dropFirst()),
                     final: firing.isFinal(allowedLateness: aggregation.window.allowedLateness)
                 )
                 records.append(OrderedRecord(trigger: firing.trigger, rank: 0, end: firing.end, aggregation: index, key: name,

@@ -236,7 +236,7 @@ struct RuleState {
         switch rule.kind {
         case .anomaly(let settings):
             lastScore = nil
-            guard values.count > 0, let value = values[0] else { return nil }
+            guard let value = values.firstValue else { return nil }
             // Mutated in place: a copy would duplicate the profile's arrays on every reading.
             let isOpen = open[key] != nil
             if !detectors.contains(key) { detectors[key] = AnomalyDetector(settings) }
@@ -282,7 +282,7 @@ struct RuleState {
             opens = stuck
             closes = !stuck
         case .trend(let settings):
-            guard values.count > 0, let value = values[0], let fit = trends[key, default: TrendEstimator()].add(value, at: time, over: settings.over) else {
+            guard let value = values.firstValue, let fit = trends[key, default: TrendEstimator()].add(value, at: time, over: settings.over) else {
                 return nil  // no reading of the value, or not yet a trend
             }
             let measure: Double
@@ -335,7 +335,7 @@ struct RuleState {
         let current = open[key]
         if current == nil && !opens { return nil }
         let extra = extra.namedValues
-        let values = (0..<values.count).map { values[$0] } + extra.map(\.value)
+        let values = values.allValues + extra.map(\.value)
         if let current {
             if closes {
                 open[key] = nil

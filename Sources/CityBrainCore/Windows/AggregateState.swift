@@ -74,15 +74,14 @@ public struct AggregateState: Sendable {
         self.totals = totals
     }
 
-    /// Empties the state for a new window of `layout`, reusing its optional parts when it holds
-    /// them alone (a window that closed left them), so opening a window allocates nothing.
+    /// Readies a free arena slot's state (``clear()`` left it empty) for a new window of
+    /// `layout`, reusing its optional parts when it holds them alone, so opening a window
+    /// allocates nothing.
     mutating func reset(for layout: InputLayout) {
         totals = Totals()
         if layout.features.isEmpty {
             extras = nil
-        } else if extras != nil, isKnownUniquelyReferenced(&extras) {
-            extras!.clear()
-        } else {
+        } else if extras == nil || !isKnownUniquelyReferenced(&extras) {
             extras = Extras()
         }
     }

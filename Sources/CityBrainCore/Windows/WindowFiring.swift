@@ -75,6 +75,14 @@ public protocol SlotValueList {
     subscript(_ slot: Int) -> Double? { get }
 }
 
+extension SlotValueList {
+    /// The first slot's value (`nil` when there is none or it is missing).
+    var firstValue: Double? { count > 0 ? self[0] : nil }
+
+    /// The values in an array of their own (for an alert, which keeps them).
+    var allValues: [Double?] { (0..<count).map { self[$0] } }
+}
+
 extension Array: SlotValueList where Element == Double? {}
 
 /// One window result's values for one rule: a view of its batch's buffer (no copy), through the
@@ -88,12 +96,6 @@ struct SlotValues: SlotValueList {
     subscript(_ slot: Int) -> Double? {
         buffer[start + (map.map { $0[slot] } ?? slot)]
     }
-
-    /// The first slot's value (`nil` when there is none or it is missing).
-    var first: Double? { count > 0 ? self[0] : nil }
-
-    /// The values in an array of their own (for an alert, which keeps them).
-    var array: [Double?] { (0..<count).map { self[$0] } }
 }
 
 /// Whether a window operator kept an event.

@@ -22,9 +22,9 @@ public enum CheckpointFile {
     /// Where the header keeps the body's length.
     static let lengthOffset = 12
 
-    /// Hands the file's bytes for `checkpoint` to `sink` piece by piece (frames of a few MiB
-    /// of each partition's encoding, as it is encoded), with the body length in the header left 0; returns the body length,
-    /// which the caller writes at ``lengthOffset``.
+    /// Hands the file's bytes for `checkpoint` to `sink` piece by piece (frames of a few MiB of
+    /// each partition's encoding, as it is encoded), with the body length in the header left 0;
+    /// returns the body length, which the caller writes at ``lengthOffset``.
     @discardableResult
     public static func encode(_ checkpoint: Checkpoint, to sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         var header = magic
