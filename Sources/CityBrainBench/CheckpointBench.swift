@@ -8,6 +8,9 @@ import Synchronization
 /// input is), then checkpoints are taken between further batches, as a running pipeline takes
 /// them, and one is restored:
 ///
+/// Each barrier goes where a running checkpointer sends it: right after the next close burst
+/// (see `Checkpointer`).
+///
 /// - **pause**: how long the partitions hold ingest up for the checkpoint: the capture at the
 ///   barrier, plus how much longer the slowest batch after it takes than the same batch without
 ///   a checkpoint (its first changes copy what they share with the snapshot). Batches are timed
@@ -25,6 +28,8 @@ public struct CheckpointBench: Sendable {
         public var sensors: Int
         public var partitions: Int
         public var events: Int
+        /// Readings fed before each barrier: each right after the batch of a close burst.
+        public var barrierEvents: [Int]
         /// The engine's own estimate of its state, and the process's resident memory before the checkpoints.
         public var stateBytes: Int
         public var residentBytes: Int
@@ -94,7 +99,7 @@ public struct CheckpointBench: Sendable {
     /// taken at each barrier and written in the background meanwhile, and `written` is told.
     private func pass(checkpointing store: CheckpointStore?, progress: (String) -> Void,
                       written: (_ number: Int, _ snapshot: EngineSnapshot, _ url: URL, _ bytes: Int, _ wall: Double, _ cpu: Double) -> Void)
-        throws -> (afterBarrier: [[Double]], besideWriter: [[Double]], stateBytes: Int, residentBytes: Int, events: Int, encodes: [Double]) {
+        throws -> (afterBarrier: [[Double]], besideWriter: [[Double]], barriers: [Int], stateBytes: Int, residentBytes: Int, events: Int, encodes: [Double]) {
         let generator = LoadGenerator(scenario: scenario)
         let decoder = EventDecoder()
         let taken = Mutex<EngineSnapshot?>(nil)
@@ -124,6 +129,18 @@ public struct CheckpointBench: Sendable {
         func feedOneByOne(_ count: Int) -> [Double] {
             batches(count).map { batch in timed { engine.submit(batch); engine.drain() } }
         }
+        /// Feeds batches up to and including the next close burst, where the checkpointer sends
+        /// a barrier that is due (at most one longest slide's readings).
+        func feedThroughClose(step: Int) {
+            let schedule = engine.closeSchedule
+            guard let period = schedule.longestPeriod else { return }
+            let limit = next + Int(Int64(scenario.sensors) * period / max(1, scenario.reportInterval))
+            while next < limit {
+                for batch in batches(min(4_096, step, limit - next)) { engine.submit(batch) }
+                engine.drain()
+                if engine.closedWindows { return }
+            }
+        }
         let total = scenario.sensors * rounds
         var fed = 0
         while fed < total {
@@ -137,9 +154,12 @@ public struct CheckpointBench: Sendable {
         let resident = ResourceUsage.residentBytes
         var afterBarrier: [[Double]] = []
         var beside: [[Double]] = []
+        var barriers: [Int] = []
         let step = max(1, scenario.sensors / 10)
         for number in 1...checkpoints {
             _ = feedOneByOne(step)
+            feedThroughClose(step: step)
+            barriers.append(next)
             guard let store else {
                 afterBarrier.append(feedOneByOne(step))
                 beside.append(feedOneByOne(step))
@@ -177,7 +197,7 @@ public struct CheckpointBench: Sendable {
             encodes.append((ResourceUsage.threadCPUSeconds - encodeStart) * 1000)
             written(number, snapshot, url, bytes, wall, cpu)
         }
-        return (afterBarrier, beside, state, resident, next, encodes)
+        return (afterBarrier, beside, barriers, state, resident, next, encodes)
     }
 
     /// Runs the scenario twice on the same readings, without checkpoints and with them, and
@@ -213,8 +233,8 @@ public struct CheckpointBench: Sendable {
             let slowestWithout = reference.afterBarrier[number].isEmpty ? 0 : reference.afterBarrier[number][slowestIndex]
             pauses.append(capture + max(0, slowest))
             slowdowns.append(capture + max(0, extra.reduce(0, +) + besideExtra.reduce(0, +)))
-            progress(String(format: "  checkpoint %d: %@, capture %.1f ms, the slowest batch after it (number %d, %.0f ms without) %.0f ms longer than without (%.0f ms in all over %d batches); beside the writer the slowest batch %.0f ms longer (%.0f ms in all); written in %.0f ms (%.0f ms of CPU)",
-                            number + 1, BenchReport.bytes(sizes[number]), capture, slowestIndex + 1, slowestWithout, slowest, extra.reduce(0, +), extra.count,
+            progress(String(format: "  checkpoint %d (after reading %d, a close burst): %@, capture %.1f ms, the slowest batch after it (number %d, %.0f ms without) %.0f ms longer than without (%.0f ms in all over %d batches); beside the writer the slowest batch %.0f ms longer (%.0f ms in all); written in %.0f ms (%.0f ms of CPU)",
+                            number + 1, measured.barriers[number], BenchReport.bytes(sizes[number]), capture, slowestIndex + 1, slowestWithout, slowest, extra.reduce(0, +), extra.count,
                             besideExtra.max() ?? 0, besideExtra.reduce(0, +), writes[number], writesCPU[number]))
         }
         let next = measured.events
@@ -228,7 +248,8 @@ public struct CheckpointBench: Sendable {
             restore = Double(SystemClock().uptimeNanoseconds - start) / 1e6
             progress(String(format: "  restored in %.0f ms", restore))
         }
-        return Report(scenario: scenario.name, sensors: scenario.sensors, partitions: partitions, events: next, stateBytes: state,
+        return Report(scenario: scenario.name, sensors: scenario.sensors, partitions: partitions, events: next, barrierEvents: measured.barriers,
+                      stateBytes: state,
                       residentBytes: resident, checkpointBytes: size, pausesMilliseconds: pauses, slowdownsMilliseconds: slowdowns, writesMilliseconds: writes, writesCPUMilliseconds: writesCPU, encodesCPUMilliseconds: measured.encodes,
                       restoreMilliseconds: restore, peakResidentBytes: ResourceUsage.peakResidentBytes)
     }

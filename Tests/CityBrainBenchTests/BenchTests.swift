@@ -48,9 +48,12 @@ struct BenchTests {
         let directory = temporaryPath("bench-ckpt")
         defer { removeTemporaryItem(directory) }
         let report = try CheckpointBench(scenario: scenario, pipeline: try scenario.pipeline(), partitions: 2).run(directory: directory) { _ in }
-        // Four readings each, then three tenths around each checkpoint: before it, after it with
-        // the snapshot held, and beside the writer.
-        #expect(report.events == 400 * 4 + 3 * 3 * 40)
+        // Four readings each (a reading every 25 ms of event time), then around each checkpoint:
+        // a tenth (40 readings), then tenths up to the batch holding the reading whose
+        // watermark (5 s behind) passes the next minute (at 65, 125, 185 s: readings 2 600,
+        // 5 000, 7 400), the barrier, a tenth with the snapshot held, a tenth beside the writer.
+        #expect(report.barrierEvents == [2_640, 5_040, 7_440])
+        #expect(report.events == 7_440 + 2 * 40)
         #expect(report.pausesMilliseconds.count == 3 && report.slowdownsMilliseconds.count == 3)
         #expect(report.writesMilliseconds.count == 3 && report.writesCPUMilliseconds.count == 3)
         #expect(report.checkpointBytes > 400 * 50)  // every sensor's windows are in it

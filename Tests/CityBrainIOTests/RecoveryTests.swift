@@ -148,7 +148,7 @@ struct RecoveryTests {
         #expect(refused?.reason == "checkpoint format \(CheckpointFile.version - 1); this build reads format \(CheckpointFile.version)")
     }
 
-    @Test("a wall-time interval takes a checkpoint once its clock has moved on by the interval, and stamps it with that clock")
+    @Test("a wall-time interval takes a checkpoint once its clock has moved on by the interval and the next close has passed, and stamps it with that clock")
     func wallInterval() throws {
         let directory = try makeTemporaryDirectory("recovery")
         defer { removeTemporaryDirectory(directory) }
@@ -172,12 +172,50 @@ struct RecoveryTests {
         #expect(checkpointer.written == 0)  // not yet due
         clock.advance(seconds: 0.1)
         submit(3)
+        #expect(checkpointer.written == 0)  // due, but the minute's windows close soon: it waits for them
+        submit(65)                          // watermark 60 s: every key's minute closes in this batch
         #expect(checkpointer.written == 1)
         let (checkpoint, _) = try #require(try store.latest())
-        #expect(checkpoint.input == InputPosition(segment: 1, frame: 3))
+        #expect(checkpoint.input == InputPosition(segment: 1, frame: 65))
         #expect(checkpoint.createdAt == 1_767_225_630_000)
-        submit(4)
-        #expect(checkpointer.written == 1)  // the next one is 30 s after this one
+        submit(66)
+        #expect(checkpointer.written == 1)  // the next one is 30 s after this one…
+        clock.advance(seconds: 30)
+        submit(67)
+        clock.advance(seconds: 29.9)
+        submit(68)
+        #expect(checkpointer.written == 1)
+        clock.advance(seconds: 0.1)
+        submit(69)                          // …and waits for a close at most one more interval of wall time
+        #expect(checkpointer.written == 2)
+        #expect(try store.latest()?.checkpoint.input == InputPosition(segment: 1, frame: 69))
+    }
+
+    @Test("event-time checkpoints are sent right after the batch that closes the minute, one per close, the same on every run")
+    func alignedToCloses() throws {
+        func positions() throws -> [Int] {
+            let directory = try makeTemporaryDirectory("recovery")
+            defer { removeTemporaryDirectory(directory) }
+            let store = try CheckpointStore(directory: directory, keep: 20)
+            let checkpointer = Checkpointer(store: store, interval: .event(30_000), pipeline: [], logger: logger)
+            let engine = StreamEngine(pipeline: try PipelineLoader.load(yaml: Self.before), partitions: 2) { output in
+                if let snapshot = output.checkpoint { checkpointer.capture(snapshot, lastSequence: 0) }
+            }
+            for frame in 0..<40 {  // every 10 s; the watermark (5 s behind) passes a minute at 70 s, 130 s, …
+                let events = (0..<20).map { number in
+                    Event(kind: .traffic, sensor: "seg-\(number)", district: "d01", timestamp: 1_732_269_600_000 + Int64(frame) * 10_000,
+                          readings: [Reading("speed_kmh", 50)])
+                }
+                engine.submit(events)
+                checkpointer.submitted(to: engine, through: InputPosition(segment: 1, frame: frame), eventTime: events[0].timestamp)
+                engine.drain()
+                checkpointer.waitForWrites()
+            }
+            return try store.files().compactMap { CheckpointFile.input(of: $0)?.frame }.sorted()
+        }
+        let first = try positions()
+        #expect(first == [7, 13, 19, 25, 31, 37])
+        #expect(try positions() == first)
     }
 
     @Test("a checkpoint keeps the pipeline files in force at its barrier, even when a reload follows before it is written")

@@ -42,12 +42,15 @@ public final class StreamEngine: @unchecked Sendable {
     private let outstanding = DispatchGroup()
     private let stats = Mutex(EngineStatistics())
     private var routesDistricts: Bool
+    private var closes: CloseSchedule
 
     // Producer state: touched only by the thread calling submit/finish.
     private var tracker: WatermarkTracker
     private var nextPosition: Int64 = 0
     private var nextBatch: UInt64 = 0
     private var finished = false
+    /// Whether the last batch routed moved the watermark past a close burst (see ``closedWindows``).
+    private var lastBatchClosed = false
 
     // Collector state: touched only on `collector`.
     private var pending: [UInt64: PendingBatch] = [:]
@@ -91,6 +94,7 @@ public final class StreamEngine: @unchecked Sendable {
         self.inFlight = DispatchSemaphore(value: maxBatchesInFlight)
         self.tracker = WatermarkTracker(pipeline.watermark, kinds: pipeline.knownKinds)
         self.routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
+        self.closes = CloseSchedule(pipeline)
         self.partitionTotals = Array(repeating: PartitionResult(), count: partitions)
         self.correlator = AlertCorrelator(pipeline)
     }
@@ -149,6 +153,7 @@ public final class StreamEngine: @unchecked Sendable {
             tracker = WatermarkTracker(pipeline.watermark, kinds: pipeline.knownKinds, floor: tracker.watermark)
         }
         routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
+        closes = CloseSchedule(pipeline)
         var batches = Array(repeating: PartitionBatch(), count: partitions.count)
         for index in batches.indices { batches[index].reconfigure = pipeline }
         let keepCorrelations = old.correlations == pipeline.correlations && old.departments == pipeline.departments
@@ -169,6 +174,14 @@ public final class StreamEngine: @unchecked Sendable {
         for index in batches.indices { batches[index].release = ownership }
         dispatch(batches, clock: TriggerClock(firstIndex: nextPosition, watermarks: []), endWatermark: tracker.watermark)
     }
+
+    /// When the pipeline in force closes every key's windows at once (producer thread).
+    public var closeSchedule: CloseSchedule { closes }
+
+    /// Whether the last batch submitted moved the watermark past a time in ``closeSchedule``:
+    /// its processing closes (or drops) a window of every key of some aggregation. A checkpoint
+    /// barrier sent right after it is the furthest from the next such burst. Producer thread only.
+    public var closedWindows: Bool { lastBatchClosed }
 
     /// Number of partitions.
     public var partitionCount: Int { partitions.count }
@@ -210,6 +223,7 @@ public final class StreamEngine: @unchecked Sendable {
         var watermarks: [Int64] = []
         watermarks.reserveCapacity(events.count)
         let first = nextPosition
+        let before = tracker.watermark
         for event in events {
             let watermark = tracker.observe(event.timestamp, kind: event.kind)
             watermarks.append(watermark)
@@ -227,6 +241,7 @@ public final class StreamEngine: @unchecked Sendable {
             batches[home].append(event, watermark: watermark, position: position,
                                  roles: PartitionBatch.sensorRole | PartitionBatch.districtRole)
         }
+        lastBatchClosed = closes.crossed(from: before, to: tracker.watermark)
         dispatch(batches, clock: TriggerClock(firstIndex: first, watermarks: watermarks), endWatermark: tracker.watermark, slotHeld: true)
     }
 

@@ -14,6 +14,15 @@ import Synchronization
 /// ahead of what they hold), then the file, then input-log segments no checkpoint needs are
 /// deleted. A snapshot that arrives while the previous one is still being written waits; a third
 /// replaces the waiting one (the newest state is what matters).
+///
+/// **Aligned to close bursts.** A checkpoint that falls due is sent right after the next batch
+/// whose watermark step closes windows of every key (``CloseSchedule``), not before it: until it
+/// is written, the snapshot shares the partitions' state, and a burst that changes every key then
+/// copies all of it (half a second at a million sensors). Right after a burst, the next one is a
+/// whole slide away. It waits at most the longest slide of event time (so event-time
+/// checkpoints stay the same on every replay), or, for wall-time intervals, also at most one more
+/// interval of wall time (a feed whose event time stands still). Checkpoints are therefore never
+/// closer than the bursts: with one-minute windows, `--checkpoint-every 30s` takes one a minute.
 public final class Checkpointer: Sendable {
     /// When checkpoints are taken.
     public enum Interval: Sendable, Equatable {
@@ -52,11 +61,28 @@ public final class Checkpointer: Sendable {
         /// files in force at each (a reload may come between a barrier and its capture).
         var barriers: [(input: InputPosition, pipeline: [PipelineSource])] = []
         var lastTaken: Int64?
+        /// A checkpoint that fell due and waits for the next close burst to pass.
+        var due: Due?
         var writing = false
         var waiting: Checkpoint?
         var written: Written?
         var count = 0
         var failures = 0
+    }
+
+    /// A checkpoint due and not yet sent: its interval time, and the wall and event time it fell due.
+    private struct Due {
+        var time: Int64
+        var wall: Int64
+        var eventTime: Int64?
+
+        /// Whether to send it after a batch of event time `eventTime`, submitted at `wall`.
+        func ready(schedule: CloseSchedule, closed: Bool, interval: Interval, wall wallNow: Int64, eventTime eventNow: Int64?) -> Bool {
+            guard let longest = schedule.longestPeriod, !closed else { return true }
+            if let start = eventTime, let eventNow, eventNow - start >= longest { return true }
+            if case .wall(let every) = interval, wallNow - wall >= every { return true }
+            return false
+        }
     }
 
     public init(store: CheckpointStore, interval: Interval, pipeline: [PipelineSource], inputLog: InputLog? = nil,
@@ -75,25 +101,37 @@ public final class Checkpointer: Sendable {
     public func pipelineChanged(_ sources: [PipelineSource]) { pipeline.withLock { $0 = sources } }
 
     /// Called on the ingest thread after each batch handed to `engine`: `position` is the input
-    /// read so far, `eventTime` the batch's newest event time. Sends a barrier when one is due.
+    /// read so far, `eventTime` the batch's newest event time. Sends a barrier when one is due
+    /// and the batch was a close burst (``StreamEngine/closedWindows``), or when it has waited
+    /// for one long enough (see the type's documentation).
     public func submitted(to engine: StreamEngine, through position: InputPosition, eventTime: Int64?) {
-        let now: Int64?
+        let wall = Int64(clock.uptimeNanoseconds / 1_000_000)
+        let schedule = engine.closeSchedule
+        let time: Int64? = state.withLock { state in
+            if state.due == nil {
+                guard let time = dueTime(&state, wall: wall, eventTime: eventTime) else { return nil }
+                state.due = Due(time: time, wall: wall, eventTime: eventTime)
+            }
+            guard let due = state.due, due.ready(schedule: schedule, closed: engine.closedWindows, interval: interval, wall: wall,
+                                                  eventTime: eventTime) else { return nil }
+            state.due = nil
+            return due.time
+        }
+        guard let time else { return }
+        take(engine, at: position, time: time)
+    }
+
+    /// The interval's time of a checkpoint that falls due with this batch, if one does.
+    private func dueTime(_ state: inout State, wall: Int64, eventTime: Int64?) -> Int64? {
         switch interval {
         case .wall(let every):
-            let wall = Int64(clock.uptimeNanoseconds / 1_000_000)
-            now = state.withLock { state in
-                guard let last = state.lastTaken else { state.lastTaken = wall; return nil }
-                return wall - last >= every ? wall : nil
-            }
+            guard let last = state.lastTaken else { state.lastTaken = wall; return nil }
+            return wall - last >= every ? wall : nil
         case .event(let every):
-            guard let eventTime else { return }
-            now = state.withLock { state in
-                guard let last = state.lastTaken else { state.lastTaken = eventTime - eventTime % every; return nil }
-                return eventTime - last >= every ? eventTime - eventTime % every : nil
-            }
+            guard let eventTime else { return nil }
+            guard let last = state.lastTaken else { state.lastTaken = eventTime - eventTime % every; return nil }
+            return eventTime - last >= every ? eventTime - eventTime % every : nil
         }
-        guard let now else { return }
-        take(engine, at: position, time: now)
     }
 
     /// Sends a barrier now (e.g. when stopping), whatever the interval.
@@ -102,6 +140,7 @@ public final class Checkpointer: Sendable {
         state.withLock { state in
             state.barriers.append((position, sources))
             if let time { state.lastTaken = time }
+            state.due = nil
         }
         engine.checkpoint()
     }

@@ -7,7 +7,7 @@ struct DurabilityOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Keep checkpoints of the engine's state here and resume from the newest at start: no alert is lost or published twice across a crash (with --journal).", valueName: "dir"))
     var checkpoint: String?
 
-    @Option(name: .long, help: ArgumentHelp("How often to checkpoint: a duration of wall-clock time (default 30s), or of event time with --checkpoint-clock event.", valueName: "duration"))
+    @Option(name: .long, help: ArgumentHelp("How often to checkpoint: a duration of wall-clock time (default 30s), or of event time with --checkpoint-clock event. A checkpoint that falls due waits for the next close of every key's windows (at most one window slide).", valueName: "duration"))
     var checkpointEvery: String = "30s"
 
     @Option(name: .long, help: "What --checkpoint-every counts: wall (the machine's clock) or event (the events' own time: the same checkpoints on every replay).")
