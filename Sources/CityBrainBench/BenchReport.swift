@@ -64,7 +64,7 @@ public struct BenchReport: Sendable, Encodable {
             /// Occupancy of the bounded queues at that moment.
             public var waitingReadings: Int
             public var engineBatches: Int
-            public var publisherBatches: Int
+            public var alertSinkBatches: Int
             /// The engine's own estimate of its state, and its open alerts, at that moment: what
             /// of the resident memory is windows and alerts rather than queues or the allocator.
             public var stateBytes: Int
@@ -178,11 +178,11 @@ public struct BenchReport: Sendable, Encodable {
             func line(_ cells: [String]) -> String {
                 "  " + zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined()
             }
-            lines.append(line(["second", "RSS", "heap", "taken", "shed", "lost", "waiting", "engine", "publisher", "state", "open alerts"]))
+            lines.append(line(["second", "RSS", "heap", "taken", "shed", "lost", "waiting", "engine", "sink", "state", "open alerts"]))
             for sample in overload.samples {
                 lines.append(line([String(format: "%.1f", sample.second), Self.bytes(sample.residentBytes), Self.bytes(sample.heapInUseBytes),
                                    Self.rate(sample.eventsPerSecond), Self.rate(sample.shedPerSecond), Self.rate(sample.lostPerSecond), "\(sample.waitingReadings)",
-                                   "\(sample.engineBatches)", "\(sample.publisherBatches)", Self.bytes(sample.stateBytes), "\(sample.openAlerts)"]))
+                                   "\(sample.engineBatches)", "\(sample.alertSinkBatches)", Self.bytes(sample.stateBytes), "\(sample.openAlerts)"]))
             }
         }
         return lines.joined(separator: "\n")

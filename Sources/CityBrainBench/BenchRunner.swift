@@ -143,7 +143,7 @@ public struct BenchRunner: Sendable {
                     shedPerSecond: Double(status.ingest.shedTotal - previous.shed) / seconds,
                     lostPerSecond: Double(status.ingest.lost - previous.lost) / seconds,
                     waitingReadings: status.queues.ingestWaiting, engineBatches: status.queues.engineBatches,
-                    publisherBatches: status.queues.publisherBatches, stateBytes: status.engine.stateBytes, openAlerts: status.engine.openAlerts
+                    alertSinkBatches: status.queues.alertSinkBatches, stateBytes: status.engine.stateBytes, openAlerts: status.engine.openAlerts
                 ))
                 previous = (status.engine.events, status.ingest.shedTotal, status.ingest.lost, now)
                 nextSample += 1_000_000_000

@@ -89,7 +89,7 @@ public final class MetricsExporter: Sendable {
         for (queue, occupancy, bound) in [
             ("ingest_waiting_readings", status.queues.ingestWaiting, FeedReceiver.Options().maxWaitingWhenFull),
             ("engine_batches", status.queues.engineBatches, StreamEngine.defaultMaxBatchesInFlight),
-            ("publisher_batches", status.queues.publisherBatches, AlertPublisher.maxBatchesQueued),
+            ("alert_sink_batches", status.queues.alertSinkBatches, AlertDispatcher.maxBatchesQueued),
         ] {
             gauge("citybrain_queue_occupancy", Double(occupancy), [("queue", queue)])
             gauge("citybrain_queue_bound", Double(bound), [("queue", queue)])

@@ -68,6 +68,7 @@ struct CitySimulatorTests {
         let engine = StreamEngine(pipeline: try BuiltInPipeline.city(), partitions: 2) { dispatcher.handle($0) }
         engine.submit(events)
         engine.finish()
+        dispatcher.drain()
         let alerts = sink.alerts
         #expect(alerts.map(ExpectedAlert.init) == ExpectedAlert.forCycle(of: simulator))
         #expect(alerts.map(\.seq) == Array(1...UInt64(alerts.count)))

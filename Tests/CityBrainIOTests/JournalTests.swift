@@ -64,7 +64,7 @@ struct JournalTests {
             let before = live.status.ingest.accepted
             for event in events { try push.send(Message(EventEncoder.json(event))) }
             #expect(eventually { live.status.ingest.accepted == before + events.count })
-            live.engine.drain()
+            live.drain()
         }
 
         let received = Collector<Alert>()
@@ -121,7 +121,7 @@ struct JournalTests {
             let before = live.status.ingest.accepted
             for event in events { try push.send(Message(EventEncoder.json(event))) }
             #expect(eventually { live.status.ingest.accepted == before + events.count })
-            live.engine.drain()
+            live.drain()
         }
         try feed(phases[0])  // journaled while nobody listens
         let missed = live.status.lastSequence

@@ -28,6 +28,7 @@ struct LongRunHandlerTests {
         let snapshot = EngineSnapshot(position: 0, partitions: [], router: [], collector: [], statistics: EngineStatistics(), pauseNanoseconds: 0)
         let output = EngineOutput(records: [], triggers: [], watermark: nil, events: 0, lateEvents: 0, checkpoint: snapshot)
         for _ in 0..<Self.batches { dispatcher.handle(output) }
+        dispatcher.drain()
         #expect(count.load(ordering: .relaxed) == Self.batches)
     }
 }

@@ -56,6 +56,7 @@ struct RealDataTests {
         let engine = StreamEngine(pipeline: try BuiltInPipeline.city(), partitions: 2) { dispatcher.handle($0) }
         engine.submit(result.events)
         engine.finish()
+        dispatcher.drain()
         let golden = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Golden/birmingham-three-car-parks.alerts.jsonl"), encoding: .utf8)
         #expect(sink.alerts.map(\.json).joined(separator: "\n") + "\n" == golden)
@@ -73,6 +74,7 @@ struct RealDataTests {
         let engine = StreamEngine(pipeline: try BuiltInPipeline.city(), partitions: 2) { dispatcher.handle($0) }
         engine.submit(result.events)
         engine.finish()
+        dispatcher.drain()
         let labelURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Labels/traffic-minnesota.labels.json")
         let labels = try LabelFile.parse(try Data(contentsOf: labelURL), file: "labels", timeZone: "America/Chicago")
         #expect(labels.windows.count == 6 && labels.sensors == ["mn-7578", "mn-6005"])

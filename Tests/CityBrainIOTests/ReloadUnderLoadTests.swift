@@ -54,6 +54,7 @@ struct ReloadUnderLoadTests {
         let engine = StreamEngine(pipeline: try BuiltInPipeline.city(), partitions: 2) { dispatcher.handle($0) }
         engine.submit(events)
         engine.drain()
+        dispatcher.drain()
         #expect(sink.alerts.map(ExpectedAlert.init) == reference.alerts.map(ExpectedAlert.init))
         #expect(sink.alerts.map(\.seq) == Array(1...UInt64(sink.alerts.count)))
         #expect(sink.alerts.contains { $0.message.hasPrefix("Traffic jam on") })

@@ -58,7 +58,7 @@ struct WebhookTests {
             let before = live.status.ingest.accepted
             for event in events { try push.send(Message(EventEncoder.json(event))) }
             #expect(eventually(within: 20) { live.status.ingest.accepted == before + events.count })
-            live.engine.drain()
+            live.drain()
             push.close()
         }
 

@@ -257,7 +257,7 @@ struct OperationsAPITests {
             status.longestCloseNanoseconds = 1_250_000_000
             status.memory.trims = 3
             status.memory.releasedBytes = 7_340_032
-            status.queues.publisherBatches = 3
+            status.queues.alertSinkBatches = 3
         }
         try await fixture.application().test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
@@ -290,7 +290,7 @@ struct OperationsAPITests {
                 #expect(text.contains("citybrain_overloaded_since_seconds 1700000000"))
                 #expect(text.contains(#"citybrain_queue_occupancy{queue="ingest_waiting_readings"} 900"#))
                 #expect(text.contains(#"citybrain_queue_bound{queue="ingest_waiting_readings"} 65536"#))
-                #expect(text.contains(#"citybrain_queue_occupancy{queue="publisher_batches"} 3"#))
+                #expect(text.contains(#"citybrain_queue_occupancy{queue="alert_sink_batches"} 3"#))
                 #expect(text.contains(#"citybrain_queue_bound{queue="engine_batches"} 64"#))
                 #expect(text.contains("citybrain_window_close_longest_seconds 1.25"))
                 #expect(text.contains("citybrain_memory_trims_total 3"))

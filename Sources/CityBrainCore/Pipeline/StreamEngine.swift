@@ -14,13 +14,16 @@ import Synchronization
 /// ```
 ///
 /// **Threads.** ``submit(_:)`` and ``finish()`` are called from one producer thread (the ingest
-/// loop). Each partition is a serial queue owning its keys' state; a collector queue merges the
-/// partitions' results batch by batch and calls the output handler there, one batch at a time,
-/// in submission order.
+/// loop). Each partition is a serial queue owning its keys' state. The partitions' results are
+/// merged batch by batch without a thread of their own: the partition that completes the next
+/// batch in order emits it (and any completed after it), calling the output handler there, one
+/// batch at a time, in submission order. An event thus crosses one thread boundary in the
+/// engine, from the producer to its partition; the handler should hand the output on quickly
+/// (the alert sink stage queues it), since its partition waits meanwhile.
 ///
 /// **Event time.** The router numbers every event and computes the watermark in force for it
 /// (``WatermarkPolicy``), so every partition sees the same watermark at the same input position.
-/// Each result records the input position that caused it, and the collector orders by that
+/// Each result records the input position that caused it, and the ordered merge sorts by that
 /// position. Output therefore depends only on the input and its order, never on partitioning,
 /// batch boundaries, thread timing or the wall clock.
 ///
@@ -36,7 +39,6 @@ public final class StreamEngine: @unchecked Sendable {
 
     private let current: Mutex<Pipeline>
     private let partitions: [Partition]
-    private let collector = DispatchQueue(label: "citybrain.collector")
     private let handler: OutputHandler
     private let inFlight: DispatchSemaphore
     private let outstanding = DispatchGroup()
@@ -52,11 +54,19 @@ public final class StreamEngine: @unchecked Sendable {
     /// Whether the last batch routed moved the watermark past a close burst (see ``closedWindows``).
     private var lastBatchClosed = false
 
-    // Collector state: touched only on `collector`.
-    private var pending: [UInt64: PendingBatch] = [:]
-    private var nextToEmit: UInt64 = 0
-    private var partitionTotals: [PartitionResult]
+    /// The ordered merge: partitions' results wait here until their batch is complete and every
+    /// earlier one emitted.
+    private let merge: Mutex<MergeState>
+    /// Emitter state: touched only by the one thread emitting (``MergeState/emitting``).
     private var correlator: AlertCorrelator
+
+    private struct MergeState {
+        var pending: [UInt64: PendingBatch] = [:]
+        var nextToEmit: UInt64 = 0
+        var partitionTotals: [PartitionResult]
+        /// Whether a thread is emitting batches now; others only leave their results.
+        var emitting = false
+    }
 
     private struct PendingBatch {
         var remaining: Int
@@ -79,7 +89,7 @@ public final class StreamEngine: @unchecked Sendable {
     ///   - partitions: serial partitions (default: one per active core).
     ///   - maxBatchesInFlight: batches queued before ``submit(_:)`` blocks.
     ///   - emitScores: also emit every reading's score of the anomaly rules (``OutputRecord/score(_:)``).
-    ///   - output: called on the engine's collector queue for every batch, in order.
+    ///   - output: called for every batch, in order, one at a time, on the queue of the partition that completed it (see **Threads**).
     public init(
         pipeline: Pipeline,
         partitions: Int = ProcessInfoCores.active,
@@ -95,7 +105,7 @@ public final class StreamEngine: @unchecked Sendable {
         self.tracker = WatermarkTracker(pipeline.watermark, kinds: pipeline.knownKinds)
         self.routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
         self.closes = CloseSchedule(pipeline)
-        self.partitionTotals = Array(repeating: PartitionResult(), count: partitions)
+        self.merge = Mutex(MergeState(partitionTotals: Array(repeating: PartitionResult(), count: partitions)))
         self.correlator = AlertCorrelator(pipeline)
     }
 
@@ -122,7 +132,7 @@ public final class StreamEngine: @unchecked Sendable {
     }
 
     /// Takes a checkpoint at the current input position: a barrier travels through every
-    /// partition queue, each encodes its state there, and the collector hands the whole
+    /// partition queue, each encodes its state there, and the ordered merge hands the whole
     /// ``EngineSnapshot`` to the output handler (``EngineOutput/checkpoint``) after the output of
     /// every event submitted before this call and before any later one. Ingest is not stopped:
     /// only the partitions pause while they capture it. Call from the producer thread; also
@@ -269,11 +279,9 @@ public final class StreamEngine: @unchecked Sendable {
         let endPosition = nextPosition
         nextBatch += 1
         stats.withLock { $0.batchesInFlight += 1 }
-        collector.async { [self] in
-            pending[number] = PendingBatch(remaining: partitions.count, watermark: endWatermark, endPosition: endPosition, correlator: replacement,
-                                           router: router, finished: finished,
-                                           snapshots: router == nil ? [] : Array(repeating: nil, count: partitions.count))
-        }
+        let entry = PendingBatch(remaining: partitions.count, watermark: endWatermark, endPosition: endPosition, correlator: replacement,
+                                 router: router, finished: finished, snapshots: router == nil ? [] : Array(repeating: nil, count: partitions.count))
+        merge.withLock { $0.pending[number] = entry }
         for (index, partition) in partitions.enumerated() {
             var batch = batches[index]
             batch.endWatermark = endWatermark
@@ -281,34 +289,52 @@ public final class StreamEngine: @unchecked Sendable {
             let work = batch
             partition.queue.async { [self] in
                 let result = partition.process(work)
-                collector.async { [self] in collect(result, from: partition.index, batch: number) }
+                collect(result, from: partition.index, batch: number)
             }
         }
     }
 
-    /// Runs on `collector`: merges one partition's result; emits completed batches in order.
+    /// Runs on a partition's queue: leaves one partition's result with its batch; when no other
+    /// thread is emitting, emits every completed batch that is next in order.
     private func collect(_ result: PartitionResult, from partition: Int, batch: UInt64) {
-        guard var entry = pending[batch] else { preconditionFailure("result for unknown batch \(batch)") }
-        entry.remaining -= 1
-        entry.output.records += result.records
-        entry.output.events += result.events
-        entry.output.lateEvents += result.lateEvents
-        entry.output.outOfRangeReadings += result.outOfRangeReadings
-        partitionTotals[partition] = result
         if result.closeNanoseconds > 0 { longestClose.withLock { $0 = max($0, result.closeNanoseconds) } }
-        if let snapshot = result.snapshot {
-            entry.snapshots[partition] = snapshot
-            entry.snapshotNanoseconds = max(entry.snapshotNanoseconds, result.snapshotNanoseconds)
+        let emits = merge.withLock { state -> Bool in
+            guard var entry = state.pending[batch] else { preconditionFailure("result for unknown batch \(batch)") }
+            entry.remaining -= 1
+            entry.output.records += result.records
+            entry.output.events += result.events
+            entry.output.lateEvents += result.lateEvents
+            entry.output.outOfRangeReadings += result.outOfRangeReadings
+            if let snapshot = result.snapshot {
+                entry.snapshots[partition] = snapshot
+                entry.snapshotNanoseconds = max(entry.snapshotNanoseconds, result.snapshotNanoseconds)
+            }
+            state.pending[batch] = entry
+            var totals = result
+            totals.records = []
+            totals.snapshot = nil
+            state.partitionTotals[partition] = totals
+            guard !state.emitting, state.pending[state.nextToEmit]?.remaining == 0 else { return false }
+            state.emitting = true
+            return true
         }
-        pending[batch] = entry
-        while let ready = pending[nextToEmit], ready.remaining == 0 {
-            pending[nextToEmit] = nil
-            nextToEmit += 1
-            emit(ready)
+        guard emits else { return }
+        // Whoever finds the next batch complete emits it and all completed after it; results
+        // arriving meanwhile are left for this loop, which checks again under the lock.
+        while let (ready, totals) = merge.withLock({ state -> (PendingBatch, [PartitionResult])? in
+            guard let ready = state.pending[state.nextToEmit], ready.remaining == 0 else {
+                state.emitting = false
+                return nil
+            }
+            state.pending[state.nextToEmit] = nil
+            state.nextToEmit += 1
+            return (ready, state.partitionTotals)
+        }) {
+            emit(ready, totals: totals)
         }
     }
 
-    private func emit(_ batch: PendingBatch) {
+    private func emit(_ batch: PendingBatch, totals: [PartitionResult]) {
         if let replacement = batch.correlator { correlator = replacement }
         let ordered = batch.output.records.sorted(by: OrderedRecord.precedes)
         var (records, triggers) = correlator.process(ordered.map(\.record), triggers: ordered.map(\.trigger))
@@ -318,7 +344,6 @@ public final class StreamEngine: @unchecked Sendable {
             triggers += repeatElement(batch.endPosition, count: closing.count)
         }
         let watermark: Int64? = batch.watermark == .min || batch.watermark == .max ? nil : batch.watermark
-        let totals = partitionTotals
         let snapshot = stats.withLock { stats -> EngineStatistics in
             stats.events += batch.output.events
             stats.lateEvents += batch.output.lateEvents

@@ -1,12 +1,25 @@
 import CityBrainCore
+import Dispatch
 import Foundation
 import Synchronization
 
 /// The alert sink stage: numbers each alert gap-free in emission order, stamps the wall-clock
-/// `emitted_at` (unless deterministic), and hands every batch of records to each sink in order.
+/// `emitted_at` (unless deterministic), journals it, and hands every batch of records to each
+/// sink in order.
 ///
-/// Install ``handle(_:)`` as the engine's output handler.
+/// Install ``handle(_:)`` as the engine's output handler. The stage has a serial queue of its
+/// own: the engine's output is queued there (at most ``maxBatchesQueued`` batches; beyond that
+/// ``handle(_:)`` blocks, which holds the engine back and, through its batches in flight, the
+/// ingest loop), so the journal's fsync and the sinks' writes never run on a partition's thread.
+/// Operators' records (``publish(_:)``) go through the same queue, in one order with the
+/// engine's. No lock is held while the journal syncs: readers of ``lastSequence`` (heartbeats,
+/// the status page) never wait for a disk.
 public final class AlertDispatcher: Sendable {
+    /// Batches of engine output queued for the stage before ``handle(_:)`` blocks.
+    public static let maxBatchesQueued = 64
+    private let stage = DispatchQueue(label: "citybrain.alert-sink")
+    private let room = DispatchSemaphore(value: AlertDispatcher.maxBatchesQueued)
+    private let queued = Atomic<Int>(0)
     private let sinks: [any OutputSink]
     /// Whether an alert's JSON is needed beyond the sinks' own encoding (the journal, or a sink
     /// that writes JSON): then it is encoded once per alert, in ``dispatch(_:triggers:)``.
@@ -14,6 +27,7 @@ public final class AlertDispatcher: Sendable {
     private let deterministic: Bool
     private let clock: any WallClock
     private let sequencer: Mutex<AlertSequencer>
+    private let delivered: Atomic<UInt64>
     private let journal: AlertJournal?
     private let onJournalFailure: @Sendable (any Error) -> Void
     /// After a restart from a checkpoint: the journal's alerts numbered after the checkpoint,
@@ -42,7 +56,9 @@ public final class AlertDispatcher: Sendable {
         self.deterministic = deterministic
         self.journal = journal
         self.onJournalFailure = onJournalFailure
-        self.sequencer = Mutex(AlertSequencer(startingAfter: max(journal?.lastSequence ?? 0, numberingAfter)))
+        let start = max(journal?.lastSequence ?? 0, numberingAfter)
+        self.sequencer = Mutex(AlertSequencer(startingAfter: start))
+        self.delivered = Atomic(start)
         self.replayed = Mutex(ReplayedAlerts(replaying))
     }
 
@@ -50,8 +66,8 @@ public final class AlertDispatcher: Sendable {
     public var pendingReplay: Int { replayed.withLock { $0.count } }
 
     /// Hands each checkpoint snapshot of the engine, with the sequence number it stands after
-    /// (``checkpointSequence``), to `body` (on the engine's collector queue, in order with the
-    /// output).
+    /// (``checkpointSequence``), to `body` (on the stage's queue, right after the records before
+    /// it were delivered).
     public func onCheckpoint(_ body: @escaping @Sendable (EngineSnapshot, UInt64) -> Void) {
         onCheckpoint.withLock { $0 = ClosureBox(body) }
     }
@@ -59,8 +75,9 @@ public final class AlertDispatcher: Sendable {
     /// The journal's epoch, if there is a journal.
     public var epoch: Int64? { journal?.epoch }
 
-    /// The last sequence number handed out.
-    public var lastSequence: UInt64 { sequencer.withLock { $0.last } }
+    /// The last sequence number handed out, journaled and delivered to every sink (a consumer
+    /// told it, by a heartbeat, can always fetch it from the journal).
+    public var lastSequence: UInt64 { delivered.load(ordering: .acquiring) }
 
     /// The sequence number a checkpoint of the engine's state now stands after: the last one
     /// handed out, or, while a restored engine is still catching up, the one before the oldest
@@ -73,20 +90,41 @@ public final class AlertDispatcher: Sendable {
         return min(last, oldest - 1)
     }
 
+    /// Batches of engine output queued and not yet dispatched (for `/metrics`).
+    public var batchesQueued: Int { queued.load(ordering: .relaxed) }
+
+    /// Queues one batch of the engine's output for the stage; blocks while ``maxBatchesQueued``
+    /// batches wait. Records are numbered, journaled and delivered there, then a checkpoint
+    /// snapshot the batch carries is handed on (``onCheckpoint(_:)``).
     public func handle(_ output: EngineOutput) {
-        if !output.records.isEmpty { dispatch(output.records, triggers: output.triggers) }
-        if let snapshot = output.checkpoint, let body = onCheckpoint.withLock({ $0 }) { body.function(snapshot, checkpointSequence) }
+        guard !output.records.isEmpty || output.checkpoint != nil else { return }
+        room.wait()
+        queued.add(1, ordering: .relaxed)
+        stage.async { [self] in
+            defer {
+                queued.subtract(1, ordering: .relaxed)
+                room.signal()
+            }
+            if !output.records.isEmpty { dispatch(output.records, triggers: output.triggers) }
+            if let snapshot = output.checkpoint, let body = onCheckpoint.withLock({ $0 }) { body.function(snapshot, checkpointSequence) }
+        }
     }
 
     /// Publishes records that did not come from the engine (operators' actions, escalations):
-    /// numbered, journaled and delivered like the engine's, in one order with them.
+    /// numbered, journaled and delivered like the engine's, after the engine output queued
+    /// before them. Returns once they are journaled and delivered. Not to be called from a sink.
     public func publish(_ alerts: [Alert]) {
         guard !alerts.isEmpty else { return }
-        dispatch(alerts.map(OutputRecord.alert), triggers: [])
+        stage.sync { dispatch(alerts.map(OutputRecord.alert), triggers: []) }
     }
 
-    /// Numbering, journaling and delivery happen under one lock, so records reach every sink
-    /// in sequence order whichever thread publishes them.
+    /// Waits until everything queued so far has been journaled and delivered.
+    public func drain() {
+        stage.sync {}
+    }
+
+    /// Runs on the stage's queue, so records reach every sink in sequence order whichever
+    /// thread handed them over.
     private func dispatch(_ input: [OutputRecord], triggers inputTriggers: [Int64]) {
         var records = input
         var triggers = inputTriggers
@@ -113,26 +151,29 @@ public final class AlertDispatcher: Sendable {
                 alert.epoch = journal?.epoch
                 records[index] = .alert(alert)
             }
-            // Each alert's JSON is encoded once, for the journal and every sink that writes JSON.
-            let alertJSON: [String?] = encodesAlerts ? records.map { $0.alert?.json } : []
-            if let journal {
-                // Durable before published: a consumer can always fetch what it saw announced.
-                let alerts = records.compactMap(\.alert)
-                do { try journal.append(alerts, json: alertJSON.compactMap { $0 }) } catch { onJournalFailure(error) }
-            }
-            for sink in sinks {
-                if let encoded = sink as? any EncodedRecordSink {
-                    encoded.deliver(records, triggers: triggers, alertJSON: alertJSON)
-                } else {
-                    sink.deliver(records, triggers: triggers)
-                }
+        }
+        // Each alert's JSON is encoded once, for the journal and every sink that writes JSON.
+        let alertJSON: [String?] = encodesAlerts ? records.map { $0.alert?.json } : []
+        if let journal {
+            // Durable before published: a consumer can always fetch what it saw announced.
+            let alerts = records.compactMap(\.alert)
+            do { try journal.append(alerts, json: alertJSON.compactMap { $0 }) } catch { onJournalFailure(error) }
+        }
+        for sink in sinks {
+            if let encoded = sink as? any EncodedRecordSink {
+                encoded.deliver(records, triggers: triggers, alertJSON: alertJSON)
+            } else {
+                sink.deliver(records, triggers: triggers)
             }
         }
+        delivered.store(sequencer.withLock { $0.last }, ordering: .releasing)
     }
 
-    /// Closes every sink, and the journal.
+    /// Delivers what is queued, then closes every sink, and the journal.
     public func close() {
-        for sink in sinks { sink.close() }
-        journal?.close()
+        stage.sync {
+            for sink in sinks { sink.close() }
+            journal?.close()
+        }
     }
 }

@@ -15,17 +15,13 @@ import ZeroMQ
 /// (``waitForSubscribers(_:timeoutMilliseconds:)``), which avoids PUB/SUB's "slow joiner" loss.
 /// Missed alerts while no consumer is connected are the catch-up protocol's job.
 ///
-/// **Bounded.** At most ``maxBatchesQueued`` batches wait for the socket; ``deliver(_:triggers:)``
-/// blocks beyond that, which holds the engine's collector and, through its batches in flight,
-/// the ingest loop: records are never dropped here, and memory stays bounded.
+/// **No queue of its own for alerts.** ``deliver(_:triggers:alertJSON:)`` sends on the caller's
+/// thread (the alert sink stage, ``AlertDispatcher``), holding the publisher's queue only as the
+/// socket's lock: an alert goes from the stage to the socket without another hop, and the
+/// stage's bounded queue is the only one before it. Heartbeats and subscriptions use the same
+/// queue.
 public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
     private let queue = DispatchQueue(label: "citybrain.alert-publisher")
-    /// Batches handed over but not yet sent, at most.
-    public static let maxBatchesQueued = 64
-    private let room = DispatchSemaphore(value: AlertPublisher.maxBatchesQueued)
-    private let queued = Atomic<Int>(0)
-    /// Batches handed over and not yet sent (for `/metrics`).
-    public var batchesQueued: Int { queued.load(ordering: .relaxed) }
     /// Touched only on `queue`.
     private var socket: Socket?
     private var subscriptions = XPubSubscriptions()
@@ -91,13 +87,7 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
             if !allJSON.isEmpty { encoded = kept.map { allJSON[$0] } }
             if records.isEmpty { return }
         }
-        room.wait()
-        queued.add(1, ordering: .relaxed)
-        queue.async { [self, records, triggers, encoded] in
-            defer {
-                queued.subtract(1, ordering: .relaxed)
-                room.signal()
-            }
+        queue.sync {
             guard let socket else { return }
             subscriptions.drain(socket)
             for (index, record) in records.enumerated() {

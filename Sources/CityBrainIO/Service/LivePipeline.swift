@@ -297,6 +297,7 @@ public final class LivePipeline: @unchecked Sendable {
                 checkpointer.take(engine, at: durability.inputLog?.position ?? .start)
             }
             engine.drain()
+            dispatcher.drain()
             checkpointer.waitForWrites()
         }
         try catchup?.start()
@@ -318,6 +319,7 @@ public final class LivePipeline: @unchecked Sendable {
             // A clean stop leaves a checkpoint of the very end: the next start re-reads nothing.
             checkpointer.take(engine, at: durability?.inputLog?.position ?? .start)
             engine.drain()
+            dispatcher.drain()
             checkpointer.waitForWrites()
         }
         try? durability?.inputLog?.close()
@@ -332,6 +334,13 @@ public final class LivePipeline: @unchecked Sendable {
         zap?.stop()
     }
 
+    /// Waits until every event received so far has been processed and its records journaled
+    /// and handed to every sink (the alert socket among them).
+    public func drain() {
+        engine.drain()
+        dispatcher.drain()
+    }
+
     /// Counters for status displays.
     public var status: PipelineStatus {
         var status = PipelineStatus(ingest: ingest.snapshot, engine: engine.statistics, lastSequence: dispatcher.lastSequence,
@@ -342,7 +351,7 @@ public final class LivePipeline: @unchecked Sendable {
         status.memory = reclaimer?.statistics ?? MemoryReclaimer.Statistics()
         status.queues.ingestWaiting = ingest.waiting
         status.queues.engineBatches = status.engine.batchesInFlight
-        status.queues.publisherBatches = publisher?.batchesQueued ?? 0
+        status.queues.alertSinkBatches = dispatcher.batchesQueued
         status.queues.liveFeedClients = desk?.listenerCount ?? 0
         status.webhooks = webhooks.map(\.statistics)
         return status

@@ -99,6 +99,7 @@ public enum OfflineRun {
             if let checkpointer {
                 checkpointer.take(engine, at: read)
                 engine.drain()
+                dispatcher.drain()
                 checkpointer.waitForWrites()
             }
             return Summary(ingest: statistics.snapshot, engine: engine.statistics)
@@ -115,8 +116,10 @@ public enum OfflineRun {
             // The finished state: running the same command again reads nothing and adds nothing.
             checkpointer.take(engine, at: read)
             engine.drain()
+            dispatcher.drain()
             checkpointer.waitForWrites()
         }
+        dispatcher.drain()
         if dispatcher.pendingReplay > 0 {
             logger.warning("\(dispatcher.pendingReplay) journaled alert(s) after the checkpoint were not produced again (the pipeline or input changed)")
         }

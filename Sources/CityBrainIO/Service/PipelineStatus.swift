@@ -46,8 +46,9 @@ public struct QueueOccupancy: Sendable, Equatable {
     public var ingestWaiting = 0
     /// Batches queued in the engine's partitions (bound: `StreamEngine.defaultMaxBatchesInFlight`).
     public var engineBatches = 0
-    /// Batches waiting for the alert socket (bound: ``AlertPublisher/maxBatchesQueued``).
-    public var publisherBatches = 0
+    /// Batches of engine output waiting for the alert sink stage (journal, then the alert
+    /// socket and other sinks; bound: ``AlertDispatcher/maxBatchesQueued``).
+    public var alertSinkBatches = 0
     /// Connected live-feed (SSE) clients, each with at most ``OperationsDesk/updatesBuffered`` updates buffered.
     public var liveFeedClients = 0
     public init() {}
