@@ -20,6 +20,18 @@ struct AlertJSONTests {
         return alert
     }
 
+    @Test("strings are escaped as JSON requires, byte for byte as before, and read back unchanged")
+    func stringEscapes() throws {
+        var writer = JSONObjectWriter()
+        let tricky = "quote \" backslash \\ newline \n return \r tab \t bell \u{07} unit \u{1F} del \u{7F} é 🚦 plain"
+        writer.field("s", tricky)
+        writer.field("plain", "seg-17 — d07")
+        let json = writer.finish()
+        #expect(json == #"{"s":"quote \" backslash \\ newline \n return \r tab \t bell \u0007 unit \u001f del \#u{7F} é 🚦 plain","plain":"seg-17 — d07"}"#)
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]
+        #expect(parsed == ["s": tricky, "plain": "seg-17 — d07"])
+    }
+
     @Test("every field survives the wire: what json writes, init(json:) reads back (values sorted by name)")
     func roundTrip() throws {
         let alert = Self.alert()

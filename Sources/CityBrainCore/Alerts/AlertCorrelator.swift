@@ -1,4 +1,4 @@
-/// Works on the merged, ordered alert stream (on the engine's collector queue): correlation
+/// Works on the merged, ordered alert stream (in the engine's ordered merge, one batch at a time): correlation
 /// rules across keys within a district, member suppression, and per-department storm grouping.
 ///
 /// Alerts are taken in groups that share an input position and event time: everything one

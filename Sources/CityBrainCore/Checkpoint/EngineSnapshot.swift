@@ -24,7 +24,7 @@ public struct EngineSnapshot: Sendable {
     var parts: [Part]
     /// The router's watermark state.
     public var router: [UInt8]
-    /// The collector's correlation and storm state.
+    /// The ordered merge's correlation and storm state.
     public var collector: [UInt8]
     /// Running totals at the barrier (events, alerts, …, keys, open windows and alerts).
     public var statistics: EngineStatistics

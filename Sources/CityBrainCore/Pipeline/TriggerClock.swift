@@ -1,5 +1,5 @@
 /// Maps a watermark threshold to the input position where the engine's watermark first reached
-/// it, within the current batch. Window results carry that position so the collector can order
+/// it, within the current batch. Window results carry that position so the ordered merge can order
 /// them identically whatever the partitioning and batching.
 struct TriggerClock: Sendable {
     /// Input position of the batch's first event.

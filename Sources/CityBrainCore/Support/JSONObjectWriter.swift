@@ -4,10 +4,13 @@
 /// tests rely on. Integral doubles are written without a fraction (`20`, not `20.0`); non-finite
 /// doubles become `null`.
 public struct JSONObjectWriter: Sendable {
-    private var text = "{"
+    private var text: String
     private var empty = true
 
-    public init() {}
+    public init() {
+        text = "{"
+        text.reserveCapacity(256)
+    }
 
     public mutating func field(_ key: String, _ value: String?) {
         writeKey(key)
@@ -67,22 +70,42 @@ public struct JSONObjectWriter: Sendable {
         return String(value)
     }
 
-    /// Appends `value` as a JSON string literal with the required escapes.
+    /// Appends `value` as a JSON string literal with the required escapes. A string that needs
+    /// none (nearly all: ids, names, messages) is appended whole; one that does is escaped byte
+    /// by byte (every byte to escape is ASCII, so UTF-8 sequences pass through untouched).
+    /// Appending scalar by scalar cost 17 µs per alert and made the alert sink the slowest stage
+    /// of a close burst.
     public static func appendQuoted(_ value: String, to text: inout String) {
         text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
+        if value.utf8.contains(where: needsEscape) {
+            text += escaped(value)
+        } else {
+            text += value
         }
         text += "\""
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    private static func escaped(_ value: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.utf8.count + 16)
+        let hexDigits = Array("0123456789abcdef".utf8)
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case ..<0x20:
+                bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                          hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

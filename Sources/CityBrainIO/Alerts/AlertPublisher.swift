@@ -22,6 +22,8 @@ import ZeroMQ
 /// queue.
 public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
     private let queue = DispatchQueue(label: "citybrain.alert-publisher")
+    /// Records per call of the ``PublishObserver``.
+    static let observedPart = 32
     /// Touched only on `queue`.
     private var socket: Socket?
     private var subscriptions = XPubSubscriptions()
@@ -32,8 +34,9 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
     /// The endpoints actually bound (with the port libzmq picked for `tcp://…:*`).
     public let boundEndpoints: [String]
 
-    /// Called on the publisher's queue right after a batch went to the socket, with each record's
-    /// trigger position (used by `citybrain bench` to measure ingest→alert latency).
+    /// Called on the publisher's queue right after records went to the socket (a batch in parts
+    /// of at most ``observedPart``), with each record's trigger position (used by `/metrics` and
+    /// `citybrain bench` to measure ingest→alert latency).
     public typealias PublishObserver = @Sendable (_ records: [OutputRecord], _ triggers: [Int64]) -> Void
 
     /// Binds an XPUB socket on each endpoint, e.g. `tcp://127.0.0.1:5557`.
@@ -90,6 +93,9 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
         queue.sync {
             guard let socket else { return }
             subscriptions.drain(socket)
+            // The observer hears of each part of the batch as soon as it is sent, so a part's
+            // latency never counts the sending of the parts after it.
+            var told = 0
             for (index, record) in records.enumerated() {
                 do {
                     let json = index < encoded.count ? encoded[index] ?? record.json : record.json
@@ -97,8 +103,11 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
                 } catch {
                     logger.error("publishing \(Self.topic(of: record)) failed: \(error)")
                 }
+                if let onPublished, index + 1 - told == Self.observedPart || index + 1 == records.count {
+                    onPublished(Array(records[told...index]), triggers.isEmpty ? [] : Array(triggers[told...index]))
+                    told = index + 1
+                }
             }
-            onPublished?(records, triggers)
         }
     }
 

@@ -145,7 +145,7 @@ public final class Checkpointer: Sendable {
         engine.checkpoint()
     }
 
-    /// Called with each snapshot (in order, on the engine's collector queue, after the records
+    /// Called with each snapshot (in order, on the alert sink stage, after the records
     /// before it were numbered): queues it for writing.
     public func capture(_ snapshot: EngineSnapshot, lastSequence: UInt64) {
         let checkpoint: Checkpoint? = state.withLock { state in

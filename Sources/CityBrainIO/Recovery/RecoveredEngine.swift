@@ -106,7 +106,7 @@ final class OutputForward: Sendable {
     /// The handler is boxed: see ``ClosureBox`` for why a closure is not kept in a `Mutex` as it is.
     private let state = Mutex<(target: ClosureBox<StreamEngine.OutputHandler>?, held: [EngineOutput])>((nil, []))
 
-    /// Called on the engine's collector queue, one output at a time.
+    /// Called by the engine's ordered merge, one output at a time, in order.
     func handle(_ output: EngineOutput) {
         state.withLock { state in
             if let target = state.target { target.function(output) } else { state.held.append(output) }
