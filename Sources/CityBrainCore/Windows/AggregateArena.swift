@@ -125,12 +125,12 @@ struct AggregateArena {
     }
 
     /// Approximate bytes of the live states. Optional parts (moments, sketches, distinct counters)
-    /// are measured on at most 256 evenly spaced states and extrapolated, so the estimate costs
+    /// are measured on at most 64 evenly spaced states and extrapolated, so the estimate costs
     /// the same however many windows are open (the engine asks after every batch).
     var byteCount: Int {
         var total = states.capacity * MemoryLayout<AggregateState>.stride + free.capacity * 4
         guard layouts.contains(where: { !$0.features.isEmpty }), !states.isEmpty else { return total }
-        let step = max(1, states.count / 256)
+        let step = max(1, states.count / 64)
         var sampled = 0
         var extra = 0
         for index in stride(from: 0, to: states.count, by: step) {
