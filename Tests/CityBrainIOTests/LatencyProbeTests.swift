@@ -131,12 +131,15 @@ struct LatencyProbeTests {
         let sendTimes = sent.withLock { $0 }
         guard triggers.count == arrivals.count, triggers.count == timed.count else { return }
         // The engine times from the receipt of the trigger's batch, which is after the trigger was
-        // sent: never longer than the probe's send-to-arrival (the publisher tells the engine
-        // after sending the whole batch, so the probe may get an alert a few ms earlier).
+        // sent: never longer than the probe's send-to-arrival, but for scheduling (the publisher
+        // reads its clock just after sending; the probe's thread may run first). A clock that
+        // charged a trigger an earlier reading's arrival charges it the 100 ms pause before the
+        // burst: 112 ms timed against 7 ms probed when this was broken. 25 ms of slack lies far
+        // from that and above what a busy CI machine preempts a thread for (5 ms failed there).
         var over: [String] = []
         for (index, trigger) in triggers.enumerated() {
             let probe = Int64(arrivals[index]) - Int64(sendTimes[Int(trigger)])
-            if Int64(timed[index]) > probe + 5_000_000 { over.append("alert \(index): \(timed[index] / 1_000) µs timed, \(probe / 1_000) µs probed") }
+            if Int64(timed[index]) > probe + 25_000_000 { over.append("alert \(index): \(timed[index] / 1_000) µs timed, \(probe / 1_000) µs probed") }
         }
         #expect(over.isEmpty, "\(over.prefix(5))")
         #expect(timed.allSatisfy { $0 > 0 })

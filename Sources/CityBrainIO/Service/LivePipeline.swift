@@ -248,8 +248,8 @@ public final class LivePipeline: @unchecked Sendable {
     private static func publishObserver(_ configuration: Configuration, arrivals: BatchArrivals?) -> AlertPublisher.PublishObserver? {
         guard let arrivals, let onLatency = configuration.onAlertLatency else { return configuration.onPublished }
         return { records, triggers in
+            let now = SystemClock().uptimeNanoseconds  // before any other observer's work
             configuration.onPublished?(records, triggers)
-            let now = SystemClock().uptimeNanoseconds
             for (record, trigger) in zip(records, triggers) {
                 guard case .alert = record, let arrived = arrivals.time(of: trigger), now >= arrived else { continue }
                 onLatency(now - arrived)
