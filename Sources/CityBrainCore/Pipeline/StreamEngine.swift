@@ -266,9 +266,17 @@ public final class StreamEngine: @unchecked Sendable {
         drain()
     }
 
-    /// Waits until every submitted batch has been emitted.
+    /// Waits until every submitted batch has been emitted, then takes the state estimate
+    /// afresh (batches report one at most ``Partition/estimateInterval`` old), so
+    /// ``statistics`` are exact after a drain.
     public func drain() {
         outstanding.wait()
+        let estimates = partitions.map { partition in partition.queue.sync { partition.estimateStateBytes() } }
+        let total = merge.withLock { state -> Int in
+            for (index, bytes) in estimates.enumerated() { state.partitionTotals[index].stateBytes = bytes }
+            return state.partitionTotals.reduce(0) { $0 + $1.stateBytes }
+        }
+        stats.withLock { $0.stateBytes = total }
     }
 
     private func dispatch(_ batches: [PartitionBatch], clock: TriggerClock, endWatermark: Int64, correlator replacement: AlertCorrelator? = nil,
