@@ -190,9 +190,11 @@ struct AlertWireTests {
                              kind: .traffic, windowStart: 0, windowEnd: 1, value: nil, threshold: nil, values: [], message: "", ts: 1)
         var first = [template, template]
         var second = [template]
+        var third = template
         sequencer.stamp(&first)
         sequencer.stamp(&second)
-        #expect(first.map(\.seq) + second.map(\.seq) == [1, 2, 3])
+        sequencer.stamp(&third)
+        #expect(first.map(\.seq) + second.map(\.seq) + [third.seq] == [1, 2, 3, 4])
     }
 
     @Test("event times format as UTC ISO 8601")

@@ -10,9 +10,12 @@ public struct AlertSequencer: Sendable {
     }
 
     public mutating func stamp(_ alerts: inout [Alert]) {
-        for index in alerts.indices {
-            last += 1
-            alerts[index].seq = last
-        }
+        for index in alerts.indices { stamp(&alerts[index]) }
+    }
+
+    /// Gives `alert` the next number.
+    public mutating func stamp(_ alert: inout Alert) {
+        last += 1
+        alert.seq = last
     }
 }

@@ -90,11 +90,11 @@ final class Partition: @unchecked Sendable {
         }
         advance(to: batch.endWatermark, clock: batch.clock, into: &result)
         sweepSilentKeys()
-        result.openWindows = operators.reduce(0) { $0 + $1.openWindowCount }
-        result.openAlerts = ruleStates.reduce(0) { $0 + $1.open.count }
+        result.gauges.openWindows = operators.reduce(0) { $0 + $1.openWindowCount }
+        result.gauges.openAlerts = ruleStates.reduce(0) { $0 + $1.open.count }
         let now = SystemClock().uptimeNanoseconds
-        result.stateBytes = now &- estimate.at >= Self.estimateInterval || batch.checkpoint ? estimateStateBytes(at: now) : estimate.bytes
-        result.keys = sensors.count + districts.count
+        result.gauges.stateBytes = now &- estimate.at >= Self.estimateInterval || batch.checkpoint ? estimateStateBytes(at: now) : estimate.bytes
+        result.gauges.keys = sensors.count + districts.count
         if batch.checkpoint {
             let start = SystemClock().uptimeNanoseconds
             result.snapshot = PartitionState(sensors: sensors, districts: districts, watermark: watermark, nextSweep: nextSweep,

@@ -35,10 +35,8 @@ struct PartitionResult: Sendable {
     var lateEvents = 0
     /// Readings of declared measurements outside their declared range, left out.
     var outOfRangeReadings = 0
-    var openWindows = 0
-    var openAlerts = 0
-    var stateBytes = 0
-    var keys = 0
+    /// How much the partition holds after the batch.
+    var gauges = PartitionGauges()
     /// The partition's state, for a checkpoint barrier.
     var snapshot: PartitionState?
     /// How long capturing it took.
@@ -46,4 +44,23 @@ struct PartitionResult: Sendable {
     /// Time this batch spent closing windows on this partition: every watermark step that fired
     /// windows, evaluated (aggregates finished, rules run).
     var closeNanoseconds: UInt64 = 0
+}
+
+/// How much one partition holds after a batch; the engine's statistics add them up over the
+/// partitions, each partition's latest.
+struct PartitionGauges: Sendable {
+    var openWindows = 0
+    var openAlerts = 0
+    var stateBytes = 0
+    var keys = 0
+
+    /// The sum over `partitions`.
+    static func total(_ partitions: [PartitionGauges]) -> PartitionGauges {
+        partitions.reduce(into: PartitionGauges()) { total, one in
+            total.openWindows += one.openWindows
+            total.openAlerts += one.openAlerts
+            total.stateBytes += one.stateBytes
+            total.keys += one.keys
+        }
+    }
 }

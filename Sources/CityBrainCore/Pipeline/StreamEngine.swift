@@ -44,15 +44,12 @@ public final class StreamEngine: @unchecked Sendable {
     private let outstanding = DispatchGroup()
     private let stats = Mutex(EngineStatistics())
     private var routesDistricts: Bool
-    private var closes: CloseSchedule
 
     // Producer state: touched only by the thread calling submit/finish.
     private var tracker: WatermarkTracker
     private var nextPosition: Int64 = 0
     private var nextBatch: UInt64 = 0
     private var finished = false
-    /// Whether the last batch routed moved the watermark past a close burst (see ``closedWindows``).
-    private var lastBatchClosed = false
 
     /// The ordered merge: partitions' results wait here until their batch is complete and every
     /// earlier one emitted.
@@ -63,7 +60,8 @@ public final class StreamEngine: @unchecked Sendable {
     private struct MergeState {
         var pending: [UInt64: PendingBatch] = [:]
         var nextToEmit: UInt64 = 0
-        var partitionTotals: [PartitionResult]
+        /// Each partition's gauges after its latest batch.
+        var gauges: [PartitionGauges]
         /// Whether a thread is emitting batches now; others only leave their results.
         var emitting = false
     }
@@ -104,8 +102,8 @@ public final class StreamEngine: @unchecked Sendable {
         self.inFlight = DispatchSemaphore(value: maxBatchesInFlight)
         self.tracker = WatermarkTracker(pipeline.watermark, kinds: pipeline.knownKinds)
         self.routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
-        self.closes = CloseSchedule(pipeline)
-        self.merge = Mutex(MergeState(partitionTotals: Array(repeating: PartitionResult(), count: partitions)))
+        self.closeSchedule = CloseSchedule(pipeline)
+        self.merge = Mutex(MergeState(gauges: Array(repeating: PartitionGauges(), count: partitions)))
         self.correlator = AlertCorrelator(pipeline)
     }
 
@@ -163,7 +161,7 @@ public final class StreamEngine: @unchecked Sendable {
             tracker = WatermarkTracker(pipeline.watermark, kinds: pipeline.knownKinds, floor: tracker.watermark)
         }
         routesDistricts = pipeline.aggregations.contains { $0.keyBy == .district }
-        closes = CloseSchedule(pipeline)
+        closeSchedule = CloseSchedule(pipeline)
         var batches = Array(repeating: PartitionBatch(), count: partitions.count)
         for index in batches.indices { batches[index].reconfigure = pipeline }
         let keepCorrelations = old.correlations == pipeline.correlations && old.departments == pipeline.departments
@@ -186,12 +184,12 @@ public final class StreamEngine: @unchecked Sendable {
     }
 
     /// When the pipeline in force closes every key's windows at once (producer thread).
-    public var closeSchedule: CloseSchedule { closes }
+    public private(set) var closeSchedule: CloseSchedule
 
     /// Whether the last batch submitted moved the watermark past a time in ``closeSchedule``:
     /// its processing closes (or drops) a window of every key of some aggregation. A checkpoint
     /// barrier sent right after it is the furthest from the next such burst. Producer thread only.
-    public var closedWindows: Bool { lastBatchClosed }
+    public private(set) var closedWindows = false
 
     /// Number of partitions.
     public var partitionCount: Int { partitions.count }
@@ -251,7 +249,7 @@ public final class StreamEngine: @unchecked Sendable {
             batches[home].append(event, watermark: watermark, position: position,
                                  roles: PartitionBatch.sensorRole | PartitionBatch.districtRole)
         }
-        lastBatchClosed = closes.crossed(from: before, to: tracker.watermark)
+        closedWindows = closeSchedule.crossed(from: before, to: tracker.watermark)
         dispatch(batches, clock: TriggerClock(firstIndex: first, watermarks: watermarks), endWatermark: tracker.watermark, slotHeld: true)
     }
 
@@ -272,11 +270,11 @@ public final class StreamEngine: @unchecked Sendable {
     public func drain() {
         outstanding.wait()
         let estimates = partitions.map { partition in partition.queue.sync { partition.estimateStateBytes() } }
-        let total = merge.withLock { state -> Int in
-            for (index, bytes) in estimates.enumerated() { state.partitionTotals[index].stateBytes = bytes }
-            return state.partitionTotals.reduce(0) { $0 + $1.stateBytes }
+        let total = merge.withLock { state -> PartitionGauges in
+            for (index, bytes) in estimates.enumerated() { state.gauges[index].stateBytes = bytes }
+            return PartitionGauges.total(state.gauges)
         }
-        stats.withLock { $0.stateBytes = total }
+        stats.withLock { $0.stateBytes = total.stateBytes }
     }
 
     private func dispatch(_ batches: [PartitionBatch], clock: TriggerClock, endWatermark: Int64, correlator replacement: AlertCorrelator? = nil,
@@ -307,7 +305,9 @@ public final class StreamEngine: @unchecked Sendable {
     private func collect(_ result: PartitionResult, from partition: Int, batch: UInt64) {
         if result.closeNanoseconds > 0 { longestClose.withLock { $0 = max($0, result.closeNanoseconds) } }
         let emits = merge.withLock { state -> Bool in
-            guard var entry = state.pending[batch] else { preconditionFailure("result for unknown batch \(batch)") }
+            // Taken out while it changes, so its records grow in place rather than being copied
+            // (the dictionary would still share them).
+            guard var entry = state.pending.removeValue(forKey: batch) else { preconditionFailure("result for unknown batch \(batch)") }
             entry.remaining -= 1
             entry.output.records += result.records
             entry.output.events += result.events
@@ -318,10 +318,7 @@ public final class StreamEngine: @unchecked Sendable {
                 entry.snapshotNanoseconds = max(entry.snapshotNanoseconds, result.snapshotNanoseconds)
             }
             state.pending[batch] = entry
-            var totals = result
-            totals.records = []
-            totals.snapshot = nil
-            state.partitionTotals[partition] = totals
+            state.gauges[partition] = result.gauges
             guard !state.emitting, state.pending[state.nextToEmit]?.remaining == 0 else { return false }
             state.emitting = true
             return true
@@ -329,20 +326,20 @@ public final class StreamEngine: @unchecked Sendable {
         guard emits else { return }
         // Whoever finds the next batch complete emits it and all completed after it; results
         // arriving meanwhile are left for this loop, which checks again under the lock.
-        while let (ready, totals) = merge.withLock({ state -> (PendingBatch, [PartitionResult])? in
+        while let (ready, gauges) = merge.withLock({ state -> (PendingBatch, PartitionGauges)? in
             guard let ready = state.pending[state.nextToEmit], ready.remaining == 0 else {
                 state.emitting = false
                 return nil
             }
             state.pending[state.nextToEmit] = nil
             state.nextToEmit += 1
-            return (ready, state.partitionTotals)
+            return (ready, PartitionGauges.total(state.gauges))
         }) {
-            emit(ready, totals: totals)
+            emit(ready, gauges: gauges)
         }
     }
 
-    private func emit(_ batch: PendingBatch, totals: [PartitionResult]) {
+    private func emit(_ batch: PendingBatch, gauges: PartitionGauges) {
         if let replacement = batch.correlator { correlator = replacement }
         let ordered = batch.output.records.sorted(by: OrderedRecord.precedes)
         var (records, triggers) = correlator.process(ordered.map(\.record), triggers: ordered.map(\.trigger))
@@ -364,10 +361,10 @@ public final class StreamEngine: @unchecked Sendable {
                 }
             }
             if let watermark { stats.watermark = watermark }
-            stats.openWindows = totals.reduce(0) { $0 + $1.openWindows }
-            stats.openAlerts = totals.reduce(0) { $0 + $1.openAlerts }
-            stats.stateBytes = totals.reduce(0) { $0 + $1.stateBytes }
-            stats.keys = totals.reduce(0) { $0 + $1.keys }
+            stats.openWindows = gauges.openWindows
+            stats.openAlerts = gauges.openAlerts
+            stats.stateBytes = gauges.stateBytes
+            stats.keys = gauges.keys
             stats.batchesInFlight -= 1
             return stats
         }

@@ -144,9 +144,7 @@ public final class AlertDispatcher: Sendable {
         sequencer.withLock { sequencer in
             for index in records.indices {
                 guard case .alert(var alert) = records[index] else { continue }
-                var one = [alert]
-                sequencer.stamp(&one)
-                alert = one[0]
+                sequencer.stamp(&alert)
                 alert.emittedAt = now
                 alert.epoch = journal?.epoch
                 records[index] = .alert(alert)

@@ -296,8 +296,7 @@ public final class LivePipeline: @unchecked Sendable {
             } else if restoredFrom == nil {
                 checkpointer.take(engine, at: durability.inputLog?.position ?? .start)
             }
-            engine.drain()
-            dispatcher.drain()
+            drain()  // the snapshot reaches the checkpointer through the alert sink stage
             checkpointer.waitForWrites()
         }
         try catchup?.start()
@@ -318,8 +317,7 @@ public final class LivePipeline: @unchecked Sendable {
         if let checkpointer {
             // A clean stop leaves a checkpoint of the very end: the next start re-reads nothing.
             checkpointer.take(engine, at: durability?.inputLog?.position ?? .start)
-            engine.drain()
-            dispatcher.drain()
+            drain()
             checkpointer.waitForWrites()
         }
         try? durability?.inputLog?.close()

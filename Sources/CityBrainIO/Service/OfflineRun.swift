@@ -92,16 +92,20 @@ public enum OfflineRun {
                                                statistics: statistics, reporter: reporter, deliver: deliver)
             if read.tornBytes > 0 { logger.warning("skipped \(read.tornBytes) bytes of torn blocks (writes a crash interrupted)") }
         }
+        /// A checkpoint of where reading stopped, written before this returns (its snapshot
+        /// reaches the checkpointer through the alert sink stage, hence both drains).
+        func writeLastCheckpoint() {
+            guard let checkpointer else { return }
+            checkpointer.take(engine, at: read)
+            engine.drain()
+            dispatcher.drain()
+            checkpointer.waitForWrites()
+        }
         if case .following = input {
             // A followed recording has no end: stop like a live run, with the windows open and a
             // last checkpoint of where reading stopped, so a restart reads on from there.
             engine.drain()
-            if let checkpointer {
-                checkpointer.take(engine, at: read)
-                engine.drain()
-                dispatcher.drain()
-                checkpointer.waitForWrites()
-            }
+            writeLastCheckpoint()
             return Summary(ingest: statistics.snapshot, engine: engine.statistics)
         }
         engine.finish()
@@ -112,13 +116,8 @@ public enum OfflineRun {
                 longer input, move the checkpoint directory (and journal) away and start from the beginning
                 """)
         }
-        if let checkpointer {
-            // The finished state: running the same command again reads nothing and adds nothing.
-            checkpointer.take(engine, at: read)
-            engine.drain()
-            dispatcher.drain()
-            checkpointer.waitForWrites()
-        }
+        // The finished state: running the same command again reads nothing and adds nothing.
+        writeLastCheckpoint()
         dispatcher.drain()
         if dispatcher.pendingReplay > 0 {
             logger.warning("\(dispatcher.pendingReplay) journaled alert(s) after the checkpoint were not produced again (the pipeline or input changed)")
