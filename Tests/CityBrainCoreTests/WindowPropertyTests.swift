@@ -1,4 +1,5 @@
 import CityBrainCore
+import Foundation
 import Testing
 
 @Suite("Windows against a brute-force reference")
@@ -46,10 +47,22 @@ struct WindowPropertyTests {
         return events
     }
 
+    /// The same windows with their closes spread over 40 s of event time (``CloseSpread``).
+    static let spreadPipeline = pipeline.replacingOccurrences(of: "max_out_of_orderness: 5s", with: "max_out_of_orderness: 5s, close_spread: 40s")
+
     @Test("every window result equals the brute-force computation", arguments: [1, 2, 3, 4] as [UInt64])
     func matchesReference(seed: UInt64) throws {
+        try Self.expectReference(seed: seed, pipeline: Self.pipeline)
+    }
+
+    @Test("with the closes spread, every window result still equals the brute-force computation", arguments: [5, 6] as [UInt64])
+    func spreadMatchesReference(seed: UInt64) throws {
+        try Self.expectReference(seed: seed, pipeline: Self.spreadPipeline)
+    }
+
+    static func expectReference(seed: UInt64, pipeline yaml: String) throws {
         let events = Self.stream(seed: seed, count: 3_000)
-        let pipeline = try PipelineLoader.load(yaml: Self.pipeline)
+        let pipeline = try PipelineLoader.load(yaml: yaml)
         let harness = EngineHarness(pipeline, partitions: Int(seed % 3) + 1)
         harness.feed(events, batchSize: Int(seed) * 37)
         let results = harness.finishRecords().compactMap { record -> WindowResult? in
@@ -95,10 +108,10 @@ struct WindowPropertyTests {
         }
     }
 
-    @Test("results are identical whatever the partitioning and batching")
-    func deterministic() throws {
+    @Test("results are identical whatever the partitioning and batching, with and without a close spread", arguments: [false, true])
+    func deterministic(spread: Bool) throws {
         let events = Self.stream(seed: 99, count: 2_000)
-        let pipeline = try PipelineLoader.load(yaml: Self.pipeline)
+        let pipeline = try PipelineLoader.load(yaml: spread ? Self.spreadPipeline : Self.pipeline)
         func run(_ partitions: Int, _ batch: Int) -> [OutputRecord] {
             let harness = EngineHarness(pipeline, partitions: partitions)
             harness.feed(events, batchSize: batch)

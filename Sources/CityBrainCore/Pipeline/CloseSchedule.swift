@@ -5,7 +5,8 @@
 /// Windows align to the Unix epoch, so an aggregation with slide `s` (a tumbling one: its size)
 /// and size `w` bursts when the watermark reaches a window end, `w` plus a multiple of `s`, and
 /// with allowed lateness `l` again at each end plus `l`. Sessions, silence timeouts and per-reading rules fire key by key, never all at once, and
-/// have no boundary here.
+/// have no boundary here. With a close spread (``CloseSpread``) a close comes in slices over the
+/// spread, and its time here is that of the last slice: the close is over once it is passed.
 ///
 /// A checkpoint barrier sent right after a burst shares nothing with the next one for a whole
 /// slide, while one sent just before a burst has every key's state copied by it
@@ -21,6 +22,8 @@ public struct CloseSchedule: Sendable, Equatable {
 
     /// The schedule of `pipeline`'s tumbling and sliding aggregations.
     public init(_ pipeline: Pipeline) {
+        let spread = CloseSpread(span: pipeline.watermark.closeSpread)
+        let lastLag = spread.lag(ofSlice: UInt8(CloseSpread.slices - 1))
         var boundaries = Set<Boundary>()
         for aggregation in pipeline.aggregations {
             let period: Int64, size: Int64
@@ -30,9 +33,9 @@ public struct CloseSchedule: Sendable, Equatable {
             case .session, .silence, .series: continue
             }
             guard period > 0 else { continue }
-            boundaries.insert(Boundary(period: period, offset: size % period))
+            boundaries.insert(Boundary(period: period, offset: (size + lastLag) % period))
             let lateness = aggregation.window.allowedLateness
-            if lateness > 0 { boundaries.insert(Boundary(period: period, offset: (size + lateness) % period)) }
+            if lateness > 0 { boundaries.insert(Boundary(period: period, offset: (size + lateness + lastLag) % period)) }
         }
         self.boundaries = boundaries.sorted { ($0.period, $0.offset) < ($1.period, $1.offset) }
     }

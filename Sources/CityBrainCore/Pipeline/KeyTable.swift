@@ -5,6 +5,9 @@ struct KeyTable {
     private(set) var names: [String] = []
     private(set) var districts: [String?] = []
     private(set) var lastSeen: [Int64] = []
+    /// Each key's close slice (``CloseSpread/slice(of:)``), kept so that windows closing read it
+    /// by index instead of hashing the name again.
+    private(set) var slices: [UInt8] = []
     private var free: [Int32] = []
 
     /// The index of `name`, adding it on first sight; updates its district and last event time.
@@ -21,11 +24,13 @@ struct KeyTable {
             names[Int(index)] = name
             districts[Int(index)] = district
             lastSeen[Int(index)] = time
+            slices[Int(index)] = CloseSpread.slice(of: name)
         } else {
             index = Int32(names.count)
             names.append(name)
             districts.append(district)
             lastSeen.append(time)
+            slices.append(CloseSpread.slice(of: name))
         }
         indices[name] = index
         return index
@@ -53,7 +58,7 @@ struct KeyTable {
         indices = Dictionary(uniqueKeysWithValues: indices.map { ($0.key, $0.value) })
     }
 
-    var byteCount: Int { indices.capacity * 40 + names.capacity * 40 + free.capacity * 4 }
+    var byteCount: Int { indices.capacity * 40 + names.capacity * 41 + free.capacity * 4 }
 }
 
 extension KeyTable: CheckpointCodable {
@@ -64,7 +69,7 @@ extension KeyTable: CheckpointCodable {
         writer.write(free)
     }
 
-    /// The lookup table is rebuilt from the names (freed slots hold an empty name).
+    /// The lookup table and the slices are rebuilt from the names (freed slots hold an empty name).
     init(from reader: inout CheckpointReader) throws(CheckpointError) {
         names = try reader.read()
         districts = try reader.read()
@@ -75,5 +80,6 @@ extension KeyTable: CheckpointCodable {
         }
         let freed = Set(free)
         for (index, name) in names.enumerated() where !freed.contains(Int32(index)) { indices[name] = Int32(index) }
+        slices = names.map(CloseSpread.slice(of:))
     }
 }

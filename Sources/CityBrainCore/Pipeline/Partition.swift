@@ -51,7 +51,8 @@ final class Partition: @unchecked Sendable {
         let groups = Self.groups(of: pipeline)
         self.groups = groups
         self.routes = Routes(groups)
-        self.operators = groups.map { WindowOperator($0.aggregation) }
+        let spread = CloseSpread(span: pipeline.watermark.closeSpread)
+        self.operators = groups.map { WindowOperator($0.aggregation, spread: spread) }
         self.ruleStates = Array(repeating: RuleState(), count: pipeline.rules.count)
         self.keyTTL = pipeline.keyTTL
     }
@@ -113,17 +114,21 @@ final class Partition: @unchecked Sendable {
         if roles & PartitionBatch.sensorRole != 0 { result.events += 1 }
         var dropped: [Int] = []
         // The window the first step (in step order) that dropped the event missed.
-        var missed: (start: Int64, end: Int64, step: Int)?
+        var missed: (start: Int64, end: Int64, step: Int, lag: Int64)?
         // Each key is interned at most once per event, however many rules see it.
         var sensorKey: Int32?, districtKey: Int32?
         for index in routes.groups(for: event.kind) {
-            guard let key = key(for: event, in: index, narrows: routes.narrows[index], keyedBy: routes.keyedBy[index], roles: roles,
+            let keyedBy = routes.keyedBy[index]
+            guard let key = key(for: event, in: index, narrows: routes.narrows[index], keyedBy: keyedBy, roles: roles,
                                 sensor: &sensorKey, district: &districtKey) else { continue }
-            let verdict = operators[index].add(event, key: key, watermark: eventWatermark, trigger: trigger, into: &firings)
+            let slice = keyedBy == .sensor ? sensors.slices[Int(key)] : districts.slices[Int(key)]
+            let verdict = operators[index].add(event, key: key, watermark: eventWatermark, slice: slice, trigger: trigger, into: &firings)
             if case .tooLate(let window) = verdict {
                 let members = groups[index].steps
                 dropped.append(contentsOf: members)
-                if missed.map({ members[0] < $0.step }) ?? true { missed = (window.start, window.end, members[0]) }
+                if missed.map({ members[0] < $0.step }) ?? true {
+                    missed = (window.start, window.end, members[0], operators[index].closeLag(ofSlice: slice))
+                }
             }
             if let deadline = operators[index].nextDeadline, deadline < nextDeadline { nextDeadline = deadline }
             if !firings.isEmpty {
@@ -134,7 +139,7 @@ final class Partition: @unchecked Sendable {
         if let missed {
             result.lateEvents += 1
             dropped.sort()
-            result.records.append(lateRecord(event, missed: (missed.start, missed.end), dropped: dropped, first: missed.step,
+            result.records.append(lateRecord(event, missed: (missed.start, missed.end), lag: missed.lag, dropped: dropped, first: missed.step,
                                              watermark: eventWatermark, trigger: trigger))
         }
     }
@@ -194,12 +199,16 @@ final class Partition: @unchecked Sendable {
         steps = Self.steps(of: pipeline)
         groups = Self.groups(of: pipeline)
         keyTTL = pipeline.keyTTL
+        let spread = CloseSpread(span: pipeline.watermark.closeSpread)
         operators = groups.map { group in
             // Each old operator goes to one group at most: the one of its name, or else the first.
-            guard var candidates = oldOperators[group.signature], !candidates.isEmpty else { return WindowOperator(group.aggregation) }
+            guard var candidates = oldOperators[group.signature], !candidates.isEmpty else {
+                return WindowOperator(group.aggregation, spread: spread)
+            }
             let match = candidates.remove(at: candidates.firstIndex { $0.name == group.aggregation.name } ?? 0)
             oldOperators[group.signature] = candidates
-            return match.windows.adopt(group.aggregation) ? match.windows : WindowOperator(group.aggregation)
+            let slices = group.aggregation.keyBy == .sensor ? sensors.slices : districts.slices
+            return match.windows.adopt(group.aggregation, spread: spread, slices: slices) ? match.windows : WindowOperator(group.aggregation, spread: spread)
         }
         ruleStates = []
         for step in steps {
@@ -241,7 +250,8 @@ final class Partition: @unchecked Sendable {
         let start = SystemClock().uptimeNanoseconds
         var deadline = Int64.max
         for index in operators.indices {
-            operators[index].advance(to: newWatermark, clock: clock, into: &firings)
+            let slices = routes.keyedBy[index] == .sensor ? sensors.slices : districts.slices
+            operators[index].advance(to: newWatermark, clock: clock, slices: slices, into: &firings)
             deadline = min(deadline, operators[index].nextDeadline ?? .max)
             if !firings.isEmpty {
                 record(firings, ofGroup: index, into: &result.records)
@@ -376,12 +386,16 @@ final class Partition: @unchecked Sendable {
         OperatorPlan(pipeline.aggregations).groups.map(Group.init)
     }
 
-    private func lateRecord(_ event: Event, missed: (start: Int64, end: Int64), dropped: [Int], first: Int, watermark: Int64, trigger: Int64) -> OrderedRecord {
+    /// The record of an event too late for every window it was for; `lag` is its key's close lag
+    /// in the window it missed (``CloseSpread``).
+    private func lateRecord(_ event: Event, missed: (start: Int64, end: Int64), lag: Int64, dropped: [Int], first: Int, watermark: Int64,
+                            trigger: Int64) -> OrderedRecord {
         let aggregation = steps[first].aggregation
         let behind = Double(watermark - event.timestamp) / 1000
+        let spread = lag > 0 ? ", closing \(DurationText.format(lag)) after the watermark for this key (close_spread)" : ""
         let reason = """
             window [\(EventTime.iso8601(missed.start)), \(EventTime.iso8601(missed.end))) of \(aggregation.name) closed at watermark \
-            \(EventTime.iso8601(watermark)) (allowed lateness \(DurationText.format(aggregation.window.allowedLateness))); \
+            \(EventTime.iso8601(watermark)) (allowed lateness \(DurationText.format(aggregation.window.allowedLateness))\(spread)); \
             the event is \(behind) s behind the watermark
             """
         let late = LateEvent(event: event, reason: reason, droppedBy: dropped.map { steps[$0].aggregation.name }, watermark: watermark)

@@ -12,10 +12,15 @@ public struct WatermarkPolicy: Sendable, Hashable {
     public var sources: [EventKind: Int64]
     /// In event-time ms.
     public var idleTimeout: Int64
+    /// Event time (ms) over which the close of many keys' tumbling and sliding windows is
+    /// spread (``CloseSpread``): each key's windows close up to this long after the watermark
+    /// passes their end, a fixed share per key. 0: every key's window closes at its end.
+    public var closeSpread: Int64
 
-    public init(maxOutOfOrderness: Int64 = 5_000, sources: [EventKind: Int64] = [:], idleTimeout: Int64 = 60_000) {
+    public init(maxOutOfOrderness: Int64 = 5_000, sources: [EventKind: Int64] = [:], idleTimeout: Int64 = 60_000, closeSpread: Int64 = 0) {
         self.maxOutOfOrderness = maxOutOfOrderness
         self.sources = sources
         self.idleTimeout = idleTimeout
+        self.closeSpread = closeSpread
     }
 }

@@ -6,6 +6,11 @@ import HeapModule
 /// fires. A pane is freed when the last window containing it is done (fired, and past its allowed
 /// lateness), so state is bounded by the window size, not the history.
 ///
+/// With a close spread (``CloseSpread``), each key sees the watermark its slice's lag behind
+/// the engine's: its windows are scheduled to fire at `end + lag`, and its events are judged late
+/// by its own watermark. The slices come with each call, by key (the key table's
+/// ``KeyTable/slices``).
+///
 /// A class: it is mutated in place for every event, and owning its aggregation means nothing is
 /// copied on the hot path.
 final class PaneWindowOperator {
@@ -14,11 +19,13 @@ final class PaneWindowOperator {
     let slide: Int64
     let pane: Int64
     let lateness: Int64
+    private(set) var spread: CloseSpread
     private(set) var arena: AggregateArena
     private var panes = PaneTable()
     /// Live panes per key, indexed by the interned key (dense, so an array beats a dictionary).
     private var paneCounts: [Int32] = []
-    /// Window ends that will fire, with the keys that have a window ending there.
+    /// Times at which windows fire (their end plus their key's lag), with the keys that have a
+    /// window firing then.
     private var fireTimes = Heap<Int64>()
     private var dueToFire: [Int64: [Int32]] = [:]
     private var scheduledWindows = 0
@@ -31,8 +38,9 @@ final class PaneWindowOperator {
     private var mergedBases: [Int32] = []
     private var mergedStates: [AggregateState] = []
 
-    init(size: Int64, slide: Int64, aggregation: Aggregation) {
+    init(size: Int64, slide: Int64, aggregation: Aggregation, spread: CloseSpread = .none) {
         self.aggregation = aggregation
+        self.spread = spread
         self.size = size
         self.slide = slide
         self.pane = Self.gcd(size, slide)
@@ -69,8 +77,9 @@ final class PaneWindowOperator {
 
     /// Takes over `aggregation`, a window group's new union of the same windows after a reload:
     /// every window is kept, inputs still in the group keep their states, new inputs start
-    /// empty. `false` (nothing changed) when the windows cannot be carried over.
-    func adopt(_ aggregation: Aggregation) -> Bool {
+    /// empty. `false` (nothing changed) when the windows cannot be carried over. A new
+    /// `spread` moves every scheduled close and purge to its key's new lag.
+    func adopt(_ aggregation: Aggregation, spread: CloseSpread, slices: [UInt8]) -> Bool {
         if aggregation.inputs != self.aggregation.inputs {
             guard arena.width > 0 else { return false }
             let copy = arena.remapped(to: aggregation.inputs, inputMap: aggregation.inputMap(from: self.aggregation))
@@ -78,7 +87,29 @@ final class PaneWindowOperator {
             arena = copy
         }
         self.aggregation = aggregation
+        if spread != self.spread { respread(to: spread, slices: slices) }
         return true
+    }
+
+    /// Reschedules every close and purge for the lags of `new`.
+    private func respread(to new: CloseSpread, slices: [UInt8]) {
+        let old = spread
+        spread = new
+        var closes: [Int64: [Int32]] = [:]
+        for (time, keys) in dueToFire {
+            for key in keys {
+                let slice = slices[Int(key)]
+                closes[time - old.lag(ofSlice: slice) + new.lag(ofSlice: slice), default: []].append(key)
+            }
+        }
+        dueToFire = closes
+        fireTimes = Heap(closes.keys)
+        var purges: [Int64: [WindowKey]] = [:]
+        for window in dueToPurge.values.joined() {
+            purges[window.start + size + lateness + new.lag(ofSlice: slices[Int(window.key)]), default: []].append(window)
+        }
+        dueToPurge = purges
+        purgeTimes = Heap(purges.keys)
     }
 
     /// Returns memory to the system when most of it is free (after many keys went quiet).
@@ -102,7 +133,11 @@ final class PaneWindowOperator {
         return Swift.stride(from: first, through: last, by: Int(slide))
     }
 
-    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout FiringBatch) -> LateVerdict {
+    /// Adds an event of `key` (of close slice `slice`), judged by the key's own watermark: the
+    /// engine's `watermark`, its slice's lag behind.
+    func add(_ event: Event, key: Int32, watermark engineWatermark: Int64, slice: UInt8, trigger: Int64,
+             into firings: inout FiringBatch) -> LateVerdict {
+        let watermark = spread.watermark(engineWatermark, slice: slice)
         let time = event.timestamp
         let lastStart = Self.floor(time, slide)
         guard lastStart + size + lateness > watermark else {
@@ -122,14 +157,14 @@ final class PaneWindowOperator {
                 let scheduled = Swift.stride(from: start, to: start + size, by: Int(pane)).contains { paneStart in
                     paneStart != paneKey.start && panes.contains(key: key, start: paneStart)
                 }
-                if !scheduled { schedule(key: key, end: start + size) }
+                if !scheduled { schedule(key: key, end: start + size, slice: slice) }
             }
         }
         arena.add(event, at: base)
         // Windows already fired (or due) but still within their allowed lateness see the event now.
         for start in windowStarts(containing: time) where start + size <= watermark && start + size + lateness > watermark {
             let window = WindowKey(key: key, start: start)
-            if retained.insert(window).inserted { schedulePurge(window) }
+            if retained.insert(window).inserted { schedulePurge(window, slice: slice) }
             firings.append(.lateUpdate, key: key, start: start, end: start + size, trigger: trigger) {
                 appendValues(key: key, start: start, to: &$0)
             }
@@ -137,28 +172,31 @@ final class PaneWindowOperator {
         return .accepted
     }
 
-    private func schedule(key: Int32, end: Int64) {
-        if dueToFire[end] == nil { fireTimes.insert(end) }
-        dueToFire[end, default: []].append(key)
+    private func schedule(key: Int32, end: Int64, slice: UInt8) {
+        let time = end + spread.lag(ofSlice: slice)
+        if dueToFire[time] == nil { fireTimes.insert(time) }
+        dueToFire[time, default: []].append(key)
         scheduledWindows += 1
     }
 
-    private func schedulePurge(_ window: WindowKey) {
-        let time = window.start + size + lateness
+    private func schedulePurge(_ window: WindowKey, slice: UInt8) {
+        let time = window.start + size + lateness + spread.lag(ofSlice: slice)
         if dueToPurge[time] == nil { purgeTimes.insert(time) }
         dueToPurge[time, default: []].append(window)
     }
 
-    /// Fires every window whose end the watermark has reached, and finishes those past their
-    /// allowed lateness.
-    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout FiringBatch) {
-        while let end = fireTimes.min, end <= watermark {
+    /// Fires every window whose key's watermark has reached its end, and finishes those past
+    /// their allowed lateness.
+    func advance(to watermark: Int64, clock: TriggerClock, slices: [UInt8], into firings: inout FiringBatch) {
+        while let time = fireTimes.min, time <= watermark {
             fireTimes.removeMin()
-            guard let listed = dueToFire.removeValue(forKey: end) else { continue }
+            guard let listed = dueToFire.removeValue(forKey: time) else { continue }
             scheduledWindows -= listed.count
-            let start = end - size
-            let trigger = clock.position(reaching: end)
+            let trigger = clock.position(reaching: time)
             for key in listed.sorted() {
+                let slice = spread.span == 0 ? 0 : slices[Int(key)]
+                let end = time - spread.lag(ofSlice: slice)
+                let start = end - size
                 firings.append(.onTime, key: key, start: start, end: end, trigger: trigger) {
                     appendValues(key: key, start: start, to: &$0)
                 }
@@ -166,7 +204,7 @@ final class PaneWindowOperator {
                 if lateness == 0 {
                     freePanes(of: window)
                 } else if retained.insert(window).inserted {
-                    schedulePurge(window)
+                    schedulePurge(window, slice: slice)
                 }
             }
         }

@@ -63,7 +63,7 @@ final class SessionWindowOperator {
     }
 
     /// Takes over `aggregation`, a window group's new union of the same sessions after a reload
-    /// (see ``PaneWindowOperator/adopt(_:)``).
+    /// (see ``PaneWindowOperator/adopt(_:spread:slices:)``).
     func adopt(_ aggregation: Aggregation) -> Bool {
         if aggregation.inputs != self.aggregation.inputs {
             guard arena.width > 0 else { return false }

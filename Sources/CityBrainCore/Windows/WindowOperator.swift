@@ -6,12 +6,14 @@ enum WindowOperator {
     case silence(SilenceTracker)
     case series(SeriesOperator)
 
-    init(_ aggregation: Aggregation) {
+    /// An operator for `aggregation`; tumbling and sliding windows close spread by `spread`
+    /// (sessions, silence and per-reading series close key by key and take no spread).
+    init(_ aggregation: Aggregation, spread: CloseSpread = .none) {
         switch aggregation.window.spec {
         case .tumbling(let size):
-            self = .panes(PaneWindowOperator(size: size, slide: size, aggregation: aggregation))
+            self = .panes(PaneWindowOperator(size: size, slide: size, aggregation: aggregation, spread: spread))
         case .sliding(let size, let slide):
-            self = .panes(PaneWindowOperator(size: size, slide: slide, aggregation: aggregation))
+            self = .panes(PaneWindowOperator(size: size, slide: slide, aggregation: aggregation, spread: spread))
         case .session(let gap, let maxLength):
             self = .sessions(SessionWindowOperator(gap: gap, maxLength: maxLength, aggregation: aggregation))
         case .silence(let timeout):
@@ -21,9 +23,10 @@ enum WindowOperator {
         }
     }
 
-    func add(_ event: Event, key: Int32, watermark: Int64, trigger: Int64, into firings: inout FiringBatch) -> LateVerdict {
+    /// Adds an event of `key`, whose close slice is `slice` (``KeyTable/slices``).
+    func add(_ event: Event, key: Int32, watermark: Int64, slice: UInt8, trigger: Int64, into firings: inout FiringBatch) -> LateVerdict {
         switch self {
-        case .panes(let windows): return windows.add(event, key: key, watermark: watermark, trigger: trigger, into: &firings)
+        case .panes(let windows): return windows.add(event, key: key, watermark: watermark, slice: slice, trigger: trigger, into: &firings)
         case .sessions(let windows): return windows.add(event, key: key, watermark: watermark, trigger: trigger, into: &firings)
         case .silence(let tracker):
             tracker.add(event, key: key, trigger: trigger, into: &firings)
@@ -34,9 +37,11 @@ enum WindowOperator {
         }
     }
 
-    func advance(to watermark: Int64, clock: TriggerClock, into firings: inout FiringBatch) {
+    /// Fires and finishes what the watermark reached; `slices` are the close slices of the
+    /// operator's keys, by key (``KeyTable/slices``).
+    func advance(to watermark: Int64, clock: TriggerClock, slices: [UInt8], into firings: inout FiringBatch) {
         switch self {
-        case .panes(let windows): windows.advance(to: watermark, clock: clock, into: &firings)
+        case .panes(let windows): windows.advance(to: watermark, clock: clock, slices: slices, into: &firings)
         case .sessions(let windows): windows.advance(to: watermark, clock: clock, into: &firings)
         case .silence(let tracker): tracker.advance(to: watermark, clock: clock, into: &firings)
         case .series: break
@@ -44,11 +49,11 @@ enum WindowOperator {
     }
 
     /// Takes over a window group's new union `aggregation` after a reload, keeping its windows
-    /// (``PaneWindowOperator/adopt(_:)``); `false` when they cannot be kept, so a fresh
+    /// (``PaneWindowOperator/adopt(_:spread:slices:)``); `false` when they cannot be kept, so a fresh
     /// operator replaces this one.
-    func adopt(_ aggregation: Aggregation) -> Bool {
+    func adopt(_ aggregation: Aggregation, spread: CloseSpread, slices: [UInt8]) -> Bool {
         switch self {
-        case .panes(let windows): return windows.adopt(aggregation)
+        case .panes(let windows): return windows.adopt(aggregation, spread: spread, slices: slices)
         case .sessions(let windows): return windows.adopt(aggregation)
         case .silence: return true  // holds no aggregates
         case .series(let series):
@@ -72,6 +77,15 @@ enum WindowOperator {
         case .panes(let windows): windows.compactIfSparse()
         case .sessions(let windows): windows.compactIfSparse()
         case .silence, .series: break
+        }
+    }
+
+    /// How far behind the engine's watermark a key of `slice` has its windows closed
+    /// (``CloseSpread``): 0 but for tumbling and sliding windows with a spread.
+    func closeLag(ofSlice slice: UInt8) -> Int64 {
+        switch self {
+        case .panes(let windows): windows.spread.lag(ofSlice: slice)
+        case .sessions, .silence, .series: 0
         }
     }
 

@@ -5,10 +5,11 @@ import Yams
 extension PipelineFileReader {
     mutating func watermark(_ node: Node) -> WatermarkPolicy? {
         guard let mapping = mapping(node, field: "watermark") else { return nil }
-        checkKeys(mapping, allowed: ["max_out_of_orderness", "idle_timeout", "sources"], in: "watermark")
+        checkKeys(mapping, allowed: ["max_out_of_orderness", "idle_timeout", "close_spread", "sources"], in: "watermark")
         var policy = WatermarkPolicy()
         if let bound = duration(mapping["max_out_of_orderness"], field: "max_out_of_orderness", allowZero: true) { policy.maxOutOfOrderness = bound }
         if let idle = duration(mapping["idle_timeout"], field: "idle_timeout") { policy.idleTimeout = idle }
+        if let spread = duration(mapping["close_spread"], field: "close_spread", allowZero: true) { policy.closeSpread = spread }
         if let sourcesNode = mapping["sources"], let sources = self.mapping(sourcesNode, field: "sources") {
             for (key, value) in sources {
                 let name = key.scalar?.string ?? ""
