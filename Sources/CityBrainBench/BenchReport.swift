@@ -1,3 +1,4 @@
+import CityBrainCore
 import Foundation
 
 /// Everything one `citybrain bench` run measured, printed as a table or as JSON (`--json`).
@@ -8,6 +9,8 @@ public struct BenchReport: Sendable, Encodable {
         public var sensors: Int
         public var rules: Int
         public var windowSpecs: [String]
+        /// The pipeline's close spread in ms (``WatermarkPolicy/closeSpread``); 0 without one.
+        public var closeSpreadMilliseconds: Int64
         public var transport: String
         public var partitions: Int
         public var phaseSeconds: Double
@@ -138,7 +141,8 @@ public struct BenchReport: Sendable, Encodable {
     /// The human-readable summary.
     public var table: String {
         var lines: [String] = []
-        lines.append("scenario \(scenario.name): \(scenario.sensors) sensors, \(scenario.rules) rules, windows \(scenario.windowSpecs.joined(separator: ", "))")
+        let spread = scenario.closeSpreadMilliseconds > 0 ? ", closes spread over \(DurationText.format(scenario.closeSpreadMilliseconds))" : ""
+        lines.append("scenario \(scenario.name): \(scenario.sensors) sensors, \(scenario.rules) rules, windows \(scenario.windowSpecs.joined(separator: ", "))\(spread)")
         lines.append("transport \(scenario.transport), \(scenario.partitions) partitions, \(machineCores) cores, \(Self.seconds(scenario.phaseSeconds)) per phase")
         lines.append("")
         lines.append(Self.row("", "rate", "events", "alerts", "p50", "p99", "p99.9", "max", "CPU", "peak RSS"))

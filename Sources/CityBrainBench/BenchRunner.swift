@@ -89,7 +89,8 @@ public struct BenchRunner: Sendable {
         return BenchReport(
             scenario: .init(
                 name: scenario.name, sensors: scenario.sensors, rules: pipeline.rules.count + pipeline.correlations.count,
-                windowSpecs: Self.windowSpecs(of: pipeline), transport: options.transport.rawValue,
+                windowSpecs: Self.windowSpecs(of: pipeline), closeSpreadMilliseconds: pipeline.watermark.closeSpread,
+                transport: options.transport.rawValue,
                 partitions: options.partitions, phaseSeconds: phaseSeconds
             ),
             machineCores: ProcessInfoCores.active, baseline: baseline,

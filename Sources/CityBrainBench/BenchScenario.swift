@@ -14,6 +14,7 @@ import Yams
 /// anomalous_share: 0.02       # share of sensors misbehaving at a time
 /// anomaly_period: 5m          # event time a sensor stays (mis)behaving
 /// pipeline: pipeline.yaml     # relative to the scenario file
+/// close_spread: 20s           # optional: replaces the pipeline's watermark close_spread
 /// duration: 10s               # wall time of each measured phase
 /// ```
 public struct BenchScenario: Sendable {
@@ -29,6 +30,9 @@ public struct BenchScenario: Sendable {
     public var anomalyPeriod: Int64
     /// The pipeline's YAML text and where it came from.
     public var pipelineSource: PipelineSource
+    /// Replaces the pipeline's ``WatermarkPolicy/closeSpread`` (ms), so one pipeline file serves
+    /// a scenario with its closes spread and one without.
+    public var closeSpread: Int64?
     /// Wall time of each measured phase, ms.
     public var duration: Int64
     /// Event time of the first reading, Unix ms.
@@ -52,7 +56,7 @@ public struct BenchScenario: Sendable {
 
     static let knownKeys: Set<String> = [
         "name", "description", "sensors", "mix", "districts", "report_interval", "anomalous_share", "anomaly_period",
-        "pipeline", "duration", "start", "seed",
+        "pipeline", "close_spread", "duration", "start", "seed",
     ]
 
     /// Parses scenario YAML; `readPipeline` resolves the `pipeline:` path.
@@ -115,6 +119,12 @@ public struct BenchScenario: Sendable {
         let share = fields["anomalous_share"].map { $0.float ?? .nan } ?? 0.02
         guard share.isFinite, (0...1).contains(share) else { throw fail("anomalous_share: expected a fraction 0…1") }
         guard let pipelinePath = string("pipeline") else { throw fail("pipeline: missing (the pipeline file to run, relative to the scenario)") }
+        let closeSpread = try fields["close_spread"].map { node throws(BenchScenarioError) -> Int64 in
+            guard let text = node.string, let ms = DurationText.milliseconds(text) else {
+                throw fail("close_spread: expected a duration such as 0s or 20s, got '\(node.string ?? "?")'")
+            }
+            return ms
+        }
         let startNode = fields["start"]
         let start = try startNode.map { node throws(BenchScenarioError) -> Int64 in
             guard let value = node.int, value > 946_684_800_000 else { throw fail("start: expected Unix milliseconds after 2000") }
@@ -129,15 +139,18 @@ public struct BenchScenario: Sendable {
             anomalousShare: share,
             anomalyPeriod: try duration("anomaly_period", default: 300_000),
             pipelineSource: try readPipeline(pipelinePath),
+            closeSpread: closeSpread,
             duration: try duration("duration", default: 10_000),
             start: start,
             seed: UInt64(try integer("seed", default: 1, in: 0...Int.max))
         )
     }
 
-    /// The scenario's pipeline, compiled.
+    /// The scenario's pipeline, compiled, with the scenario's close spread if it sets one.
     public func pipeline() throws(PipelineErrors) -> Pipeline {
-        try PipelineLoader.load([pipelineSource])
+        var pipeline = try PipelineLoader.load([pipelineSource])
+        if let closeSpread { pipeline.watermark.closeSpread = closeSpread }
+        return pipeline
     }
 }
 

@@ -27,7 +27,7 @@ struct BenchTests {
 
     @Test("the shipped scenarios load, and their pipeline has 10 rules over 3 window specs")
     func shippedScenarios() throws {
-        for name in ["10k", "100k", "1m", "default"] {
+        for name in ["10k", "100k", "1m", "default", "spread"] {
             let scenario = try BenchScenario.load(path: Self.repository.path + "/Benchmarks/scenarios/\(name).yaml")
             let pipeline = try scenario.pipeline()
             #expect(pipeline.rules.count == 10)
@@ -37,6 +37,11 @@ struct BenchTests {
             }) == ["tumbling 1m", "sliding 5m every 1m", "session gap 2m max 5m"])
         }
         #expect(try BenchScenario.load(path: Self.repository.path + "/Benchmarks/scenarios/1m.yaml").sensors == 1_000_000)
+        // The spread scenario is the 100k one with its closes spread over 20 s, by the scenario.
+        let spread = try BenchScenario.load(path: Self.repository.path + "/Benchmarks/scenarios/spread.yaml")
+        let plain = try BenchScenario.load(path: Self.repository.path + "/Benchmarks/scenarios/100k.yaml")
+        #expect(try spread.pipeline().watermark.closeSpread == 20_000 && plain.pipeline().watermark.closeSpread == 0)
+        #expect(try spread.pipeline().rules == plain.pipeline().rules && spread.sensors == plain.sensors)
     }
 
     @Test("bench --checkpoints: a small city's checkpoints are written, sized, timed and restored")
@@ -74,6 +79,9 @@ struct BenchTests {
         }
         #expect(throws: BenchScenarioError(file: "test.yaml", message: "report_interval: expected a positive duration such as 10s or 5m, got 'soon'")) {
             try Self.scenario("pipeline: p.yaml\nreport_interval: soon")
+        }
+        #expect(throws: BenchScenarioError(file: "test.yaml", message: "close_spread: expected a duration such as 0s or 20s, got 'wide'")) {
+            try Self.scenario("pipeline: p.yaml\nclose_spread: wide")
         }
         #expect(throws: BenchScenarioError(file: "test.yaml", message: "pipeline: missing (the pipeline file to run, relative to the scenario)")) {
             try Self.scenario("sensors: 10")
