@@ -48,4 +48,51 @@ struct AggregateArenaTests {
         expectReusedEmpty(&arena, first)
         #expect(values(captured, first) == filled)
     }
+
+    @Test("a grouped arena keeps each group's windows in chunks of their own, reuses them within the group, and is grouped again from its live windows after a restore")
+    func grouped() throws {
+        let pipeline = try PipelineLoader.load(yaml: """
+            outputs:
+              - { name: w, match: { kind: traffic }, window: { tumbling: 1m }, aggregates: [count(), mean(speed_kmh)] }
+            """)
+        let aggregation = pipeline.aggregations[0]
+        let width = Int32(max(aggregation.inputs.count, 1))
+        let chunk = Int32(AggregateArena.slotsPerChunk) * width
+        var arena = AggregateArena(layouts: aggregation.inputs, grouped: true)
+        // Windows of groups 3 and 7, arriving interleaved, as keys of two slices do.
+        var bases: [UInt8: [Int32]] = [3: [], 7: []]
+        for index in 0..<80 {
+            let group: UInt8 = index % 2 == 0 ? 3 : 7
+            let base = arena.allocate(group: group)
+            arena.add(Fixture.traffic("s", at: 0, speed: Double(index)), at: base)
+            bases[group]!.append(base)
+        }
+        // 40 windows each: two chunks per group, each chunk holding one group's windows only.
+        let chunksOf = bases.mapValues { Set($0.map { $0 / chunk }) }
+        #expect(chunksOf[3]!.count == 2 && chunksOf[7]!.count == 2 && chunksOf[3]!.isDisjoint(with: chunksOf[7]!))
+        #expect(bases[3]! == bases[3]!.sorted())  // taken in ascending order within a chunk
+        // A released window is reused by its own group, not by another.
+        let released = bases[7]![5]
+        arena.release(released)
+        #expect(arena.allocate(group: 3) != released)
+        #expect(arena.allocate(group: 7) == released)
+
+        // Through a checkpoint: restored plain, then grouped again from the live windows.
+        var writer = CheckpointWriter()
+        arena.write(to: &writer)
+        var reader = CheckpointReader(writer.bytes)
+        var restored = AggregateArena(layouts: aggregation.inputs, grouped: true)
+        try restored.restore(from: &reader)
+        #expect(!restored.grouped)
+        restored.regroup(live: bases[3]!.map { ($0, 3) } + bases[7]!.map { ($0, 7) })
+        #expect(restored.grouped)
+        var values: [Double?] = []
+        restored.appendValues(at: bases[7]![0], for: aggregation.slots, to: &values)
+        #expect(values == [1, 1])  // the second window (index 1) held one reading of speed 1
+        // The chunks' free windows went back to their groups: a group 7 window fills a group 7 chunk.
+        let next = restored.allocate(group: 7)
+        #expect(chunksOf[7]!.contains(next / chunk))
+        // A group with no chunk yet gets a new one.
+        #expect(!chunksOf[3]!.union(chunksOf[7]!).contains(restored.allocate(group: 12) / chunk))
+    }
 }

@@ -150,13 +150,16 @@ final class Partition: @unchecked Sendable {
         var reader = CheckpointReader(bytes)
         sensors = try reader.read()
         districts = try reader.read()
+
         watermark = try reader.read()
         nextSweep = try reader.read()
         let count = try reader.readCount()
         guard count == operators.count else {
             throw reader.invalid("the checkpoint holds \(count) window operators, the pipeline \(operators.count)")
         }
-        for windows in operators { try windows.restore(from: &reader) }
+        for (index, windows) in operators.enumerated() {
+            try windows.restore(from: &reader, slices: routes.keyedBy[index] == .sensor ? sensors.slices : districts.slices)
+        }
         let states: [RuleState] = try reader.read()
         guard states.count == ruleStates.count else { throw reader.invalid("the checkpoint holds \(states.count) rule states") }
         ruleStates = states

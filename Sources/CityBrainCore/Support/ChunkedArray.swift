@@ -75,6 +75,15 @@ struct ChunkedArray<Element> {
         }
     }
 
+    /// Calls `body` with the element at `index` in place (neither copied nor retained); the
+    /// pointer is valid only inside `body`.
+    @inline(__always)
+    func withElement<Result>(at index: Int, _ body: (UnsafePointer<Element>) throws -> Result) rethrows -> Result {
+        precondition(index >= 0 && index < count, "index out of range")
+        let (chunk, offset) = locate(index)
+        return try body(chunks[chunk].elements + offset)
+    }
+
     mutating func append(_ element: Element) {
         if count == capacity { chunks.append(Chunk(capacity: chunkLength)) }
         let last = chunks.count - 1

@@ -133,14 +133,10 @@ public struct AggregateState: Sendable {
 
     /// The aggregate's value, or `nil` when it has none (no input, or too few values).
     public func value(of function: AggregateFunction) -> Double? {
-        if function == .count { return Double(totals.count) }
+        if let value = totals.value(of: function) { return value }
         guard totals.count > 0 else { return function == .distinct ? 0 : nil }
         switch function {
-        case .count: return Double(totals.count)
-        case .sum: return totals.sum
-        case .mean: return totals.sum / Double(totals.count)
-        case .min: return totals.minimum
-        case .max: return totals.maximum
+        case .count, .sum, .mean, .min, .max: return nil  // answered by the totals
         case .stddev: return extras?.moments.sampleStandardDeviation
         case .stddevPopulation: return extras?.moments.populationStandardDeviation
         case .first: return extras.flatMap { $0.edges.isEmpty ? nil : $0.edges.first }
@@ -153,8 +149,36 @@ public struct AggregateState: Sendable {
     }
 }
 
+extension AggregateState {
+    /// `function`'s value of the state at `state`, read in place: the optional parts are reached
+    /// only for an aggregate that needs them. Read as a copy, every state retained its parts,
+    /// and when a close reads states in an order other than that of their allocation, those
+    /// retains missed the cache (`perf`: 4.7 % of a spread close's CPU).
+    @inline(__always)
+    static func value(of function: AggregateFunction, at state: UnsafePointer<AggregateState>) -> Double? {
+        switch function {
+        case .count, .sum, .mean, .min, .max: state.pointee.totals.value(of: function)
+        default: state.pointee.value(of: function)
+        }
+    }
+}
+
 /// Count, sum, minimum and maximum: 32 bytes that answer count, sum, mean, min and max.
 public struct Totals: Sendable, Hashable {
+    /// The value of count, sum, mean, min or max; `nil` for an empty window (but its count) and
+    /// for every other aggregate.
+    @inline(__always)
+    func value(of function: AggregateFunction) -> Double? {
+        switch function {
+        case .count: Double(count)
+        case .sum: count > 0 ? sum : nil
+        case .mean: count > 0 ? sum / Double(count) : nil
+        case .min: count > 0 ? minimum : nil
+        case .max: count > 0 ? maximum : nil
+        default: nil
+        }
+    }
+
     public private(set) var count: Int = 0
     public private(set) var sum: Double = 0
     public private(set) var minimum: Double = .infinity

@@ -45,7 +45,8 @@ final class PaneWindowOperator {
         self.slide = slide
         self.pane = Self.gcd(size, slide)
         self.lateness = aggregation.window.allowedLateness
-        self.arena = AggregateArena(layouts: aggregation.inputs)
+        // Grouped by close slice when closes are spread, so a slice's panes lie together.
+        self.arena = AggregateArena(layouts: aggregation.inputs, grouped: spread.span > 0)
     }
 
     var openWindowCount: Int { scheduledWindows + retained.count }
@@ -91,10 +92,13 @@ final class PaneWindowOperator {
         return true
     }
 
-    /// Reschedules every close and purge for the lags of `new`.
+    /// Reschedules every close and purge for the lags of `new`, and groups the panes by slice
+    /// when closes become spread (or stops when they no longer are).
     private func respread(to new: CloseSpread, slices: [UInt8]) {
         let old = spread
         spread = new
+        if new.span > 0, !arena.grouped { groupArena(by: slices) }
+        if new.span == 0, arena.grouped { arena.ungroup() }
         var closes: [Int64: [Int32]] = [:]
         for (time, keys) in dueToFire {
             for key in keys {
@@ -148,7 +152,7 @@ final class PaneWindowOperator {
         if let existing = panes[paneKey.key, paneKey.start] {
             base = existing
         } else {
-            base = arena.allocate()
+            base = arena.allocate(group: slice)
             panes.insert(key: key, start: paneKey.start, base: base)
             if Int(key) >= paneCounts.count { paneCounts.append(contentsOf: repeatElement(0, count: Int(key) - paneCounts.count + 1)) }
             paneCounts[Int(key)] += 1
@@ -281,7 +285,17 @@ extension PaneWindowOperator {
                  scheduledWindows: scheduledWindows, retained: retained, purgeTimes: purgeTimes, dueToPurge: dueToPurge)
     }
 
-    func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
+    /// Groups the panes' states in the arena by their keys' close slices.
+    private func groupArena(by slices: [UInt8]) {
+        var live: [(base: Int32, group: UInt8)] = []
+        live.reserveCapacity(panes.count)
+        // A key the table lacks (only in a damaged checkpoint) goes with slice 0.
+        panes.forEach { key, _, base in live.append((base, Int(key) < slices.count ? slices[Int(key)] : 0)) }
+        arena.regroup(live: live)
+    }
+
+    /// Reads what ``Captured/write(to:)`` wrote; `slices` are the close slices of the keys, by key.
+    func restore(from reader: inout CheckpointReader, slices: [UInt8]) throws(CheckpointError) {
         try arena.restore(from: &reader)
         panes = try reader.read()
         paneCounts = try reader.read()
@@ -291,5 +305,6 @@ extension PaneWindowOperator {
         retained = try reader.read()
         purgeTimes = try reader.read()
         dueToPurge = try reader.read()
+        if spread.span > 0 { groupArena(by: slices) }
     }
 }

@@ -170,11 +170,12 @@ extension WindowOperator {
     }
 
     /// Reads what ``write(to:)`` wrote into this (fresh) operator of the same aggregation.
-    func restore(from reader: inout CheckpointReader) throws(CheckpointError) {
+    /// Reads the operator's state; `slices` are the close slices of its keys, by key.
+    func restore(from reader: inout CheckpointReader, slices: [UInt8]) throws(CheckpointError) {
         let written = try reader.read(UInt8.self)
         guard written == tag else { throw reader.invalid("window state of kind \(written) for an operator of kind \(tag)") }
         switch self {
-        case .panes(let windows): try windows.restore(from: &reader)
+        case .panes(let windows): try windows.restore(from: &reader, slices: slices)
         case .sessions(let windows): try windows.restore(from: &reader)
         case .silence(let tracker): try tracker.restore(from: &reader)
         case .series(let series): try series.restore(from: &reader)
