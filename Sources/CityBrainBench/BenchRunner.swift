@@ -111,9 +111,9 @@ public struct BenchRunner: Sendable {
         )
         // Which rules raise under overload (shed and lost readings make sensors look silent or jump).
         let raisedByRule = Mutex<[String: Int]>([:])
-        configuration.onPublished = { records, _ in
+        configuration.onPublished = { published in
             var counts: [String: Int] = [:]
-            for case .alert(let alert) in records where alert.state == .raised { counts[alert.rule, default: 0] += 1 }
+            for case .alert(let alert) in published.records where alert.state == .raised { counts[alert.rule, default: 0] += 1 }
             if !counts.isEmpty { raisedByRule.withLock { $0.merge(counts, uniquingKeysWith: +) } }
         }
         ResourceUsage.resetPeak()
@@ -237,7 +237,7 @@ public struct BenchRunner: Sendable {
             pipeline: pipeline, feeds: FeedEndpoints(pull: [feed]), alertEndpoints: ["tcp://127.0.0.1:*"],
             partitions: options.partitions
         )
-        configuration.onPublished = { records, triggers in latency.published(records, triggers: triggers) }
+        configuration.onPublished = { published in latency.published(published) }
         configuration.series = options.series
         configuration.overview = options.overview
         let durableDirectory = NSTemporaryDirectory() + "citybrain-bench-durable-\(UUID().uuidString)"

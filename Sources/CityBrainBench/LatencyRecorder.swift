@@ -15,12 +15,13 @@ public final class LatencyRecorder: Sendable {
         self.timeline = timeline
     }
 
-    /// Records the alerts of one published batch; `triggers` are their input positions.
-    public func published(_ records: [OutputRecord], triggers: [Int64]) {
+    /// Records the alerts of one published batch, timed from their triggers (alerts without
+    /// one, published by hand, are left out).
+    public func published(_ batch: OutputBatch) {
         let now = monotonicNanoseconds()
         var samples: [UInt64] = []
-        for (record, trigger) in zip(records, triggers) {
-            guard case .alert = record else { continue }
+        for (record, trigger) in batch.timedRecords {
+            guard case .alert = record, let trigger else { continue }
             guard let sent = timeline.time(of: trigger) else {
                 untimed.add(1, ordering: .relaxed)
                 continue

@@ -92,6 +92,6 @@ private struct SinkKeptOpen: OutputSink {
     }
 
     func deliver(_ records: [OutputRecord]) { sink.deliver(records) }
-    func deliver(_ records: [OutputRecord], triggers: [Int64]) { sink.deliver(records, triggers: triggers) }
+    func deliver(_ batch: OutputBatch) { sink.deliver(batch) }
     func close() {}
 }

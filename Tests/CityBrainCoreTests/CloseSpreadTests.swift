@@ -154,7 +154,7 @@ final class TriggerHarness: Sendable {
     init(_ pipeline: Pipeline, partitions: Int) {
         let collected = self.collected
         engine = StreamEngine(pipeline: pipeline, partitions: partitions) { output in
-            collected.records.withLock { $0 += zip(output.records, output.triggers) }
+            collected.records.withLock { $0 += zip(output.batch.records, output.batch.triggers) }
         }
     }
 

@@ -226,8 +226,8 @@ struct TriggerPositionTests {
         engine.submit([Fixture.traffic("s1", at: 64, speed: 10), Fixture.traffic("s2", at: 66, speed: 10)])
         engine.finish()
         let all = outputs.withLock { $0 }
-        #expect(all.allSatisfy { $0.records.count == $0.triggers.count })
-        let raised = all.flatMap { output in zip(output.records, output.triggers).compactMap { record, trigger in record.alert.map { ($0, trigger) } } }
+        #expect(all.allSatisfy { $0.batch.isTimed })
+        let raised = all.flatMap { output in output.batch.timedRecords.compactMap { record, trigger in record.alert.map { ($0, trigger!) } } }
         #expect(raised.map { "\($0.0.key) \($0.0.state) @\($0.1)" } == ["s1 raised @4", "s2 raised @4", "s1 resolved @5", "s2 resolved @5"])
     }
 }

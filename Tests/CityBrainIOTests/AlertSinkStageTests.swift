@@ -28,7 +28,7 @@ struct AlertSinkStageTests {
     }
 
     static func output(_ count: Int) -> EngineOutput {
-        EngineOutput(records: Array(repeating: .alert(template), count: count), triggers: Array(0..<Int64(count)), watermark: nil,
+        EngineOutput(batch: OutputBatch(records: Array(repeating: .alert(template), count: count), triggers: Array(0..<Int64(count))), watermark: nil,
                      events: count, lateEvents: 0, checkpoint: nil)
     }
 

@@ -66,8 +66,8 @@ struct LatencyProbeTests {
             feeds: FeedEndpoints(pull: [feed]), alertEndpoints: ["tcp://127.0.0.1:*"], partitions: 2, deterministic: true
         )
         configuration.onAlertLatency = { nanoseconds in reported.withLock { $0.append(nanoseconds) } }
-        configuration.onPublished = { records, triggers in
-            let alerts = zip(records, triggers).compactMap { record, trigger -> Int64? in
+        configuration.onPublished = { batch in
+            let alerts = batch.timedRecords.compactMap { record, trigger -> Int64? in
                 if case .alert = record { trigger } else { nil }
             }
             published.withLock { $0 += alerts }

@@ -15,7 +15,7 @@ struct LongRunHandlerTests {
         let forward = OutputForward()
         let count = Atomic<Int>(0)
         forward.connect { _ in count.add(1, ordering: .relaxed) }
-        let output = EngineOutput(records: [], triggers: [], watermark: nil, events: 0, lateEvents: 0, checkpoint: nil)
+        let output = EngineOutput(batch: OutputBatch(), watermark: nil, events: 0, lateEvents: 0, checkpoint: nil)
         for _ in 0..<Self.batches { forward.handle(output) }
         #expect(count.load(ordering: .relaxed) == Self.batches)
     }
@@ -26,7 +26,7 @@ struct LongRunHandlerTests {
         let count = Atomic<Int>(0)
         dispatcher.onCheckpoint { _, _ in count.add(1, ordering: .relaxed) }
         let snapshot = EngineSnapshot(position: 0, partitions: [], router: [], collector: [], statistics: EngineStatistics(), pauseNanoseconds: 0)
-        let output = EngineOutput(records: [], triggers: [], watermark: nil, events: 0, lateEvents: 0, checkpoint: snapshot)
+        let output = EngineOutput(batch: OutputBatch(), watermark: nil, events: 0, lateEvents: 0, checkpoint: snapshot)
         for _ in 0..<Self.batches { dispatcher.handle(output) }
         dispatcher.drain()
         #expect(count.load(ordering: .relaxed) == Self.batches)

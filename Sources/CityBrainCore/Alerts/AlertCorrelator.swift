@@ -52,17 +52,15 @@ struct AlertCorrelator {
 
     /// Processes one batch of ordered records, each with the input position that caused it.
     /// Derived alerts (correlations, storms) take the position of the last alert of their instant.
-    mutating func process(_ records: [OutputRecord], triggers: [Int64]) -> (records: [OutputRecord], triggers: [Int64]) {
-        guard isActive else { return (records, triggers) }
-        var result: [OutputRecord] = []
-        var resultTriggers: [Int64] = []
+    mutating func process(_ batch: OutputBatch) -> OutputBatch {
+        guard isActive else { return batch }
+        let records = batch.records, triggers = batch.triggers
+        var result = OutputBatch()
         result.reserveCapacity(records.count)
-        resultTriggers.reserveCapacity(records.count)
         var index = 0
         while index < records.count {
             guard case .alert(let first) = records[index] else {
-                result.append(records[index])
-                resultTriggers.append(triggers[index])
+                result.append(records[index], trigger: triggers[index])
                 index += 1
                 continue
             }
@@ -72,12 +70,10 @@ struct AlertCorrelator {
                 group.append(alert)
                 next += 1
             }
-            let produced = processGroup(group)
-            result += produced.map(OutputRecord.alert)
-            resultTriggers += repeatElement(triggers[next - 1], count: produced.count)
+            result.append(contentsOf: processGroup(group).map(OutputRecord.alert), trigger: triggers[next - 1])
             index = next
         }
-        return (result, resultTriggers)
+        return result
     }
 
     /// Ends a bounded stream: closes storms still open, at the latest alert's time.

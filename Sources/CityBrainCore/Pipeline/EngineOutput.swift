@@ -1,13 +1,9 @@
 /// What the engine hands to its output handler for one batch, in submission order.
 public struct EngineOutput: Sendable {
-    /// Alerts, window results and late events, in a deterministic order: by the input position
-    /// that caused them, then window results, late events, alerts, then window end, pipeline
-    /// order and key. Alerts' `seq` is still 0: the alert sink numbers them.
-    public var records: [OutputRecord]
-    /// For each record, the input position (0-based, in submission order over the engine's life)
-    /// of the event that caused it: the event that crossed a threshold, or whose watermark closed
-    /// the window. Records of ``StreamEngine/finish()`` carry the position after the last event.
-    public var triggers: [Int64]
+    /// Alerts, window results and late events with their triggers, in a deterministic order: by
+    /// the input position that caused them, then window results, late events, alerts, then
+    /// window end, pipeline order and key. Alerts' `seq` is still 0: the alert sink numbers them.
+    public var batch: OutputBatch
     /// The watermark after the batch.
     public var watermark: Int64?
     /// Events in the batch.
@@ -18,6 +14,9 @@ public struct EngineOutput: Sendable {
     /// (``StreamEngine/checkpoint()``): every earlier record has been handed over, none later.
     public var checkpoint: EngineSnapshot?
 
+    /// The batch's records, in order (``batch`` without the triggers).
+    public var records: [OutputRecord] { batch.records }
+
     /// The batch's alerts, in order.
-    public var alerts: [Alert] { records.compactMap(\.alert) }
+    public var alerts: [Alert] { batch.alerts }
 }

@@ -342,18 +342,14 @@ public final class StreamEngine: @unchecked Sendable {
     private func emit(_ batch: PendingBatch, gauges: PartitionGauges) {
         if let replacement = batch.correlator { correlator = replacement }
         let ordered = batch.output.records.sorted(by: OrderedRecord.precedes)
-        var (records, triggers) = correlator.process(ordered.map(\.record), triggers: ordered.map(\.trigger))
-        if batch.watermark == .max {
-            let closing = correlator.finish()
-            records += closing
-            triggers += repeatElement(batch.endPosition, count: closing.count)
-        }
+        var output = correlator.process(OutputBatch(records: ordered.map(\.record), triggers: ordered.map(\.trigger)))
+        if batch.watermark == .max { output.append(contentsOf: correlator.finish(), trigger: batch.endPosition) }
         let watermark: Int64? = batch.watermark == .min || batch.watermark == .max ? nil : batch.watermark
         let snapshot = stats.withLock { stats -> EngineStatistics in
             stats.events += batch.output.events
             stats.lateEvents += batch.output.lateEvents
             stats.outOfRangeReadings += batch.output.outOfRangeReadings
-            for record in records {
+            for record in output.records {
                 switch record {
                 case .alert: stats.alerts += 1
                 case .window: stats.windowResults += 1
@@ -368,19 +364,18 @@ public final class StreamEngine: @unchecked Sendable {
             stats.batchesInFlight -= 1
             return stats
         }
-        var output = EngineOutput(records: records, triggers: triggers, watermark: snapshot.watermark,
-                                  events: batch.output.events, lateEvents: batch.output.lateEvents)
+        var result = EngineOutput(batch: output, watermark: snapshot.watermark, events: batch.output.events, lateEvents: batch.output.lateEvents)
         if let router = batch.router {
             var collected = CheckpointWriter()
             correlator.write(to: &collected)
             var statistics = snapshot
             statistics.batchesInFlight = 0
-            output.checkpoint = EngineSnapshot(position: batch.endPosition, parts: batch.snapshots.map { .captured($0!) }, router: router,
+            result.checkpoint = EngineSnapshot(position: batch.endPosition, parts: batch.snapshots.map { .captured($0!) }, router: router,
                                                collector: collected.bytes, statistics: statistics,
                                                pauseNanoseconds: batch.snapshotNanoseconds)
-            output.checkpoint?.finished = batch.finished
+            result.checkpoint?.finished = batch.finished
         }
-        handler(output)
+        handler(result)
         inFlight.signal()
         outstanding.leave()
     }

@@ -22,7 +22,7 @@ public final class AlertDispatcher: Sendable {
     private let queued = Atomic<Int>(0)
     private let sinks: [any OutputSink]
     /// Whether an alert's JSON is needed beyond the sinks' own encoding (the journal, or a sink
-    /// that writes JSON): then it is encoded once per alert, in ``dispatch(_:triggers:)``.
+    /// that writes JSON): then it is encoded once per alert, in ``dispatch(_:)``.
     private let encodesAlerts: Bool
     private let deterministic: Bool
     private let clock: any WallClock
@@ -105,7 +105,7 @@ public final class AlertDispatcher: Sendable {
                 queued.subtract(1, ordering: .relaxed)
                 room.signal()
             }
-            if !output.records.isEmpty { dispatch(output.records, triggers: output.triggers) }
+            if !output.batch.isEmpty { dispatch(output.batch) }
             if let snapshot = output.checkpoint, let body = onCheckpoint.withLock({ $0 }) { body.function(snapshot, checkpointSequence) }
         }
     }
@@ -115,7 +115,7 @@ public final class AlertDispatcher: Sendable {
     /// before them. Returns once they are journaled and delivered. Not to be called from a sink.
     public func publish(_ alerts: [Alert]) {
         guard !alerts.isEmpty else { return }
-        stage.sync { dispatch(alerts.map(OutputRecord.alert), triggers: []) }
+        stage.sync { dispatch(.untimed(alerts.map(OutputRecord.alert))) }
     }
 
     /// Waits until everything queued so far has been journaled and delivered.
@@ -125,21 +125,19 @@ public final class AlertDispatcher: Sendable {
 
     /// Runs on the stage's queue, so records reach every sink in sequence order whichever
     /// thread handed them over.
-    private func dispatch(_ input: [OutputRecord], triggers inputTriggers: [Int64]) {
-        var records = input
-        var triggers = inputTriggers
+    private func dispatch(_ input: OutputBatch) {
+        var batch = input
         replayed.withLock { replayed in
             guard !replayed.isEmpty else { return }
             var kept: [Int] = []
-            for index in records.indices {
-                if case .alert(let alert) = records[index], replayed.remove(alert) { continue }
+            for (index, record) in batch.records.enumerated() {
+                if case .alert(let alert) = record, replayed.remove(alert) { continue }
                 kept.append(index)
             }
-            guard kept.count < records.count else { return }
-            records = kept.map { records[$0] }
-            if !triggers.isEmpty { triggers = kept.map { triggers[$0] } }
+            if kept.count < batch.count { batch = batch.selecting(kept) }
         }
-        guard !records.isEmpty else { return }
+        guard !batch.isEmpty else { return }
+        var records = batch.records
         let now = deterministic ? nil : clock.epochMilliseconds
         sequencer.withLock { sequencer in
             for index in records.indices {
@@ -157,11 +155,12 @@ public final class AlertDispatcher: Sendable {
             let alerts = records.compactMap(\.alert)
             do { try journal.append(alerts, json: alertJSON.compactMap { $0 }) } catch { onJournalFailure(error) }
         }
+        let numbered = batch.isTimed ? OutputBatch(records: records, triggers: batch.triggers) : .untimed(records)
         for sink in sinks {
             if let encoded = sink as? any EncodedRecordSink {
-                encoded.deliver(records, triggers: triggers, alertJSON: alertJSON)
+                encoded.deliver(numbered, alertJSON: alertJSON)
             } else {
-                sink.deliver(records, triggers: triggers)
+                sink.deliver(numbered)
             }
         }
         delivered.store(sequencer.withLock { $0.last }, ordering: .releasing)

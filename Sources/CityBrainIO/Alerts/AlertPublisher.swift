@@ -15,7 +15,7 @@ import ZeroMQ
 /// (``waitForSubscribers(_:timeoutMilliseconds:)``), which avoids PUB/SUB's "slow joiner" loss.
 /// Missed alerts while no consumer is connected are the catch-up protocol's job.
 ///
-/// **No queue of its own for alerts.** ``deliver(_:triggers:alertJSON:)`` sends on the caller's
+/// **No queue of its own for alerts.** ``deliver(_:alertJSON:)`` sends on the caller's
 /// thread (the alert sink stage, ``AlertDispatcher``), holding the publisher's queue only as the
 /// socket's lock: an alert goes from the stage to the socket without another hop, and the
 /// stage's bounded queue is the only one before it. Heartbeats and subscriptions use the same
@@ -37,7 +37,7 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
     /// Called on the publisher's queue right after records went to the socket (a batch in parts
     /// of at most ``observedPart``), with each record's trigger position (used by `/metrics` and
     /// `citybrain bench` to measure ingest→alert latency).
-    public typealias PublishObserver = @Sendable (_ records: [OutputRecord], _ triggers: [Int64]) -> Void
+    public typealias PublishObserver = @Sendable (_ published: OutputBatch) -> Void
 
     /// Binds an XPUB socket on each endpoint, e.g. `tcp://127.0.0.1:5557`.
     public init(context: Context, endpoints: [String], selection: RecordSelection = .alerts, security: SocketSecurity = .none,
@@ -68,28 +68,27 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
     }
 
     public func deliver(_ records: [OutputRecord]) {
-        deliver(records, triggers: [], alertJSON: [])
+        deliver(.untimed(records), alertJSON: [])
     }
 
-    public func deliver(_ records: [OutputRecord], triggers: [Int64]) {
-        deliver(records, triggers: triggers, alertJSON: [])
+    public func deliver(_ batch: OutputBatch) {
+        deliver(batch, alertJSON: [])
     }
 
-    /// - Parameter alertJSON: each alert's wire JSON when the caller has it (aligned with
-    ///   `records`; empty when it has none).
-    public func deliver(_ all: [OutputRecord], triggers allTriggers: [Int64], alertJSON allJSON: [String?]) {
+    /// - Parameter alertJSON: each alert's wire JSON when the caller has it (aligned with the
+    ///   batch's records; empty when it has none).
+    public func deliver(_ all: OutputBatch, alertJSON allJSON: [String?]) {
         // Only what this stream publishes waits in its queue: window results it does not send
         // (the page's outputs, at one per sensor and minute) are not held for it.
-        var records = all
-        var triggers = allTriggers
+        var batch = all
         var encoded = allJSON
-        if all.contains(where: { !selection.includes($0) }) {
-            let kept = all.indices.filter { selection.includes(all[$0]) }
-            records = kept.map { all[$0] }
-            if !allTriggers.isEmpty { triggers = kept.map { allTriggers[$0] } }
+        if all.records.contains(where: { !selection.includes($0) }) {
+            let kept = all.records.indices.filter { selection.includes(all.records[$0]) }
+            batch = all.selecting(kept)
             if !allJSON.isEmpty { encoded = kept.map { allJSON[$0] } }
-            if records.isEmpty { return }
+            if batch.isEmpty { return }
         }
+        let records = batch.records
         queue.sync {
             guard let socket else { return }
             subscriptions.drain(socket)
@@ -104,7 +103,7 @@ public final class AlertPublisher: EncodedRecordSink, @unchecked Sendable {
                     logger.error("publishing \(Self.topic(of: record)) failed: \(error)")
                 }
                 if let onPublished, index + 1 - told == Self.observedPart || index + 1 == records.count {
-                    onPublished(Array(records[told...index]), triggers.isEmpty ? [] : Array(triggers[told...index]))
+                    onPublished(batch[told..<index + 1])
                     told = index + 1
                 }
             }

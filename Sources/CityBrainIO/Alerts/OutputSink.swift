@@ -6,22 +6,23 @@ import CityBrainCore
 /// ``deliver(_:)`` is called from one queue at a time, in record order.
 public protocol OutputSink: Sendable {
     func deliver(_ records: [OutputRecord])
-    /// Like ``deliver(_:)``, with the input position that caused each record (see
-    /// `EngineOutput.triggers`). The default forgets the positions.
-    func deliver(_ records: [OutputRecord], triggers: [Int64])
+    /// Like ``deliver(_:)-([OutputRecord])``, with the input position that caused each record
+    /// (``OutputBatch``). The default forgets the positions.
+    func deliver(_ batch: OutputBatch)
     /// Flushes and releases resources; called once, after the last delivery.
     func close()
 }
 
 extension OutputSink {
-    public func deliver(_ records: [OutputRecord], triggers: [Int64]) { deliver(records) }
+    public func deliver(_ batch: OutputBatch) { deliver(batch.records) }
 }
 
 /// A sink that writes records' wire JSON: the dispatcher hands it the JSON of each alert it has
 /// already encoded for the journal (`nil` for other records), so an alert is encoded once
 /// however many places it goes.
 public protocol EncodedRecordSink: OutputSink {
-    func deliver(_ records: [OutputRecord], triggers: [Int64], alertJSON: [String?])
+    /// `alertJSON` is aligned with the batch's records (`nil` for other records), or empty.
+    func deliver(_ batch: OutputBatch, alertJSON: [String?])
 }
 
 /// Which kinds of record a sink writes (`--emit`).

@@ -31,12 +31,12 @@ public final class RecordLineWriter: EncodedRecordSink, @unchecked Sendable {
     }
 
     public func deliver(_ records: [OutputRecord]) {
-        deliver(records, triggers: [], alertJSON: [])
+        deliver(.untimed(records), alertJSON: [])
     }
 
-    public func deliver(_ records: [OutputRecord], triggers: [Int64], alertJSON: [String?]) {
+    public func deliver(_ batch: OutputBatch, alertJSON: [String?]) {
         var text = ""
-        for (index, record) in records.enumerated() where selection.includes(record) {
+        for (index, record) in batch.records.enumerated() where selection.includes(record) {
             // Native alerts as the dispatcher encoded them for the journal.
             if format == .native, index < alertJSON.count, let json = alertJSON[index] { text += json } else { text += format.render(record) }
             text += "\n"

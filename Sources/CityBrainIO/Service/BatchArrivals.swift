@@ -3,7 +3,7 @@ import Dispatch
 import Synchronization
 
 /// When each ingest batch arrived, so an alert's latency is measured from the receive time of
-/// its own trigger's batch (`EngineOutput.triggers`), exactly, at any rate: a sampled clock
+/// its own trigger's batch (``OutputBatch``), exactly, at any rate: a sampled clock
 /// (``PositionClock``) charges a position the time of an earlier sample, which at a few events
 /// a second is hundreds of milliseconds too early.
 ///

@@ -247,11 +247,12 @@ public final class LivePipeline: @unchecked Sendable {
 
     private static func publishObserver(_ configuration: Configuration, arrivals: BatchArrivals?) -> AlertPublisher.PublishObserver? {
         guard let arrivals, let onLatency = configuration.onAlertLatency else { return configuration.onPublished }
-        return { records, triggers in
+        return { published in
             let now = SystemClock().uptimeNanoseconds  // before any other observer's work
-            configuration.onPublished?(records, triggers)
-            for (record, trigger) in zip(records, triggers) {
-                guard case .alert = record, let arrived = arrivals.time(of: trigger), now >= arrived else { continue }
+            configuration.onPublished?(published)
+            for (record, trigger) in published.timedRecords {
+                // An operator's alert has no trigger, and no latency.
+                guard case .alert = record, let trigger, let arrived = arrivals.time(of: trigger), now >= arrived else { continue }
                 onLatency(now - arrived)
             }
         }

@@ -3,7 +3,7 @@ import Dispatch
 import Synchronization
 
 /// When input positions passed a point (sent by the load generator, or arrived at ingest), so
-/// an alert's latency can be measured from its trigger position (`EngineOutput.triggers`).
+/// an alert's latency can be measured from its trigger position (``OutputBatch``).
 ///
 /// One writer advances the positions in order; any thread reads. Times are sampled every
 /// `stride` positions: a position is charged the time of the last sampled position at or before
