@@ -7,7 +7,7 @@ import Testing
 /// own lag behind the watermark, with the input in between; the results are the same windows.
 @Suite("Close spread")
 struct CloseSpreadTests {
-    /// 6.4 s over 64 slices: a key of slice `n` closes its windows `n × 100 ms` after the watermark.
+    /// 6.4 s over the slices: a key of slice `n` closes its windows `6.4 s × n / slices` after the watermark.
     static let spread = CloseSpread(span: 6_400)
 
     static func pipeline(spread: String, lateness: String = "0s") throws -> Pipeline {
@@ -48,9 +48,12 @@ struct CloseSpreadTests {
             #expect(result.count == (result.windowEnd == Fixture.minute(3) ? 30 : 60), "\(result.key) \(result.windowEnd)")
             if result.windowEnd == Fixture.minute(1) { triggersOfFirstClose.insert(trigger) }
         }
-        // 200 keys over 64 slices: nearly every slice holds a key, each closed at its own position.
-        #expect(triggersOfFirstClose.count > 50)
-        #expect(triggersOfFirstClose.min() == Self.position(reaching: Fixture.minute(1), in: events))
+        // 200 keys over 128 slices: most slices hold a key (about 101 expected), each closed at
+        // its own position.
+        #expect(CloseSpread.slices == 128 && triggersOfFirstClose.count > 80)
+        // Spread over more than 5 s of input (200 readings a second), and within the 6.4 s.
+        #expect(triggersOfFirstClose.max()! - triggersOfFirstClose.min()! > 5 * 200)
+        #expect(triggersOfFirstClose.min()! >= Self.position(reaching: Fixture.minute(1), in: events))
         #expect(triggersOfFirstClose.max()! < Self.position(reaching: Fixture.minute(1) + 6_400, in: events))
         #expect(harness.engine.statistics.lateEvents == 0)
     }
@@ -59,7 +62,7 @@ struct CloseSpreadTests {
     func latenessByTheKeysWatermark() throws {
         // A sensor of the first slice (no lag) and one whose windows close 3.2 s or more after the watermark.
         let prompt = try #require((0..<1_000).map { "p\($0)" }.first { CloseSpread.slice(of: $0) == 0 })
-        let lagging = try #require((0..<1_000).map { "l\($0)" }.first { CloseSpread.slice(of: $0) >= 32 })
+        let lagging = try #require((0..<1_000).map { "l\($0)" }.first { CloseSpread.slice(of: $0) >= CloseSpread.slices / 2 })
         let harness = TriggerHarness(try Self.pipeline(spread: "6400ms"), partitions: 2)
         var events = [10.0, 20, 30, 40, 50].flatMap { [Fixture.traffic(prompt, at: $0, speed: 50), Fixture.traffic(lagging, at: $0, speed: 50)] }
         events.append(Fixture.traffic("clock", at: 61, speed: 50))       // the watermark passes 1m by 1 s
@@ -123,7 +126,8 @@ struct CloseSpreadTests {
     @Test("the close schedule counts a spread close as over once its last slice is passed")
     func scheduleWaitsForTheLastSlice() throws {
         let schedule = CloseSchedule(try Self.pipeline(spread: "6400ms", lateness: "20s"))
-        let minute: Int64 = 60_000, last: Int64 = 6_300  // slice 63's lag
+        let minute: Int64 = 60_000, last = Self.spread.lag(ofSlice: UInt8(CloseSpread.slices - 1))  // the last slice's lag
+        #expect(last == 6_350)
         #expect(!schedule.crossed(from: minute - 1, to: minute))
         #expect(!schedule.crossed(from: minute, to: minute + last - 1))
         #expect(schedule.crossed(from: minute + last - 1, to: minute + last))

@@ -2,7 +2,7 @@
 /// ``blockSize`` consecutive slots, each block serving one group.
 ///
 /// Spread closes (``CloseSpread``) visit one slice of the keys at a time. Storage filled in
-/// arrival order holds a slice's entries one in 64 across all of it, so each visit reads a cache
+/// arrival order holds a slice's entries one in 128 across all of it, so each visit reads a cache
 /// line (and often a page) of its own; with the slices as groups, a slice's entries share their
 /// lines. The window operators' arenas use it that way.
 ///

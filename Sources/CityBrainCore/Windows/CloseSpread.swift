@@ -16,8 +16,11 @@ public struct CloseSpread: Sendable, Hashable {
     /// The event time (ms) over which closes are spread; 0 closes every key at the window's end.
     public let span: Int64
 
-    /// How many steps a close is cut into.
-    public static let slices = 64
+    /// How many steps a close is cut into: at 100 000 sensors a slice is some 800 keys, a few
+    /// milliseconds of a partition's time. With 64 the bench's half-rate median latency was
+    /// 7–9 ms, with 128 it is 5 ms (docs/performance.md). At most 255 (a slice is a byte, and
+    /// ``GroupedSlots`` keeps 255 for a block of no slice).
+    public static let slices = 128
 
     /// No spread: every window closes when the engine's watermark reaches its end.
     public static let none = CloseSpread(span: 0)
@@ -28,8 +31,8 @@ public struct CloseSpread: Sendable, Hashable {
     }
 
     /// The slice of a key, from its id: its stable hash, mixed again. FNV-1a alone spreads ids
-    /// that differ in their last characters (`s0` … `s199`) over few slices (43 of 64 for those
-    /// 200, against about 61 expected), and its low bits pick the key's partition
+    /// that differ in their last characters over few slices (`s0` … `s199` fell in 43 of 64,
+    /// where about 61 are expected), and its low bits pick the key's partition
     /// (``StableHash/partition(of:count:)``), which would give each partition only some slices.
     public static func slice(of key: String) -> UInt8 {
         var hash = StableHash.fnv1a(key)
