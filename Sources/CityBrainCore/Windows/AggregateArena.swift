@@ -44,7 +44,13 @@ struct AggregateArena {
             if let free = groups!.take(for: group) {
                 window = free
             } else {
-                states.append(contentsOf: repeatElement(.blank, count: windowStride * Self.slotsPerChunk))
+                // Every window's states made now, optional parts included: a chunk's parts then
+                // lie together on the heap as its states do. Made window by window as keys
+                // arrived, the parts of one slice lay among all the others', and reading them
+                // (a `last`, a trend) missed the cache at every window of a slice's close.
+                for _ in 0..<Self.slotsPerChunk {
+                    for offset in layouts.indices { states.append(AggregateState(layouts[offset])) }
+                }
                 window = groups!.addBlock(for: group)
             }
             let base = window * Int32(windowStride)
