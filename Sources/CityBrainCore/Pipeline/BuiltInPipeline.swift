@@ -24,6 +24,10 @@ timezone: UTC
 watermark:
   # An event may arrive up to 5 s behind the newest event time seen and still count.
   max_out_of_orderness: 5s
+  # Every sensor's one-minute window closes on the same watermark step. With tens of thousands
+  # of sensors, spread those closes over a few seconds so the input flows between them (at the
+  # cost of up to that much delay per alert and some CPU; docs/pipeline-language.md):
+  # close_spread: 2s
 
 # More raised alerts than this per window for one department are grouped into one storm alert.
 # `default` applies to every department not listed.
