@@ -170,6 +170,30 @@ struct RuleKindTests {
         #expect(alerts[0].message == "filling forecast at 1.09 of capacity within 15 minutes")
     }
 
+    @Test("prediction over a window needs three readings: through two a line always fits, so a shed feed raised floods")
+    func predictionNeedsThreeReadings() throws {
+        let yaml = """
+        rules:
+          - name: garage-full-soon
+            kind: prediction
+            value: occupied / capacity
+            horizon: 15m
+            reaches: 1
+            match: { kind: parking }
+            window: { tumbling: 5m }
+            department: parking-management
+        """
+        // Two readings 4 minutes apart, the second 20 spaces up: a forecast far past capacity.
+        let two = try EngineHarness(yaml: yaml)
+        two.feed([Self.parking("sparse", at: 10, occupied: 60), Self.parking("sparse", at: 250, occupied: 80)])
+        #expect(two.finish().isEmpty)
+        // A third reading on the same line: now it is a trend.
+        let three = try EngineHarness(yaml: yaml)
+        three.feed([Self.parking("sparse", at: 10, occupied: 60), Self.parking("sparse", at: 130, occupied: 70),
+                    Self.parking("sparse", at: 250, occupied: 80)])
+        #expect(Self.summary(three.finish()) == ["garage-full-soon raised sparse @300s warning"])
+    }
+
     @Test("outlier (EWMA): quiet during warm-up, fires far from the station's own baseline, resolves when back")
     func outlierEWMA() throws {
         let harness = try EngineHarness(yaml: """

@@ -162,7 +162,11 @@ extension PipelineFileReader {
             case .tumbling(let size)?, .sliding(let size, _)?: size
             default: 0
             }
-            let coverage = "span(\(value)) >= \(JSONObjectWriter.number(Double(size) / 2000))"
+            // ...and, like a per-reading trend (``TrendSettings/minimumReadings``), at least three
+            // readings: through two, a line fits exactly, and the latest one always lies on its
+            // side of the mean. Under overload, with most readings shed, windows of two readings
+            // raised predictions by the million (docs/performance.md, "Overload behaviour").
+            let coverage = "span(\(value)) >= \(JSONObjectWriter.number(Double(size) / 2000)) and count(\(value)) >= \(JSONObjectWriter.number(TrendSettings.minimumReadings))"
             let condition: String
             switch (number(mapping["reaches"], field: "reaches"), number(mapping["falls_below"], field: "falls_below")) {
             // The latest reading must also lie on the trend's side of the window mean: a straight
