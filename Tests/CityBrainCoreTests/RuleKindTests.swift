@@ -69,6 +69,14 @@ struct RuleKindTests {
         #expect(Self.summary(alerts) == ["speed-collapse raised falling @120s warning", "speed-collapse resolved falling @180s warning"])
         #expect(alerts[0].value == -0.5)
         #expect(alerts[0].threshold == -0.25)
+
+        // Two readings of a minute fit a line exactly, however steep: no rate from them.
+        let sparse = try EngineHarness(yaml: """
+        rules:
+          - { name: speed-collapse, kind: rate, field: speed_kmh, below: -0.25, match: { kind: traffic }, window: { tumbling: 1m }, department: traffic-police }
+        """)
+        sparse.feed([Fixture.traffic("thin", at: 5, speed: 60), Fixture.traffic("thin", at: 50, speed: 20)])
+        #expect(sparse.finish().isEmpty)
     }
 
     @Test("stuck sensor: identical readings for ten minutes (and six readings) fire at the reading that completes them; a change resolves; varying readings never fire")

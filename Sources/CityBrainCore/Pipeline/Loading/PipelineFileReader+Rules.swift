@@ -100,7 +100,10 @@ extension PipelineFileReader {
                 guard readingSlot(field, at: mapping["field"]!, compiler: &compiler) else { break }
                 ruleKind = .trend(TrendSettings(over: over, measure: .slope, rising: bounds.0 != nil, level: bounds.0 ?? bounds.1 ?? 0))
             } else {
-                ruleKind = synthesized(comparison, at: mapping["field"]!, compiler: &compiler).map { .threshold(when: $0, clear: nil) }
+                // At least three readings, like a per-reading trend: through two a line always fits
+                // (see "prediction" below).
+                let minimum = "count(\(field)) >= \(JSONObjectWriter.number(TrendSettings.minimumReadings))"
+                ruleKind = synthesized("\(comparison) and \(minimum)", at: mapping["field"]!, compiler: &compiler).map { .threshold(when: $0, clear: nil) }
             }
             defaultMessage = "{key} ({district}): {field} changing by {value} per second (limit {threshold})".replacingOccurrences(of: "{field}", with: field)
         case "stuck":
@@ -163,9 +166,9 @@ extension PipelineFileReader {
             default: 0
             }
             // ...and, like a per-reading trend (``TrendSettings/minimumReadings``), at least three
-            // readings: through two, a line fits exactly, and the latest one always lies on its
-            // side of the mean. Under overload, with most readings shed, windows of two readings
-            // raised predictions by the million (docs/performance.md, "Overload behaviour").
+            // readings: through two a line fits exactly, and the latest one always lies on its
+            // side of the mean, so a window of two readings (a gap, a thinned feed) forecast from
+            // nothing.
             let coverage = "span(\(value)) >= \(JSONObjectWriter.number(Double(size) / 2000)) and count(\(value)) >= \(JSONObjectWriter.number(TrendSettings.minimumReadings))"
             let condition: String
             switch (number(mapping["reaches"], field: "reaches"), number(mapping["falls_below"], field: "falls_below")) {
