@@ -150,9 +150,8 @@ struct RuleKindTests {
         #expect(Self.summary(alerts) == ["stuck-speed raised slow-feed @2400s warning", "stuck-speed resolved slow-feed @2700s warning"])
     }
 
-    @Test("prediction: a garage filling towards capacity fires ahead of time; a steady one does not")
-    func prediction() throws {
-        let harness = try EngineHarness(yaml: """
+    /// A windowed prediction: a garage's occupancy forecast 15 minutes ahead from 5-minute windows.
+    static let garageFullSoon = """
         rules:
           - name: garage-full-soon
             kind: prediction
@@ -163,7 +162,11 @@ struct RuleKindTests {
             window: { tumbling: 5m }
             department: parking-management
             message: "{sensor} forecast at {value} of capacity within 15 minutes"
-        """)
+        """
+
+    @Test("prediction: a garage filling towards capacity fires ahead of time; a steady one does not")
+    func prediction() throws {
+        let harness = try EngineHarness(yaml: Self.garageFullSoon)
         var events: [Event] = []
         for second in stride(from: 0.0, to: 600, by: 30) {
             // Filling one space every 30 s from 70: 80 after 5 minutes, 90 after 10.
@@ -178,19 +181,9 @@ struct RuleKindTests {
         #expect(alerts[0].message == "filling forecast at 1.09 of capacity within 15 minutes")
     }
 
-    @Test("prediction over a window needs three readings: through two a line always fits, so a shed feed raised floods")
+    @Test("prediction over a window needs three readings: through two a line always fits")
     func predictionNeedsThreeReadings() throws {
-        let yaml = """
-        rules:
-          - name: garage-full-soon
-            kind: prediction
-            value: occupied / capacity
-            horizon: 15m
-            reaches: 1
-            match: { kind: parking }
-            window: { tumbling: 5m }
-            department: parking-management
-        """
+        let yaml = Self.garageFullSoon
         // Two readings 4 minutes apart, the second 20 spaces up: a forecast far past capacity.
         let two = try EngineHarness(yaml: yaml)
         two.feed([Self.parking("sparse", at: 10, occupied: 60), Self.parking("sparse", at: 250, occupied: 80)])
