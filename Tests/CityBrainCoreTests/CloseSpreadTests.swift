@@ -120,6 +120,13 @@ struct CloseSpreadTests {
         let events = CheckpointTests.assortedCity()
         // At 20 s a step, 6 sensors a step: cuts inside the 50 s after the 5-minute and 10-minute closes.
         let cuts = [16, 17, 18, 31, 32, 33].map { $0 * 6 + 2 } + [events.count / 2]
+        // Those six cuts do fall inside a spread close: the watermark there (newest event time
+        // less 20 s) has passed a 5-minute window end by less than the 50 s spread.
+        let insideClose = cuts.prefix(6).filter { cut in
+            let watermark = events[..<cut].map(\.timestamp).max()! - 20_000 - Fixture.base
+            return watermark >= 300_000 && watermark % 300_000 < 50_000
+        }
+        #expect(insideClose.count == 6)
         try CheckpointTests.expectSameAfterRestore(pipeline, events, cuts: cuts)
     }
 

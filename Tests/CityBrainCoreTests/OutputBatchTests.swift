@@ -17,6 +17,9 @@ struct OutputBatchTests {
         #expect(batch.timedRecords.map { "\($0.record.alert!.key)@\($0.trigger!)" } == ["a@3", "b@9", "c@9"])
         #expect(batch[1..<3] == OutputBatch(records: [Self.alert("b"), Self.alert("c")], triggers: [9, 9]))
         #expect(batch.selecting([0, 2]) == OutputBatch(records: [Self.alert("a"), Self.alert("c")], triggers: [3, 9]))
+        var renamed = batch
+        renamed.updateRecords { record in record = Self.alert(record.alert!.key.uppercased()) }
+        #expect(renamed == OutputBatch(records: [Self.alert("A"), Self.alert("B"), Self.alert("C")], triggers: [3, 9, 9]))
 
         let byHand = OutputBatch.untimed([Self.alert("x"), Self.alert("y")])
         #expect(!byHand.isTimed && byHand.trigger(at: 1) == nil)

@@ -62,6 +62,11 @@ public struct OutputBatch: Sendable, Equatable {
         return part
     }
 
+    /// Changes each record in place (numbering alerts, say); records keep their triggers.
+    public mutating func updateRecords(_ body: (inout OutputRecord) throws -> Void) rethrows {
+        for index in records.indices { try body(&records[index]) }
+    }
+
     /// Adds a record caused at `trigger`. A batch holds timed records or untimed ones, not both.
     public mutating func append(_ record: OutputRecord, trigger: Int64) {
         precondition(isTimed, "a timed record added to an untimed batch")

@@ -137,17 +137,17 @@ public final class AlertDispatcher: Sendable {
             if kept.count < batch.count { batch = batch.selecting(kept) }
         }
         guard !batch.isEmpty else { return }
-        var records = batch.records
         let now = deterministic ? nil : clock.epochMilliseconds
         sequencer.withLock { sequencer in
-            for index in records.indices {
-                guard case .alert(var alert) = records[index] else { continue }
+            batch.updateRecords { record in
+                guard case .alert(var alert) = record else { return }
                 sequencer.stamp(&alert)
                 alert.emittedAt = now
                 alert.epoch = journal?.epoch
-                records[index] = .alert(alert)
+                record = .alert(alert)
             }
         }
+        let records = batch.records
         // Each alert's JSON is encoded once, for the journal and every sink that writes JSON.
         let alertJSON: [String?] = encodesAlerts ? records.map { $0.alert?.json } : []
         if let journal {
@@ -155,12 +155,11 @@ public final class AlertDispatcher: Sendable {
             let alerts = records.compactMap(\.alert)
             do { try journal.append(alerts, json: alertJSON.compactMap { $0 }) } catch { onJournalFailure(error) }
         }
-        let numbered = batch.isTimed ? OutputBatch(records: records, triggers: batch.triggers) : .untimed(records)
         for sink in sinks {
             if let encoded = sink as? any EncodedRecordSink {
-                encoded.deliver(numbered, alertJSON: alertJSON)
+                encoded.deliver(batch, alertJSON: alertJSON)
             } else {
-                sink.deliver(numbered)
+                sink.deliver(batch)
             }
         }
         delivered.store(sequencer.withLock { $0.last }, ordering: .releasing)
