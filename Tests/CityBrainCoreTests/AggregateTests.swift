@@ -76,6 +76,39 @@ struct AggregateTests {
         #expect(flat.slope == nil)
     }
 
+    @Test("the slope's standard error is the textbook one, merges, and needs three readings")
+    func slopeStandardError() {
+        let start: Int64 = 1_732_269_600_000
+        let times: [Double] = [0, 7, 15, 31, 42, 58, 60, 75, 90, 119]
+        let values: [Double] = [50, 48.5, 47.9, 44, 43.8, 40.1, 41, 37.2, 35.5, 29.9]
+        // √(Σ residual² / (n − 2) / Σ (t − mean t)²), from the definitions.
+        let meanT = times.reduce(0, +) / 10, meanX = values.reduce(0, +) / 10
+        let stt = times.reduce(0) { $0 + ($1 - meanT) * ($1 - meanT) }
+        let stx = zip(times, values).reduce(0) { $0 + ($1.0 - meanT) * ($1.1 - meanX) }
+        let slope = stx / stt
+        let residuals = zip(times, values).reduce(0) { sum, point in
+            let residual = point.1 - meanX - slope * (point.0 - meanT)
+            return sum + residual * residual
+        }
+        let exact = (residuals / 8 / stt).squareRoot()
+        var whole = LinearTrend(), early = LinearTrend(), late = LinearTrend()
+        for (time, value) in zip(times, values) {
+            let milliseconds = start + Int64(time * 1000)
+            whole.add(value, at: milliseconds)
+            if time < 40 { early.add(value, at: milliseconds) } else { late.add(value, at: milliseconds) }
+        }
+        #expect(close(whole.slopeStandardError, exact, tolerance: 1e-9))
+        early.merge(late)
+        #expect(close(early.slopeStandardError, exact, tolerance: 1e-9))
+        // Two readings always lie on a line: no standard error; three on one have none to speak of.
+        var two = LinearTrend()
+        two.add(1, at: start)
+        two.add(5, at: start + 1000)
+        #expect(two.slopeStandardError == nil)
+        two.add(9, at: start + 2000)
+        #expect(close(two.slopeStandardError, 0, tolerance: 1e-9))
+    }
+
     @Test("quantiles are within the sketch's 1 % relative error of the exact rank value", arguments: [7, 8, 9] as [UInt64])
     func quantiles(seed: UInt64) throws {
         var random = SeededRandom(seed: seed)

@@ -25,7 +25,7 @@ struct ExpressionTests {
     @Test("compile errors catch unknown aggregates and fields, with suggestions")
     func compileErrors() throws {
         var compiler = ExpressionCompiler(kind: .traffic)
-        #expect(throws: ExpressionError("unknown aggregate 'meen', did you mean 'mean'? (aggregates: count, sum, mean, min, max, stddev, stddev_pop, first, last, span, slope, p50, p90, p95, p99, distinct)", at: 0)) {
+        #expect(throws: ExpressionError("unknown aggregate 'meen', did you mean 'mean'? (aggregates: count, sum, mean, min, max, stddev, stddev_pop, first, last, span, slope, slope_se, p50, p90, p95, p99, distinct)", at: 0)) {
             try compiler.condition(try ExpressionParser.parse("meen(speed_kmh) < 20"))
         }
         #expect(throws: ExpressionError("unknown field 'speed_kph' for kind traffic, did you mean 'speed_kmh'? (known fields: flow_vph, occupancy, speed_kmh, travel_time_s)", at: 5)) {

@@ -72,7 +72,7 @@ struct PipelineLoaderTests {
                 "bad.yaml:6:34: error: expected a number, a field or a function call, found the end of the expression",
                 "bad.yaml:7:17: error: department 'traffic police' must not contain '.' or spaces: it is part of the topic alert.<department>.<severity>",
                 "bad.yaml:10:25: error: 'tumbling' must be a duration such as 500ms, 5s, 1m or 1h, found '1x'",
-                "bad.yaml:11:12: error: unknown aggregate 'meen', did you mean 'mean'? (aggregates: count, sum, mean, min, max, stddev, stddev_pop, first, last, span, slope, p50, p90, p95, p99, distinct)",
+                "bad.yaml:11:12: error: unknown aggregate 'meen', did you mean 'mean'? (aggregates: count, sum, mean, min, max, stddev, stddev_pop, first, last, span, slope, slope_se, p50, p90, p95, p99, distinct)",
                 "bad.yaml:12:15: error: unknown severity 'critcal', did you mean 'critical'? (expected one of info, warning, critical)",
                 "bad.yaml:14:19: error: in message: unknown placeholder '{sensr}', did you mean 'sensor'?",
             ])

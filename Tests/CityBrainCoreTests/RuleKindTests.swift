@@ -77,6 +77,15 @@ struct RuleKindTests {
         """)
         sparse.feed([Fixture.traffic("thin", at: 5, speed: 60), Fixture.traffic("thin", at: 50, speed: 20)])
         #expect(sparse.finish().isEmpty)
+
+        // Four readings jumping 40 km/h up and down, with a falling fit (-0.53 per second) that
+        // noise alone draws: within a standard error of zero, so no rate.
+        let noisy = try EngineHarness(yaml: """
+        rules:
+          - { name: speed-collapse, kind: rate, field: speed_kmh, below: -0.25, match: { kind: traffic }, window: { tumbling: 1m }, department: traffic-police }
+        """)
+        noisy.feed(zip([5, 20, 35, 50] as [Double], [60, 20, 60, 20] as [Double]).map { Fixture.traffic("jumpy", at: $0, speed: $1) })
+        #expect(noisy.finish().isEmpty)
     }
 
     @Test("stuck sensor: identical readings for ten minutes (and six readings) fire at the reading that completes them; a change resolves; varying readings never fire")
@@ -193,6 +202,20 @@ struct RuleKindTests {
         three.feed([Self.parking("sparse", at: 10, occupied: 60), Self.parking("sparse", at: 130, occupied: 70),
                     Self.parking("sparse", at: 250, occupied: 80)])
         #expect(Self.summary(three.finish()) == ["garage-full-soon raised sparse @300s warning"])
+    }
+
+    @Test("prediction over a window needs a slope three standard errors from zero: a zig-zag is not a trend")
+    func predictionNeedsASignificantSlope() throws {
+        let times: [Double] = [10, 90, 170, 250]
+        // Up and down by 20 spaces, and up 2 overall: a least-squares slope of 0.0006 per second
+        // (forecast 1.36 of capacity), but within 0.9 standard errors of zero.
+        let zigzag = try EngineHarness(yaml: Self.garageFullSoon)
+        zigzag.feed(zip(times, [60, 80, 62, 82] as [Double]).map { Self.parking("noisy", at: $0, occupied: $1) })
+        #expect(zigzag.finish().isEmpty)
+        // Filling steadily with a space of noise: the same forecast, 42 standard errors from zero.
+        let filling = try EngineHarness(yaml: Self.garageFullSoon)
+        filling.feed(zip(times, [60, 67, 74, 82] as [Double]).map { Self.parking("filling", at: $0, occupied: $1) })
+        #expect(Self.summary(filling.finish()) == ["garage-full-soon raised filling @300s warning"])
     }
 
     @Test("outlier (EWMA): quiet during warm-up, fires far from the station's own baseline, resolves when back")

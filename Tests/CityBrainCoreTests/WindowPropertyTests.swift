@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Windows against a brute-force reference")
 struct WindowPropertyTests {
-    static let aggregates = ["sum", "mean", "min", "max", "first", "last", "stddev", "slope", "p95"]
+    static let aggregates = ["sum", "mean", "min", "max", "first", "last", "stddev", "slope", "slope_se", "p95"]
 
     static let pipeline = """
     watermark: { max_out_of_orderness: 5s }

@@ -1,5 +1,5 @@
-/// Least-squares slope of value against event time, in value units per second, kept as
-/// co-moments (Welford style) so it is numerically stable and mergeable.
+/// Least-squares slope of value against event time, in value units per second, and its
+/// standard error, kept as co-moments (Welford style) so it is numerically stable and mergeable.
 ///
 /// Times are measured in seconds from an integer origin (the first event's millisecond), so
 /// events a millisecond apart keep full precision instead of drowning in the 1.7 × 10⁹ seconds
@@ -14,6 +14,8 @@ public struct LinearTrend: Sendable, Hashable {
     private var m2Time: Double = 0
     /// Σ (t − mean t)(x − mean x).
     private var coMoment: Double = 0
+    /// Σ (x − mean x)².
+    private var m2Value: Double = 0
 
     public init() {}
 
@@ -23,10 +25,12 @@ public struct LinearTrend: Sendable, Hashable {
         count += 1
         let n = Double(count)
         let deltaTime = time - meanTime
+        let deltaValue = value - meanValue
         meanTime += deltaTime / n
-        meanValue += (value - meanValue) / n
+        meanValue += deltaValue / n
         m2Time += deltaTime * (time - meanTime)
         coMoment += deltaTime * (value - meanValue)
+        m2Value += deltaValue * (value - meanValue)
     }
 
     public mutating func merge(_ other: LinearTrend) {
@@ -38,6 +42,7 @@ public struct LinearTrend: Sendable, Hashable {
         let deltaValue = other.meanValue - meanValue
         m2Time += other.m2Time + deltaTime * deltaTime * a * b / n
         coMoment += other.coMoment + deltaTime * deltaValue * a * b / n
+        m2Value += other.m2Value + deltaValue * deltaValue * a * b / n
         meanTime += deltaTime * b / n
         meanValue += deltaValue * b / n
         count += other.count
@@ -47,6 +52,19 @@ public struct LinearTrend: Sendable, Hashable {
     public var slope: Double? {
         guard count >= 2, m2Time > 0 else { return nil }
         return coMoment / m2Time
+    }
+
+    /// The standard error of ``slope``, from the residuals about the line:
+    /// `√(Σ residual² / (n − 2) / Σ (t − mean t)²)`; 0 when the readings lie exactly on it.
+    /// `nil` with fewer than three readings (through two a line always fits, so there is no
+    /// residual to judge it by) or fewer than two distinct times.
+    ///
+    /// A slope several standard errors from zero is a trend; one within a standard error or two
+    /// is what noise alone draws through a few readings.
+    public var slopeStandardError: Double? {
+        guard count >= 3, m2Time > 0 else { return nil }
+        let residual = max(0, m2Value - coMoment * coMoment / m2Time)
+        return (residual / Double(count - 2) / m2Time).squareRoot()
     }
 }
 
@@ -58,6 +76,7 @@ extension LinearTrend: CheckpointCodable {
         writer.write(meanValue)
         writer.write(m2Time)
         writer.write(coMoment)
+        writer.write(m2Value)
     }
 
     public init(from reader: inout CheckpointReader) throws(CheckpointError) {
@@ -67,5 +86,6 @@ extension LinearTrend: CheckpointCodable {
         meanValue = try reader.read()
         m2Time = try reader.read()
         coMoment = try reader.read()
+        m2Value = try reader.read()
     }
 }

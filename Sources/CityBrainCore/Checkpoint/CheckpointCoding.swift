@@ -2,7 +2,7 @@
 ///
 /// The encoding is positional and compact (little-endian, no field names): a type writes its
 /// fields in a fixed order and reads them back in the same order. The checkpoint file carries a
-/// format version, so a change to any type's fields must bump ``CheckpointFormat/version``.
+/// format version, so a change to any type's fields must bump `CheckpointFile.version` (CityBrainIO).
 /// Conformances live beside each type, where its private state is visible.
 public protocol CheckpointCodable {
     func write(to writer: inout CheckpointWriter)

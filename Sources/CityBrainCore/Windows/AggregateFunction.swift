@@ -18,6 +18,9 @@ public enum AggregateFunction: String, Sendable, Hashable, CaseIterable {
     case span
     /// Least-squares slope of the value against event time, per second.
     case slope
+    /// The standard error of ``slope``: the slope is a trend, not noise, when it lies several
+    /// standard errors from zero. Needs three readings.
+    case slopeStandardError = "slope_se"
     /// Quantiles from a DDSketch, within 1 % of the exact value.
     case p50, p90, p95, p99
     /// Distinct values (exact to 2 048, then HyperLogLog within 2 %); also takes `sensor` or
@@ -35,7 +38,7 @@ public enum AggregateFunction: String, Sendable, Hashable, CaseIterable {
         case .count, .sum, .mean, .min, .max: []
         case .stddev, .stddevPopulation: .variance
         case .first, .last, .span: .edges
-        case .slope: .trend
+        case .slope, .slopeStandardError: .trend
         case .p50, .p90, .p95, .p99: .sketch
         case .distinct: .distinct
         }

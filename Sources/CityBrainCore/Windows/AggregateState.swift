@@ -143,6 +143,7 @@ public struct AggregateState: Sendable {
         case .last: return extras.flatMap { $0.edges.isEmpty ? nil : $0.edges.last }
         case .span: return extras.flatMap { $0.edges.isEmpty ? nil : Double($0.edges.lastTime - $0.edges.firstTime) / 1000 }
         case .slope: return extras?.trend.slope
+        case .slopeStandardError: return extras?.trend.slopeStandardError
         case .p50, .p90, .p95, .p99: return extras?.sketch.quantile(function.quantile ?? 0.5)
         case .distinct: return extras?.distinct.estimate
         }

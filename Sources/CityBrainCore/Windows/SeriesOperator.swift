@@ -67,7 +67,7 @@ extension AggregateFunction {
         case .count: value == nil ? 0 : 1
         case .distinct: value == nil ? 0 : 1
         case .span: value == nil ? nil : 0
-        case .stddev, .slope: nil
+        case .stddev, .slope, .slopeStandardError: nil
         case .stddevPopulation: value == nil ? nil : 0
         case .sum, .mean, .min, .max, .first, .last, .p50, .p90, .p95, .p99: value
         }

@@ -9,7 +9,7 @@ import Foundation
 public enum CheckpointFile {
     static let magic: [UInt8] = Array("CBCKPT".utf8) + [0, 1]
     /// Bumped whenever any encoded state type changes its fields.
-    public static let version: UInt32 = 4
+    public static let version: UInt32 = 5
     static let headerSize = 20
 
     /// Why a checkpoint file was refused.

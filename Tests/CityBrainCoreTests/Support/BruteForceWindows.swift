@@ -74,6 +74,18 @@ enum BruteForceWindows {
                 variance += (t - meanT) * (t - meanT)
             }
             return variance > 0 ? covariance / variance : nil
+        case "slope_se":
+            let origin = timed.first?.0 ?? 0
+            let times = timed.map { Double($0.0 - origin) / 1000 }, xs = timed.map(\.1)
+            guard times.count >= 3, let slope = value("slope", of: field, in: events) else { return nil }
+            let meanT = times.reduce(0, +) / Double(times.count), meanX = xs.reduce(0, +) / Double(xs.count)
+            var residuals = 0.0, variance = 0.0
+            for (t, x) in zip(times, xs) {
+                let residual = x - meanX - slope * (t - meanT)
+                residuals += residual * residual
+                variance += (t - meanT) * (t - meanT)
+            }
+            return (residuals / Double(times.count - 2) / variance).squareRoot()
         case "p95":
             let sorted = values.sorted()
             return sorted.isEmpty ? nil : sorted[Int((0.95 * Double(sorted.count - 1)).rounded(.down))]

@@ -100,10 +100,12 @@ extension PipelineFileReader {
                 guard readingSlot(field, at: mapping["field"]!, compiler: &compiler) else { break }
                 ruleKind = .trend(TrendSettings(over: over, measure: .slope, rising: bounds.0 != nil, level: bounds.0 ?? bounds.1 ?? 0))
             } else {
-                // At least three readings, like a per-reading trend: through two a line always fits
-                // (see "prediction" below).
+                // A trend, not noise, as per reading: at least three readings, and a slope
+                // clear of its standard error (see "prediction" below).
                 let minimum = "count(\(field)) >= \(JSONObjectWriter.number(TrendSettings.minimumReadings))"
-                ruleKind = synthesized("\(comparison) and \(minimum)", at: mapping["field"]!, compiler: &compiler).map { .threshold(when: $0, clear: nil) }
+                let significant = "(\(Self.significant(field, rising: true)) or \(Self.significant(field, rising: false)))"
+                ruleKind = synthesized("\(comparison) and \(minimum) and \(significant)", at: mapping["field"]!, compiler: &compiler)
+                    .map { .threshold(when: $0, clear: nil) }
             }
             defaultMessage = "{key} ({district}): {field} changing by {value} per second (limit {threshold})".replacingOccurrences(of: "{field}", with: field)
         case "stuck":
@@ -169,15 +171,18 @@ extension PipelineFileReader {
             // readings: through two a line fits exactly, and the latest one always lies on its
             // side of the mean, so a window of two readings (a gap, a thinned feed) forecast from
             // nothing.
+            // ...and a slope at least three standard errors from zero, as per reading: a line
+            // through a few noisy readings, carried ten minutes ahead, crosses any level now and
+            // then (under overload, with readings shed, by the hundred thousand a minute).
             let coverage = "span(\(value)) >= \(JSONObjectWriter.number(Double(size) / 2000)) and count(\(value)) >= \(JSONObjectWriter.number(TrendSettings.minimumReadings))"
             let condition: String
             switch (number(mapping["reaches"], field: "reaches"), number(mapping["falls_below"], field: "falls_below")) {
             // The latest reading must also lie on the trend's side of the window mean: a straight
             // line through high-low-high data (an incident that just cleared) points the wrong way.
             case (let target?, nil):
-                condition = "\(forecast) >= \(JSONObjectWriter.number(target)) and slope(\(value)) > 0 and last(\(value)) > mean(\(value)) and \(coverage)"
+                condition = "\(forecast) >= \(JSONObjectWriter.number(target)) and slope(\(value)) > 0 and last(\(value)) > mean(\(value)) and \(coverage) and \(Self.significant(value, rising: true))"
             case (nil, let target?):
-                condition = "\(forecast) < \(JSONObjectWriter.number(target)) and slope(\(value)) < 0 and last(\(value)) < mean(\(value)) and \(coverage)"
+                condition = "\(forecast) < \(JSONObjectWriter.number(target)) and slope(\(value)) < 0 and last(\(value)) < mean(\(value)) and \(coverage) and \(Self.significant(value, rising: false))"
             default:
                 error(at: node, "\(context) needs exactly one of 'reaches: <level>' or 'falls_below: <level>'")
                 return nil
@@ -260,5 +265,12 @@ extension PipelineFileReader {
                         cooldown: cooldown, department: department, message: message, resolveMessage: resolveMessage)
         rule.maxOpen = mapping["max_open"].flatMap { count($0, field: "max_open", in: node, context: context) }
         return rule
+    }
+
+    /// The windowed form of a per-reading trend's test (``TrendSettings/minimumTStatistic``):
+    /// `value`'s slope lies that many standard errors from zero, upwards or downwards.
+    static func significant(_ value: String, rising: Bool) -> String {
+        let minimum = JSONObjectWriter.number(TrendSettings.minimumTStatistic)
+        return rising ? "slope(\(value)) >= \(minimum) * slope_se(\(value))" : "slope(\(value)) <= -\(minimum) * slope_se(\(value))"
     }
 }
