@@ -80,6 +80,17 @@ struct EventDecoderTests {
         (#"{"kind":"traffic","sensor":"s","ts":12}"#, .outOfRange, "field 'ts' = 12 is outside 2000-01-01…2100-01-01 in Unix milliseconds"),
         (#"{"kind":"traffic","sensor":"","ts":1732270000000}"#, .outOfRange, "field 'sensor' is empty"),
         (#"{"kind":"bus","sensor":"s","ts":1732270000000}"#, .unknownKind, "unknown kind 'bus'; expected one of traffic, parking, environment"),
+        // Ranges are checked as values are read, but reported where a separate validation did:
+        // after the identity, and the first reading out of range in frame order.
+        (#"{"kind":"traffic","occupancy":1.7,"sensor":"","ts":1732270000000}"#, .outOfRange, "field 'sensor' is empty"),
+        (#"{"kind":"traffic","sensor":"s","ts":1732270000000,"speed_kmh":400,"occupancy":1.7}"#, .outOfRange, "field 'speed_kmh' = 400.0 is outside 0…300 for kind traffic"),
+        (#"{"kind":"traffic","occupancy":1.7}"#, .missingField, "required field 'sensor' is missing"),
+        // A measurement before the kind, a name with an escape, a kind with an escape: the same checks.
+        (#"{"occupancy":1.7,"kind":"traffic","sensor":"s","ts":1732270000000}"#, .outOfRange, "field 'occupancy' = 1.7 is outside 0…1 for kind traffic"),
+        (#"{"kind":"traffic","sensor":"s","ts":1732270000000,"occup\u0061ncy":1.7}"#, .outOfRange, "field 'occupancy' = 1.7 is outside 0…1 for kind traffic"),
+        (#"{"kind":"tr\u0061ffic","sensor":"s","ts":1732270000000,"occupancy":1.7}"#, .outOfRange, "field 'occupancy' = 1.7 is outside 0…1 for kind traffic"),
+        (#"{"kind":"traffic","sensor":"s","ts":1732270000000,"speed_kmh":1,"speed\u005fkmh":2}"#, .malformedJSON, "duplicate field 'speed_kmh' at byte 80"),
+        (#"{"kind":"traffic","sensor":"s","ts":1732270000000,"a_long_unknown_field_name":1,"a_long_unknown_field_name":2}"#, .malformedJSON, "duplicate field 'a_long_unknown_field_name' at byte 107"),
     ])
     func rejections(json: String, reason: RejectReason, detail: String) {
         #expect(rejection(json) == FrameRejection(reason, detail))
@@ -100,6 +111,15 @@ struct EventDecoderTests {
         }
         #expect(rejection(#"{"kind":"traffic","sensor":"s","ts":17322"#)
                     == FrameRejection(.malformedJSON, "the frame ends before its JSON object does (41 bytes; truncated?)"))
+    }
+
+    @Test("a measurement is checked against its own kind's range only; others take any finite value")
+    func rangesPerKind() throws {
+        // `occupied` is a parking measurement: on a traffic frame it is an undeclared one.
+        let event = try decode(#"{"occupied":250000,"kind":"traffic","sensor":"s","ts":1732270000000,"speed_kmh":300}"#)
+        #expect(event.readings == [Reading("occupied", 250_000), Reading("speed_kmh", 300)])
+        #expect(rejection(#"{"kind":"parking","sensor":"s","ts":1732270000000,"occupied":250000}"#)
+                    == FrameRejection(.outOfRange, "field 'occupied' = 250000.0 is outside 0…100000 for kind parking"))
     }
 
     @Test("a frame over the size limit is rejected before it is parsed")

@@ -168,6 +168,27 @@ struct JSONCursor {
 
     static func describe(_ field: String?) -> String { field.map { "field '\($0)'" } ?? "field name" }
 
+    /// Scans a string starting at its opening quote into a ``PackedName``, when it is plain
+    /// ASCII of at most ``PackedName/capacity`` bytes with no escape; otherwise returns `nil` and
+    /// leaves the cursor where it was, for ``scanString(valueOf:)`` to read it (and to report
+    /// what is wrong with it).
+    @inline(__always)
+    mutating func scanPackedName() -> PackedName? {
+        var name = PackedName()
+        var position = index + 1
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                index = position + 1
+                return name
+            }
+            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\"), name.append(byte) else { return nil }
+            position += 1
+        }
+        return nil
+    }
+
+
     /// A `String` of ASCII bytes.
     @inline(__always)
     static func asciiString(_ raw: UnsafeRawBufferPointer) -> String {

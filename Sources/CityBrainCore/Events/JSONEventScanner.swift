@@ -29,6 +29,10 @@ struct JSONEventScanner {
         }
         cursor.index += 1
 
+        // The kind, once read (a built-in one matched from its bytes), its place among the
+        // built-in ones, and the text of a kind the decoder does not know (reported after the scan).
+        var kind: EventKind?
+        var kindIndex: Int?
         var kindText: String?
         var sensor: String?
         var district: String?
@@ -38,6 +42,15 @@ struct JSONEventScanner {
         // Room for a typical reading's measurements at once: growing from one took two more
         // allocations per event (`perf probe` on malloc: 14 % of them on the benchmark pipeline).
         readings.reserveCapacity(4)
+        // Built-in measurements seen so far (by catalogue index), to find duplicates without
+        // comparing names.
+        var known: UInt64 = 0
+        // Validation fused into the scan: a known measurement's range is checked as its value is
+        // read, and the first one outside it reported after the scan, where a separate
+        // validation pass reported it (so a frame's first error stays the same). A measurement
+        // read before `kind` is checked after the scan instead.
+        var outOfRange: FrameRejection?
+        var rangesDeferred = false
 
         cursor.skipWhitespace()
         if cursor.peek() == UInt8(ascii: "}") {
@@ -46,17 +59,17 @@ struct JSONEventScanner {
             while true {
                 cursor.skipWhitespace()
                 guard cursor.peek() == UInt8(ascii: "\"") else { throw cursor.malformed("expected a quoted field name") }
-                let key = try cursor.scanString(valueOf: nil)
-                let field = Field(key)
+                let (field, key, catalogueIndex) = try scanFieldName()
                 // Duplicates are found without a per-frame set: the fixed fields by their values,
-                // measurements by a scan of the (few) readings so far.
+                // built-in measurements by their bit, others by a scan of the (few) readings so far.
                 let duplicate = switch field {
-                case .kind: kindText != nil
+                case .kind: kind != nil || kindText != nil
                 case .sensor: sensor != nil
                 case .district: district != nil
                 case .ts: timestamp != nil
                 case .seq: sequence != nil
-                case .measurement: readings.contains { $0.name == key }
+                case .measurement:
+                    if let catalogueIndex { known & (1 << UInt64(catalogueIndex)) != 0 } else { readings.contains { $0.name == key } }
                 }
                 guard !duplicate else { throw cursor.malformed("duplicate field '\(key)'") }
                 cursor.skipWhitespace()
@@ -64,7 +77,15 @@ struct JSONEventScanner {
                 cursor.index += 1
                 cursor.skipWhitespace()
                 switch field {
-                case .kind: kindText = try cursor.scanStringValue(field: key)
+                case .kind:
+                    if let builtIn = try scanBuiltInKind() {
+                        kind = builtIn
+                    } else {
+                        let text = try cursor.scanStringValue(field: key)
+                        kind = knownKind(text)
+                        if kind == nil { kindText = text }
+                    }
+                    kindIndex = kind.flatMap { EventKind.builtIn.firstIndex(of: $0) }
                 case .sensor: sensor = try cursor.scanStringValue(field: key)
                 case .district: district = try cursor.scanStringValue(field: key)
                 case .ts: timestamp = try scanTimestamp()
@@ -73,7 +94,21 @@ struct JSONEventScanner {
                     guard readings.count < MeasurementLimits.maxMeasurements else {
                         throw FrameRejection(.outOfRange, "more than \(MeasurementLimits.maxMeasurements) readings")
                     }
-                    readings.append(Reading(key, try cursor.scanNumberValue(field: key)))
+                    let value = try cursor.scanNumberValue(field: key)
+                    if let catalogueIndex {
+                        known |= 1 << UInt64(catalogueIndex)
+                        if kind == nil && kindText == nil {
+                            rangesDeferred = true
+                        } else if outOfRange == nil, let kind, let kindIndex,
+                                  let range = Self.catalogue.entries[catalogueIndex].ranges[kindIndex], !range.contains(value) {
+                            do throws(FrameRejection) {
+                                try EventValidation.check(Reading(key, value), of: kind, range: range)
+                            } catch {
+                                outOfRange = error
+                            }
+                        }
+                    }
+                    readings.append(Reading(key, value))
                 }
                 if try cursor.reachedEnd(UInt8(ascii: "}"), "after field", key) { break }
             }
@@ -81,17 +116,56 @@ struct JSONEventScanner {
         cursor.skipWhitespace()
         guard cursor.index == cursor.bytes.count else { throw cursor.malformed("unexpected data after the JSON object") }
 
-        guard let kindText else { throw FrameRejection(.missingField, "required field 'kind' is missing") }
+        guard kind != nil || kindText != nil else { throw FrameRejection(.missingField, "required field 'kind' is missing") }
         guard let sensor else { throw FrameRejection(.missingField, "required field 'sensor' is missing") }
         guard let timestamp else { throw FrameRejection(.missingField, "required field 'ts' is missing") }
-        guard let kind = knownKind(kindText) else {
+        guard let kind else {
             let known = (EventKind.builtIn + declaredKinds.sorted()).map(\.rawValue).joined(separator: ", ")
-            throw FrameRejection(.unknownKind, "unknown kind '\(kindText.prefix(40))'; expected one of \(known)")
+            throw FrameRejection(.unknownKind, "unknown kind '\(kindText?.prefix(40) ?? "")'; expected one of \(known)")
         }
-        let event = Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings, sequence: sequence)
-        try EventValidation.check(event)
-        return event
+        // What a separate validation pass (``EventValidation/check(_:)``) checked, in its order:
+        // the identity, then each reading (the count and finiteness were checked as they were read).
+        try EventValidation.checkIdentity(sensor: sensor, district: district, timestamp: timestamp)
+        if rangesDeferred {
+            for reading in readings { try EventValidation.check(reading, of: kind) }
+        } else if let outOfRange {
+            throw outOfRange
+        }
+        return Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings, sequence: sequence)
     }
+
+    /// The built-in measurements, matched from a frame's bytes.
+    private static let catalogue = KnownMeasurements.builtIn
+
+    /// Reads a field name: what it stands for, its text (for a measurement's reading and for
+    /// errors), and its index in the built-in catalogue if it is a built-in measurement. A short
+    /// ASCII name is matched from its bytes; a String is made only for a measurement the
+    /// catalogue does not hold.
+    @inline(__always)
+    private mutating func scanFieldName() throws(FrameRejection) -> (Field, String, Int?) {
+        let start = cursor.index
+        guard let packed = cursor.scanPackedName() else {
+            let key = try cursor.scanString(valueOf: nil)
+            let field = Field(key)
+            return (field, key, field == .measurement ? Self.catalogue.index(of: key) : nil)
+        }
+        let field = Field(packed)
+        guard field == .measurement else { return (field, field.name, nil) }
+        if let index = Self.catalogue.index(of: packed) { return (field, Self.catalogue.entries[index].name, index) }
+        return (field, JSONCursor.asciiString(UnsafeRawBufferPointer(rebasing: cursor.bytes[(start + 1)..<(cursor.index - 1)])), nil)
+    }
+
+    /// A `kind` value naming a built-in kind, matched from its bytes; `nil` (the cursor
+    /// unmoved) for anything else, which is read as text.
+    private mutating func scanBuiltInKind() throws(FrameRejection) -> EventKind? {
+        let start = cursor.index
+        guard cursor.peek() == UInt8(ascii: "\""), let packed = cursor.scanPackedName() else { return nil }
+        for (index, name) in Self.builtInKindNames.enumerated() where name == packed { return EventKind.builtIn[index] }
+        cursor.index = start
+        return nil
+    }
+
+    private static let builtInKindNames = EventKind.builtIn.map { PackedName($0.rawValue)! }
 
     /// The kind `text` names, if the decoder knows it: the built-in ones first, by comparison.
     private func knownKind(_ text: String) -> EventKind? {
@@ -114,6 +188,32 @@ struct JSONEventScanner {
             default: .measurement
             }
         }
+
+        init(_ name: PackedName) {
+            self = switch name.count {
+            case 2: name == Self.packed.ts ? .ts : .measurement
+            case 3: name == Self.packed.seq ? .seq : .measurement
+            case 4: name == Self.packed.kind ? .kind : .measurement
+            case 6: name == Self.packed.sensor ? .sensor : .measurement
+            case 8: name == Self.packed.district ? .district : .measurement
+            default: .measurement
+            }
+        }
+
+        /// The fixed fields' names (a measurement's is its own).
+        var name: String {
+            switch self {
+            case .kind: "kind"
+            case .sensor: "sensor"
+            case .district: "district"
+            case .ts: "ts"
+            case .seq: "seq"
+            case .measurement: ""
+            }
+        }
+
+        private static let packed = (ts: PackedName("ts")!, seq: PackedName("seq")!, kind: PackedName("kind")!,
+                                     sensor: PackedName("sensor")!, district: PackedName("district")!)
     }
 
     private func format(_ value: Double) -> String {

@@ -6,7 +6,8 @@ import CityBrainCore
 /// Input `i` is derived from (`seed`, `i`) alone, so any failing input can be regenerated with
 /// ``input(_:seed:index:)``. Besides "does not crash", it checks invariants:
 /// - decoder, formats: a frame either decodes or is rejected with a reason; a decoded event
-///   re-encodes natively and decodes to the same event;
+///   re-encodes natively and decodes to the same event (and, natively, passes
+///   ``EventValidation/check(_:)``, which the scanner fuses into its reading);
 /// - pipeline loader: a file either loads or is rejected with at least one diagnostic, each with a
 ///   line and column of at least 1.
 public enum FuzzDriver {
@@ -43,6 +44,10 @@ public enum FuzzDriver {
                     report.accepted += 1
                     let again = try? decoder.decode(json: Array(EventEncoder.json(event).utf8))
                     if again != event { report.failures.append((index, "decoded event does not survive a re-encode: \(event)")) }
+                    // The scanner validates as it reads; what it accepts must pass the checks on their own.
+                    do throws(FrameRejection) { try EventValidation.check(event) } catch {
+                        report.failures.append((index, "decoded event fails validation (\(error.detail)): \(event)"))
+                    }
                 } catch {
                     report.rejected[error.reason.rawValue, default: 0] += 1
                 }
