@@ -74,19 +74,22 @@ final class Partition: @unchecked Sendable {
         if let pipeline = batch.reconfigure { reconfigure(pipeline, clock: batch.clock, into: &result.records) }
         if let ownership = batch.release { release(notOwnedBy: ownership, clock: batch.clock, into: &result.records) }
         let routes = self.routes  // one copy per batch: read from a local, it costs no retains per event
-        for position in batch.events.indices {
-            advance(to: batch.watermarks[position], clock: batch.clock, into: &result)
-            let roles = batch.roles[position]
-            if !declaredRanges.isEmpty, let ranges = declaredRanges[batch.events[position].kind] {
-                var event = batch.events[position]
-                let before = event.readings.count
-                event.readings.removeAll { reading in ranges[reading.name].map { !$0.contains(reading.value) } ?? false }
-                // Counted once per event, on the partition that owns its sensor.
-                if roles & PartitionBatch.sensorRole != 0 { result.outOfRangeReadings += before - event.readings.count }
-                handle(event, at: position, of: batch, routes: routes, into: &result)
-            } else {
-                // Passed straight from the batch: borrowed, not copied (a copy retains its strings and readings).
-                handle(batch.events[position], at: position, of: batch, routes: routes, into: &result)
+        // Events are read through a buffer pointer, whose subscript lends the element: the array's
+        // getter copied each event (retaining its strings and readings, 1.5 % of an offline run).
+        batch.events.withUnsafeBufferPointer { events in
+            for position in events.indices {
+                advance(to: batch.watermarks[position], clock: batch.clock, into: &result)
+                let roles = batch.roles[position]
+                if !declaredRanges.isEmpty, let ranges = declaredRanges[events[position].kind] {
+                    var event = events[position]
+                    let before = event.readings.count
+                    event.readings.removeAll { reading in ranges[reading.name].map { !$0.contains(reading.value) } ?? false }
+                    // Counted once per event, on the partition that owns its sensor.
+                    if roles & PartitionBatch.sensorRole != 0 { result.outOfRangeReadings += before - event.readings.count }
+                    handle(event, at: position, of: batch, routes: routes, into: &result)
+                } else {
+                    handle(events[position], at: position, of: batch, routes: routes, into: &result)
+                }
             }
         }
         advance(to: batch.endWatermark, clock: batch.clock, into: &result)
