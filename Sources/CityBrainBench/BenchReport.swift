@@ -76,6 +76,10 @@ public struct BenchReport: Sendable, Encodable {
 
         public var factor: Double
         public var offeredPerSecond: Double
+        /// How often each sensor reports in event time during the phase, in milliseconds: the
+        /// scenario's interval divided by the factor, so event time passes at the sustained
+        /// phase's pace with more readings, as at a city's peak hour.
+        public var reportIntervalMilliseconds: Int64
         public var sent: Int
         public var taken: Int
         public var shed: Int
@@ -168,8 +172,9 @@ public struct BenchReport: Sendable, Encodable {
         }
         if let overload {
             lines.append("")
-            lines.append(String(format: "overload: a SUB feed offered %@ (%g × sustained) for %@: %d sent, %d taken, %d shed (%@), %d lost in libzmq, %d alerts",
-                                Self.rate(overload.offeredPerSecond), overload.factor, Self.seconds(scenario.phaseSeconds), overload.sent, overload.taken,
+            lines.append(String(format: "overload: a SUB feed offered %@ (%g × sustained; each sensor every %@ of event time) for %@: %d sent, %d taken, %d shed (%@), %d lost in libzmq, %d alerts",
+                                Self.rate(overload.offeredPerSecond), overload.factor, Self.seconds(Double(overload.reportIntervalMilliseconds) / 1000),
+                                Self.seconds(scenario.phaseSeconds), overload.sent, overload.taken,
                                 overload.shed, overload.shedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
                                 overload.lost, overload.alerts))
             lines.append("  raised by rule: " + overload.raisedByRule.sorted { ($1.value, $0.key) < ($0.value, $1.key) }

@@ -84,7 +84,12 @@ public struct BenchRunner: Sendable {
         if let factor = options.overloadFactor {
             let rate = sustained.eventsPerSecond * factor
             progress(String(format: "pipeline on a SUB feed offered %@ (%g × sustained), %g s…", BenchReport.rate(rate), factor, phaseSeconds))
-            overload = try runOverload(context: context, generator: generator, factor: factor, rate: rate, steadyResidentBytes: sustained.peakResidentBytes)
+            // Event time at the sustained phase's pace: each sensor reports `factor` times as
+            // often. A city at peak hour sends more readings; its clock does not run faster (with
+            // the scenario's interval, event time would pass `factor` times faster too, and
+            // window closes `factor` times as often, back to back).
+            overload = try runOverload(context: context, generator: LoadGenerator(scenario: scenario.atPeak(factor)), factor: factor, rate: rate,
+                                       steadyResidentBytes: sustained.peakResidentBytes)
         }
         return BenchReport(
             scenario: .init(
@@ -160,7 +165,7 @@ public struct BenchRunner: Sendable {
         let status = live.status
         live.stop()
         let overload = BenchReport.Overload(
-            factor: factor, offeredPerSecond: rate, sent: sent.frames, taken: status.engine.events, shed: status.ingest.shedTotal,
+            factor: factor, offeredPerSecond: rate, reportIntervalMilliseconds: generator.scenario.reportInterval, sent: sent.frames, taken: status.engine.events, shed: status.ingest.shedTotal,
             shedByReason: Dictionary(uniqueKeysWithValues: status.ingest.shed.map { ($0.key.rawValue, $0.value) }),
             lost: status.ingest.lost, alerts: status.engine.alerts, raisedByRule: raisedByRule.withLock { $0 }, longestStallSeconds: engineStall.longestSeconds,
             longestIngestStallSeconds: ingestStall.longestSeconds,

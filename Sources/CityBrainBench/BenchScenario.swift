@@ -165,3 +165,13 @@ public struct BenchScenarioError: Error, CustomStringConvertible, Equatable {
         self.message = message
     }
 }
+
+extension BenchScenario {
+    /// The scenario at `factor` times its rate with event time at the same pace: each sensor
+    /// reports `factor` times as often (the overload phase's feed).
+    public func atPeak(_ factor: Double) -> BenchScenario {
+        var peak = self
+        peak.reportInterval = max(1, Int64((Double(reportInterval) / factor).rounded()))
+        return peak
+    }
+}

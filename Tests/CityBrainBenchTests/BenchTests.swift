@@ -93,6 +93,16 @@ struct BenchTests {
         }
     }
 
+    @Test("the overload feed keeps event time at the sustained pace: ten times the frames cover the same event time")
+    func overloadPace() throws {
+        let scenario = try BenchScenario.load(path: Self.repository.path + "/Benchmarks/scenarios/10k.yaml")
+        let normal = LoadGenerator(scenario: scenario), peak = LoadGenerator(scenario: scenario.atPeak(10))
+        #expect(peak.scenario.reportInterval == scenario.reportInterval / 10)
+        for round in [1, 7, 60] {
+            #expect(peak.eventTime(of: 10 * round * scenario.sensors) == normal.eventTime(of: round * scenario.sensors))
+        }
+    }
+
     @Test("the overload sender's frames: a topic the decoder accepts with the frame, and the sensor's seq counting its frames")
     func publishedFrames() throws {
         let scenario = try Self.scenario("pipeline: p.yaml\nsensors: 300")
