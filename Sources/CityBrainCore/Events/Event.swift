@@ -17,14 +17,13 @@ public struct Event: Sendable, Hashable {
     public var district: String?
     /// Event time in Unix milliseconds.
     public var timestamp: Int64
-    /// The numeric readings, in the order the frame carried them (up to four without an
-    /// allocation: ``Readings``).
-    public var readings: Readings
+    /// The numeric readings, in the order the frame carried them.
+    public var readings: [Reading]
     /// The sender's message counter for this sensor (`seq` on the wire), if the feed carries one:
     /// ingest counts the numbers skipped as messages lost in transit.
     public var sequence: Int64?
 
-    public init(kind: EventKind, sensor: String, district: String? = nil, timestamp: Int64, readings: Readings, sequence: Int64? = nil) {
+    public init(kind: EventKind, sensor: String, district: String? = nil, timestamp: Int64, readings: [Reading], sequence: Int64? = nil) {
         self.sequence = sequence
         self.kind = kind
         self.sensor = sensor

@@ -39,7 +39,7 @@ public enum RealDataset: String, Sendable, CaseIterable {
                     return Reading(name, value)
                 }
                 guard !readings.isEmpty else { return result.skip("every measurement missing (-200)", line: line) }
-                result.add(Event(kind: .environment, sensor: "uci-air-1", district: "uci", timestamp: time, readings: Readings(readings)), line: line)
+                result.add(Event(kind: .environment, sensor: "uci-air-1", district: "uci", timestamp: time, readings: readings), line: line)
             }
         case .trafficMinnesota:
             for (file, sensor, field, scale) in [("speed_7578.csv", "mn-7578", "speed_kmh", 1.609344), ("occupancy_6005.csv", "mn-6005", "occupancy", 0.01)] {
@@ -78,7 +78,7 @@ public enum RealDataset: String, Sendable, CaseIterable {
                 let readings = [("tempm", "temperature_c"), ("hum", "humidity_pct")].compactMap { column, name in
                     Double(row[column] ?? "").map { Reading(name, $0) }
                 }
-                result.add(Event(kind: .environment, sensor: "aarhus-weather", district: "aarhus", timestamp: time, readings: Readings(readings)), line: line)
+                result.add(Event(kind: .environment, sensor: "aarhus-weather", district: "aarhus", timestamp: time, readings: readings), line: line)
             }
         }
         result.events = result.events.enumerated().sorted { ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset) }.map(\.element)

@@ -131,7 +131,7 @@ public struct CitySimulator: Sendable {
         let daytime = min(1, Self.bump(hour, 13, 4))
         var timestamp = nominal
         if jitter > 0 { timestamp += Int64((noise(9) * Double(jitter)).rounded()) }
-        var readings: Readings
+        var readings: [Reading]
         switch sensor.kind {
         case .traffic:
             if incident == .trafficJam {
