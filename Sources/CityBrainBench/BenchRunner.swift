@@ -129,8 +129,8 @@ public struct BenchRunner: Sendable {
         let start = monotonicNanoseconds()
         sender.start()
         var samples: [BenchReport.Overload.Sample] = []
-        var engineStall = StallTracker(startingAt: start)
-        var ingestStall = StallTracker(startingAt: start)
+        var engineStall = StallTracker()
+        var ingestStall = StallTracker()
         var nextSample = start + 1_000_000_000
         var previous = (events: 0, shed: 0, lost: 0, at: start)
         let end = start + UInt64(phaseSeconds * 1e9)

@@ -1,19 +1,28 @@
 /// The longest time a progress counter stood still, from samples of it.
+///
+/// A standstill is counted only once the counter has moved: before that the feed is still being
+/// joined (a SUB socket's subscription takes a few hundred milliseconds to reach the sender),
+/// which is a start-up wait, not a stall under load.
 struct StallTracker {
+    private var first: Int?
     private var last: Int?
-    private var since: UInt64
+    private var since: UInt64 = 0
     /// Nanoseconds.
     private(set) var longest: UInt64 = 0
 
-    init(startingAt start: UInt64) {
-        since = start
-    }
+    init() {}
 
     /// Takes a sample of the counter at `now`; a standstill counts only while `counting`.
     mutating func observe(_ value: Int, at now: UInt64, counting: Bool = true) {
+        guard let first else {
+            first = value
+            return
+        }
         if value != last {
-            last = value
-            since = now
+            if value != first || last != nil {
+                last = value
+                since = now
+            }
         } else if counting {
             longest = max(longest, now - since)
         }

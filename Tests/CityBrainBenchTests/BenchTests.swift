@@ -1,4 +1,4 @@
-import CityBrainBench
+@testable import CityBrainBench
 import CityBrainCore
 import CityBrainIO
 import CityBrainTesting
@@ -91,6 +91,17 @@ struct BenchTests {
         } throws: { error in
             "\(error)".hasPrefix("/nonexistent.yaml: cannot read the scenario: ")
         }
+    }
+
+    @Test("a stall is the longest standstill once the counter has moved: joining the feed is not one")
+    func stalls() {
+        var tracker = StallTracker()
+        let samples: [(seconds: Double, value: Int)] = [(0, 0), (0.3, 0), (0.35, 5), (0.45, 5), (0.5, 9), (0.9, 9), (1.0, 12), (1.1, 12)]
+        for sample in samples { tracker.observe(sample.value, at: UInt64(sample.seconds * 1e9)) }
+        #expect(abs(tracker.longestSeconds - 0.4) < 1e-9)
+        // Not counted after the phase (the sender has stopped): only while `counting`.
+        tracker.observe(12, at: 3_000_000_000, counting: false)
+        #expect(abs(tracker.longestSeconds - 0.4) < 1e-9)
     }
 
     @Test("the overload feed keeps event time at the sustained pace: ten times the frames cover the same event time")
