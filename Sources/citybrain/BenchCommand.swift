@@ -58,7 +58,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Keep the operations page's overview (its window outputs and counts per kind), as run --http does, to compare with a run without.")
     var overview = false
 
-    @Option(name: .long, help: ArgumentHelp("Last, offer FACTOR × the sustained rate on a SUB feed for --duration seconds and report memory over time, shedding and the longest stall.", valueName: "factor"))
+    @Option(name: .long, help: ArgumentHelp("Last, offer FACTOR × the sustained rate on a SUB feed for --duration seconds (each sensor reporting FACTOR times as often, so event time keeps the sustained pace) and report memory over time, shedding and the longest stall.", valueName: "factor"))
     var overload: Double?
 
     @Flag(name: .long, help: "Measure the offline job instead: a generated JSON-lines file of traffic readings through one windowed rule (run --input), beside reading the file and decoding it on one thread.")
