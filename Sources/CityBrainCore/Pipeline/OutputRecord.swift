@@ -45,4 +45,26 @@ struct OrderedRecord: Sendable {
         if a.key != b.key { return a.key < b.key }
         return a.start < b.start
     }
+
+    /// The records of `runs`, each in ``precedes`` order, merged into one batch in that order:
+    /// the same as sorting them all (stably, in run order), in one pass. Each partition sorts its
+    /// own records, in parallel with the others; the engine's ordered merge, which runs on one
+    /// thread while the partitions wait for its batch, only merges. (It sorted every record of a
+    /// batch: after a close of 100 000 windows that was 8 % of an offline run's CPU, spent while
+    /// no partition could take its next batch.)
+    static func merge(_ runs: [[OrderedRecord]]) -> OutputBatch {
+        var batch = OutputBatch()
+        batch.reserveCapacity(runs.reduce(0) { $0 + $1.count })
+        var next = Array(repeating: 0, count: runs.count)
+        while true {
+            var best: Int?
+            for run in runs.indices where next[run] < runs[run].count {
+                if let chosen = best, !precedes(runs[run][next[run]], runs[chosen][next[chosen]]) { continue }
+                best = run
+            }
+            guard let run = best else { return batch }
+            batch.append(runs[run][next[run]].record, trigger: runs[run][next[run]].trigger)
+            next[run] += 1
+        }
+    }
 }

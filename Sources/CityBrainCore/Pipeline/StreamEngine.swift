@@ -71,7 +71,11 @@ public final class StreamEngine: @unchecked Sendable {
         var watermark: Int64
         /// The input position after the batch's last event.
         var endPosition: Int64
+        /// Counts and totals of the partitions' results; the records are in ``runs``.
         var output = PartitionResult()
+        /// Each partition's records, already in output order (``OrderedRecord/precedes``),
+        /// indexed by partition: merged in one pass when the batch is emitted.
+        var runs: [[OrderedRecord]] = []
         /// Set by a reload that changed correlations: installed when this batch is emitted, so
         /// earlier batches still meet the old ones.
         var correlator: AlertCorrelator?
@@ -285,7 +289,8 @@ public final class StreamEngine: @unchecked Sendable {
         let endPosition = nextPosition
         nextBatch += 1
         stats.withLock { $0.batchesInFlight += 1 }
-        let entry = PendingBatch(remaining: partitions.count, watermark: endWatermark, endPosition: endPosition, correlator: replacement,
+        let entry = PendingBatch(remaining: partitions.count, watermark: endWatermark, endPosition: endPosition,
+                                 runs: Array(repeating: [], count: partitions.count), correlator: replacement,
                                  router: router, finished: finished, snapshots: router == nil ? [] : Array(repeating: nil, count: partitions.count))
         merge.withLock { $0.pending[number] = entry }
         for (index, partition) in partitions.enumerated() {
@@ -309,7 +314,7 @@ public final class StreamEngine: @unchecked Sendable {
             // (the dictionary would still share them).
             guard var entry = state.pending.removeValue(forKey: batch) else { preconditionFailure("result for unknown batch \(batch)") }
             entry.remaining -= 1
-            entry.output.records += result.records
+            entry.runs[partition] = result.records
             entry.output.events += result.events
             entry.output.lateEvents += result.lateEvents
             entry.output.outOfRangeReadings += result.outOfRangeReadings
@@ -341,8 +346,7 @@ public final class StreamEngine: @unchecked Sendable {
 
     private func emit(_ batch: PendingBatch, gauges: PartitionGauges) {
         if let replacement = batch.correlator { correlator = replacement }
-        let ordered = batch.output.records.sorted(by: OrderedRecord.precedes)
-        var output = correlator.process(OutputBatch(records: ordered.map(\.record), triggers: ordered.map(\.trigger)))
+        var output = correlator.process(OrderedRecord.merge(batch.runs))
         if batch.watermark == .max { output.append(contentsOf: correlator.finish(), trigger: batch.endPosition) }
         let watermark: Int64? = batch.watermark == .min || batch.watermark == .max ? nil : batch.watermark
         let snapshot = stats.withLock { stats -> EngineStatistics in
