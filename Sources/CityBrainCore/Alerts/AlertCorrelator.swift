@@ -86,7 +86,10 @@ struct AlertCorrelator {
         latest = max(latest, group[0].ts)
         // 1. Member bookkeeping for every alert of the instant.
         var touched: [String: Set<String>] = [:]  // rule → districts
-        for alert in group where !correlationMemberRules.isDisjoint(with: [alert.rule]) {
+        // Made once per instant: built per alert (a set of every correlation's members, and an
+        // array to compare with) it was most of the correlator's time after a large close.
+        let memberRules = correlations.isEmpty ? [] : correlationMemberRules
+        for alert in group where !memberRules.isEmpty && memberRules.contains(alert.rule) {
             guard let district = alert.district else { continue }
             switch alert.state {
             case .raised: members[alert.rule, default: [:]][district, default: [:]][alert.id] = alert.sensor ?? alert.key
@@ -106,11 +109,11 @@ struct AlertCorrelator {
         // 3. Suppressed members: raises folded into an open district alert are withheld.
         var published: [Alert] = []
         for alert in group {
-            if withheld.contains(alert.id) {
+            if !withheld.isEmpty, withheld.contains(alert.id) {
                 if alert.state == .resolved { withheld.remove(alert.id) }
                 continue
             }
-            if alert.state == .raised, let district = alert.district, isSuppressed(rule: alert.rule, district: district) {
+            if alert.state == .raised, !correlations.isEmpty, let district = alert.district, isSuppressed(rule: alert.rule, district: district) {
                 withheld.insert(alert.id)
                 continue
             }
@@ -287,7 +290,7 @@ struct AlertCorrelator {
                 place(alert.department)
                 result.append(resolveStorm(alert.department, at: bucket))
             }
-            if withheld.contains(alert.id) {
+            if !withheld.isEmpty, withheld.contains(alert.id) {
                 if alert.state == .resolved { withheld.remove(alert.id) }
                 continue
             }
