@@ -197,9 +197,23 @@ struct AlertCorrelator {
     static let listedSensors = 1_000
 
     /// The distinct names, sorted, at most ``listedSensors`` of them, and how many there are.
-    private static func listed(_ names: [String]) -> (names: [String], distinct: Int) {
-        let distinct = Array(Set(names)).sorted()
-        return (Array(distinct.prefix(listedSensors)), distinct.count)
+    /// Those listed are picked in one pass (a name not below the largest kept is passed over):
+    /// sorting every name of a storm of 100 000 alerts, each time its alert was written, was a
+    /// third of the storm handling's CPU.
+    static func listed(_ names: [String]) -> (names: [String], distinct: Int) {
+        let distinct = Set(names)
+        var smallest: [String] = []
+        smallest.reserveCapacity(listedSensors + 1)
+        for name in distinct where smallest.count < listedSensors || name < smallest[smallest.count - 1] {
+            var low = 0, high = smallest.count  // the first kept name above `name`
+            while low < high {
+                let middle = (low + high) / 2
+                if smallest[middle] < name { low = middle + 1 } else { high = middle }
+            }
+            smallest.insert(name, at: low)
+            if smallest.count > listedSensors { smallest.removeLast() }
+        }
+        return (smallest, distinct.count)
     }
 
     private func cappedAlert(_ member: Alert, id: String, members: [String: String], cap: Int, state: AlertState) -> Alert {
