@@ -53,18 +53,40 @@ struct OrderedRecord: Sendable {
     /// batch: after a close of 100 000 windows that was 8 % of an offline run's CPU, spent while
     /// no partition could take its next batch.)
     static func merge(_ runs: [[OrderedRecord]]) -> OutputBatch {
+        var runs = runs
+        // More than two partitions: merge pairs, in run order, until two are left.
+        while runs.count > 2 {
+            var merged: [OrderedRecord] = []
+            merged.reserveCapacity(runs[0].count + runs[1].count)
+            merge(runs[0], runs[1]) { merged.append(copy $0) }
+            runs.replaceSubrange(0..<2, with: [merged])
+        }
         var batch = OutputBatch()
         batch.reserveCapacity(runs.reduce(0) { $0 + $1.count })
-        var next = Array(repeating: 0, count: runs.count)
-        while true {
-            var best: Int?
-            for run in runs.indices where next[run] < runs[run].count {
-                if let chosen = best, !precedes(runs[run][next[run]], runs[chosen][next[chosen]]) { continue }
-                best = run
+        merge(runs.first ?? [], runs.count > 1 ? runs[1] : []) { batch.append($0.record, trigger: $0.trigger) }
+        return batch
+    }
+
+    /// Hands each record of the sorted runs `first` and `second` to `take`, in ``precedes``
+    /// order (on a tie, `first`'s record first). The runs are read through buffer pointers,
+    /// whose subscripts lend the element: read through the arrays, each comparison copied both
+    /// records, retaining their keys and payloads.
+    private static func merge(_ first: [OrderedRecord], _ second: [OrderedRecord], _ take: (borrowing OrderedRecord) -> Void) {
+        first.withUnsafeBufferPointer { first in
+            second.withUnsafeBufferPointer { second in
+                var (i, j) = (0, 0)
+                while i < first.count, j < second.count {
+                    if precedes(second[j], first[i]) {
+                        take(second[j])
+                        j += 1
+                    } else {
+                        take(first[i])
+                        i += 1
+                    }
+                }
+                while i < first.count { take(first[i]); i += 1 }
+                while j < second.count { take(second[j]); j += 1 }
             }
-            guard let run = best else { return batch }
-            batch.append(runs[run][next[run]].record, trigger: runs[run][next[run]].trigger)
-            next[run] += 1
         }
     }
 }
