@@ -4,9 +4,9 @@
 /// joined (a SUB socket's subscription takes a few hundred milliseconds to reach the sender),
 /// which is a start-up wait, not a stall under load.
 struct StallTracker {
-    private var first: Int?
     private var last: Int?
-    private var since: UInt64 = 0
+    /// When the counter last changed; `nil` until it first has.
+    private var since: UInt64?
     /// Nanoseconds.
     private(set) var longest: UInt64 = 0
 
@@ -14,16 +14,11 @@ struct StallTracker {
 
     /// Takes a sample of the counter at `now`; a standstill counts only while `counting`.
     mutating func observe(_ value: Int, at now: UInt64, counting: Bool = true) {
-        guard let first else {
-            first = value
-            return
-        }
+        defer { last = value }
+        guard let last else { return }
         if value != last {
-            if value != first || last != nil {
-                last = value
-                since = now
-            }
-        } else if counting {
+            since = now
+        } else if counting, let since {
             longest = max(longest, now - since)
         }
     }

@@ -47,18 +47,15 @@ struct RuleKindTests {
         #expect(alerts[0].values.last == .init(name: "consecutive_windows", value: 3))
     }
 
+    /// A windowed rate: speed falling faster than 0.25 km/h per second over a minute.
+    static let speedCollapse = """
+        rules:
+          - { name: speed-collapse, kind: rate, field: speed_kmh, below: -0.25, match: { kind: traffic }, window: { tumbling: 1m }, department: traffic-police }
+        """
+
     @Test("rate of change: a falling speed fires, a steady one does not")
     func rate() throws {
-        let harness = try EngineHarness(yaml: """
-        rules:
-          - name: speed-collapse
-            kind: rate
-            field: speed_kmh
-            below: -0.25
-            match: { kind: traffic }
-            window: { tumbling: 1m }
-            department: traffic-police
-        """)
+        let harness = try EngineHarness(yaml: Self.speedCollapse)
         var events = Self.minutes(3) { seconds, _ in Fixture.traffic("steady", at: seconds, speed: 50) }
         // Falls 0.5 km/h per second through minute 1.
         events += Self.minutes(3) { seconds, minute in
@@ -71,19 +68,13 @@ struct RuleKindTests {
         #expect(alerts[0].threshold == -0.25)
 
         // Two readings of a minute fit a line exactly, however steep: no rate from them.
-        let sparse = try EngineHarness(yaml: """
-        rules:
-          - { name: speed-collapse, kind: rate, field: speed_kmh, below: -0.25, match: { kind: traffic }, window: { tumbling: 1m }, department: traffic-police }
-        """)
+        let sparse = try EngineHarness(yaml: Self.speedCollapse)
         sparse.feed([Fixture.traffic("thin", at: 5, speed: 60), Fixture.traffic("thin", at: 50, speed: 20)])
         #expect(sparse.finish().isEmpty)
 
         // Four readings jumping 40 km/h up and down, with a falling fit (-0.53 per second) that
         // noise alone draws: within a standard error of zero, so no rate.
-        let noisy = try EngineHarness(yaml: """
-        rules:
-          - { name: speed-collapse, kind: rate, field: speed_kmh, below: -0.25, match: { kind: traffic }, window: { tumbling: 1m }, department: traffic-police }
-        """)
+        let noisy = try EngineHarness(yaml: Self.speedCollapse)
         noisy.feed(zip([5, 20, 35, 50] as [Double], [60, 20, 60, 20] as [Double]).map { Fixture.traffic("jumpy", at: $0, speed: $1) })
         #expect(noisy.finish().isEmpty)
     }

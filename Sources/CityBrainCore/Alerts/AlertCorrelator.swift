@@ -6,6 +6,8 @@
 /// event, and the output depends only on the input, like the rest of the engine.
 struct AlertCorrelator {
     private let correlations: [CorrelationRule]
+    /// The rules some correlation is made of: only their alerts are booked as members.
+    private let correlationMemberRules: Set<String>
     private let storms: [String: StormPolicy]
     /// The policy of a department without its own.
     private let defaultStorm: StormPolicy?
@@ -35,6 +37,7 @@ struct AlertCorrelator {
 
     init(correlations: [CorrelationRule], storms: [String: StormPolicy], defaultStorm: StormPolicy? = nil, caps: [String: Int] = [:]) {
         self.correlations = correlations
+        self.correlationMemberRules = Set(correlations.flatMap(\.members))
         self.storms = storms
         self.defaultStorm = defaultStorm
         self.caps = caps
@@ -86,10 +89,7 @@ struct AlertCorrelator {
         latest = max(latest, group[0].ts)
         // 1. Member bookkeeping for every alert of the instant.
         var touched: [String: Set<String>] = [:]  // rule → districts
-        // Made once per instant: built per alert, it cost a set of every correlation's members
-        // and an array to compare with, for each alert.
-        let memberRules = correlations.isEmpty ? [] : correlationMemberRules
-        for alert in group where !memberRules.isEmpty && memberRules.contains(alert.rule) {
+        for alert in group where correlationMemberRules.contains(alert.rule) {
             guard let district = alert.district else { continue }
             switch alert.state {
             case .raised: members[alert.rule, default: [:]][district, default: [:]][alert.id] = alert.sensor ?? alert.key
@@ -109,11 +109,11 @@ struct AlertCorrelator {
         // 3. Suppressed members: raises folded into an open district alert are withheld.
         var published: [Alert] = []
         for alert in group {
-            if !withheld.isEmpty, withheld.contains(alert.id) {
+            if withheld.contains(alert.id) {
                 if alert.state == .resolved { withheld.remove(alert.id) }
                 continue
             }
-            if alert.state == .raised, !correlations.isEmpty, let district = alert.district, isSuppressed(rule: alert.rule, district: district) {
+            if alert.state == .raised, let district = alert.district, isSuppressed(rule: alert.rule, district: district) {
                 withheld.insert(alert.id)
                 continue
             }
@@ -229,8 +229,6 @@ struct AlertCorrelator {
         )
     }
 
-    private var correlationMemberRules: Set<String> { Set(correlations.flatMap(\.members)) }
-
     private func isSuppressed(rule: String, district: String) -> Bool {
         correlations.indices.contains { index in
             correlations[index].suppressMembers && correlations[index].members.contains(rule) && open[index]?[district] != nil
@@ -304,7 +302,7 @@ struct AlertCorrelator {
                 place(alert.department)
                 result.append(resolveStorm(alert.department, at: bucket))
             }
-            if !withheld.isEmpty, withheld.contains(alert.id) {
+            if withheld.contains(alert.id) {
                 if alert.state == .resolved { withheld.remove(alert.id) }
                 continue
             }

@@ -188,7 +188,6 @@ struct JSONCursor {
         return nil
     }
 
-
     /// A `String` of ASCII bytes.
     @inline(__always)
     static func asciiString(_ raw: UnsafeRawBufferPointer) -> String {

@@ -78,14 +78,16 @@ struct JSONEventScanner {
                 cursor.skipWhitespace()
                 switch field {
                 case .kind:
-                    if let builtIn = try scanBuiltInKind() {
-                        kind = builtIn
+                    if let builtIn = scanBuiltInKind() {
+                        kindIndex = builtIn
+                        kind = EventKind.builtIn[builtIn]
                     } else {
+                        // Escaped, declared or unknown: as text.
                         let text = try cursor.scanStringValue(field: key)
                         kind = knownKind(text)
+                        kindIndex = kind.flatMap { EventKind.builtIn.firstIndex(of: $0) }
                         if kind == nil { kindText = text }
                     }
-                    kindIndex = kind.flatMap { EventKind.builtIn.firstIndex(of: $0) }
                 case .sensor: sensor = try cursor.scanStringValue(field: key)
                 case .district: district = try cursor.scanStringValue(field: key)
                 case .ts: timestamp = try scanTimestamp()
@@ -155,12 +157,12 @@ struct JSONEventScanner {
         return (field, JSONCursor.asciiString(UnsafeRawBufferPointer(rebasing: cursor.bytes[(start + 1)..<(cursor.index - 1)])), nil)
     }
 
-    /// A `kind` value naming a built-in kind, matched from its bytes; `nil` (the cursor
-    /// unmoved) for anything else, which is read as text.
-    private mutating func scanBuiltInKind() throws(FrameRejection) -> EventKind? {
+    /// A `kind` value naming a built-in kind, matched from its bytes: its index in
+    /// ``EventKind/builtIn``. `nil` (the cursor unmoved) for anything else, which is read as text.
+    private mutating func scanBuiltInKind() -> Int? {
         let start = cursor.index
         guard cursor.peek() == UInt8(ascii: "\""), let packed = cursor.scanPackedName() else { return nil }
-        for (index, name) in Self.builtInKindNames.enumerated() where name == packed { return EventKind.builtIn[index] }
+        if let index = Self.builtInKindNames.firstIndex(of: packed) { return index }
         cursor.index = start
         return nil
     }
@@ -178,15 +180,10 @@ struct JSONEventScanner {
     private enum Field {
         case kind, sensor, district, ts, seq, measurement
 
+        /// A name read as text (it had an escape, or too many bytes to pack): the fixed fields'
+        /// names all pack, so one that does not is a measurement.
         init(_ name: String) {
-            self = switch name.utf8.count {
-            case 2: name == "ts" ? .ts : .measurement
-            case 3: name == "seq" ? .seq : .measurement
-            case 4: name == "kind" ? .kind : .measurement
-            case 6: name == "sensor" ? .sensor : .measurement
-            case 8: name == "district" ? .district : .measurement
-            default: .measurement
-            }
+            self = PackedName(name).map(Field.init) ?? .measurement
         }
 
         init(_ name: PackedName) {

@@ -4,7 +4,9 @@
 /// is checked as the value is read.
 struct KnownMeasurements: Sendable {
     struct Entry: Sendable {
-        let packed: PackedName
+        /// `nil` for a name too long to pack: the scanner reads such a field name as text and
+        /// finds it with ``KnownMeasurements/index(of:)-(String)``.
+        let packed: PackedName?
         let name: String
         /// Indexed like ``EventKind/builtIn``; `nil` where the kind does not know the name.
         let ranges: [ClosedRange<Double>?]
@@ -20,10 +22,8 @@ struct KnownMeasurements: Sendable {
         for kind in EventKind.builtIn {
             for name in MeasurementLimits.knownFields(of: kind) where !names.contains(name) { names.append(name) }
         }
-        entries = names.compactMap { name in
-            // A name too long to pack is still checked, by the String path of the scanner.
-            guard let packed = PackedName(name) else { return nil }
-            return Entry(packed: packed, name: name, ranges: EventKind.builtIn.map { MeasurementLimits.range(of: name, for: $0) })
+        entries = names.map { name in
+            Entry(packed: PackedName(name), name: name, ranges: EventKind.builtIn.map { MeasurementLimits.range(of: name, for: $0) })
         }
     }
 

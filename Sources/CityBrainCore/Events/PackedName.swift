@@ -1,12 +1,13 @@
 /// A short ASCII name (a field name, a kind) as read from a frame: up to 16 bytes packed into two
 /// words, so the scanner matches it against the names it knows with two comparisons instead of
 /// building a `String` and hashing it.
-struct PackedName: Hashable {
+struct PackedName: Equatable {
     /// The longest name that packs.
     static let capacity = 16
 
-    private(set) var low: UInt64 = 0
-    private(set) var high: UInt64 = 0
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+    /// Bytes in the name.
     private(set) var count = 0
 
     /// An empty name, to append bytes to.

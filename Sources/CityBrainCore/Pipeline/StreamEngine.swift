@@ -71,8 +71,10 @@ public final class StreamEngine: @unchecked Sendable {
         var watermark: Int64
         /// The input position after the batch's last event.
         var endPosition: Int64
-        /// Counts and totals of the partitions' results; the records are in ``runs``.
-        var output = PartitionResult()
+        /// Events taken, late events and readings left out of range, summed over the partitions.
+        var events = 0
+        var lateEvents = 0
+        var outOfRangeReadings = 0
         /// Each partition's records, already in output order (``OrderedRecord/precedes``),
         /// indexed by partition: merged in one pass when the batch is emitted.
         var runs: [[OrderedRecord]] = []
@@ -315,9 +317,9 @@ public final class StreamEngine: @unchecked Sendable {
             guard var entry = state.pending.removeValue(forKey: batch) else { preconditionFailure("result for unknown batch \(batch)") }
             entry.remaining -= 1
             entry.runs[partition] = result.records
-            entry.output.events += result.events
-            entry.output.lateEvents += result.lateEvents
-            entry.output.outOfRangeReadings += result.outOfRangeReadings
+            entry.events += result.events
+            entry.lateEvents += result.lateEvents
+            entry.outOfRangeReadings += result.outOfRangeReadings
             if let snapshot = result.snapshot {
                 entry.snapshots[partition] = snapshot
                 entry.snapshotNanoseconds = max(entry.snapshotNanoseconds, result.snapshotNanoseconds)
@@ -350,9 +352,9 @@ public final class StreamEngine: @unchecked Sendable {
         if batch.watermark == .max { output.append(contentsOf: correlator.finish(), trigger: batch.endPosition) }
         let watermark: Int64? = batch.watermark == .min || batch.watermark == .max ? nil : batch.watermark
         let snapshot = stats.withLock { stats -> EngineStatistics in
-            stats.events += batch.output.events
-            stats.lateEvents += batch.output.lateEvents
-            stats.outOfRangeReadings += batch.output.outOfRangeReadings
+            stats.events += batch.events
+            stats.lateEvents += batch.lateEvents
+            stats.outOfRangeReadings += batch.outOfRangeReadings
             for record in output.records {
                 switch record {
                 case .alert: stats.alerts += 1
@@ -368,7 +370,7 @@ public final class StreamEngine: @unchecked Sendable {
             stats.batchesInFlight -= 1
             return stats
         }
-        var result = EngineOutput(batch: output, watermark: snapshot.watermark, events: batch.output.events, lateEvents: batch.output.lateEvents)
+        var result = EngineOutput(batch: output, watermark: snapshot.watermark, events: batch.events, lateEvents: batch.lateEvents)
         if let router = batch.router {
             var collected = CheckpointWriter()
             correlator.write(to: &collected)

@@ -100,11 +100,10 @@ extension PipelineFileReader {
                 guard readingSlot(field, at: mapping["field"]!, compiler: &compiler) else { break }
                 ruleKind = .trend(TrendSettings(over: over, measure: .slope, rising: bounds.0 != nil, level: bounds.0 ?? bounds.1 ?? 0))
             } else {
-                // A trend, not noise, as per reading: at least three readings, and a slope
-                // clear of its standard error (see "prediction" below).
-                let minimum = "count(\(field)) >= \(JSONObjectWriter.number(TrendSettings.minimumReadings))"
+                // A trend, not noise, as per reading: a slope clear of its standard error, which
+                // takes three readings (see ``significant(_:rising:)``).
                 let significant = "(\(Self.significant(field, rising: true)) or \(Self.significant(field, rising: false)))"
-                ruleKind = synthesized("\(comparison) and \(minimum) and \(significant)", at: mapping["field"]!, compiler: &compiler)
+                ruleKind = synthesized("\(comparison) and \(significant)", at: mapping["field"]!, compiler: &compiler)
                     .map { .threshold(when: $0, clear: nil) }
             }
             defaultMessage = "{key} ({district}): {field} changing by {value} per second (limit {threshold})".replacingOccurrences(of: "{field}", with: field)
@@ -167,26 +166,24 @@ extension PipelineFileReader {
             case .tumbling(let size)?, .sliding(let size, _)?: size
             default: 0
             }
-            // ...and, like a per-reading trend (``TrendSettings/minimumReadings``), at least three
-            // readings: through two a line fits exactly, and the latest one always lies on its
-            // side of the mean, so a window of two readings (a gap, a thinned feed) forecast from
-            // nothing.
-            // ...and a slope at least three standard errors from zero, as per reading: a line
-            // through a few noisy readings, carried ten minutes ahead, crosses any level now and
-            // then (under overload, with readings shed, by the hundred thousand a minute).
-            let coverage = "span(\(value)) >= \(JSONObjectWriter.number(Double(size) / 2000)) and count(\(value)) >= \(JSONObjectWriter.number(TrendSettings.minimumReadings))"
-            let condition: String
+            let coverage = "span(\(value)) >= \(JSONObjectWriter.number(Double(size) / 2000))"
+            let level: (target: Double, rising: Bool)
             switch (number(mapping["reaches"], field: "reaches"), number(mapping["falls_below"], field: "falls_below")) {
-            // The latest reading must also lie on the trend's side of the window mean: a straight
-            // line through high-low-high data (an incident that just cleared) points the wrong way.
-            case (let target?, nil):
-                condition = "\(forecast) >= \(JSONObjectWriter.number(target)) and slope(\(value)) > 0 and last(\(value)) > mean(\(value)) and \(coverage) and \(Self.significant(value, rising: true))"
-            case (nil, let target?):
-                condition = "\(forecast) < \(JSONObjectWriter.number(target)) and slope(\(value)) < 0 and last(\(value)) < mean(\(value)) and \(coverage) and \(Self.significant(value, rising: false))"
+            case (let target?, nil): level = (target, true)
+            case (nil, let target?): level = (target, false)
             default:
                 error(at: node, "\(context) needs exactly one of 'reaches: <level>' or 'falls_below: <level>'")
                 return nil
             }
+            let (crosses, towards) = level.rising ? (">=", ">") : ("<", "<")
+            // The slope must point towards the level and the latest reading lie on its side of
+            // the window mean (a straight line through high-low-high data, an incident that just
+            // cleared, points the wrong way), and the slope must be a trend, not noise, as per
+            // reading (``significant(_:rising:)``): a line through a few noisy readings, carried
+            // ten minutes ahead, crosses any level now and then (under overload, with readings
+            // shed, by the hundred thousand a minute).
+            let condition = "\(forecast) \(crosses) \(JSONObjectWriter.number(level.target)) and slope(\(value)) \(towards) 0"
+                + " and last(\(value)) \(towards) mean(\(value)) and \(coverage) and \(Self.significant(value, rising: level.rising))"
             if var forecastCondition = synthesized(condition, at: valueNode, compiler: &compiler) {
                 // An optional guard, e.g. "not already nearly full", ANDed with the forecast.
                 if mapping["when"] != nil {
@@ -268,7 +265,10 @@ extension PipelineFileReader {
     }
 
     /// The windowed form of a per-reading trend's test (``TrendSettings/minimumTStatistic``):
-    /// `value`'s slope lies that many standard errors from zero, upwards or downwards.
+    /// `value`'s slope lies that many standard errors from zero, upwards or downwards. It also
+    /// asks for three readings, as a per-reading trend does (``TrendSettings/minimumReadings``):
+    /// `slope_se` has no value with fewer (through two a line always fits), and a comparison
+    /// with no value is false.
     static func significant(_ value: String, rising: Bool) -> String {
         let minimum = JSONObjectWriter.number(TrendSettings.minimumTStatistic)
         return rising ? "slope(\(value)) >= \(minimum) * slope_se(\(value))" : "slope(\(value)) <= -\(minimum) * slope_se(\(value))"
