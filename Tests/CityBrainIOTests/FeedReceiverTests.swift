@@ -1,6 +1,8 @@
 import CityBrainCore
 import CityBrainIO
 import CityBrainTesting
+import Dispatch
+import Foundation
 import Logging
 import Testing
 import ZeroMQ
@@ -89,5 +91,41 @@ struct FeedReceiverTests {
         ) { _ in }
         #expect(throws: ZMQError.self) { try receiver.start() }
         receiver.stop()
+    }
+
+    @Test("a stop delivers the messages still waiting in the socket's queue; closing would drop them")
+    func stopDrainsQueuedMessages() throws {
+        let context = try Context()
+        let endpoint = "inproc://citybrain-test-drain-\(UInt64.random(in: 0...UInt64.max))"
+        let events = Collector<Event>()
+        let engineBusy = DispatchSemaphore(value: 0)
+        let engineFree = DispatchSemaphore(value: 0)
+        let receiver = FeedReceiver(
+            context: context, endpoints: FeedEndpoints(pull: [endpoint]), statistics: IngestStatistics(),
+            reporter: RejectionReporter(logger: logger), logger: logger
+        ) { batch in
+            // The first batch holds the ingest loop, as a busy engine would.
+            if events.count == 0 {
+                engineBusy.signal()
+                engineFree.wait()
+            }
+            events.append(batch)
+        }
+        try receiver.start()
+        let push = try Socket(context, .push)
+        try push.connect(endpoint)
+        func frame(_ seq: Int) -> String { #"{"kind":"traffic","sensor":"s","ts":1732270000000,"seq":\#(seq),"speed_kmh":40}"# }
+        try push.send(frame(1))
+        engineBusy.wait()
+        // inproc: each send is in the receiver's queue when it returns.
+        for seq in 2...500 { try push.send(frame(seq)) }
+        let stopped = DispatchSemaphore(value: 0)
+        Thread { receiver.stop(); stopped.signal() }.start()
+        // Let the stop be asked for while the loop is held, then free it.
+        Thread.sleep(forTimeInterval: 0.2)
+        engineFree.signal()
+        stopped.wait()
+        #expect(events.all.compactMap(\.sequence) == Array(1...500))
+        push.close()
     }
 }

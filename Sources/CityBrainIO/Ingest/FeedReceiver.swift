@@ -141,7 +141,9 @@ public final class FeedReceiver: Sendable {
     }
 
     /// Asks the loop to finish its current batch and stop; waits until it has, then returns.
-    /// Every event received before the call has been delivered.
+    /// Every event received before the call has been delivered, and so have the messages
+    /// waiting in the sockets' queues, up to ``Options/receiveHighWaterMark`` per socket (what
+    /// a sender sends meanwhile is not waited for).
     public func stop() {
         thread.stop()
     }
@@ -157,36 +159,28 @@ public final class FeedReceiver: Sendable {
         // Only a receiver with SUB sockets sheds; one with PULL sockets alone waits for the engine.
         let handoff: Handoff = sockets.contains(where: \.sheds) ? .ifRoom : .wait
         var shedder = OverloadShedder(maxWaiting: max(options.batchSize, options.maxWaitingWhenFull))
-        while !isStopping() {
-            for chore in chores.withLock({ pending in defer { pending.removeAll() }; return pending }) { chore.function() }
+        /// Reads the sockets at `indexes` in slices of at most a batch each, round after round
+        /// (so one busy feed cannot starve another), until none has a message waiting or each
+        /// has given `limit` messages.
+        func readRounds(_ indexes: [Int], handoff: Handoff, limit: Int) {
             let decoder = self.decoder.withLock { $0 }
-            let ready: [Int]
-            do {
-                // While readings wait for a full engine, come back soon to offer them again.
-                ready = try poller.poll(timeoutMilliseconds: shedder.isOverloaded ? 1 : 100)
-            } catch {
-                logger.error("feed poll failed: \(error)")
-                break
-            }
-            // Drain every ready socket in bounded slices so one busy feed cannot starve another.
-            var progress = !ready.isEmpty
-            // One receive time per round: the input log's stamp, and SenML's "now".
-            receivedAt = options.clock.epochMilliseconds
-            frames.receivedAt = receivedAt
+            var read = [Int](repeating: 0, count: sockets.count)
+            var progress = !indexes.isEmpty
             while progress {
                 progress = false
-                for index in ready {
+                for index in indexes {
                     let (socket, name, sheds, format) = sockets[index]
                     let decoder = decoder.reading(format)
                     // A full engine: PULL sockets are left unread (their senders wait), SUB sockets read on.
                     if shedder.isOverloaded && !sheds { continue }
                     var taken = 0
-                    while taken < options.batchSize {
+                    while taken < options.batchSize && read[index] < limit {
                         let mark = frames.mark
                         guard let received = receiveOne(from: socket, name: name, decoder: decoder, receivedAt: receivedAt, counts: &counts,
                                                         frames: &frames, sheds: sheds, shedder: &shedder, gaps: &gaps) else { break }
                         progress = true
                         taken += 1
+                        read[index] += 1
                         func admit(_ event: Event, mark: (bytes: Int, count: Int)) {
                             if let shard = options.shard, !shard.keeps(event) {
                                 frames.rollback(to: mark)
@@ -226,9 +220,30 @@ public final class FeedReceiver: Sendable {
                     if batch.count >= options.batchSize { flush(&batch, &counts, &frames, &shedder, handoff) }
                 }
             }
+        }
+        while !isStopping() {
+            for chore in chores.withLock({ pending in defer { pending.removeAll() }; return pending }) { chore.function() }
+            let ready: [Int]
+            do {
+                // While readings wait for a full engine, come back soon to offer them again.
+                ready = try poller.poll(timeoutMilliseconds: shedder.isOverloaded ? 1 : 100)
+            } catch {
+                logger.error("feed poll failed: \(error)")
+                break
+            }
+            // One receive time per round: the input log's stamp, and SenML's "now".
+            receivedAt = options.clock.epochMilliseconds
+            frames.receivedAt = receivedAt
+            readRounds(ready, handoff: handoff, limit: .max)
             flush(&batch, &counts, &frames, &shedder, handoff)
         }
-        // Stopping: whatever waits is handed over, waiting for room.
+        // Stopping: whatever waits is handed over, waiting for room. Then what the sockets hold
+        // is read too, up to a receive queue's worth each (a sender that goes on sending cannot
+        // hold the stop up): closing drops it, and a PULL sender counts it as delivered.
+        flush(&batch, &counts, &frames, &shedder, .wait)
+        receivedAt = options.clock.epochMilliseconds
+        frames.receivedAt = receivedAt
+        readRounds(Array(sockets.indices), handoff: .wait, limit: Int(options.receiveHighWaterMark))
         flush(&batch, &counts, &frames, &shedder, .wait)
         for entry in sockets { entry.socket.close() }
     }
