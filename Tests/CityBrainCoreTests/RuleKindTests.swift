@@ -389,6 +389,42 @@ struct RuleKindTests {
         #expect(alerts.filter { $0.rule == "congestion" && $0.state == .resolved }.map(\.key) == ["seg-1", "seg-10", "seg-2", "seg-99"])
     }
 
+    @Test("storm: two departments storming in one instant each get one storm alert, where its last fold falls")
+    func stormsOfTwoDepartmentsInOneInstant() throws {
+        let harness = try EngineHarness(yaml: """
+        departments:
+          traffic-police: { storm_limit: 2, storm_window: 5m }
+          road-works: { storm_limit: 1, storm_window: 5m }
+        rules:
+          - { name: congestion, match: { kind: traffic }, window: { tumbling: 1m }, when: mean(speed_kmh) < 20, department: traffic-police }
+          - { name: crawling, match: { kind: traffic }, window: { tumbling: 1m }, when: mean(speed_kmh) < 30, department: road-works }
+          - { name: stopped, match: { kind: traffic }, window: { tumbling: 1m }, when: mean(speed_kmh) < 15, department: traffic-police }
+        """)
+        var events: [Event] = []
+        for segment in 1...5 {
+            events += Self.minutes(2) { seconds, minute in Fixture.traffic("seg-\(segment)", at: seconds, speed: minute == 0 ? 10 : 50) }
+        }
+        harness.feed(events.sorted { $0.timestamp < $1.timestamp })
+        let alerts = harness.finish()
+        // Rules come in order within the instant: the police storm's alert moves past the
+        // road works' to where its last fold (by `stopped`) falls.
+        #expect(Self.summary(alerts) == [
+            "congestion raised seg-1 @60s warning",
+            "congestion raised seg-2 @60s warning",
+            "crawling raised seg-1 @60s warning",
+            "storm raised road-works @60s warning",
+            "storm raised traffic-police @60s warning",
+            "congestion resolved seg-1 @120s warning",
+            "congestion resolved seg-2 @120s warning",
+            "crawling resolved seg-1 @120s warning",
+            "storm resolved road-works @120s warning",
+            "storm resolved traffic-police @120s warning",
+        ])
+        let storms = alerts.filter { $0.rule == "storm" && $0.state == .raised }
+        #expect(storms.map(\.sensors) == [["seg-2", "seg-3", "seg-4", "seg-5"], ["seg-1", "seg-2", "seg-3", "seg-4", "seg-5"]])
+        #expect(storms.map(\.value) == [4, 8])
+    }
+
     @Test("rule definitions are checked per kind")
     func kindErrors() {
         func diagnostics(_ rule: String) -> [String] {

@@ -60,6 +60,9 @@ struct AlertCorrelator {
         let records = batch.records, triggers = batch.triggers
         var result = OutputBatch()
         result.reserveCapacity(records.count)
+        // Reused from group to group: most instants hold one alert, and a close of many keys makes
+        // as many instants, so nothing here allocates per instant.
+        var scratch = Scratch()
         var index = 0
         while index < records.count {
             guard case .alert(let first) = records[index] else {
@@ -67,16 +70,30 @@ struct AlertCorrelator {
                 index += 1
                 continue
             }
-            var group = [first]
+            scratch.group.removeAll(keepingCapacity: true)
+            scratch.group.append(first)
             var next = index + 1
             while next < records.count, case .alert(let alert) = records[next], alert.ts == first.ts {
-                group.append(alert)
+                scratch.group.append(alert)
                 next += 1
             }
-            result.append(contentsOf: processGroup(group).map(OutputRecord.alert), trigger: triggers[next - 1])
+            processGroup(&scratch, into: &result, trigger: triggers[next - 1])
             index = next
         }
         return result
+    }
+
+    /// Buffers one call of ``process(_:)`` reuses for each instant's group.
+    private struct Scratch {
+        /// The alerts of the instant.
+        var group: [Alert] = []
+        /// Those not withheld.
+        var published: [Alert] = []
+        /// What goes out, in order; a slot left `nil` was taken back (an earlier storm alert of the instant).
+        var slots: [Alert?] = []
+        /// Departments whose storm changed in the instant: where its alert goes, the time of its
+        /// last fold, whether it began now, and its size before the instant.
+        var stormChanges: [(department: String, slot: Int, time: Int64, raisedNow: Bool, sizeBefore: Int)] = []
     }
 
     /// Ends a bounded stream: closes storms still open, at the latest alert's time.
@@ -85,7 +102,8 @@ struct AlertCorrelator {
         return openStorms.keys.sorted().compactMap { department in resolveStorm(department, at: time).map(OutputRecord.alert) }
     }
 
-    private mutating func processGroup(_ group: [Alert]) -> [Alert] {
+    private mutating func processGroup(_ scratch: inout Scratch, into output: inout OutputBatch, trigger: Int64) {
+        let group = scratch.group
         latest = max(latest, group[0].ts)
         // 1. Member bookkeeping for every alert of the instant.
         var touched: [String: Set<String>] = [:]  // rule → districts
@@ -107,7 +125,7 @@ struct AlertCorrelator {
             }
         }
         // 3. Suppressed members: raises folded into an open district alert are withheld.
-        var published: [Alert] = []
+        scratch.published.removeAll(keepingCapacity: true)
         for alert in group {
             if withheld.contains(alert.id) {
                 if alert.state == .resolved { withheld.remove(alert.id) }
@@ -117,11 +135,12 @@ struct AlertCorrelator {
                 withheld.insert(alert.id)
                 continue
             }
-            published.append(alert)
+            scratch.published.append(alert)
         }
         // 4. Caps on a rule's open alerts, then storms per department, over rule and correlation
         // alerts alike.
-        return applyStorms(applyCaps(published) + derived)
+        let alerts = caps.isEmpty && derived.isEmpty ? scratch.published : applyCaps(scratch.published) + derived
+        applyStorms(alerts, scratch: &scratch, into: &output, trigger: trigger)
     }
 
     /// A raise of a capped rule while `max_open` of its alerts are open is folded into one
@@ -278,36 +297,37 @@ struct AlertCorrelator {
         return alert
     }
 
-    private mutating func applyStorms(_ alerts: [Alert]) -> [Alert] {
-        guard !storms.isEmpty || defaultStorm != nil else { return alerts }
-        let sizesBefore = openStorms.mapValues { $0.sensors.count }
-        var result: [Alert?] = []
-        result.reserveCapacity(alerts.count)
-        // Department → where its storm alert goes, the time of its last fold, and whether it began now.
-        var changed: [String: (slot: Int, time: Int64, raisedNow: Bool)] = [:]
+    private mutating func applyStorms(_ alerts: [Alert], scratch: inout Scratch, into output: inout OutputBatch, trigger: Int64) {
+        guard !storms.isEmpty || defaultStorm != nil else {
+            for alert in alerts { output.append(.alert(alert), trigger: trigger) }
+            return
+        }
+        scratch.slots.removeAll(keepingCapacity: true)
+        scratch.stormChanges.removeAll(keepingCapacity: true)
         func place(_ department: String) {
-            guard let change = changed.removeValue(forKey: department), let policy = stormPolicy(department),
-                  let storm = openStorms[department] else { return }
+            guard let index = scratch.stormChanges.firstIndex(where: { $0.department == department }) else { return }
+            let change = scratch.stormChanges.remove(at: index)
+            guard let policy = stormPolicy(department), let storm = openStorms[department] else { return }
             // An update only when the storm's size crossed a power of two: about log₂ n updates for n alerts.
-            guard change.raisedNow || Self.sizeChangedEnough(from: sizesBefore[department] ?? 0, to: storm.sensors.count) else { return }
-            result[change.slot] = stormAlert(department, state: change.raisedNow ? .raised : .updated, policy: policy, at: change.time)
+            guard change.raisedNow || Self.sizeChangedEnough(from: change.sizeBefore, to: storm.sensors.count) else { return }
+            scratch.slots[change.slot] = stormAlert(department, state: change.raisedNow ? .raised : .updated, policy: policy, at: change.time)
         }
         for alert in alerts {
             guard let policy = stormPolicy(alert.department) else {
-                result.append(alert)
+                scratch.slots.append(alert)
                 continue
             }
             let bucket = floor(alert.ts, policy.window)
             if let storm = openStorms[alert.department], storm.bucket < bucket {
                 place(alert.department)
-                result.append(resolveStorm(alert.department, at: bucket))
+                scratch.slots.append(resolveStorm(alert.department, at: bucket))
             }
             if withheld.contains(alert.id) {
                 if alert.state == .resolved { withheld.remove(alert.id) }
                 continue
             }
             guard alert.state == .raised else {
-                result.append(alert)
+                scratch.slots.append(alert)
                 continue
             }
             var counter = raisedInBucket[alert.department] ?? (bucket, 0)
@@ -315,20 +335,28 @@ struct AlertCorrelator {
             counter.count += 1
             raisedInBucket[alert.department] = counter
             guard counter.count > policy.limit else {
-                result.append(alert)
+                scratch.slots.append(alert)
                 continue
             }
             withheld.insert(alert.id)
+            let sizeBefore = openStorms[alert.department]?.sensors.count ?? 0
             let began = fold(alert, into: alert.department, bucket: bucket)
-            let earlier = changed[alert.department]
-            if let earlier { result[earlier.slot] = nil }
-            changed[alert.department] = (result.count, alert.ts, began || (earlier?.raisedNow ?? false))
-            result.append(nil)
+            let slot = scratch.slots.count
+            scratch.slots.append(nil)
+            if let index = scratch.stormChanges.firstIndex(where: { $0.department == alert.department }) {
+                // The instant's storm alert moves to where its last fold falls.
+                scratch.slots[scratch.stormChanges[index].slot] = nil
+                scratch.stormChanges[index].slot = slot
+                scratch.stormChanges[index].time = alert.ts
+                scratch.stormChanges[index].raisedNow = scratch.stormChanges[index].raisedNow || began
+            } else {
+                scratch.stormChanges.append((alert.department, slot, alert.ts, began, sizeBefore))
+            }
         }
         // One storm alert per department per instant, where its last fold falls: it lists
         // everything, and is a raise if the storm began in this instant.
-        for department in Array(changed.keys) { place(department) }
-        return result.compactMap { $0 }
+        while let department = scratch.stormChanges.last?.department { place(department) }
+        for case let alert? in scratch.slots { output.append(.alert(alert), trigger: trigger) }
     }
 
     static let stormRule = "storm"

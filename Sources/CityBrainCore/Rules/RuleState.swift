@@ -387,8 +387,13 @@ struct RuleState {
     ) -> Alert {
         let aggregation = rule.aggregation
         let comparison = rule.reportedComparison
-        var named = zip(aggregation.slots, values).map { Alert.NamedValue(name: $0.name, value: $1) }
-        named += extra
+        var named = extra
+        if !aggregation.slots.isEmpty {
+            named = []
+            named.reserveCapacity(aggregation.slots.count + extra.count)
+            for (slot, value) in zip(aggregation.slots, values) { named.append(Alert.NamedValue(name: slot.name, value: value)) }
+            named += extra
+        }
         var alert = Alert(
             id: id, rule: rule.name, state: state, severity: severity, department: rule.department,
             key: key, sensor: aggregation.keyBy == .sensor ? key : nil, district: district, kind: aggregation.filter.kind,

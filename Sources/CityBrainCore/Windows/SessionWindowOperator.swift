@@ -111,39 +111,59 @@ final class SessionWindowOperator {
         // the table and changes in place (a copy of it per event otherwise).
         var list = sessions.removeValue(forKey: key) ?? []
         defer { if !list.isEmpty { sessions[key] = list } }
-        let overlapping = list.indices.filter { time < end(of: list[$0]) && time + gap > list[$0].start }
-        let open = overlapping.filter { !list[$0].fired }
+        // One pass over the key's sessions (usually one), without building index lists: the
+        // first overlapping session, and the open ones' count and joint extent with the event.
+        func overlaps(_ index: Int) -> Bool { time < end(of: list[index]) && time + gap > list[index].start }
+        func isOpen(_ index: Int) -> Bool { overlaps(index) && !list[index].fired }
+        var firstOverlapping: Int?
+        var firstOpen: Int?
+        var openCount = 0
+        var start = time, last = time
+        for index in list.indices where overlaps(index) {
+            if firstOverlapping == nil { firstOverlapping = index }
+            guard !list[index].fired else { continue }
+            if firstOpen == nil { firstOpen = index }
+            openCount += 1
+            start = min(start, list[index].start)
+            last = max(last, list[index].last)
+        }
 
-        if !open.isEmpty || (overlapping.isEmpty && time + gap > watermark) {
-            var chosen = open
-            let start = (open.map { list[$0].start } + [time]).min()!
-            let last = (open.map { list[$0].last } + [time]).max()!
-            if !fits(start: start, last: last) {
-                chosen = open.first { fits(start: min(list[$0].start, time), last: max(list[$0].last, time)) }.map { [$0] } ?? []
-            }
-            if chosen.isEmpty {
-                list.append(newSession(time: time))
-                arena.add(event, at: list[list.count - 1].base)
-                schedule(list[list.count - 1], key: key)
+        if openCount > 0 || (firstOverlapping == nil && time + gap > watermark) {
+            // The event joins every open session it touches (merging them), unless that would
+            // outgrow the maximum length: then the first it fits, else a session of its own.
+            let target: Int?
+            let mergesAll: Bool
+            if openCount > 0, fits(start: start, last: last) {
+                (target, mergesAll) = (firstOpen, openCount > 1)
             } else {
-                let target = chosen[0]
-                for other in chosen.dropFirst().reversed() {
-                    arena.merge(list[other].base, into: list[target].base)
-                    list[target].start = min(list[target].start, list[other].start)
-                    list[target].last = max(list[target].last, list[other].last)
-                    arena.release(list[other].base)
-                    list.remove(at: other)
-                    sessionCount -= 1
+                target = list.indices.first { isOpen($0) && fits(start: min(list[$0].start, time), last: max(list[$0].last, time)) }
+                mergesAll = false
+            }
+            if let target {
+                if mergesAll {
+                    let others = list.indices.filter { $0 != target && isOpen($0) }
+                    for other in others.reversed() {
+                        arena.merge(list[other].base, into: list[target].base)
+                        list[target].start = min(list[target].start, list[other].start)
+                        list[target].last = max(list[target].last, list[other].last)
+                        arena.release(list[other].base)
+                        list.remove(at: other)
+                        sessionCount -= 1
+                    }
                 }
                 list[target].start = min(list[target].start, time)
                 list[target].last = max(list[target].last, time)
                 arena.add(event, at: list[target].base)
                 schedule(list[target], key: key)
+            } else {
+                list.append(newSession(time: time))
+                arena.add(event, at: list[list.count - 1].base)
+                schedule(list[list.count - 1], key: key)
             }
             return .accepted
         }
 
-        if let kept = overlapping.first {
+        if let kept = firstOverlapping {
             // Late, inside a fired session still within its allowed lateness: update it in place.
             arena.add(event, at: list[kept].base)
             firings.append(.lateUpdate, key: key, start: list[kept].start, end: end(of: list[kept]), trigger: trigger) {
