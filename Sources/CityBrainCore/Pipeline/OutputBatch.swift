@@ -68,7 +68,7 @@ public struct OutputBatch: Sendable, Equatable {
     }
 
     /// Adds a record caused at `trigger`. A batch holds timed records or untimed ones, not both.
-    public mutating func append(_ record: OutputRecord, trigger: Int64) {
+    public mutating func append(_ record: consuming OutputRecord, trigger: Int64) {
         precondition(isTimed, "a timed record added to an untimed batch")
         records.append(record)
         triggers.append(trigger)

@@ -95,7 +95,7 @@ final class Partition: @unchecked Sendable {
         advance(to: batch.endWatermark, clock: batch.clock, into: &result)
         sweepSilentKeys()
         // In output order here, in parallel with the other partitions: the engine merges.
-        result.records.sort(by: OrderedRecord.precedes)
+        OrderedRecord.sort(&result.records)
         result.gauges.openWindows = operators.reduce(0) { $0 + $1.openWindowCount }
         result.gauges.openAlerts = ruleStates.reduce(0) { $0 + $1.open.count }
         let now = SystemClock().uptimeNanoseconds

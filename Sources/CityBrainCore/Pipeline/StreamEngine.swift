@@ -302,21 +302,25 @@ public final class StreamEngine: @unchecked Sendable {
             let work = batch
             partition.queue.async { [self] in
                 let result = partition.process(work)
-                collect(result, from: partition.index, batch: number)
+                collect(consume result, from: partition.index, batch: number)
             }
         }
     }
 
     /// Runs on a partition's queue: leaves one partition's result with its batch; when no other
     /// thread is emitting, emits every completed batch that is next in order.
-    private func collect(_ result: PartitionResult, from partition: Int, batch: UInt64) {
+    private func collect(_ result: consuming PartitionResult, from partition: Int, batch: UInt64) {
         if result.closeNanoseconds > 0 { longestClose.withLock { $0 = max($0, result.closeNanoseconds) } }
+        // Taken from the result, so the batch's run is the records' only holder and the merge
+        // can move them out (a shared array would be copied first).
+        var records: [OrderedRecord] = []
+        swap(&records, &result.records)
         let emits = merge.withLock { state -> Bool in
             // Taken out while it changes, so its records grow in place rather than being copied
             // (the dictionary would still share them).
             guard var entry = state.pending.removeValue(forKey: batch) else { preconditionFailure("result for unknown batch \(batch)") }
             entry.remaining -= 1
-            entry.runs[partition] = result.records
+            swap(&entry.runs[partition], &records)
             entry.events += result.events
             entry.lateEvents += result.lateEvents
             entry.outOfRangeReadings += result.outOfRangeReadings
@@ -333,22 +337,26 @@ public final class StreamEngine: @unchecked Sendable {
         guard emits else { return }
         // Whoever finds the next batch complete emits it and all completed after it; results
         // arriving meanwhile are left for this loop, which checks again under the lock.
-        while let (ready, gauges) = merge.withLock({ state -> (PendingBatch, PartitionGauges)? in
-            guard let ready = state.pending[state.nextToEmit], ready.remaining == 0 else {
-                state.emitting = false
-                return nil
-            }
-            state.pending[state.nextToEmit] = nil
-            state.nextToEmit += 1
-            return (ready, PartitionGauges.total(state.gauges))
-        }) {
-            emit(ready, gauges: gauges)
+        while true {
+            guard let (next, gauges) = merge.withLock({ state -> (PendingBatch, PartitionGauges)? in
+                guard state.pending[state.nextToEmit]?.remaining == 0, let ready = state.pending.removeValue(forKey: state.nextToEmit) else {
+                    state.emitting = false
+                    return nil
+                }
+                state.nextToEmit += 1
+                return (ready, PartitionGauges.total(state.gauges))
+            }) else { break }
+            // `ready` is the batch's only holder: the merge moves its records out.
+            var ready = consume next
+            emit(&ready, gauges: gauges)
         }
     }
 
-    private func emit(_ batch: PendingBatch, gauges: PartitionGauges) {
+    private func emit(_ batch: inout PendingBatch, gauges: PartitionGauges) {
         if let replacement = batch.correlator { correlator = replacement }
-        var output = correlator.process(OrderedRecord.merge(batch.runs))
+        var runs: [[OrderedRecord]] = []
+        swap(&runs, &batch.runs)
+        var output = correlator.process(OrderedRecord.merge(&runs))
         if batch.watermark == .max { output.append(contentsOf: correlator.finish(), trigger: batch.endPosition) }
         let watermark: Int64? = batch.watermark == .min || batch.watermark == .max ? nil : batch.watermark
         let snapshot = stats.withLock { stats -> EngineStatistics in
