@@ -55,30 +55,37 @@ struct AlertCorrelator {
 
     /// Processes one batch of ordered records, each with the input position that caused it.
     /// Derived alerts (correlations, storms) take the position of the last alert of their instant.
-    mutating func process(_ batch: OutputBatch) -> OutputBatch {
+    ///
+    /// Alerts are moved, not copied, from the batch through the instant's steps into the result:
+    /// an alert holds a dozen strings and arrays, and each copy retained every one of them (a
+    /// third of the correlator's time after a close of many keys, spent where no partition can
+    /// take its next batch). Lists are taken from their end (`popLast` moves), so each is
+    /// reversed first.
+    mutating func process(_ batch: consuming OutputBatch) -> OutputBatch {
         guard isActive else { return batch }
-        let records = batch.records, triggers = batch.triggers
+        var (records, triggers) = batch.takeAll()
+        records.reverseByMoving()
+        triggers.reverse()
         var result = OutputBatch()
         result.reserveCapacity(records.count)
         // Reused from group to group: most instants hold one alert, and a close of many keys makes
         // as many instants, so nothing here allocates per instant.
         var scratch = Scratch()
-        var index = 0
-        while index < records.count {
-            guard case .alert(let first) = records[index] else {
-                result.append(records[index], trigger: triggers[index])
-                index += 1
-                continue
+        while let record = records.popLast() {
+            var trigger = triggers.removeLast()
+            switch consume record {
+            case .alert(let first):
+                let time = first.ts
+                scratch.group.append(consume first)
+                // The next record read in place (`last` would copy it).
+                while !records.isEmpty, records[records.count - 1].alertTime == time, case .alert(let alert)? = records.popLast() {
+                    scratch.group.append(alert)
+                    trigger = triggers.removeLast()
+                }
+                processGroup(&scratch, into: &result, trigger: trigger)
+            case let other:
+                result.append(other, trigger: trigger)
             }
-            scratch.group.removeAll(keepingCapacity: true)
-            scratch.group.append(first)
-            var next = index + 1
-            while next < records.count, case .alert(let alert) = records[next], alert.ts == first.ts {
-                scratch.group.append(alert)
-                next += 1
-            }
-            processGroup(&scratch, into: &result, trigger: triggers[next - 1])
-            index = next
         }
         return result
     }
@@ -102,35 +109,38 @@ struct AlertCorrelator {
         return openStorms.keys.sorted().compactMap { department in resolveStorm(department, at: time).map(OutputRecord.alert) }
     }
 
+    /// Takes the instant's alerts out of `scratch.group` (leaving it empty) and appends what they
+    /// publish to `output`.
     private mutating func processGroup(_ scratch: inout Scratch, into output: inout OutputBatch, trigger: Int64) {
-        let group = scratch.group
-        latest = max(latest, group[0].ts)
-        // 1. Member bookkeeping for every alert of the instant.
+        let time = scratch.group[0].ts
+        latest = max(latest, time)
+        // 1. Member bookkeeping for every alert of the instant (read in place).
         var touched: [String: Set<String>] = [:]  // rule → districts
-        for alert in group where correlationMemberRules.contains(alert.rule) {
-            guard let district = alert.district else { continue }
-            switch alert.state {
-            case .raised: members[alert.rule, default: [:]][district, default: [:]][alert.id] = alert.sensor ?? alert.key
-            case .resolved: members[alert.rule]?[district]?[alert.id] = nil
-            case .updated, .acknowledged, .assigned, .escalated: break
+        if !correlationMemberRules.isEmpty {
+            for index in scratch.group.indices where correlationMemberRules.contains(scratch.group[index].rule) {
+                let alert = scratch.group[index]
+                guard let district = alert.district else { continue }
+                switch alert.state {
+                case .raised: members[alert.rule, default: [:]][district, default: [:]][alert.id] = alert.sensor ?? alert.key
+                case .resolved: members[alert.rule]?[district]?[alert.id] = nil
+                case .updated, .acknowledged, .assigned, .escalated: break
+                }
+                touched[alert.rule, default: []].insert(district)
             }
-            touched[alert.rule, default: []].insert(district)
         }
         // 2. Correlations over the districts that changed.
         var derived: [Alert] = []
         for (position, correlation) in correlations.enumerated() {
             let districts = correlation.members.reduce(into: Set<String>()) { $0.formUnion(touched[$1] ?? []) }
             for district in districts.sorted() {
-                if let alert = evaluate(position, correlation, district: district, at: group[0].ts) { derived.append(alert) }
+                if let alert = evaluate(position, correlation, district: district, at: time) { derived.append(alert) }
             }
         }
         // 3. Suppressed members: raises folded into an open district alert are withheld.
-        scratch.published.removeAll(keepingCapacity: true)
-        for alert in group {
-            if withheld.contains(alert.id) {
-                if alert.state == .resolved { withheld.remove(alert.id) }
-                continue
-            }
+        scratch.group.reverseByMoving()
+        while let alert = scratch.group.popLast() {
+            // One lookup: a withheld alert's resolve also ends its withholding.
+            if alert.state == .resolved ? withheld.remove(alert.id) != nil : withheld.contains(alert.id) { continue }
             if alert.state == .raised, let district = alert.district, isSuppressed(rule: alert.rule, district: district) {
                 withheld.insert(alert.id)
                 continue
@@ -139,8 +149,14 @@ struct AlertCorrelator {
         }
         // 4. Caps on a rule's open alerts, then storms per department, over rule and correlation
         // alerts alike.
-        let alerts = caps.isEmpty && derived.isEmpty ? scratch.published : applyCaps(scratch.published) + derived
-        applyStorms(alerts, scratch: &scratch, into: &output, trigger: trigger)
+        var alerts: [Alert] = []
+        swap(&alerts, &scratch.published)
+        // Alerts of the group that got here are not withheld (filtered just above); grouped and
+        // derived alerts may be, by a storm.
+        let mayBeWithheld = !caps.isEmpty || !derived.isEmpty
+        if mayBeWithheld { alerts = applyCaps(alerts) + derived }
+        applyStorms(&alerts, mayBeWithheld: mayBeWithheld, scratch: &scratch, into: &output, trigger: trigger)
+        swap(&alerts, &scratch.published)  // empty again; its capacity kept for the next instant
     }
 
     /// A raise of a capped rule while `max_open` of its alerts are open is folded into one
@@ -297,13 +313,17 @@ struct AlertCorrelator {
         return alert
     }
 
-    private mutating func applyStorms(_ alerts: [Alert], scratch: inout Scratch, into output: inout OutputBatch, trigger: Int64) {
+    /// Takes the alerts out of `alerts` (leaving it empty) and appends what they publish to `output`.
+    private mutating func applyStorms(_ alerts: inout [Alert], mayBeWithheld: Bool, scratch: inout Scratch, into output: inout OutputBatch,
+                                      trigger: Int64) {
+        alerts.reverseByMoving()
         guard !storms.isEmpty || defaultStorm != nil else {
-            for alert in alerts { output.append(.alert(alert), trigger: trigger) }
+            while let alert = alerts.popLast() { output.append(.alert(alert), trigger: trigger) }
             return
         }
-        scratch.slots.removeAll(keepingCapacity: true)
         scratch.stormChanges.removeAll(keepingCapacity: true)
+        // Once a raise of this instant is folded, a later alert of the instant may be its update.
+        var checksWithheld = mayBeWithheld
         func place(_ department: String) {
             guard let index = scratch.stormChanges.firstIndex(where: { $0.department == department }) else { return }
             let change = scratch.stormChanges.remove(at: index)
@@ -312,33 +332,28 @@ struct AlertCorrelator {
             guard change.raisedNow || Self.sizeChangedEnough(from: change.sizeBefore, to: storm.sensors.count) else { return }
             scratch.slots[change.slot] = stormAlert(department, state: change.raisedNow ? .raised : .updated, policy: policy, at: change.time)
         }
-        for alert in alerts {
+        while let alert = alerts.popLast() {
             guard let policy = stormPolicy(alert.department) else {
                 scratch.slots.append(alert)
                 continue
             }
             let bucket = floor(alert.ts, policy.window)
-            if let storm = openStorms[alert.department], storm.bucket < bucket {
+            if let storm = openStorms.index(forKey: alert.department), openStorms.values[storm].bucket < bucket {
                 place(alert.department)
                 scratch.slots.append(resolveStorm(alert.department, at: bucket))
             }
-            if withheld.contains(alert.id) {
-                if alert.state == .resolved { withheld.remove(alert.id) }
-                continue
-            }
+            if checksWithheld, alert.state == .resolved ? withheld.remove(alert.id) != nil : withheld.contains(alert.id) { continue }
             guard alert.state == .raised else {
                 scratch.slots.append(alert)
                 continue
             }
-            var counter = raisedInBucket[alert.department] ?? (bucket, 0)
-            if counter.bucket != bucket { counter = (bucket, 0) }
-            counter.count += 1
-            raisedInBucket[alert.department] = counter
-            guard counter.count > policy.limit else {
+            let raised = Self.count(in: &raisedInBucket[alert.department, default: (bucket, 0)], bucket: bucket)
+            guard raised > policy.limit else {
                 scratch.slots.append(alert)
                 continue
             }
             withheld.insert(alert.id)
+            checksWithheld = true
             let sizeBefore = openStorms[alert.department]?.sensors.count ?? 0
             let began = fold(alert, into: alert.department, bucket: bucket)
             let slot = scratch.slots.count
@@ -356,7 +371,10 @@ struct AlertCorrelator {
         // One storm alert per department per instant, where its last fold falls: it lists
         // everything, and is a raise if the storm began in this instant.
         while let department = scratch.stormChanges.last?.department { place(department) }
-        for case let alert? in scratch.slots { output.append(.alert(alert), trigger: trigger) }
+        scratch.slots.reverseByMoving()
+        while let slot = scratch.slots.popLast() {
+            if let alert = slot { output.append(.alert(alert), trigger: trigger) }
+        }
     }
 
     static let stormRule = "storm"
@@ -370,13 +388,22 @@ struct AlertCorrelator {
         return names.prefix(shown).joined(separator: ", ") + " and \(total - shown) more"
     }
 
+    /// Counts a raise in its department's bucket (starting over in a new bucket); returns the
+    /// bucket's count with it. Changed in place: one lookup per raise.
+    private static func count(in counter: inout (bucket: Int64, count: Int), bucket: Int64) -> Int {
+        if counter.bucket != bucket { counter = (bucket, 0) }
+        counter.count += 1
+        return counter.count
+    }
+
     /// Adds a withheld raise to its department's storm; returns whether the storm began with it.
     private mutating func fold(_ alert: Alert, into department: String, bucket: Int64) -> Bool {
         let sensor = alert.sensor ?? alert.key
-        if openStorms[department] != nil {
-            // In place: a copy of the list per fold would make a storm quadratic.
-            openStorms[department]!.sensors.append(sensor)
-            openStorms[department]!.severity = max(openStorms[department]!.severity, alert.severity)
+        if let storm = openStorms.index(forKey: department) {
+            // In place, through the index (one lookup): a copy of the list per fold would make a
+            // storm quadratic.
+            openStorms.values[storm].sensors.append(sensor)
+            openStorms.values[storm].severity = max(openStorms.values[storm].severity, alert.severity)
             return false
         }
         openStorms[department] = ("\(Self.stormRule):\(department):\(bucket)", bucket, [sensor], alert.severity, alert.kind)
@@ -407,5 +434,13 @@ struct AlertCorrelator {
     private func floor(_ value: Int64, _ unit: Int64) -> Int64 {
         let remainder = value % unit
         return remainder >= 0 ? value - remainder : value - remainder - unit
+    }
+}
+
+extension Array {
+    /// Reverses the elements by moving them: `reverse()` swaps through copies, retaining and
+    /// releasing every reference an element holds; a buffer pointer's swap moves the bytes.
+    mutating func reverseByMoving() {
+        withUnsafeMutableBufferPointer { $0.reverse() }
     }
 }

@@ -81,6 +81,13 @@ public struct OutputBatch: Sendable, Equatable {
         triggers += repeatElement(trigger, count: more.count)
     }
 
+    /// Takes the records and their triggers out, leaving the batch empty (and timed), so that
+    /// a caller holding the only batch can move them on instead of copying them.
+    mutating func takeAll() -> (records: [OutputRecord], triggers: [Int64]) {
+        defer { (records, triggers) = ([], []) }
+        return (records, triggers)
+    }
+
     public mutating func reserveCapacity(_ capacity: Int) {
         records.reserveCapacity(capacity)
         triggers.reserveCapacity(capacity)

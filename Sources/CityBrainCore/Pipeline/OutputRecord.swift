@@ -11,6 +11,12 @@ public enum OutputRecord: Sendable, Hashable {
         if case .alert(let alert) = self { return alert }
         return nil
     }
+
+    /// The alert's event time, if this is an alert.
+    var alertTime: Int64? {
+        if case .alert(let alert) = self { return alert.ts }
+        return nil
+    }
 }
 
 extension OutputRecord {
