@@ -25,6 +25,18 @@ extension PipelineFileReader {
         return duration(node, field: "for").map(StreakLength.duration)
     }
 
+    /// A prediction's level: `reaches: <level>` (rising towards it) or `falls_below: <level>`,
+    /// exactly one of them.
+    mutating func predictionLevel(_ mapping: Node.Mapping, in node: Node, context: String) -> (target: Double, rising: Bool)? {
+        switch (number(mapping["reaches"], field: "reaches"), number(mapping["falls_below"], field: "falls_below")) {
+        case (let target?, nil): return (target, true)
+        case (nil, let target?): return (target, false)
+        default:
+            error(at: node, "\(context) needs exactly one of 'reaches: <level>' or 'falls_below: <level>'")
+            return nil
+        }
+    }
+
     /// `field: x` or `fields: [x, y]`: measurements of the rule's kind.
     mutating func watchedFields(_ mapping: Node.Mapping, in node: Node, context: String, compiler: ExpressionCompiler) -> [String] {
         var nodes: [Node] = []

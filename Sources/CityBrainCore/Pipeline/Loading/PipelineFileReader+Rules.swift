@@ -138,14 +138,7 @@ extension PipelineFileReader {
             }
             if let overNode {
                 guard let over = duration(overNode, field: "over") else { break }
-                let level: (Double, Bool)
-                switch (number(mapping["reaches"], field: "reaches"), number(mapping["falls_below"], field: "falls_below")) {
-                case (let target?, nil): level = (target, true)
-                case (nil, let target?): level = (target, false)
-                default:
-                    error(at: node, "\(context) needs exactly one of 'reaches: <level>' or 'falls_below: <level>'")
-                    return nil
-                }
+                guard let level = predictionLevel(mapping, in: node, context: context) else { return nil }
                 header?.window = WindowPolicy(.series)
                 // The value is slot 0: the reading the trend learns from.
                 guard readingSlot(value, at: valueNode, compiler: &compiler) else { break }
@@ -154,7 +147,7 @@ extension PipelineFileReader {
                     guard let parsed = self.condition(mapping, "when", required: false, in: node, context: context, compiler: &compiler) else { break }
                     guardCondition = parsed
                 }
-                ruleKind = .trend(TrendSettings(over: over, measure: .forecast(horizon: horizon), rising: level.1, level: level.0, condition: guardCondition))
+                ruleKind = .trend(TrendSettings(over: over, measure: .forecast(horizon: horizon), rising: level.rising, level: level.target, condition: guardCondition))
                 defaultMessage = "{key} ({district}): \(value) forecast at {value} within \(DurationText.format(horizon)) (level {threshold})"
                 break
             }
@@ -167,14 +160,7 @@ extension PipelineFileReader {
             default: 0
             }
             let coverage = "span(\(value)) >= \(JSONObjectWriter.number(Double(size) / 2000))"
-            let level: (target: Double, rising: Bool)
-            switch (number(mapping["reaches"], field: "reaches"), number(mapping["falls_below"], field: "falls_below")) {
-            case (let target?, nil): level = (target, true)
-            case (nil, let target?): level = (target, false)
-            default:
-                error(at: node, "\(context) needs exactly one of 'reaches: <level>' or 'falls_below: <level>'")
-                return nil
-            }
+            guard let level = predictionLevel(mapping, in: node, context: context) else { return nil }
             let (crosses, towards) = level.rising ? (">=", ">") : ("<", "<")
             // The slope must point towards the level and the latest reading lie on its side of
             // the window mean (a straight line through high-low-high data, an incident that just
