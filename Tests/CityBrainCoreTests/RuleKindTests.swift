@@ -442,6 +442,11 @@ struct RuleKindTests {
         #expect(diagnostics("{ name: x, kind: rate, field: speed, below: -1, match: { kind: traffic }, window: { tumbling: 1m }, department: d }")
                 == ["k.yaml:2:35: error: unknown field 'speed' for kind traffic (known fields: flow_vph, occupancy, speed_kmh, travel_time_s)"])
         #expect(diagnostics("{ name: x, kind: correlation, all_of: [congestion, nothing], department: d }").first?.contains("names rule 'congestion', which does not exist") == true)
+        // Windowed and per reading (`over`) alike.
+        for extra in ["window: { tumbling: 10m }", "over: 10m"] {
+            #expect(diagnostics("{ name: x, kind: prediction, value: occupied, horizon: 10m, reaches: 100, falls_below: 5, \(extra), match: { kind: parking }, department: d }")
+                    == ["k.yaml:2:5: error: rule 'x' needs exactly one of 'reaches: <level>' or 'falls_below: <level>'"])
+        }
         #expect(diagnostics("{ name: x, kind: sustained, for: 0, match: { kind: traffic }, window: { tumbling: 1m }, when: count() > 1, department: d }")
                 == ["k.yaml:2:38: error: 'for' must be a whole number of at least 1, found '0'"])
     }
