@@ -76,19 +76,20 @@ final class Partition: @unchecked Sendable {
         let routes = self.routes  // one copy per batch: read from a local, it costs no retains per event
         // Events are read through a buffer pointer, whose subscript lends the element: the array's
         // getter copied each event (retaining its strings and readings, 1.5 % of an offline run).
-        batch.events.withUnsafeBufferPointer { events in
-            for position in events.indices {
+        batch.source.withUnsafeBufferPointer { events in
+            for position in 0..<batch.count {
+                let member = Int(batch.members[position])
                 advance(to: batch.watermarks[position], clock: batch.clock, into: &result)
                 let roles = batch.roles[position]
-                if !declaredRanges.isEmpty, let ranges = declaredRanges[events[position].kind] {
-                    var event = events[position]
+                if !declaredRanges.isEmpty, let ranges = declaredRanges[events[member].kind] {
+                    var event = events[member]
                     let before = event.readings.count
                     event.readings.removeAll { reading in ranges[reading.name].map { !$0.contains(reading.value) } ?? false }
                     // Counted once per event, on the partition that owns its sensor.
                     if roles & PartitionBatch.sensorRole != 0 { result.outOfRangeReadings += before - event.readings.count }
                     handle(event, at: position, of: batch, routes: routes, into: &result)
                 } else {
-                    handle(events[position], at: position, of: batch, routes: routes, into: &result)
+                    handle(events[member], at: position, of: batch, routes: routes, into: &result)
                 }
             }
         }

@@ -238,23 +238,27 @@ public final class StreamEngine: @unchecked Sendable {
         watermarks.reserveCapacity(events.count)
         let first = nextPosition
         let before = tracker.watermark
-        for event in events {
-            let watermark = tracker.observe(event.timestamp, kind: event.kind)
-            watermarks.append(watermark)
-            let position = nextPosition
-            nextPosition += 1
-            let home = StableHash.partition(of: event.sensor, count: count)
-            if routesDistricts, let district = event.district {
-                let districtHome = StableHash.partition(of: district, count: count)
-                if districtHome != home {
-                    batches[home].append(event, watermark: watermark, position: position, roles: PartitionBatch.sensorRole)
-                    batches[districtHome].append(event, watermark: watermark, position: position, roles: PartitionBatch.districtRole)
-                    continue
+        // Read in place (the buffer's subscript lends each event); the partitions get indices.
+        events.withUnsafeBufferPointer { events in
+            for index in events.indices {
+                let watermark = tracker.observe(events[index].timestamp, kind: events[index].kind)
+                watermarks.append(watermark)
+                let position = nextPosition
+                nextPosition += 1
+                let home = StableHash.partition(of: events[index].sensor, count: count)
+                if routesDistricts, let district = events[index].district {
+                    let districtHome = StableHash.partition(of: district, count: count)
+                    if districtHome != home {
+                        batches[home].append(member: index, watermark: watermark, position: position, roles: PartitionBatch.sensorRole)
+                        batches[districtHome].append(member: index, watermark: watermark, position: position, roles: PartitionBatch.districtRole)
+                        continue
+                    }
                 }
+                batches[home].append(member: index, watermark: watermark, position: position,
+                                     roles: PartitionBatch.sensorRole | PartitionBatch.districtRole)
             }
-            batches[home].append(event, watermark: watermark, position: position,
-                                 roles: PartitionBatch.sensorRole | PartitionBatch.districtRole)
         }
+        for partition in batches.indices where !batches[partition].members.isEmpty { batches[partition].source = events }
         closedWindows = closeSchedule.crossed(from: before, to: tracker.watermark)
         dispatch(batches, clock: TriggerClock(firstIndex: first, watermarks: watermarks), endWatermark: tracker.watermark, slotHeld: true)
     }
