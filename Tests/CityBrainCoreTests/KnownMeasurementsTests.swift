@@ -17,4 +17,14 @@ struct KnownMeasurementsTests {
         // Longer names do not pack; the loop above finds every name as text all the same.
         #expect(PackedName("seventeen_bytes_x") == nil)
     }
+
+    @Test("the fixed fields' names written out as packed bytes are those names")
+    func fixedFieldNames() {
+        let packed = JSONEventScanner.Field.packed
+        #expect(packed.ts == PackedName("ts"))
+        #expect(packed.seq == PackedName("seq"))
+        #expect(packed.kind == PackedName("kind"))
+        #expect(packed.sensor == PackedName("sensor"))
+        #expect(packed.district == PackedName("district"))
+    }
 }

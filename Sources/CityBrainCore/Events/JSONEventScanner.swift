@@ -177,7 +177,7 @@ struct JSONEventScanner {
     }
 
     /// What a field name stands for: one comparison per field instead of a string switch.
-    private enum Field {
+    enum Field {
         case kind, sensor, district, ts, seq, measurement
 
         /// A name read as text (it had an escape, or too many bytes to pack): the fixed fields'
@@ -209,8 +209,13 @@ struct JSONEventScanner {
             }
         }
 
-        private static let packed = (ts: PackedName("ts")!, seq: PackedName("seq")!, kind: PackedName("kind")!,
-                                     sensor: PackedName("sensor")!, district: PackedName("district")!)
+        /// The fixed fields' names, packed (little-endian ASCII; `KnownMeasurementsTests` checks
+        /// them against `PackedName("…")`). Written out: matched for every field of every frame,
+        /// a `static let` cost a `swift_once` call each time (1 % of the one-rule offline job).
+        static var packed: (ts: PackedName, seq: PackedName, kind: PackedName, sensor: PackedName, district: PackedName) {
+            (PackedName(low: 0x7374, count: 2), PackedName(low: 0x71_6573, count: 3), PackedName(low: 0x646E_696B, count: 4),
+             PackedName(low: 0x726F_736E_6573, count: 6), PackedName(low: 0x7463_6972_7473_6964, count: 8))
+        }
     }
 
     private func format(_ value: Double) -> String {

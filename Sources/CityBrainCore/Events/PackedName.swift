@@ -13,6 +13,14 @@ struct PackedName: Equatable {
     /// An empty name, to append bytes to.
     init() {}
 
+    /// A name from its packed bytes, for constants written out (byte 0 lowest in `low`), which
+    /// cost nothing to reach; a `static let` of `PackedName("…")` costs a `swift_once` at each use.
+    init(low: UInt64, high: UInt64 = 0, count: Int) {
+        self.low = low
+        self.high = high
+        self.count = count
+    }
+
     /// `text` packed, or `nil` if it is longer than ``capacity`` bytes or not ASCII.
     init?(_ text: String) {
         for byte in text.utf8 {
