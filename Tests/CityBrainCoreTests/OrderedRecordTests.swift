@@ -10,7 +10,7 @@ struct OrderedRecordTests {
             let key = "seg-\(Int.random(in: 0..<4, using: &random))"
             let score = ReadingScore(rule: "r", sensor: key, district: nil, ts: Int64(number), value: 0, expected: 0, spread: 0,
                                      zScore: 0, score: 0, open: false)
-            return OrderedRecord(trigger: Int64.random(in: 0..<5, using: &random), rank: UInt8.random(in: 0..<2, using: &random),
+            return OrderedRecord(trigger: Int64.random(in: 0..<5, using: &random), rank: Bool.random(using: &random) ? .window : .late,
                                  end: 0, aggregation: Int.random(in: 0..<2, using: &random), key: key, start: 0, record: .score(score))
         }
     }

@@ -337,7 +337,7 @@ struct AlertCorrelator {
                 scratch.slots.append(alert)
                 continue
             }
-            let bucket = floor(alert.ts, policy.window)
+            let bucket = alert.ts.floored(toMultipleOf: policy.window)
             if let storm = openStorms.index(forKey: alert.department), openStorms.values[storm].bucket < bucket {
                 place(alert.department)
                 scratch.slots.append(resolveStorm(alert.department, at: bucket))
@@ -431,16 +431,4 @@ struct AlertCorrelator {
         )
     }
 
-    private func floor(_ value: Int64, _ unit: Int64) -> Int64 {
-        let remainder = value % unit
-        return remainder >= 0 ? value - remainder : value - remainder - unit
-    }
-}
-
-extension Array {
-    /// Reverses the elements by moving them: `reverse()` swaps through copies, retaining and
-    /// releasing every reference an element holds; a buffer pointer's swap moves the bytes.
-    mutating func reverseByMoving() {
-        withUnsafeMutableBufferPointer { $0.reverse() }
-    }
 }

@@ -35,8 +35,13 @@ extension OutputRecord {
 /// before late events before alerts before reading scores, then window end, pipeline order, key
 /// and start.
 struct OrderedRecord: Sendable {
+    /// Which records come first among those of one input position.
+    enum Rank: UInt8, Sendable {
+        case window = 0, late = 1, alert = 2, score = 3
+    }
+
     var trigger: Int64
-    var rank: UInt8
+    var rank: Rank
     var end: Int64
     var aggregation: Int
     var key: String
@@ -45,7 +50,7 @@ struct OrderedRecord: Sendable {
 
     static func precedes(_ a: OrderedRecord, _ b: OrderedRecord) -> Bool {
         if a.trigger != b.trigger { return a.trigger < b.trigger }
-        if a.rank != b.rank { return a.rank < b.rank }
+        if a.rank != b.rank { return a.rank.rawValue < b.rank.rawValue }
         if a.end != b.end { return a.end < b.end }
         if a.aggregation != b.aggregation { return a.aggregation < b.aggregation }
         if a.key != b.key { return a.key < b.key }
@@ -119,7 +124,7 @@ struct OrderedRecord: Sendable {
 
     /// What is left where a record was moved out: no string or array to release.
     private static let vacant = OrderedRecord(
-        trigger: 0, rank: 0, end: 0, aggregation: 0, key: "", start: 0,
+        trigger: 0, rank: .window, end: 0, aggregation: 0, key: "", start: 0,
         record: .score(ReadingScore(rule: "", sensor: "", district: nil, ts: 0, value: 0, expected: 0, spread: 0, zScore: 0, score: 0, open: false))
     )
 

@@ -202,7 +202,7 @@ final class Partition: @unchecked Sendable {
             var state = state
             let table = rule.aggregation.keyBy == .sensor ? sensors : districts
             for alert in state.resolveAll(rule, keys: table, at: time) {
-                records.append(OrderedRecord(trigger: clock.firstIndex, rank: 2, end: time, aggregation: -1, key: alert.key, start: time, record: .alert(alert)))
+                records.append(OrderedRecord(trigger: clock.firstIndex, rank: .alert, end: time, aggregation: -1, key: alert.key, start: time, record: .alert(alert)))
             }
         }
         steps = Self.steps(of: pipeline)
@@ -306,14 +306,14 @@ final class Partition: @unchecked Sendable {
                         let score = ReadingScore(rule: step.aggregation.name, sensor: name, district: district, ts: firing.end, value: scored.value,
                                                  expected: scored.expected, spread: scored.spread, zScore: scored.z, score: scored.score,
                                                  open: ruleStates[index].isOpen(firing.key))
-                        records.append(OrderedRecord(trigger: firing.trigger, rank: 3, end: firing.end, aggregation: index, key: name,
+                        records.append(OrderedRecord(trigger: firing.trigger, rank: .score, end: firing.end, aggregation: index, key: name,
                                                      start: firing.start, record: .score(score)))
                     }
                 case .lateUpdate, .final:
                     alert = nil  // rules decide on the on-time result only
                 }
                 guard let alert else { continue }
-                records.append(OrderedRecord(trigger: firing.trigger, rank: 2, end: firing.end, aggregation: index, key: name,
+                records.append(OrderedRecord(trigger: firing.trigger, rank: .alert, end: firing.end, aggregation: index, key: name,
                                              start: firing.start, record: .alert(alert)))
             } else {
                 let aggregation = step.aggregation  // outputs: one copy per firing is fine (no per-reading outputs)
@@ -323,7 +323,7 @@ final class Partition: @unchecked Sendable {
                     count: Int(values.firstValue ?? 0), values: Array(named.dropFirst()),
                     final: firing.isFinal(allowedLateness: aggregation.window.allowedLateness)
                 )
-                records.append(OrderedRecord(trigger: firing.trigger, rank: 0, end: firing.end, aggregation: index, key: name,
+                records.append(OrderedRecord(trigger: firing.trigger, rank: .window, end: firing.end, aggregation: index, key: name,
                                              start: firing.start, record: .window(result)))
             }
         }
@@ -408,7 +408,7 @@ final class Partition: @unchecked Sendable {
             the event is \(behind) s behind the watermark
             """
         let late = LateEvent(event: event, reason: reason, droppedBy: dropped.map { steps[$0].aggregation.name }, watermark: watermark)
-        return OrderedRecord(trigger: trigger, rank: 1, end: missed.end, aggregation: first, key: event.sensor, start: missed.start, record: .late(late))
+        return OrderedRecord(trigger: trigger, rank: .late, end: missed.end, aggregation: first, key: event.sensor, start: missed.start, record: .late(late))
     }
 
     /// Gives up the keys `ownership` no longer assigns here: their open alerts are resolved (with
@@ -431,7 +431,7 @@ final class Partition: @unchecked Sendable {
             for (index, step) in steps.enumerated() where step.aggregation.keyBy == field {
                 guard let definition = step.rule else { continue }
                 for alert in ruleStates[index].release(released, definition.rule, table: table, at: time, reason: ownership.reason) {
-                    records.append(OrderedRecord(trigger: clock.firstIndex, rank: 2, end: time, aggregation: index, key: alert.key,
+                    records.append(OrderedRecord(trigger: clock.firstIndex, rank: .alert, end: time, aggregation: index, key: alert.key,
                                                  start: time, record: .alert(alert)))
                 }
             }

@@ -132,8 +132,8 @@ final class PaneWindowOperator {
 
     /// Window starts (multiples of `slide`) of the windows containing `time`, earliest first.
     private func windowStarts(containing time: Int64) -> StrideThrough<Int64> {
-        let last = Self.floor(time, slide)
-        let first = Self.floor(time - size, slide) + slide
+        let last = time.floored(toMultipleOf: slide)
+        let first = (time - size).floored(toMultipleOf: slide) + slide
         return Swift.stride(from: first, through: last, by: Int(slide))
     }
 
@@ -143,11 +143,11 @@ final class PaneWindowOperator {
              into firings: inout FiringBatch) -> LateVerdict {
         let watermark = spread.watermark(engineWatermark, slice: slice)
         let time = event.timestamp
-        let lastStart = Self.floor(time, slide)
+        let lastStart = time.floored(toMultipleOf: slide)
         guard lastStart + size + lateness > watermark else {
             return .tooLate(window: (lastStart, lastStart + size))
         }
-        let paneKey = WindowKey(key: key, start: Self.floor(time, pane))
+        let paneKey = WindowKey(key: key, start: time.floored(toMultipleOf: pane))
         let base: Int32
         if let existing = panes[paneKey.key, paneKey.start] {
             base = existing
@@ -243,11 +243,6 @@ final class PaneWindowOperator {
             if let base = panes[key, paneStart] { mergedBases.append(base) }
         }
         arena.appendMergedValues(of: mergedBases, for: aggregation.slots, scratch: &mergedStates, to: &values)
-    }
-
-    static func floor(_ value: Int64, _ unit: Int64) -> Int64 {
-        let remainder = value % unit
-        return remainder >= 0 ? value - remainder : value - remainder - unit
     }
 
     static func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }

@@ -1,0 +1,7 @@
+extension Array {
+    /// Reverses the elements by moving them: `reverse()` swaps through copies, retaining and
+    /// releasing every reference an element holds; a buffer pointer's swap moves the bytes.
+    mutating func reverseByMoving() {
+        withUnsafeMutableBufferPointer { $0.reverse() }
+    }
+}
