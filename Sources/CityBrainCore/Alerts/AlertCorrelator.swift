@@ -56,11 +56,11 @@ struct AlertCorrelator {
     /// Processes one batch of ordered records, each with the input position that caused it.
     /// Derived alerts (correlations, storms) take the position of the last alert of their instant.
     ///
-    /// Alerts are moved, not copied, from the batch through the instant's steps into the result:
-    /// an alert holds a dozen strings and arrays, and each copy retained every one of them (a
-    /// third of the correlator's time after a close of many keys, spent where no partition can
-    /// take its next batch). Lists are taken from their end (`popLast` moves), so each is
-    /// reversed first.
+    /// Alerts are moved, not copied, from step to step of an instant and into the result: an
+    /// alert holds a dozen strings and arrays, and each copy retained every one of them (a
+    /// quarter of the correlator's time, spent where no partition can take its next batch).
+    /// Lists are taken from their end (`popLast` moves), so each is reversed first. One copy is
+    /// left: taking an alert out of its record (`case .alert(let alert)`) copies it.
     mutating func process(_ batch: consuming OutputBatch) -> OutputBatch {
         guard isActive else { return batch }
         var (records, triggers) = batch.takeAll()
@@ -68,15 +68,15 @@ struct AlertCorrelator {
         triggers.reverse()
         var result = OutputBatch()
         result.reserveCapacity(records.count)
-        // Reused from group to group: most instants hold one alert, and a close of many keys makes
-        // as many instants, so nothing here allocates per instant.
+        // Reused from group to group: a batch may hold many instants (each silence of a sensor
+        // is one), so nothing here allocates per instant.
         var scratch = Scratch()
         while let record = records.popLast() {
             var trigger = triggers.removeLast()
             switch consume record {
             case .alert(let first):
                 let time = first.ts
-                scratch.group.append(consume first)
+                scratch.group.append(first)
                 // The next record read in place (`last` would copy it).
                 while !records.isEmpty, records[records.count - 1].alertTime == time, case .alert(let alert)? = records.popLast() {
                     scratch.group.append(alert)
