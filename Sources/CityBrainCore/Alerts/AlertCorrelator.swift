@@ -354,8 +354,7 @@ struct AlertCorrelator {
             }
             withheld.insert(alert.id)
             checksWithheld = true
-            let sizeBefore = openStorms[alert.department]?.sensors.count ?? 0
-            let began = fold(alert, into: alert.department, bucket: bucket)
+            let (began, sizeBefore) = fold(alert, into: alert.department, bucket: bucket)
             let slot = scratch.slots.count
             scratch.slots.append(nil)
             if let index = scratch.stormChanges.firstIndex(where: { $0.department == alert.department }) {
@@ -396,18 +395,20 @@ struct AlertCorrelator {
         return counter.count
     }
 
-    /// Adds a withheld raise to its department's storm; returns whether the storm began with it.
-    private mutating func fold(_ alert: Alert, into department: String, bucket: Int64) -> Bool {
+    /// Adds a withheld raise to its department's storm; returns whether the storm began with it,
+    /// and how many it grouped before.
+    private mutating func fold(_ alert: Alert, into department: String, bucket: Int64) -> (began: Bool, sizeBefore: Int) {
         let sensor = alert.sensor ?? alert.key
         if let storm = openStorms.index(forKey: department) {
             // In place, through the index (one lookup): a copy of the list per fold would make a
             // storm quadratic.
+            let sizeBefore = openStorms.values[storm].sensors.count
             openStorms.values[storm].sensors.append(sensor)
             openStorms.values[storm].severity = max(openStorms.values[storm].severity, alert.severity)
-            return false
+            return (false, sizeBefore)
         }
         openStorms[department] = ("\(Self.stormRule):\(department):\(bucket)", bucket, [sensor], alert.severity, alert.kind)
-        return true
+        return (true, 0)
     }
 
     private mutating func resolveStorm(_ department: String, at time: Int64) -> Alert? {
@@ -430,5 +431,4 @@ struct AlertCorrelator {
             message: message, sensors: sensors, ts: time
         )
     }
-
 }

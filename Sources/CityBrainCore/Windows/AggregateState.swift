@@ -134,8 +134,14 @@ public struct AggregateState: Sendable {
     /// The aggregate's value, or `nil` when it has none (no input, or too few values).
     public func value(of function: AggregateFunction) -> Double? {
         if let value = totals.value(of: function) { return value }
-        guard totals.count > 0 else { return function == .distinct ? 0 : nil }
+        guard totals.count > 0 else { return Self.emptyValue(of: function) }
         return extras?.value(of: function)
+    }
+
+    /// An empty state's value of an aggregate the totals do not answer: 0 distinct, else none.
+    @inline(__always)
+    static func emptyValue(of function: AggregateFunction) -> Double? {
+        function == .distinct ? 0 : nil
     }
 }
 
@@ -175,7 +181,7 @@ extension AggregateState {
         case .count, .sum, .mean, .min, .max:
             return state.pointee.totals.value(of: function)
         default:
-            guard state.pointee.totals.count > 0 else { return function == .distinct ? 0 : nil }
+            guard state.pointee.totals.count > 0 else { return emptyValue(of: function) }
             let extras = UnsafeRawPointer(state).load(fromByteOffset: extrasOffset, as: Unmanaged<Extras>?.self)
             return extras?._withUnsafeGuaranteedRef { $0.value(of: function) }
         }

@@ -142,8 +142,8 @@ public final class FeedReceiver: Sendable {
 
     /// Asks the loop to finish its current batch and stop; waits until it has, then returns.
     /// Every event received before the call has been delivered, and so have the messages
-    /// waiting in the sockets' queues, up to ``Options/receiveHighWaterMark`` per socket (what
-    /// a sender sends meanwhile is not waited for).
+    /// waiting in the sockets' queues, at most ``Options/receiveHighWaterMark`` per socket in
+    /// all (what a sender sends meanwhile is not waited for).
     public func stop() {
         thread.stop()
     }
@@ -160,11 +160,14 @@ public final class FeedReceiver: Sendable {
         let handoff: Handoff = sockets.contains(where: \.sheds) ? .ifRoom : .wait
         var shedder = OverloadShedder(maxWaiting: max(options.batchSize, options.maxWaitingWhenFull))
         /// Reads the sockets at `indexes` in slices of at most a batch each, round after round
-        /// (so one busy feed cannot starve another), until none has a message waiting or each
-        /// has given `limit` messages.
-        func readRounds(_ indexes: [Int], handoff: Handoff, limit: Int) {
+        /// (so one busy feed cannot starve another), until none has a message waiting or
+        /// `budget` messages have been read. One receive time for the call: the input log's
+        /// stamp, and SenML's "now".
+        func readRounds(_ indexes: [Int], handoff: Handoff, budget: Int = .max) {
             let decoder = self.decoder.withLock { $0 }
-            var read = [Int](repeating: 0, count: sockets.count)
+            receivedAt = options.clock.epochMilliseconds
+            frames.receivedAt = receivedAt
+            var budget = budget
             var progress = !indexes.isEmpty
             while progress {
                 progress = false
@@ -174,13 +177,13 @@ public final class FeedReceiver: Sendable {
                     // A full engine: PULL sockets are left unread (their senders wait), SUB sockets read on.
                     if shedder.isOverloaded && !sheds { continue }
                     var taken = 0
-                    while taken < options.batchSize && read[index] < limit {
+                    while taken < options.batchSize && budget > 0 {
                         let mark = frames.mark
                         guard let received = receiveOne(from: socket, name: name, decoder: decoder, receivedAt: receivedAt, counts: &counts,
                                                         frames: &frames, sheds: sheds, shedder: &shedder, gaps: &gaps) else { break }
                         progress = true
                         taken += 1
-                        read[index] += 1
+                        budget -= 1
                         func admit(_ event: Event, mark: (bytes: Int, count: Int)) {
                             if let shard = options.shard, !shard.keeps(event) {
                                 frames.rollback(to: mark)
@@ -231,19 +234,15 @@ public final class FeedReceiver: Sendable {
                 logger.error("feed poll failed: \(error)")
                 break
             }
-            // One receive time per round: the input log's stamp, and SenML's "now".
-            receivedAt = options.clock.epochMilliseconds
-            frames.receivedAt = receivedAt
-            readRounds(ready, handoff: handoff, limit: .max)
+            readRounds(ready, handoff: handoff)
             flush(&batch, &counts, &frames, &shedder, handoff)
         }
         // Stopping: whatever waits is handed over, waiting for room. Then what the sockets hold
-        // is read too, up to a receive queue's worth each (a sender that goes on sending cannot
-        // hold the stop up): closing drops it, and a PULL sender counts it as delivered.
+        // is read too, at most as many messages as their receive queues hold (a sender that
+        // goes on sending cannot hold the stop up): closing drops them, and a PULL sender
+        // counts them as delivered.
         flush(&batch, &counts, &frames, &shedder, .wait)
-        receivedAt = options.clock.epochMilliseconds
-        frames.receivedAt = receivedAt
-        readRounds(Array(sockets.indices), handoff: .wait, limit: Int(options.receiveHighWaterMark))
+        readRounds(Array(sockets.indices), handoff: .wait, budget: Int(options.receiveHighWaterMark) * sockets.count)
         flush(&batch, &counts, &frames, &shedder, .wait)
         for entry in sockets { entry.socket.close() }
     }
