@@ -51,6 +51,42 @@ struct FilesAndTerminalTests {
         #expect(statistics.snapshot.rejected == [.wrongType: 1, .malformedJSON: 1])
     }
 
+    @Test("a frame of several events goes into one batch whole; records and frames rejected are counted and reported by line",
+          arguments: [1, 2])
+    func packsInJSONLines(threads: Int) throws {
+        let directory = try makeTemporaryDirectory("packs")
+        defer { removeTemporaryDirectory(directory) }
+        let path = try temporaryFile("""
+        {"kind":"traffic","sensor":"s1","ts":1732270000000,"speed_kmh":40}
+        [{"bn":"traffic.d07.seg-1/","bt":1732270000,"n":"speed_kmh","v":30},{"n":"occupancy","v":7},{"bn":"environment.-.aq-1/","n":"pm25","v":12}]
+        garbage
+
+        {"kind":"traffic","sensor":"s4","ts":1732270000000,"speed_kmh":41}
+        """)
+        defer { removeTemporaryItem(path) }
+        let deadLetters = try DeadLetterWriter(path: directory + "/dead.jsonl")
+        let statistics = IngestStatistics()
+        var batches: [[String]] = []
+        var positions: [Int] = []
+        try JSONLinesInput.read(try LineReader(path: path), batchSize: 2, decodingThreads: threads, statistics: statistics,
+                                reporter: RejectionReporter(logger: Logger(label: "t"), deadLetters: deadLetters)) { events, position in
+            batches.append(events.map(\.sensor))
+            positions.append(position.frame)
+        }
+        deadLetters.close()
+        // The pack's two events join s1's batch, which passes its size rather than split the pack.
+        #expect(batches == [["s1", "seg-1", "aq-1"], ["s4"]])
+        #expect(positions == [2, 5])
+        #expect(statistics.snapshot.frames == 4 && statistics.snapshot.accepted == 4)
+        #expect(statistics.snapshot.rejected == [.outOfRange: 1, .malformedJSON: 1])
+        let records = try String(contentsOfFile: directory + "/dead.jsonl", encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(records.map { $0["source"] as? String } == ["\(path):2", "\(path):3"])
+        #expect(records.map { $0["reason"] as? String } == ["out_of_range", "malformed_json"])
+        #expect(records[1]["payload"] as? String == "garbage")
+    }
+
     @Test("decoding on several threads delivers what one thread does: same batches, positions, rejections and order", arguments: [2, 4])
     func parallelDecoding(threads: Int) throws {
         // More than a read buffer of lines, with bad and blank lines among them.

@@ -67,12 +67,47 @@ public struct FeedDecoder: Sendable {
                 do {
                     return .event(try native.decode(json: frame, topic: topic))
                 } catch {
-                    // Only an NGSI-LD entity or notification has a `type`; a native frame cannot.
-                    guard error.reason != .frameTooLarge, let root = try? JSONValue.parse(json: frame), root["type"]?.string != nil else { throw error }
-                    return try reconciled(try ngsi.decode(root), topic)
+                    return try entityInstead(of: frame, topic: topic, nativeError: error)
                 }
             }
         }
+    }
+
+    /// Decodes one frame like ``decode(frame:topic:receivedAt:)``, appending its events to
+    /// `events`; returns the records rejected on their own (none for a native frame).
+    ///
+    /// The path of bulk input (files, recordings): a native frame's event goes straight into
+    /// the array, where taking it out of a ``FrameContent`` copied it (retaining its strings and
+    /// readings, released again when the content was dropped).
+    public func decode(frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil, receivedAt: Int64? = nil,
+                       appendingTo events: inout [Event]) throws(FrameRejection) -> [FrameRejection] {
+        let nativeFirst = switch format {
+        case .native: true
+        case .auto: !CBORReader.looksLikeCBOR(frame) && Self.firstByte(frame) != UInt8(ascii: "[")
+        case .senml, .ngsiLD: false
+        }
+        guard nativeFirst else {
+            let content = try decode(frame: frame, topic: topic, receivedAt: receivedAt)
+            events.append(contentsOf: content.events)
+            return content.rejected
+        }
+        do {
+            events.append(try native.decode(json: frame, topic: topic))
+            return []
+        } catch {
+            guard format == .auto else { throw error }
+            let content = try entityInstead(of: frame, topic: topic, nativeError: error)
+            events.append(contentsOf: content.events)
+            return content.rejected
+        }
+    }
+
+    /// An automatically detected frame that the native decoder refused with `nativeError`, read
+    /// as NGSI-LD if it is an entity or notification (only those have a `type`; a native frame
+    /// cannot), else `nativeError`.
+    private func entityInstead(of frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer?, nativeError: FrameRejection) throws(FrameRejection) -> FrameContent {
+        guard nativeError.reason != .frameTooLarge, let root = try? JSONValue.parse(json: frame), root["type"]?.string != nil else { throw nativeError }
+        return try reconciled(try ngsi.decode(root), topic)
     }
 
     /// Decodes one frame held in arrays.

@@ -1,7 +1,8 @@
 /// Interns keys (sensor or district ids) to dense integers within one partition, remembers
 /// each key's latest district and event time, and frees keys that went silent.
 struct KeyTable {
-    private var indices: [String: Int32] = [:]
+    /// The live keys' slots by their names' ``StableHash/fnv1a(_:)``.
+    private var indices = KeyIndex()
     private(set) var names: [String] = []
     private(set) var districts: [String?] = []
     private(set) var lastSeen: [Int64] = []
@@ -11,8 +12,10 @@ struct KeyTable {
     private var free: [Int32] = []
 
     /// The index of `name`, adding it on first sight; updates its district and last event time.
-    mutating func intern(_ name: String, district: String?, time: Int64) -> Int32 {
-        if let index = indices[name] {
+    /// - Parameter hash: `StableHash.fnv1a(name)`, which the router has computed already.
+    mutating func intern(_ name: String, hash: UInt64, district: String?, time: Int64) -> Int32 {
+        assert(hash == StableHash.fnv1a(name), "a key's hash must be its StableHash")
+        if let index = indices.find(hash, where: { names[Int($0)] == name }) {
             let slot = Int(index)
             if let district, districts[slot] != district { districts[slot] = district }
             if time > lastSeen[slot] { lastSeen[slot] = time }
@@ -32,8 +35,14 @@ struct KeyTable {
             lastSeen.append(time)
             slices.append(CloseSpread.slice(of: name))
         }
-        indices[name] = index
+        indices.insert(hash, index: index)
         return index
+    }
+
+    /// The index of `name`, adding it on first sight: ``intern(_:hash:district:time:)`` hashing
+    /// the name itself.
+    mutating func intern(_ name: String, district: String?, time: Int64) -> Int32 {
+        intern(name, hash: StableHash.fnv1a(name), district: district, time: time)
     }
 
     /// Live keys.
@@ -41,12 +50,12 @@ struct KeyTable {
 
     /// Keys whose last event is at or before `time`.
     func silent(since time: Int64) -> [Int32] {
-        indices.values.filter { lastSeen[Int($0)] <= time }
+        indices.indices.filter { lastSeen[Int($0)] <= time }
     }
 
     /// Forgets a key; its index may be reused.
     mutating func remove(_ index: Int32) {
-        indices[names[Int(index)]] = nil
+        indices.remove(StableHash.fnv1a(names[Int(index)]), index: index)
         names[Int(index)] = ""
         districts[Int(index)] = nil
         free.append(index)
@@ -54,11 +63,10 @@ struct KeyTable {
 
     /// Shrinks the lookup table after many keys were removed.
     mutating func compactIfSparse() {
-        guard indices.capacity > 64, indices.count * 4 < indices.capacity else { return }
-        indices = Dictionary(uniqueKeysWithValues: indices.map { ($0.key, $0.value) })
+        indices.compactIfSparse()
     }
 
-    var byteCount: Int { indices.capacity * 40 + names.capacity * 41 + free.capacity * 4 }
+    var byteCount: Int { indices.byteCount + names.capacity * 41 + free.capacity * 4 }
 }
 
 extension KeyTable: CheckpointCodable {
@@ -79,7 +87,8 @@ extension KeyTable: CheckpointCodable {
             throw reader.invalid("a key table's columns differ in length")
         }
         let freed = Set(free)
-        for (index, name) in names.enumerated() where !freed.contains(Int32(index)) { indices[name] = Int32(index) }
+        indices = KeyIndex(capacity: names.count - freed.count)
+        for (index, name) in names.enumerated() where !freed.contains(Int32(index)) { indices.insert(StableHash.fnv1a(name), index: Int32(index)) }
         slices = names.map(CloseSpread.slice(of:))
     }
 }

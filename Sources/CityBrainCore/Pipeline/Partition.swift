@@ -126,7 +126,7 @@ final class Partition: @unchecked Sendable {
         for index in routes.groups(for: event.kind) {
             let keyedBy = routes.keyedBy[index]
             guard let key = key(for: event, in: index, narrows: routes.narrows[index], keyedBy: keyedBy, roles: roles,
-                                sensor: &sensorKey, district: &districtKey) else { continue }
+                                sensorHash: batch.sensorHashes[position], sensor: &sensorKey, district: &districtKey) else { continue }
             let slice = keyedBy == .sensor ? sensors.slices[Int(key)] : districts.slices[Int(key)]
             let verdict = operators[index].add(event, key: key, watermark: eventWatermark, slice: slice, trigger: trigger, into: &firings)
             if case .tooLate(let window) = verdict {
@@ -235,14 +235,14 @@ final class Partition: @unchecked Sendable {
     /// The interned key of `event` for group `index`, or `nil` if that group does not
     /// take it here (another kind, another partition's role, no district). Interns into `sensor`
     /// and `district` the first time each is needed for this event.
-    private func key(for event: Event, in index: Int, narrows: Bool, keyedBy: TextField, roles: UInt8,
+    private func key(for event: Event, in index: Int, narrows: Bool, keyedBy: TextField, roles: UInt8, sensorHash: UInt64,
                      sensor: inout Int32?, district: inout Int32?) -> Int32? {
         // The kind matches (``Routes``); only a filter that narrows further is asked.
         if narrows, !groups[index].aggregation.filter.matches(event) { return nil }
         switch keyedBy {
         case .sensor:
             guard roles & PartitionBatch.sensorRole != 0 else { return nil }
-            if sensor == nil { sensor = sensors.intern(event.sensor, district: event.district, time: event.timestamp) }
+            if sensor == nil { sensor = sensors.intern(event.sensor, hash: sensorHash, district: event.district, time: event.timestamp) }
             return sensor
         case .district:
             guard roles & PartitionBatch.districtRole != 0, let name = event.district else { return nil }

@@ -17,6 +17,9 @@ struct PartitionBatch: Sendable {
     var watermarks: [Int64] = []
     var positions: [Int64] = []
     var roles: [UInt8] = []
+    /// Each event's `StableHash.fnv1a` of its sensor id, as the router computed it to pick the
+    /// partition: the partition's key table looks the sensor up by it.
+    var sensorHashes: [UInt64] = []
     var endWatermark: Int64 = .min
     var clock = TriggerClock(firstIndex: 0, watermarks: [])
     /// A new pipeline to switch to before this batch's events.
@@ -30,11 +33,12 @@ struct PartitionBatch: Sendable {
     var count: Int { members.count }
 
     /// Adds the event at `index` of ``source``.
-    mutating func append(member index: Int, watermark: Int64, position: Int64, roles: UInt8) {
+    mutating func append(member index: Int, watermark: Int64, position: Int64, roles: UInt8, sensorHash: UInt64) {
         members.append(Int32(index))
         watermarks.append(watermark)
         positions.append(position)
         self.roles.append(roles)
+        sensorHashes.append(sensorHash)
     }
 }
 

@@ -245,17 +245,20 @@ public final class StreamEngine: @unchecked Sendable {
                 watermarks.append(watermark)
                 let position = nextPosition
                 nextPosition += 1
-                let home = StableHash.partition(of: events[index].sensor, count: count)
+                let sensorHash = StableHash.fnv1a(events[index].sensor)
+                let home = StableHash.partition(ofHash: sensorHash, count: count)
                 if routesDistricts, let district = events[index].district {
                     let districtHome = StableHash.partition(of: district, count: count)
                     if districtHome != home {
-                        batches[home].append(member: index, watermark: watermark, position: position, roles: PartitionBatch.sensorRole)
-                        batches[districtHome].append(member: index, watermark: watermark, position: position, roles: PartitionBatch.districtRole)
+                        batches[home].append(member: index, watermark: watermark, position: position, roles: PartitionBatch.sensorRole,
+                                             sensorHash: sensorHash)
+                        batches[districtHome].append(member: index, watermark: watermark, position: position,
+                                                     roles: PartitionBatch.districtRole, sensorHash: sensorHash)
                         continue
                     }
                 }
                 batches[home].append(member: index, watermark: watermark, position: position,
-                                     roles: PartitionBatch.sensorRole | PartitionBatch.districtRole)
+                                     roles: PartitionBatch.sensorRole | PartitionBatch.districtRole, sensorHash: sensorHash)
             }
         }
         for partition in batches.indices where !batches[partition].members.isEmpty { batches[partition].source = events }

@@ -16,6 +16,12 @@ public enum StableHash {
     /// The partition, in `0..<count`, that owns `key`.
     @inlinable
     public static func partition(of key: String, count: Int) -> Int {
-        Int(fnv1a(key) % UInt64(count))
+        partition(ofHash: fnv1a(key), count: count)
+    }
+
+    /// The partition, in `0..<count`, that owns the key whose ``fnv1a(_:)`` is `hash`.
+    @inlinable
+    public static func partition(ofHash hash: UInt64, count: Int) -> Int {
+        Int(hash % UInt64(count))
     }
 }

@@ -28,7 +28,7 @@ final class OrderedWorkPool<Input: Sendable, Output: Sendable> {
 
     /// Starts `input`; first hands every finished result (in order) to `consume`, waiting for the
     /// oldest while `limit` items are in flight.
-    func submit(_ input: Input, consume: (Output) throws -> Void) rethrows {
+    func submit(_ input: Input, consume: (consuming Output) throws -> Void) rethrows {
         while pending.count - head >= limit { try consume(takeOldest(waiting: true)!) }
         let slot = Slot()
         pending.append(slot)
@@ -37,12 +37,12 @@ final class OrderedWorkPool<Input: Sendable, Output: Sendable> {
             slot.output = work(input)
             slot.done.signal()
         }
-        while let output = takeOldest(waiting: false) { try consume(output) }
+        while let output = takeOldest(waiting: false) { try consume(consume output) }
     }
 
     /// Waits for every item in flight and hands their results to `consume`, in order.
-    func finish(consume: (Output) throws -> Void) rethrows {
-        while let output = takeOldest(waiting: true) { try consume(output) }
+    func finish(consume: (consuming Output) throws -> Void) rethrows {
+        while let output = takeOldest(waiting: true) { try consume(consume output) }
     }
 
     private func takeOldest(waiting: Bool) -> Output? {
@@ -54,6 +54,9 @@ final class OrderedWorkPool<Input: Sendable, Output: Sendable> {
             pending.removeFirst(head)
             head = 0
         }
-        return slot.output
+        // Taken out of the slot, so the consumer holds the only reference and may move from it.
+        let output = slot.output
+        slot.output = nil
+        return output
     }
 }

@@ -21,30 +21,32 @@ struct EventBatcher {
         batch.reserveCapacity(batchSize)
     }
 
-    /// Takes one decoded frame; `source` names it in a rejection report (`feed.jsonl:17`), and
-    /// `frame` gives its bytes for the dead-letter file. All events of a frame go in one batch
-    /// (which may then pass the batch size), so a batch's position never splits a frame.
-    mutating func accept(_ outcome: Result<FrameContent, FrameRejection>, at position: InputPosition, source: @autoclosure () -> String,
-                         frame: () -> (topic: [UInt8]?, payload: [UInt8])) {
-        self.position = position
-        switch outcome {
-        case .success(.event(let event)), .success(.converted(let event)):
-            counts.frames += 1
-            counts.accepted += 1
-            batch.append(event)
-        case .success(let content):
-            counts.record(content)
-            batch += content.events
-            if !content.rejected.isEmpty {
-                let bytes = frame()
-                for rejection in content.rejected { reporter.report(rejection, source: source(), topic: bytes.topic, payload: bytes.payload) }
+    /// Takes a chunk of decoded frames, in order. `source` names a frame in a rejection report
+    /// (`feed.jsonl:17`). All events of a frame go in one batch (which may then pass the batch
+    /// size), so a batch's position never splits a frame.
+    mutating func accept(_ chunk: consuming DecodedChunk, source: (InputPosition) -> String) {
+        // Moved, not copied, into the batch: popped from the end of the reversed array.
+        var events = chunk.takeEvents()
+        events.reverseByMoving()
+        for frame in chunk.frames {
+            position = frame.position
+            if let issue = frame.issue {
+                let issue = chunk.issues[issue]
+                if issue.wholeFrame {
+                    counts.record(issue.rejections[0])
+                } else {
+                    counts.record(accepted: frame.eventCount, rejectedRecords: issue.rejections)
+                }
+                for rejection in issue.rejections {
+                    reporter.report(rejection, source: source(frame.position), topic: issue.topic, payload: issue.payload)
+                }
+            } else {
+                counts.frames += 1
+                counts.accepted += frame.eventCount
             }
-        case .failure(let rejection):
-            counts.record(rejection)
-            let bytes = frame()
-            reporter.report(rejection, source: source(), topic: bytes.topic, payload: bytes.payload)
+            for _ in 0..<frame.eventCount { batch.append(events.removeLast()) }
+            if batch.count >= batchSize { flush() }
         }
-        if batch.count >= batchSize { flush() }
     }
 
     /// Hands over what is collected.

@@ -37,13 +37,17 @@ public final class IngestStatistics: Sendable {
 
         /// Counts a frame's content: its events, and the records rejected on their own.
         mutating func record(_ content: FrameContent) {
-            frames += 1
             switch content {
-            case .event, .converted: accepted += 1
-            case .events(let events, let rejections):
-                accepted += events.count
-                for rejection in rejections { rejected[rejection.reason, default: 0] += 1 }
+            case .event, .converted: record(accepted: 1, rejectedRecords: [])
+            case .events(let events, let rejections): record(accepted: events.count, rejectedRecords: rejections)
             }
+        }
+
+        /// Counts a frame that gave `accepted` events, leaving out the records of `rejectedRecords`.
+        mutating func record(accepted: Int, rejectedRecords: [FrameRejection]) {
+            frames += 1
+            self.accepted += accepted
+            for rejection in rejectedRecords { rejected[rejection.reason, default: 0] += 1 }
         }
 
         mutating func add(_ other: Snapshot) {

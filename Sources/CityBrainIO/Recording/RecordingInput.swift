@@ -61,13 +61,11 @@ public enum RecordingInput {
         deliver: @escaping ([Event], InputPosition) -> Void
     ) throws -> RecordingReader.Summary {
         var batcher = EventBatcher(batchSize: batchSize, statistics: statistics, reporter: reporter, deliver: deliver)
-        func take(_ frames: [DecodedFrame]) {
-            for frame in frames {
-                batcher.accept(frame.outcome, at: frame.position, source: "recording \(frame.position)") { (frame.topic, frame.payload) }
-            }
+        func take(_ chunk: consuming DecodedChunk) {
+            batcher.accept(consume chunk) { position in "recording \(position)" }
         }
         let pool = decodingThreads > 1
-            ? OrderedWorkPool<[(RecordedFrame, InputPosition)], [DecodedFrame]>(limit: 2 * decodingThreads) { decode($0, with: decoder) }
+            ? OrderedWorkPool<[(RecordedFrame, InputPosition)], DecodedChunk>(limit: 2 * decodingThreads) { decode($0, with: decoder) }
             : nil
         var chunk: [(RecordedFrame, InputPosition)] = []
         chunk.reserveCapacity(chunkFrames)
@@ -98,11 +96,13 @@ public enum RecordingInput {
     }
 
     /// Decodes a chunk of frames, each checked against its topic if it has one.
-    static func decode(_ frames: [(RecordedFrame, InputPosition)], with decoder: FeedDecoder) -> [DecodedFrame] {
-        frames.map { frame, position in
+    static func decode(_ frames: [(RecordedFrame, InputPosition)], with decoder: FeedDecoder) -> DecodedChunk {
+        var chunk = DecodedChunk(capacity: frames.count)
+        for (frame, position) in frames {
             frame.payload.withUnsafeBytes { json in
-                DecodedFrame(decoding: json, topic: frame.topic.isEmpty ? nil : frame.topic, receivedAt: frame.receivedAt, at: position, with: decoder)
+                chunk.append(decoding: json, topic: frame.topic.isEmpty ? nil : frame.topic, receivedAt: frame.receivedAt, at: position, with: decoder)
             }
         }
+        return chunk
     }
 }

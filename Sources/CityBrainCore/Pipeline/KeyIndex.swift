@@ -1,0 +1,110 @@
+/// The lookup half of ``KeyTable``: an open-addressing hash index from a key's ``StableHash``
+/// to its slot, with linear probing and backward-shift deletion.
+///
+/// The router hashes every event's sensor id to pick its partition; the partition looks the id
+/// up by that same hash, so a `String` is hashed once per event, not twice (the second, a
+/// `Dictionary`'s SipHash over the id's bytes, was 5 % of an offline run). Two names with
+/// equal hashes are told apart by the caller's comparison of names, so collisions cost probes,
+/// never wrong answers.
+struct KeyIndex {
+    private struct Slot {
+        var hash: UInt64
+        /// The key's slot in the table, or ``KeyIndex/empty``.
+        var index: Int32
+    }
+
+    private static let empty: Int32 = -1
+    private var slots: [Slot]
+    private var mask: Int
+    private(set) var count = 0
+
+    /// An index with room for `capacity` keys before it grows.
+    init(capacity: Int = 8) {
+        let size = Swift.max(16, (Swift.max(capacity, 1) * 2 - 1).nextPowerOfTwo)
+        slots = Array(repeating: Slot(hash: 0, index: Self.empty), count: size)
+        mask = size - 1
+    }
+
+    /// Slots allocated.
+    var capacity: Int { slots.count }
+
+    /// The slot of the key whose hash is `hash` and for which `matches` holds, if there is one.
+    @inline(__always)
+    func find(_ hash: UInt64, where matches: (Int32) -> Bool) -> Int32? {
+        var position = home(hash)
+        while true {
+            let slot = slots[position]
+            if slot.index == Self.empty { return nil }
+            if slot.hash == hash, matches(slot.index) { return slot.index }
+            position = (position + 1) & mask
+        }
+    }
+
+    /// Adds a key that is not in the index.
+    mutating func insert(_ hash: UInt64, index: Int32) {
+        if (count + 1) * 4 > slots.count * 3 { rehash(size: slots.count * 2) }
+        var position = home(hash)
+        while slots[position].index != Self.empty { position = (position + 1) & mask }
+        slots[position] = Slot(hash: hash, index: index)
+        count += 1
+    }
+
+    /// Removes the key at slot `index` (hashed `hash`), if present; later keys of its probe run
+    /// move back so that no lookup stops short at the hole.
+    mutating func remove(_ hash: UInt64, index: Int32) {
+        var position = home(hash)
+        while slots[position].index != index {
+            guard slots[position].index != Self.empty else { return }
+            position = (position + 1) & mask
+        }
+        var hole = position
+        var next = (hole + 1) & mask
+        while slots[next].index != Self.empty {
+            let wanted = home(slots[next].hash)
+            // The entry at `next` may fill the hole if its home is not cyclically in (hole, next].
+            if (next - wanted) & mask >= (next - hole) & mask {
+                slots[hole] = slots[next]
+                hole = next
+            }
+            next = (next + 1) & mask
+        }
+        slots[hole] = Slot(hash: 0, index: Self.empty)
+        count -= 1
+    }
+
+    /// The slots of every key, in index order (not insertion order).
+    var indices: [Int32] {
+        var result: [Int32] = []
+        result.reserveCapacity(count)
+        for slot in slots where slot.index != Self.empty { result.append(slot.index) }
+        return result
+    }
+
+    /// Shrinks to fit after many removals.
+    mutating func compactIfSparse() {
+        guard slots.count > 64, count * 8 < slots.count else { return }
+        rehash(size: Swift.max(16, (count * 2).nextPowerOfTwo))
+    }
+
+    /// Bytes held.
+    var byteCount: Int { slots.capacity * MemoryLayout<Slot>.stride }
+
+    /// The first slot to probe: Fibonacci hashing, so the low bits of a weak hash do not decide alone.
+    @inline(__always)
+    private func home(_ hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    private mutating func rehash(size: Int) {
+        let old = slots
+        slots = Array(repeating: Slot(hash: 0, index: Self.empty), count: size)
+        mask = size - 1
+        count = 0
+        for slot in old where slot.index != Self.empty { insert(slot.hash, index: slot.index) }
+    }
+}
+
+private extension Int {
+    /// The least power of two at least `self` (1 for 0 and below).
+    var nextPowerOfTwo: Int { self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount) }
+}
