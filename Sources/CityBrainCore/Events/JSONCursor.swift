@@ -174,8 +174,26 @@ struct JSONCursor {
     /// what is wrong with it).
     @inline(__always)
     mutating func scanPackedName() -> PackedName? {
+        let first = index + 1
+        if first + PackedName.capacity <= bytes.count {
+            // Sixteen bytes at once: the first quote, and the first byte a packed name cannot
+            // hold (control, non-ASCII, backslash). Byte-by-byte, this loop was the largest part
+            // of `scanFieldName` (a frame has half a dozen names).
+            let low = bytes.loadUnaligned(fromByteOffset: first, as: UInt64.self).littleEndian
+            let high = bytes.loadUnaligned(fromByteOffset: first + 8, as: UInt64.self).littleEndian
+            let quote = Self.firstByte(Self.matching(low, UInt8(ascii: "\"")), Self.matching(high, UInt8(ascii: "\"")))
+            let unfit = Self.firstByte(Self.unfitForName(low), Self.unfitForName(high))
+            if quote < PackedName.capacity {
+                guard unfit > quote else { return nil }
+                index = first + quote + 1
+                return PackedName(low: quote >= 8 ? low : low & Self.lowBytes(quote), high: quote > 8 ? high & Self.lowBytes(quote - 8) : 0,
+                                  count: quote)
+            }
+            // No quote among them: too long to pack, unless the quote comes right after.
+            guard unfit == PackedName.capacity else { return nil }
+        }
         var name = PackedName()
-        var position = index + 1
+        var position = first
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
@@ -186,6 +204,36 @@ struct JSONCursor {
             position += 1
         }
         return nil
+    }
+
+    // MARK: Eight bytes at a time (byte 0 the lowest)
+
+    /// The high bit of each byte of `word` equal to `byte`; exact up to the first one (borrows
+    /// may flag bytes after it), which is all ``firstByte(_:_:)`` reads.
+    @inline(__always)
+    static func matching(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let difference = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return (difference &- 0x0101_0101_0101_0101) & ~difference & 0x8080_8080_8080_8080
+    }
+
+    /// The high bit of each byte of `word` a packed name cannot hold: below 0x20, from 0x80,
+    /// or a backslash; exact up to the first one.
+    @inline(__always)
+    static func unfitForName(_ word: UInt64) -> UInt64 {
+        let control = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
+        return control | (word & 0x8080_8080_8080_8080) | matching(word, UInt8(ascii: "\\"))
+    }
+
+    /// The position (0–15) of the first byte flagged in `low`, then `high`; 16 if none is.
+    @inline(__always)
+    static func firstByte(_ low: UInt64, _ high: UInt64) -> Int {
+        low != 0 ? low.trailingZeroBitCount / 8 : high != 0 ? 8 + high.trailingZeroBitCount / 8 : 16
+    }
+
+    /// A mask of the lowest `count` bytes (0–7).
+    @inline(__always)
+    static func lowBytes(_ count: Int) -> UInt64 {
+        (1 << (8 * UInt64(count))) &- 1
     }
 
     /// A `String` of ASCII bytes.
