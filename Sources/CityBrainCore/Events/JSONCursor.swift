@@ -123,7 +123,7 @@ struct JSONCursor {
         if mantissa == 0 { return negative ? -0.0 : 0 }
         if digits <= 15, (-22...22).contains(exponent) {
             var value = Double(mantissa)
-            value = exponent < 0 ? value / Self.powersOfTen[-exponent] : value * Self.powersOfTen[exponent]
+            value = exponent < 0 ? value / Self.powerOfTen(-exponent) : value * Self.powerOfTen(exponent)
             return negative ? -value : value
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
@@ -131,10 +131,35 @@ struct JSONCursor {
         return value
     }
 
-    static let powersOfTen: [Double] = (0...22).map { exponent in
-        var value = 1.0
-        for _ in 0..<exponent { value *= 10 }
-        return value
+    /// 10^`exponent` for 0...22, each exact in a double. Written out: read for every number of
+    /// every frame, a `static let` table cost a `swift_once` call each time.
+    @inline(__always)
+    static func powerOfTen(_ exponent: Int) -> Double {
+        switch exponent {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
     }
 
     // MARK: Strings
@@ -146,6 +171,17 @@ struct JSONCursor {
         index += 1  // opening quote
         let start = index
         var ascii = true
+        // Eight bytes at a time up to the first that ends or escapes the string or is not allowed
+        // in it; the loop below takes that one.
+        while index + 8 <= bytes.count {
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self).littleEndian
+            let stop = Self.matching(word, UInt8(ascii: "\"")) | Self.matching(word, UInt8(ascii: "\\"))
+                | Self.controlBytes(word)
+            let plain = stop == 0 ? 8 : stop.trailingZeroBitCount / 8
+            if word & Self.lowBytes(plain) & 0x8080_8080_8080_8080 != 0 { ascii = false }
+            index += plain
+            if plain < 8 { break }
+        }
         while let byte = peek() {
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
@@ -220,8 +256,13 @@ struct JSONCursor {
     /// or a backslash; exact up to the first one.
     @inline(__always)
     static func unfitForName(_ word: UInt64) -> UInt64 {
-        let control = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
-        return control | (word & 0x8080_8080_8080_8080) | matching(word, UInt8(ascii: "\\"))
+        controlBytes(word) | (word & 0x8080_8080_8080_8080) | matching(word, UInt8(ascii: "\\"))
+    }
+
+    /// The high bit of each byte of `word` below 0x20 (a control character); exact up to the first.
+    @inline(__always)
+    static func controlBytes(_ word: UInt64) -> UInt64 {
+        (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
     }
 
     /// The position (0–15) of the first byte flagged in `low`, then `high`; 16 if none is.
@@ -230,10 +271,10 @@ struct JSONCursor {
         low != 0 ? low.trailingZeroBitCount / 8 : high != 0 ? 8 + high.trailingZeroBitCount / 8 : 16
     }
 
-    /// A mask of the lowest `count` bytes (0–7).
+    /// A mask of the lowest `count` bytes (0–8).
     @inline(__always)
     static func lowBytes(_ count: Int) -> UInt64 {
-        (1 << (8 * UInt64(count))) &- 1
+        count >= 8 ? ~0 : (1 << (8 * UInt64(count))) &- 1
     }
 
     /// A `String` of ASCII bytes.
@@ -284,7 +325,10 @@ struct JSONCursor {
                     throw malformed("invalid escape '\\\(Character(Unicode.Scalar(escape)))' in \(Self.describe(field))")
                 }
             default:
-                if byte < 0x20 { throw malformed("control character inside \(Self.describe(field))") }
+                if byte < 0x20 {
+                    index -= 1  // named at its own byte, as in a string without escapes
+                    throw malformed("control character inside \(Self.describe(field))")
+                }
                 buffer.append(byte)
             }
         }
