@@ -30,19 +30,16 @@ struct EventBatcher {
         events.reverseByMoving()
         for frame in chunk.frames {
             position = frame.position
-            if let issue = frame.issue {
-                let issue = chunk.issues[issue]
-                if issue.wholeFrame {
-                    counts.record(issue.rejections[0])
-                } else {
-                    counts.record(accepted: frame.eventCount, rejectedRecords: issue.rejections)
-                }
+            let issue = frame.issue.map { chunk.issues[$0] }
+            if let issue, issue.wholeFrame {
+                counts.record(issue.rejections[0])
+            } else {
+                counts.record(accepted: frame.eventCount, rejectedRecords: issue?.rejections ?? [])
+            }
+            if let issue {
                 for rejection in issue.rejections {
                     reporter.report(rejection, source: source(frame.position), topic: issue.topic, payload: issue.payload)
                 }
-            } else {
-                counts.frames += 1
-                counts.accepted += frame.eventCount
             }
             for _ in 0..<frame.eventCount { batch.append(events.removeLast()) }
             if batch.count >= batchSize { flush() }
