@@ -91,3 +91,26 @@ struct PaneTableTests {
         #expect(throws: CheckpointError.self) { _ = try badReader.read(PaneTable.self) }
     }
 }
+
+@Suite("Newest pane per key")
+struct NewestPanesTests {
+    @Test("finds a key's noted pane only at its start, forgets it when asked, and lets its memory go when most keys are quiet")
+    func cache() {
+        var newest = NewestPanes()
+        #expect(newest.base(of: 3, start: 60_000) == nil && newest.start(of: 3) == .min)
+        newest.note(key: 3, start: 60_000, base: 7)
+        #expect(newest.base(of: 3, start: 60_000) == 7)
+        #expect(newest.base(of: 3, start: 120_000) == nil && newest.base(of: 2, start: 60_000) == nil)
+        newest.forget(key: 3, start: 120_000)  // not the noted pane: kept
+        #expect(newest.base(of: 3, start: 60_000) == 7)
+        newest.forget(key: 3, start: 60_000)
+        #expect(newest.base(of: 3, start: 60_000) == nil)
+        for key in 0..<1_000 { newest.note(key: Int32(key), start: 0, base: Int32(key)) }
+        newest.forget(key: 10)
+        #expect(newest.base(of: 10, start: 0) == nil && newest.base(of: 11, start: 0) == 11)
+        newest.releaseIfSparse(openPanes: 500)  // half the keys still open: kept
+        #expect(newest.base(of: 11, start: 0) == 11)
+        newest.releaseIfSparse(openPanes: 100)
+        #expect(newest.byteCount == 0 && newest.base(of: 11, start: 0) == nil)
+    }
+}

@@ -22,6 +22,8 @@ final class PaneWindowOperator {
     private(set) var spread: CloseSpread
     private(set) var arena: AggregateArena
     private var panes = PaneTable()
+    /// Each key's newest pane, looked up before the table.
+    private var newest = NewestPanes()
     /// Live panes per key, indexed by the interned key (dense, so an array beats a dictionary).
     private var paneCounts: [Int32] = []
     /// Times at which windows fire (their end plus their key's lag), with the keys that have a
@@ -58,7 +60,7 @@ final class PaneWindowOperator {
     }
     func hasState(for key: Int32) -> Bool { Int(key) < paneCounts.count && paneCounts[Int(key)] > 0 }
     var byteCount: Int {
-        arena.byteCount + panes.byteCount + paneCounts.capacity * 4 + scheduledWindows * 4 + retained.capacity * 24 + dueToFire.capacity * 48
+        arena.byteCount + panes.byteCount + newest.byteCount + paneCounts.capacity * 4 + scheduledWindows * 4 + retained.capacity * 24 + dueToFire.capacity * 48
     }
 
     /// Drops every window of `keys` without firing it: their panes, scheduled ends and windows
@@ -66,6 +68,7 @@ final class PaneWindowOperator {
     func forget(_ keys: Set<Int32>) {
         guard !keys.isEmpty else { return }
         for base in panes.removeAll(of: keys) { arena.release(base) }
+        for key in keys { newest.forget(key: key) }
         for key in keys where Int(key) < paneCounts.count { paneCounts[Int(key)] = 0 }
         for (end, listed) in dueToFire {
             let kept = listed.filter { !keys.contains($0) }
@@ -85,6 +88,7 @@ final class PaneWindowOperator {
             guard arena.width > 0 else { return false }
             let copy = arena.remapped(to: aggregation.inputs, inputMap: aggregation.inputMap(from: self.aggregation))
             panes.updateBases { arena.rebase($0, to: copy) }
+            newest.removeAll()
             arena = copy
         }
         self.aggregation = aggregation
@@ -99,6 +103,7 @@ final class PaneWindowOperator {
         spread = new
         if new.span > 0, !arena.grouped { groupArena(by: slices) }
         if new.span == 0, arena.grouped { arena.ungroup() }
+        newest.removeAll()
         var closes: [Int64: [Int32]] = [:]
         for (time, keys) in dueToFire {
             for key in keys {
@@ -119,6 +124,7 @@ final class PaneWindowOperator {
     /// Returns memory to the system when most of it is free (after many keys went quiet).
     func compactIfSparse() {
         panes.shrinkIfSparse()
+        newest.releaseIfSparse(openPanes: panes.count)
         guard arena.isSparse else { return }
         var live: [Int32] = []
         live.reserveCapacity(panes.count)
@@ -126,6 +132,7 @@ final class PaneWindowOperator {
         let (copy, moved) = arena.compacted(keeping: live)
         arena = copy
         panes.updateBases { moved[$0]! }
+        newest.removeAll()
         dueToFire = Dictionary(uniqueKeysWithValues: dueToFire.map { ($0.key, $0.value) })
         retained = Set(retained)
     }
@@ -149,11 +156,15 @@ final class PaneWindowOperator {
         }
         let paneKey = WindowKey(key: key, start: time.floored(toMultipleOf: pane))
         let base: Int32
-        if let existing = panes[paneKey.key, paneKey.start] {
+        if let newestBase = newest.base(of: key, start: paneKey.start) {
+            base = newestBase
+        } else if let existing = panes[paneKey.key, paneKey.start] {
             base = existing
+            if paneKey.start > newest.start(of: key) { newest.note(key: key, start: paneKey.start, base: base) }
         } else {
             base = arena.allocate(group: slice)
             panes.insert(key: key, start: paneKey.start, base: base)
+            if paneKey.start > newest.start(of: key) { newest.note(key: key, start: paneKey.start, base: base) }
             if Int(key) >= paneCounts.count { paneCounts.append(contentsOf: repeatElement(0, count: Int(key) - paneCounts.count + 1)) }
             paneCounts[Int(key)] += 1
             // A window is scheduled by the first of its panes to exist.
@@ -229,6 +240,7 @@ final class PaneWindowOperator {
     private func freePanes(of window: WindowKey) {
         for start in Swift.stride(from: window.start, to: window.start + slide, by: Int(pane)) {
             guard let base = panes.remove(key: window.key, start: start) else { continue }
+            newest.forget(key: window.key, start: start)
             arena.release(base)
             paneCounts[Int(window.key)] -= 1
         }
@@ -287,12 +299,14 @@ extension PaneWindowOperator {
         // A key the table lacks (only in a damaged checkpoint) goes with slice 0.
         panes.forEach { key, _, base in live.append((base, Int(key) < slices.count ? slices[Int(key)] : 0)) }
         arena.regroup(live: live)
+        newest.removeAll()
     }
 
     /// Reads what ``Captured/write(to:)`` wrote; `slices` are the close slices of the keys, by key.
     func restore(from reader: inout CheckpointReader, slices: [UInt8]) throws(CheckpointError) {
         try arena.restore(from: &reader)
         panes = try reader.read()
+        newest.removeAll()
         paneCounts = try reader.read()
         fireTimes = try reader.read()
         dueToFire = try reader.read()
