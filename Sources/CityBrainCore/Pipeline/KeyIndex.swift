@@ -5,13 +5,15 @@
 /// up by that same hash, so a `String` is hashed once per event, not twice (the second, a
 /// `Dictionary`'s SipHash over the id's bytes, was 5 % of an offline run). Two names with
 /// equal hashes are told apart by the caller's comparison of names, so collisions cost probes,
-/// never wrong answers.
+/// never wrong answers. The stable hash has no seed (it must pick the same partition in every
+/// process), so ids could be chosen to crowd one probe run; mixed with a random seed of the
+/// index's own, only ids whose 64-bit hashes are equal still share a place.
 struct KeyIndex {
     /// Eight bytes, so that more of the index stays in cache: a lookup's first load is the
     /// miss that costs (`perf annotate`: three quarters of `KeyTable.intern` with 100 k sensors).
     private struct Slot {
-        /// The top half of the key's hash after mixing: where it belongs (``KeyIndex/home(_:)``)
-        /// and a first comparison before the names.
+        /// The top half of the key's hash after mixing with the seed: where it belongs
+        /// (``KeyIndex/home(_:)``) and a first comparison before the names.
         var fingerprint: UInt32
         /// The key's slot in the table, or ``KeyIndex/empty``.
         var index: Int32
@@ -21,6 +23,8 @@ struct KeyIndex {
     private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
+    /// Mixed into every hash; fixed for the index's life, so rehashing keeps every key's place.
+    private let seed = UInt64.random(in: .min ... .max)
 
     /// An index with room for `capacity` keys before it grows.
     init(capacity: Int = 8) {
@@ -35,19 +39,19 @@ struct KeyIndex {
     /// The slot of the key whose hash is `hash` and for which `matches` holds, if there is one.
     @inline(__always)
     func find(_ hash: UInt64, where matches: (Int32) -> Bool) -> Int32? {
-        let fingerprint = Self.fingerprint(hash)
-        var position = home(fingerprint)
+        let wanted = fingerprint(hash)
+        var position = home(wanted)
         while true {
             let slot = slots[position]
             if slot.index == Self.empty { return nil }
-            if slot.fingerprint == fingerprint, matches(slot.index) { return slot.index }
+            if slot.fingerprint == wanted, matches(slot.index) { return slot.index }
             position = (position + 1) & mask
         }
     }
 
     /// Adds a key that is not in the index.
     mutating func insert(_ hash: UInt64, index: Int32) {
-        insert(Slot(fingerprint: Self.fingerprint(hash), index: index))
+        insert(Slot(fingerprint: fingerprint(hash), index: index))
     }
 
     private mutating func insert(_ slot: Slot) {
@@ -61,7 +65,7 @@ struct KeyIndex {
     /// Removes the key at slot `index` (hashed `hash`), if present; later keys of its probe run
     /// move back so that no lookup stops short at the hole.
     mutating func remove(_ hash: UInt64, index: Int32) {
-        var position = home(Self.fingerprint(hash))
+        var position = home(fingerprint(hash))
         while slots[position].index != index {
             guard slots[position].index != Self.empty else { return }
             position = (position + 1) & mask
@@ -98,10 +102,14 @@ struct KeyIndex {
     /// Bytes held.
     var byteCount: Int { slots.capacity * MemoryLayout<Slot>.stride }
 
-    /// The hash mixed (Fibonacci hashing, so that no part of a weak hash decides alone), top half.
+    /// The hash with the seed, mixed (SplitMix64's finaliser: every bit moves every other, so
+    /// neither a weak hash nor chosen ids decide the place): the top half.
     @inline(__always)
-    private static func fingerprint(_ hash: UInt64) -> UInt32 {
-        UInt32(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32)
+    private func fingerprint(_ hash: UInt64) -> UInt32 {
+        var mixed = hash ^ seed
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return UInt32(truncatingIfNeeded: (mixed ^ (mixed >> 31)) >> 32)
     }
 
     /// The first slot to probe.
