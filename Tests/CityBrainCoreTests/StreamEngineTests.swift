@@ -209,6 +209,9 @@ struct AlertWireTests {
     func stableHash() {
         #expect(StableHash.fnv1a("") == 0xcbf2_9ce4_8422_2325)
         #expect(StableHash.fnv1a("a") == 0xaf63_dc4c_8601_ec8c)
+        #expect(StableHash.fnv1a("foobar") == 0x8594_4171_f739_67e8)
+        // A long id (not a small string) with a two-byte character: hashed over its UTF-8 bytes.
+        #expect(StableHash.fnv1a("urn:ngsi-ld:TrafficFlowObserved:Aarhus-é-158355") == 0x1ae0_fad1_7c8b_82c4)
         #expect(StableHash.partition(of: "seg-00421", count: 4) == StableHash.partition(of: "seg-00421", count: 4))
     }
 }

@@ -5,12 +5,17 @@
 public enum StableHash {
     @inlinable
     public static func fnv1a(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
+        // Over the contiguous UTF-8 (a small string's is copied to the stack): iterating the
+        // `utf8` view cost more than the hashing, once per event in the router.
+        var text = text
+        return text.withUTF8 { bytes in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01B3
+            }
+            return hash
         }
-        return hash
     }
 
     /// The partition, in `0..<count`, that owns `key`.
