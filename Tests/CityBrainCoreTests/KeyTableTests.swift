@@ -25,7 +25,7 @@ struct KeyTableTests {
             }
         }
         #expect(index.count == reference.count && index.count > 500)
-        #expect(Set(index.indices) == Set(reference.keys))
+        #expect(Set(index.liveSlots) == Set(reference.keys))
         #expect(reference.allSatisfy { slot, hash in index.find(hash) { $0 == slot } == slot })
         // Emptied to a few keys, it shrinks and still finds them.
         for slot in reference.keys.sorted().dropLast(5) { index.remove(reference[slot]!, index: slot); reference[slot] = nil }
@@ -33,6 +33,20 @@ struct KeyTableTests {
         index.compactIfSparse()
         #expect(index.capacity < grown && index.count == 5)
         #expect(reference.allSatisfy { slot, hash in index.find(hash) { $0 == slot } == slot })
+    }
+
+    @Test("each index places keys by its own seed: hashes chosen to share a place in one do not in another")
+    func seeded() {
+        // Hashes that differ only in their top bits: unseeded multiplicative hashing puts them
+        // all in one probe run of a small table.
+        let hashes = (0..<1_000).map { UInt64($0) << 50 }
+        var first = KeyIndex(), second = KeyIndex()
+        for (slot, hash) in hashes.enumerated() {
+            first.insert(hash, index: Int32(slot))
+            second.insert(hash, index: Int32(slot))
+        }
+        #expect(first.liveSlots != second.liveSlots)  // the same keys, placed apart
+        #expect(hashes.enumerated().allSatisfy { slot, hash in first.find(hash) { $0 == Int32(slot) } == Int32(slot) })
     }
 
     @Test("interning finds a key again by its name and its router's hash, tracks its district and time, and reuses freed slots")

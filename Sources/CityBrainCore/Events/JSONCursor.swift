@@ -222,8 +222,7 @@ struct JSONCursor {
             if quote < PackedName.capacity {
                 guard unfit > quote else { return nil }
                 index = first + quote + 1
-                return PackedName(low: quote >= 8 ? low : low & Self.lowBytes(quote), high: quote > 8 ? high & Self.lowBytes(quote - 8) : 0,
-                                  count: quote)
+                return PackedName(low: low & Self.lowBytes(min(quote, 8)), high: high & Self.lowBytes(max(quote - 8, 0)), count: quote)
             }
             // No quote among them: too long to pack, unless the quote comes right after.
             guard unfit == PackedName.capacity else { return nil }

@@ -43,33 +43,11 @@ public struct FeedDecoder: Sendable {
     /// - Parameter receivedAt: when the frame arrived (Unix ms), for SenML's relative times;
     ///   `nil` for a file, whose SenML times must then be absolute.
     public func decode(frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil, receivedAt: Int64? = nil) throws(FrameRejection) -> FrameContent {
-        switch format {
-        case .native:
+        guard readsAsNative(frame) else { return try decodeNonNative(frame, topic: topic, receivedAt: receivedAt) }
+        do {
             return .event(try native.decode(json: frame, topic: topic))
-        case .senml:
-            return try reconciled(try decodeSenML(frame, receivedAt: receivedAt), topic)
-        case .ngsiLD:
-            return try reconciled(try ngsi.decode(try parseJSON(frame)), topic)
-        case .auto:
-            if CBORReader.looksLikeCBOR(frame) { return try reconciled(try decodeSenML(frame, receivedAt: receivedAt), topic) }
-            switch Self.firstByte(frame) {
-            case UInt8(ascii: "["):
-                do {
-                    return try reconciled(try decodeSenML(frame, receivedAt: receivedAt), topic)
-                } catch {
-                    // No record of an NGSI-LD entity array reads as SenML (none has a name);
-                    // such an array starts with an object that has "id" and "type".
-                    guard error.reason != .frameTooLarge, case .array(let elements)? = try? JSONValue.parse(json: frame),
-                          let first = elements.first, first["id"] != nil, first["type"] != nil else { throw error }
-                    return try reconciled(try ngsi.decode(.array(elements)), topic)
-                }
-            default:
-                do {
-                    return .event(try native.decode(json: frame, topic: topic))
-                } catch {
-                    return try entityInstead(of: frame, topic: topic, nativeError: error)
-                }
-            }
+        } catch {
+            return try entityInstead(of: frame, topic: topic, nativeError: error)
         }
     }
 
@@ -81,32 +59,63 @@ public struct FeedDecoder: Sendable {
     /// readings, released again when the content was dropped).
     public func decode(frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil, receivedAt: Int64? = nil,
                        appendingTo events: inout [Event]) throws(FrameRejection) -> [FrameRejection] {
-        let nativeFirst = switch format {
+        let content: FrameContent
+        if readsAsNative(frame) {
+            do {
+                events.append(try native.decode(json: frame, topic: topic))
+                return []
+            } catch {
+                content = try entityInstead(of: frame, topic: topic, nativeError: error)
+            }
+        } else {
+            content = try decodeNonNative(frame, topic: topic, receivedAt: receivedAt)
+        }
+        events.append(contentsOf: content.events)
+        return content.rejected
+    }
+
+    /// Whether `frame` is read as a native event first: always in the native format; in the
+    /// automatic one, unless it is CBOR or a JSON array (SenML packs, NGSI-LD entity arrays).
+    private func readsAsNative(_ frame: UnsafeRawBufferPointer) -> Bool {
+        switch format {
         case .native: true
         case .auto: !CBORReader.looksLikeCBOR(frame) && Self.firstByte(frame) != UInt8(ascii: "[")
         case .senml, .ngsiLD: false
         }
-        guard nativeFirst else {
-            let content = try decode(frame: frame, topic: topic, receivedAt: receivedAt)
-            events.append(contentsOf: content.events)
-            return content.rejected
-        }
-        do {
-            events.append(try native.decode(json: frame, topic: topic))
-            return []
-        } catch {
-            guard format == .auto else { throw error }
-            let content = try entityInstead(of: frame, topic: topic, nativeError: error)
-            events.append(contentsOf: content.events)
-            return content.rejected
+    }
+
+    /// A frame that ``readsAsNative(_:)`` leaves out: SenML, NGSI-LD, or (automatic) CBOR or a
+    /// JSON array.
+    private func decodeNonNative(_ frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer?, receivedAt: Int64?) throws(FrameRejection) -> FrameContent {
+        switch format {
+        case .senml:
+            return try reconciled(try decodeSenML(frame, receivedAt: receivedAt), topic)
+        case .ngsiLD:
+            return try reconciled(try ngsi.decode(try parseJSON(frame)), topic)
+        case .auto where CBORReader.looksLikeCBOR(frame):
+            return try reconciled(try decodeSenML(frame, receivedAt: receivedAt), topic)
+        case .auto:
+            do {
+                return try reconciled(try decodeSenML(frame, receivedAt: receivedAt), topic)
+            } catch {
+                // No record of an NGSI-LD entity array reads as SenML (none has a name);
+                // such an array starts with an object that has "id" and "type".
+                guard error.reason != .frameTooLarge, case .array(let elements)? = try? JSONValue.parse(json: frame),
+                      let first = elements.first, first["id"] != nil, first["type"] != nil else { throw error }
+                return try reconciled(try ngsi.decode(.array(elements)), topic)
+            }
+        case .native:
+            preconditionFailure("a frame of the native format is read as native")
         }
     }
 
-    /// An automatically detected frame that the native decoder refused with `nativeError`, read
-    /// as NGSI-LD if it is an entity or notification (only those have a `type`; a native frame
-    /// cannot), else `nativeError`.
+    /// A frame the native decoder refused with `nativeError`: in the automatic format, read as
+    /// NGSI-LD if it is an entity or notification (only those have a `type`; a native frame
+    /// cannot); otherwise `nativeError`.
     private func entityInstead(of frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer?, nativeError: FrameRejection) throws(FrameRejection) -> FrameContent {
-        guard nativeError.reason != .frameTooLarge, let root = try? JSONValue.parse(json: frame), root["type"]?.string != nil else { throw nativeError }
+        guard format == .auto, nativeError.reason != .frameTooLarge, let root = try? JSONValue.parse(json: frame), root["type"]?.string != nil else {
+            throw nativeError
+        }
         return try reconciled(try ngsi.decode(root), topic)
     }
 

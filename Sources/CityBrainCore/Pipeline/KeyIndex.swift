@@ -85,8 +85,8 @@ struct KeyIndex {
         count -= 1
     }
 
-    /// The slots of every key, in index order (not insertion order).
-    var indices: [Int32] {
+    /// The slots of every key, in the index's order (neither insertion nor slot order).
+    var liveSlots: [Int32] {
         var result: [Int32] = []
         result.reserveCapacity(count)
         for slot in slots where slot.index != Self.empty { result.append(slot.index) }

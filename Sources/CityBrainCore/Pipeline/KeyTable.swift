@@ -2,7 +2,7 @@
 /// each key's latest district and event time, and frees keys that went silent.
 struct KeyTable {
     /// The live keys' slots by their names' ``StableHash/fnv1a(_:)``.
-    private var indices = KeyIndex()
+    private var lookup = KeyIndex()
     private(set) var names: [String] = []
     private(set) var districts: [String?] = []
     private(set) var lastSeen: [Int64] = []
@@ -15,7 +15,7 @@ struct KeyTable {
     /// - Parameter hash: `StableHash.fnv1a(name)`, which the router has computed already.
     mutating func intern(_ name: String, hash: UInt64, district: String?, time: Int64) -> Int32 {
         assert(hash == StableHash.fnv1a(name), "a key's hash must be its StableHash")
-        if let index = indices.find(hash, where: { names[Int($0)] == name }) {
+        if let index = lookup.find(hash, where: { names[Int($0)] == name }) {
             let slot = Int(index)
             if let district, districts[slot] != district { districts[slot] = district }
             if time > lastSeen[slot] { lastSeen[slot] = time }
@@ -35,7 +35,7 @@ struct KeyTable {
             lastSeen.append(time)
             slices.append(CloseSpread.slice(of: name))
         }
-        indices.insert(hash, index: index)
+        lookup.insert(hash, index: index)
         return index
     }
 
@@ -46,16 +46,16 @@ struct KeyTable {
     }
 
     /// Live keys.
-    var count: Int { indices.count }
+    var count: Int { lookup.count }
 
     /// Keys whose last event is at or before `time`.
     func silent(since time: Int64) -> [Int32] {
-        indices.indices.filter { lastSeen[Int($0)] <= time }
+        lookup.liveSlots.filter { lastSeen[Int($0)] <= time }
     }
 
     /// Forgets a key; its index may be reused.
     mutating func remove(_ index: Int32) {
-        indices.remove(StableHash.fnv1a(names[Int(index)]), index: index)
+        lookup.remove(StableHash.fnv1a(names[Int(index)]), index: index)
         names[Int(index)] = ""
         districts[Int(index)] = nil
         free.append(index)
@@ -63,10 +63,10 @@ struct KeyTable {
 
     /// Shrinks the lookup table after many keys were removed.
     mutating func compactIfSparse() {
-        indices.compactIfSparse()
+        lookup.compactIfSparse()
     }
 
-    var byteCount: Int { indices.byteCount + names.capacity * 41 + free.capacity * 4 }
+    var byteCount: Int { lookup.byteCount + names.capacity * 41 + free.capacity * 4 }
 }
 
 extension KeyTable: CheckpointCodable {
@@ -87,8 +87,8 @@ extension KeyTable: CheckpointCodable {
             throw reader.invalid("a key table's columns differ in length")
         }
         let freed = Set(free)
-        indices = KeyIndex(capacity: names.count - freed.count)
-        for (index, name) in names.enumerated() where !freed.contains(Int32(index)) { indices.insert(StableHash.fnv1a(name), index: Int32(index)) }
+        lookup = KeyIndex(capacity: names.count - freed.count)
+        for (index, name) in names.enumerated() where !freed.contains(Int32(index)) { lookup.insert(StableHash.fnv1a(name), index: Int32(index)) }
         slices = names.map(CloseSpread.slice(of:))
     }
 }

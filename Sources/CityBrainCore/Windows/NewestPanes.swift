@@ -23,17 +23,12 @@ struct NewestPanes {
         return entry.start == start ? entry.base : nil
     }
 
-    /// The start of `key`'s newest pane noted, or `Int64.min`.
-    @inline(__always)
-    func start(of key: Int32) -> Int64 {
-        Int(key) < entries.count ? entries[Int(key)].start : .min
-    }
-
-    /// Notes `key`'s pane starting at `start`, at `base`, as its newest.
+    /// Notes `key`'s pane starting at `start`, at `base`, unless a later pane of the key is
+    /// noted (a late event's older pane does not displace the one in-order events fill).
     mutating func note(key: Int32, start: Int64, base: Int32) {
         let index = Int(key)
         if index >= entries.count { entries.append(contentsOf: repeatElement(Self.none, count: index - entries.count + 1)) }
-        entries[index] = Entry(start: start, base: base)
+        if start > entries[index].start { entries[index] = Entry(start: start, base: base) }
     }
 
     /// Forgets `key`'s pane starting at `start`, if it is the one noted.

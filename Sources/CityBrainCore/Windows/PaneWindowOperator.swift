@@ -103,7 +103,6 @@ final class PaneWindowOperator {
         spread = new
         if new.span > 0, !arena.grouped { groupArena(by: slices) }
         if new.span == 0, arena.grouped { arena.ungroup() }
-        newest.removeAll()
         var closes: [Int64: [Int32]] = [:]
         for (time, keys) in dueToFire {
             for key in keys {
@@ -154,27 +153,8 @@ final class PaneWindowOperator {
         guard lastStart + size + lateness > watermark else {
             return .tooLate(window: (lastStart, lastStart + size))
         }
-        let paneKey = WindowKey(key: key, start: time.floored(toMultipleOf: pane))
-        let base: Int32
-        if let newestBase = newest.base(of: key, start: paneKey.start) {
-            base = newestBase
-        } else if let existing = panes[paneKey.key, paneKey.start] {
-            base = existing
-            if paneKey.start > newest.start(of: key) { newest.note(key: key, start: paneKey.start, base: base) }
-        } else {
-            base = arena.allocate(group: slice)
-            panes.insert(key: key, start: paneKey.start, base: base)
-            if paneKey.start > newest.start(of: key) { newest.note(key: key, start: paneKey.start, base: base) }
-            if Int(key) >= paneCounts.count { paneCounts.append(contentsOf: repeatElement(0, count: Int(key) - paneCounts.count + 1)) }
-            paneCounts[Int(key)] += 1
-            // A window is scheduled by the first of its panes to exist.
-            for start in windowStarts(containing: time) where start + size > watermark {
-                let scheduled = Swift.stride(from: start, to: start + size, by: Int(pane)).contains { paneStart in
-                    paneStart != paneKey.start && panes.contains(key: key, start: paneStart)
-                }
-                if !scheduled { schedule(key: key, end: start + size, slice: slice) }
-            }
-        }
+        let paneStart = time.floored(toMultipleOf: pane)
+        let base = newest.base(of: key, start: paneStart) ?? paneBase(key: key, start: paneStart, time: time, watermark: watermark, slice: slice)
         arena.add(event, at: base)
         // Windows already fired (or due) but still within their allowed lateness see the event now.
         for start in windowStarts(containing: time) where start + size <= watermark && start + size + lateness > watermark {
@@ -185,6 +165,29 @@ final class PaneWindowOperator {
             }
         }
         return .accepted
+    }
+
+    /// The base of `key`'s pane starting at `start` (holding `time`), from the table or made
+    /// now (and the windows it begins scheduled); noted as the key's newest if it is.
+    private func paneBase(key: Int32, start: Int64, time: Int64, watermark: Int64, slice: UInt8) -> Int32 {
+        let base: Int32
+        if let existing = panes[key, start] {
+            base = existing
+        } else {
+            base = arena.allocate(group: slice)
+            panes.insert(key: key, start: start, base: base)
+            if Int(key) >= paneCounts.count { paneCounts.append(contentsOf: repeatElement(0, count: Int(key) - paneCounts.count + 1)) }
+            paneCounts[Int(key)] += 1
+            // A window is scheduled by the first of its panes to exist.
+            for windowStart in windowStarts(containing: time) where windowStart + size > watermark {
+                let scheduled = Swift.stride(from: windowStart, to: windowStart + size, by: Int(pane)).contains { other in
+                    other != start && panes.contains(key: key, start: other)
+                }
+                if !scheduled { schedule(key: key, end: windowStart + size, slice: slice) }
+            }
+        }
+        newest.note(key: key, start: start, base: base)
+        return base
     }
 
     private func schedule(key: Int32, end: Int64, slice: UInt8) {
@@ -299,7 +302,6 @@ extension PaneWindowOperator {
         // A key the table lacks (only in a damaged checkpoint) goes with slice 0.
         panes.forEach { key, _, base in live.append((base, Int(key) < slices.count ? slices[Int(key)] : 0)) }
         arena.regroup(live: live)
-        newest.removeAll()
     }
 
     /// Reads what ``Captured/write(to:)`` wrote; `slices` are the close slices of the keys, by key.
