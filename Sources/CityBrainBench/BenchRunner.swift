@@ -64,8 +64,10 @@ public struct BenchRunner: Sendable {
         // A transport's raw rate is steady after seconds: long phases (--duration 600) need no long baseline.
         let baselineSeconds = min(phaseSeconds, 30)
         progress(String(format: "raw libzmq PUSH→PULL over %@, %g s…", options.transport.rawValue, baselineSeconds))
+        let baselineEndpoint = try endpoint("baseline", wildcard: true)
+        defer { Self.removeSocketFile(of: baselineEndpoint) }
         let baseline = try RawBaseline.measure(
-            context: context, endpoint: endpoint("baseline", wildcard: true), frame: sample[sample.count / 2], seconds: baselineSeconds
+            context: context, endpoint: baselineEndpoint, frame: sample[sample.count / 2], seconds: baselineSeconds
         )
         progress("  \(BenchReport.rate(baseline.messagesPerSecond))")
 
@@ -110,6 +112,7 @@ public struct BenchRunner: Sendable {
     private func runOverload(context: Context, generator: LoadGenerator, factor: Double, rate: Double,
                              steadyResidentBytes: Int) throws -> BenchReport.Overload {
         let feed = try endpoint("feed-overload", wildcard: false)
+        defer { Self.removeSocketFile(of: feed) }
         var configuration = LivePipeline.Configuration(
             pipeline: pipeline, feeds: FeedEndpoints(subscribe: [feed]), alertEndpoints: ["tcp://127.0.0.1:*"],
             partitions: options.partitions
@@ -216,6 +219,13 @@ public struct BenchRunner: Sendable {
         }
     }
 
+    /// Removes an `ipc://` endpoint's socket file, which libzmq leaves behind when the socket
+    /// bound to it is not closed before the context ends.
+    static func removeSocketFile(of endpoint: String) {
+        guard endpoint.hasPrefix("ipc://") else { return }
+        unlink(String(endpoint.dropFirst("ipc://".count)))
+    }
+
     /// A loopback TCP port nobody is listening on right now.
     static func freePort() throws -> Int {
         let context = try Context(ioThreads: 1)
@@ -232,6 +242,7 @@ public struct BenchRunner: Sendable {
 
     private func runPipeline(context: Context, generator: LoadGenerator, rate: Double?, name: String) throws -> BenchReport.Phase {
         let feed = try endpoint("feed-\(name)", wildcard: false)
+        defer { Self.removeSocketFile(of: feed) }
         let capacity = Int(phaseSeconds * 20_000_000)
         // Every 16th frame's send time, in a ring of the last 128 M frames (a minute at 2 M/s; an
         // alert is published seconds after its trigger). Its 64 MiB are the bench's, not the

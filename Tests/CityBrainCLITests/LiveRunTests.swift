@@ -170,8 +170,10 @@ struct HangupReloadTests {
         let feed = try Socket(context, .xpub)
         try feed.setReceiveTimeout(milliseconds: 20_000)
         try feed.bind("tcp://127.0.0.1:*")
+        let alertsPath = temporaryPath("hup", suffix: ".ipc")
+        defer { removeTemporaryItem(alertsPath) }
         let process = try CommandRunner.start(["run", "--pipeline", path, "--feed", try feed.lastEndpoint,
-                                               "--alerts", "ipc://" + temporaryPath("hup", suffix: ".ipc")])
+                                               "--alerts", "ipc://" + alertsPath])
         _ = try #require(try feed.receive(), "citybrain run did not subscribe")
 
         func waitForLog(_ text: String) -> Bool {

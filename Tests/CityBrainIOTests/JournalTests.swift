@@ -195,10 +195,12 @@ struct HeartbeatRetentionTests {
     func heartbeat() throws {
         let directory = try makeTemporaryDirectory("hb")
         defer { removeTemporaryDirectory(directory) }
+        let feedPath = temporaryPath("hb", suffix: ".ipc")
+        defer { removeTemporaryItem(feedPath) }
         let context = try Context()
         let live = try LivePipeline(
             context: context,
-            configuration: .init(pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: ["ipc://" + temporaryPath("hb", suffix: ".ipc")]),
+            configuration: .init(pipeline: try BuiltInPipeline.city(), feeds: FeedEndpoints(pull: ["ipc://" + feedPath]),
                                  alertEndpoints: ["tcp://127.0.0.1:*"], journal: try AlertJournal(directory: directory, epoch: 4_242)),
             logger: Logger(label: "hb")
         )

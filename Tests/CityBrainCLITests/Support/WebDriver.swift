@@ -10,6 +10,8 @@ final class WebDriver {
     private let driver: Process
     private let base: URL
     private var session = ""
+    /// Chromium's profile, a directory of its own, removed when the driver ends.
+    private let profile = NSTemporaryDirectory() + "citybrain-chromium-\(UUID().uuidString)"
 
     /// Starts chromedriver on `port` and a headless Chromium session.
     init(port: Int) throws {
@@ -34,7 +36,7 @@ final class WebDriver {
             "binary": chromium,
             // A profile of its own, so a Chromium already running on the machine cannot take the window over.
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1000",
-                     "--user-data-dir=\(NSTemporaryDirectory())citybrain-chromium-\(UUID().uuidString)"],
+                     "--user-data-dir=\(profile)"],
         ]]]]
         let created = try request("POST", "/session", capabilities)
         guard let id = (created["value"] as? [String: Any])?["sessionId"] as? String else {
@@ -51,6 +53,7 @@ final class WebDriver {
         while driver.isRunning, Date() < deadline { usleep(20_000) }
         if driver.isRunning { kill(driver.processIdentifier, SIGKILL) }
         driver.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: profile)
     }
 
     func open(_ url: String) throws { _ = try request("POST", "/session/\(session)/url", ["url": url]) }
