@@ -49,6 +49,8 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(name: "CMalloc"),
+        // A header of one inline function: the CPU's prefetch hint, for the engine's hash lookups.
+        .systemLibrary(name: "CPrefetch"),
         .target(
             name: "ZeroMQ",
             dependencies: ["CZeroMQ"],
@@ -57,6 +59,7 @@ let package = Package(
         .target(
             name: "CityBrainCore",
             dependencies: [
+                "CPrefetch",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],
