@@ -20,6 +20,11 @@ final class SessionWindowOperator {
     private(set) var arena: AggregateArena
     /// Open sessions (and fired ones kept for late events) by key, in copy-on-write chunks.
     private var sessions = KeyIndexed<[Session]>()
+    /// At most one entry that counts per open session, at or before its end: an event that
+    /// extends a session moves its end without touching the heap, and the entry, once due, is
+    /// put back at the end if the session grew meanwhile (one entry per event instead held one
+    /// for every reading within the gap, and cost a heap insertion per event). Fired sessions
+    /// kept for late events have one purge entry each.
     private var deadlines = Heap<Deadline>()
     private var nextID: Int64 = 0
     private var sessionCount = 0
@@ -30,6 +35,9 @@ final class SessionWindowOperator {
         var last: Int64
         var base: Int32
         var fired = false
+        /// The time of the session's close entry in ``SessionWindowOperator/deadlines`` that
+        /// counts (`.max` before it has one).
+        var scheduled = Int64.max
     }
 
     fileprivate struct Deadline: Comparable {
@@ -154,11 +162,11 @@ final class SessionWindowOperator {
                 list[target].start = min(list[target].start, time)
                 list[target].last = max(list[target].last, time)
                 arena.add(event, at: list[target].base)
-                schedule(list[target], key: key)
+                schedule(&list[target], key: key)
             } else {
                 list.append(newSession(time: time))
                 arena.add(event, at: list[list.count - 1].base)
-                schedule(list[list.count - 1], key: key)
+                schedule(&list[list.count - 1], key: key)
             }
             return .accepted
         }
@@ -190,8 +198,13 @@ final class SessionWindowOperator {
         return Session(id: nextID, start: time, last: time, base: arena.allocate())
     }
 
-    private func schedule(_ session: Session, key: Int32) {
-        deadlines.insert(Deadline(time: end(of: session), key: key, id: session.id, purge: false))
+    /// Gives a session that changed an entry at its end, unless it has one at or before it.
+    /// (An event earlier than the session's start can bring a capped end forward.)
+    private func schedule(_ session: inout Session, key: Int32) {
+        let end = end(of: session)
+        guard end < session.scheduled else { return }
+        session.scheduled = end
+        deadlines.insert(Deadline(time: end, key: key, id: session.id, purge: false))
     }
 
     func advance(to watermark: Int64, clock: TriggerClock, into firings: inout FiringBatch) {
@@ -210,7 +223,13 @@ final class SessionWindowOperator {
                     arena.appendValues(at: session.base, for: aggregation.slots, to: &$0)
                 }
             } else {
-                guard !session.fired, end == deadline.time else { continue }  // stale: the session grew
+                guard !session.fired, session.scheduled == deadline.time else { continue }  // stale
+                if end > deadline.time {
+                    // The session grew since: its entry moves to its end (and fires in this loop if due).
+                    list[index].scheduled = end
+                    deadlines.insert(Deadline(time: end, key: deadline.key, id: session.id, purge: false))
+                    continue
+                }
                 firings.append(.onTime, key: deadline.key, start: session.start, end: end, trigger: trigger) {
                     arena.appendValues(at: session.base, for: aggregation.slots, to: &$0)
                 }
@@ -260,13 +279,21 @@ extension SessionWindowOperator {
         sessionCount = try reader.read()
         var pending: [Deadline] = []
         pending.reserveCapacity(sessionCount)
+        var scheduled = KeyIndexed<[Session]>()
         for (key, list) in sessions {
-            for session in list {
-                pending.append(session.fired
-                    ? Deadline(time: end(of: session) + lateness, key: key, id: session.id, purge: true)
-                    : Deadline(time: end(of: session), key: key, id: session.id, purge: false))
+            var list = list
+            for index in list.indices {
+                let end = end(of: list[index])
+                if list[index].fired {
+                    pending.append(Deadline(time: end + lateness, key: key, id: list[index].id, purge: true))
+                } else {
+                    list[index].scheduled = end
+                    pending.append(Deadline(time: end, key: key, id: list[index].id, purge: false))
+                }
             }
+            scheduled[key] = list
         }
+        sessions = scheduled
         deadlines = Heap(pending)
     }
 }
