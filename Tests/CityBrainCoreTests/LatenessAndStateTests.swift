@@ -1,4 +1,4 @@
-import CityBrainCore
+@testable import CityBrainCore
 import Foundation
 import Testing
 
@@ -123,6 +123,49 @@ struct LatenessAndStateTests {
         #expect(sessions.map { ($0.windowStart - Fixture.base) / 1000 } == [0, 120, 240])
         #expect(sessions.map { ($0.windowEnd - Fixture.base) / 1000 } == [120, 240, 310])
         #expect(sessions.map(\.count) == [6, 6, 3])
+    }
+
+    @Test("an event before a capped session's start brings its end forward, and the session closes there")
+    func sessionEndForward() throws {
+        let harness = try EngineHarness(yaml: """
+        watermark: { max_out_of_orderness: 30s }
+        outputs:
+          - { name: trips, match: { kind: traffic }, window: { session: { gap: 30s, max_length: 2m } }, aggregates: [min(speed_kmh)] }
+        """)
+        // A session from 10 s to 110 s ends at 130 s (capped: 10 s + 2 m); the event at 0 s, late
+        // but within the bound, moves its start and so its end to 120 s. The event at 125 s is
+        // then past it and starts a session of its own.
+        harness.feed(stride(from: 10.0, through: 110, by: 10).map { traffic("s1", at: $0) } + [traffic("s1", at: 0), traffic("s1", at: 125)])
+        let sessions = harness.finishRecords().compactMap { if case .window(let r) = $0 { r } else { nil } }
+        #expect(sessions.map { ($0.windowStart - Fixture.base) / 1000 } == [0, 125])
+        #expect(sessions.map { ($0.windowEnd - Fixture.base) / 1000 } == [120, 155])
+        #expect(sessions.map(\.count) == [12, 1])
+    }
+
+    @Test("a session keeps one pending close however many events extend it")
+    func sessionDeadlines() throws {
+        let pipeline = try PipelineLoader.load(yaml: """
+        outputs:
+          - { name: trips, match: { kind: traffic }, window: { session: { gap: 2m } }, aggregates: [count()] }
+        """)
+        let sessions = SessionWindowOperator(gap: 120_000, maxLength: nil, aggregation: pipeline.aggregations[0])
+        var firings = FiringBatch()
+        for second in 0..<600 {
+            for key in 0..<5 as Range<Int32> {
+                _ = sessions.add(traffic("s\(key)", at: Double(second)), key: key, watermark: Fixture.base + Int64(second - 5) * 1000,
+                                 trigger: Int64(second * 5) + Int64(key), into: &firings)
+            }
+        }
+        #expect(sessions.pendingDeadlines == 5)
+        #expect(firings.isEmpty)
+        // Their first entries (2 m after the first event) come due: each moves to its session's end.
+        sessions.advance(to: Fixture.base + 300_000, clock: TriggerClock(firstIndex: 3_000, watermarks: [Fixture.base + 300_000]), into: &firings)
+        #expect(firings.isEmpty)
+        #expect(sessions.pendingDeadlines == 5)
+        sessions.advance(to: Fixture.base + 719_000, clock: TriggerClock(firstIndex: 3_001, watermarks: [Fixture.base + 719_000]), into: &firings)
+        #expect(firings.firings.map(\.end) == Array(repeating: Fixture.base + 719_000, count: 5))
+        #expect(firings.values(of: firings.firings[0]).firstValue == 600)
+        #expect(sessions.pendingDeadlines == 0)
     }
 
     @Test("window definitions are checked with positions")

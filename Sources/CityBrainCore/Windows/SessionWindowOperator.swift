@@ -58,6 +58,8 @@ final class SessionWindowOperator {
 
     var openWindowCount: Int { sessionCount }
     var nextDeadline: Int64? { deadlines.min?.time }
+    /// Entries in the deadline heap, stale ones included (about one per session).
+    var pendingDeadlines: Int { deadlines.count }
     func hasState(for key: Int32) -> Bool { sessions[key] != nil }
     var byteCount: Int { arena.byteCount + sessionCount * (MemoryLayout<Session>.stride + 16) + sessions.capacity * (MemoryLayout<[Session]?>.stride + 1) + deadlines.count * 32 }
 
