@@ -1,5 +1,5 @@
 # CityBrain: the two commands a new user needs are `make demo` and `make test`.
-# Both install what is missing first (libzmq3-dev, zlib1g-dev and pkg-config, through apt).
+# Both install what is missing first (libzmq3-dev, zlib1g-dev, libjemalloc-dev and pkg-config, through apt).
 
 SWIFT ?= swift
 PREFIX ?= /usr/local
@@ -51,9 +51,9 @@ test-deps:
 ## deps: install the system libraries CityBrain needs, if they are missing
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6.1 or newer is required (https://www.swift.org/install/)" >&2; exit 1; }
-	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists libzmq zlib; then \
-		echo "installing libzmq3-dev, zlib1g-dev and pkg-config with apt-get"; \
-		$(call APT_INSTALL,libzmq3-dev zlib1g-dev pkg-config); \
+	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists libzmq zlib jemalloc; then \
+		echo "installing libzmq3-dev, zlib1g-dev, libjemalloc-dev and pkg-config with apt-get"; \
+		$(call APT_INSTALL,libzmq3-dev zlib1g-dev libjemalloc-dev pkg-config); \
 	fi
 
 build: deps

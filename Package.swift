@@ -120,7 +120,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming,
+            // jemalloc replaces glibc's malloc in the whole process (libzmq's messages too): frames
+            // are allocated on one thread and freed on another, where glibc's arenas contend
+            // (docs/performance.md, "The allocator"). libjemalloc-dev; `make deps` installs it.
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
         // What several test targets share: collectors, bounded polling, temporary directories.
         .target(name: "CityBrainTesting", dependencies: ["CityBrainCore"], path: "Sources/CityBrainTesting", swiftSettings: upcoming),

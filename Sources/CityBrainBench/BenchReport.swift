@@ -106,6 +106,8 @@ public struct BenchReport: Sendable, Encodable {
 
     public var scenario: Scenario
     public var machineCores: Int
+    /// The `malloc` the process ran on (``Allocator``): it moves both the pipeline and libzmq.
+    public var allocator: String
     public var baseline: RawBaseline.Result
     public var generator: Generator
     public var sustained: Phase
@@ -119,13 +121,14 @@ public struct BenchReport: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case scenario, machineCores, baseline, generator, sustained, halfRate, overload, ratioToBaseline, overloadResidentRatio
+        case scenario, machineCores, allocator, baseline, generator, sustained, halfRate, overload, ratioToBaseline, overloadResidentRatio
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(scenario, forKey: .scenario)
         try container.encode(machineCores, forKey: .machineCores)
+        try container.encode(allocator, forKey: .allocator)
         try container.encode(baseline, forKey: .baseline)
         try container.encode(generator, forKey: .generator)
         try container.encode(sustained, forKey: .sustained)
@@ -147,7 +150,7 @@ public struct BenchReport: Sendable, Encodable {
         var lines: [String] = []
         let spread = scenario.closeSpreadMilliseconds > 0 ? ", closes spread over \(DurationText.format(scenario.closeSpreadMilliseconds))" : ""
         lines.append("scenario \(scenario.name): \(scenario.sensors) sensors, \(scenario.rules) rules, windows \(scenario.windowSpecs.joined(separator: ", "))\(spread)")
-        lines.append("transport \(scenario.transport), \(scenario.partitions) partitions, \(machineCores) cores, \(Self.seconds(scenario.phaseSeconds)) per phase")
+        lines.append("transport \(scenario.transport), \(scenario.partitions) partitions, \(machineCores) cores, \(allocator), \(Self.seconds(scenario.phaseSeconds)) per phase")
         lines.append("")
         lines.append(Self.row("", "rate", "events", "alerts", "p50", "p99", "p99.9", "max", "CPU", "peak RSS"))
         lines.append(Self.row(

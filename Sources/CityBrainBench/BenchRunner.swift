@@ -100,7 +100,7 @@ public struct BenchRunner: Sendable {
                 transport: options.transport.rawValue,
                 partitions: options.partitions, phaseSeconds: phaseSeconds
             ),
-            machineCores: ProcessInfoCores.active, baseline: baseline,
+            machineCores: ProcessInfoCores.active, allocator: Allocator.current.rawValue, baseline: baseline,
             generator: .init(framesPerSecond: generatorRate, meanFrameBytes: meanBytes),
             sustained: sustained, halfRate: halfRate, overload: overload
         )

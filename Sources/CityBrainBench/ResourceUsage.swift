@@ -26,10 +26,10 @@ public enum ResourceUsage {
     /// Current resident memory of the process (VmRSS), bytes.
     public static var residentBytes: Int { MemoryReclaimer.residentBytes ?? 0 }
 
-    /// Bytes the allocator has handed out and not had back (``MemoryReclaimer/inUseBytes``).
+    /// Bytes the allocator has handed out and not had back (``Allocator/inUseBytes``).
     /// Beside ``residentBytes`` it tells live allocations from memory the allocator keeps after
     /// they are freed. 0 where glibc is not the allocator.
-    public static var heapInUseBytes: Int { MemoryReclaimer.inUseBytes ?? 0 }
+    public static var heapInUseBytes: Int { Allocator.inUseBytes ?? 0 }
 
     /// Resets the peak to the current resident size, so a phase's peak is its own.
     public static func resetPeak() {

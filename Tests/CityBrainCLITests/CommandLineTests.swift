@@ -96,8 +96,10 @@ struct CommandLineTests {
                                            timeout: 120)
         #expect(result.status == 0)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(Set(report.keys) == ["scenario", "machineCores", "baseline", "generator", "sustained", "halfRate", "overload", "ratioToBaseline",
-                                     "overloadResidentRatio"])
+        #expect(Set(report.keys) == ["scenario", "machineCores", "allocator", "baseline", "generator", "sustained", "halfRate", "overload",
+                                     "ratioToBaseline", "overloadResidentRatio"])
+        // The executable runs on jemalloc (linked), and reads its statistics.
+        #expect(report["allocator"] as? String == "jemalloc")
         let overload = try #require(report["overload"] as? [String: Any])
         let sent = overload["sent"] as? Int ?? 0, taken = overload["taken"] as? Int ?? 0
         let shed = overload["shed"] as? Int ?? 0, lost = overload["lost"] as? Int ?? 0

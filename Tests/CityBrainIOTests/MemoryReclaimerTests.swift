@@ -2,7 +2,7 @@
 import Logging
 import Testing
 
-/// Memory glibc keeps after it was freed goes back to the system when it is worth a trim.
+/// Memory the allocator keeps after it was freed goes back to the system when it is worth a trim.
 @Suite("Memory reclaimer")
 struct MemoryReclaimerTests {
     @Test("a trim is worth it only past the slack and a quarter of the memory in use")
@@ -12,6 +12,19 @@ struct MemoryReclaimerTests {
         #expect(!MemoryReclaimer.shouldTrim(resident: 500 * mib, inUse: 400 * mib, slack: 128 * mib))  // within the slack
         #expect(!MemoryReclaimer.shouldTrim(resident: 4_400 * mib, inUse: 4_000 * mib, slack: 128 * mib))  // under a quarter
         #expect(!MemoryReclaimer.shouldTrim(resident: 100 * mib, inUse: 400 * mib, slack: 128 * mib))
+    }
+
+    @Test("the allocator in use reports the bytes it has handed out, and counts a block while it lives")
+    func allocatorStatistics() throws {
+        // The package links jemalloc into the executable and so into the tests (the bench smoke
+        // test checks the executable's); glibc's statistics answer the same question without it.
+        #expect(Allocator.current == .jemalloc)
+        let before = try #require(Allocator.inUseBytes)
+        let block = UnsafeMutableRawPointer.allocate(byteCount: 8 << 20, alignment: 16)
+        block.initializeMemory(as: UInt8.self, repeating: 1, count: 8 << 20)
+        let during = try #require(Allocator.inUseBytes)
+        block.deallocate()
+        #expect(during - before >= 8 << 20)
     }
 
     @Test("a trim gives freed memory held in holes between live blocks back to the system")

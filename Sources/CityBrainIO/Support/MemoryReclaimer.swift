@@ -1,6 +1,5 @@
 #if canImport(Glibc)
 import CityBrainCore
-import CMalloc
 import Glibc
 #endif
 import Dispatch
@@ -8,14 +7,16 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Hands memory that glibc's allocator keeps after it was freed back to the system, now and then.
+/// Hands memory that the allocator keeps after it was freed back to the system, now and then.
 ///
 /// Events are decoded on the ingest thread and freed on the partitions' threads, alerts made on
 /// one thread and freed on another; glibc keeps such memory in per-thread arenas, in pages that
 /// are partly free. Under lasting overload resident memory then creeps up while the memory in
 /// use stays flat. Every `interval` this compares the two and, when resident memory exceeds what
-/// is in use by more than `slack` bytes and a quarter, calls `malloc_trim(0)`, which returns the
-/// free pages of every arena. A trim locks one arena at a time for a few milliseconds.
+/// is in use by more than `slack` bytes and a quarter, has the ``Allocator`` release its free
+/// memory: `malloc_trim(0)` returns the free pages of every glibc arena (locking one arena at a
+/// time for a few milliseconds); jemalloc, which returns dirty pages on its own within seconds,
+/// purges every arena at once.
 ///
 /// `@unchecked Sendable`: the timer is set up in `init` and only resumed and cancelled after.
 public final class MemoryReclaimer: @unchecked Sendable {
@@ -74,7 +75,7 @@ public final class MemoryReclaimer: @unchecked Sendable {
     /// `nil` when it did not trim.
     @discardableResult
     func reclaimIfWorthIt() -> Int? {
-        guard let resident = Self.residentBytes, let inUse = Self.inUseBytes,
+        guard let resident = Self.residentBytes, let inUse = Allocator.inUseBytes,
               Self.shouldTrim(resident: resident, inUse: inUse, slack: slack) else { return nil }
         return trim(residentBefore: resident)
     }
@@ -84,9 +85,7 @@ public final class MemoryReclaimer: @unchecked Sendable {
     func trim(residentBefore: Int? = nil) -> Int {
         let before = residentBefore ?? Self.residentBytes ?? 0
         let start = SystemClock().uptimeNanoseconds
-        #if canImport(Glibc)
-        _ = malloc_trim(0)
-        #endif
+        Allocator.releaseFreeMemory()
         let took = SystemClock().uptimeNanoseconds - start
         let released = max(0, before - (Self.residentBytes ?? before))
         counts.withLock { counts in
@@ -104,16 +103,5 @@ public final class MemoryReclaimer: @unchecked Sendable {
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
-
-    /// Bytes glibc's allocator has handed out and not had back (`mallinfo2`: in-use chunks of
-    /// every arena plus mmapped blocks); `nil` where glibc is not the allocator.
-    public static var inUseBytes: Int? {
-        #if canImport(Glibc)
-        let info = mallinfo2()
-        return Int(info.uordblks + info.hblkhd)
-        #else
-        return nil
-        #endif
     }
 }
