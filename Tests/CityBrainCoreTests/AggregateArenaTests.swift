@@ -3,6 +3,31 @@ import Testing
 
 @Suite("Aggregate arena")
 struct AggregateArenaTests {
+    @Test("the rare parts (moments, sketch, distinct) are made only for inputs that need them, and on first use in a slot that had none")
+    func rareParts() throws {
+        let pipeline = try PipelineLoader.load(yaml: """
+            outputs:
+              - { name: trend, match: { kind: traffic }, window: { tumbling: 1m }, aggregates: [last(speed_kmh), slope(speed_kmh)] }
+              - { name: spread, match: { kind: traffic }, window: { tumbling: 1m }, aggregates: [stddev(speed_kmh), p50(speed_kmh), last(speed_kmh)] }
+            """)
+        let trendLayout = try #require(pipeline.aggregations[0].inputs.last)
+        let spreadLayout = try #require(pipeline.aggregations[1].inputs.last)
+        var state = AggregateState(trendLayout)
+        let bare = state.byteCount
+        for (second, speed) in [(0.0, 10.0), (10, 20), (20, 30)] { state.add(Fixture.traffic("s", at: second, speed: speed), layout: trendLayout) }
+        #expect(state.byteCount == bare, "a trend and first/last need none of the rare parts")
+        #expect(state.value(of: .last) == 30)
+        #expect(abs((state.value(of: .slope) ?? 0) - 1) < 1e-9)
+        // The slot reused for a layout that needs them: its parts are kept, and the rest made on first use.
+        state.clear()
+        state.reset(for: spreadLayout)
+        for speed in [10.0, 20, 30] { state.add(Fixture.traffic("s", at: 0, speed: speed), layout: spreadLayout) }
+        #expect(state.byteCount > bare)
+        #expect(state.value(of: .stddev) == 10)
+        #expect(abs((state.value(of: .p50) ?? 0) - 20) < 0.5)
+        #expect(AggregateState(spreadLayout).byteCount > bare)
+    }
+
     @Test("a released window's slot is reused empty, optional parts included, and a copy taken before keeps its values")
     func reuse() throws {
         let pipeline = try PipelineLoader.load(yaml: """
