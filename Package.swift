@@ -123,7 +123,8 @@ let package = Package(
             swiftSettings: upcoming,
             // jemalloc replaces glibc's malloc in the whole process (libzmq's messages too): frames
             // are allocated on one thread and freed on another, where glibc's arenas contend
-            // (docs/performance.md, "Prefetched keys, one deadline per key, jemalloc, smaller trend states"). libjemalloc-dev; `make deps` installs it.
+            // (docs/performance.md, "Prefetched keys, one deadline per key, jemalloc, smaller
+            // trend states"). libjemalloc-dev; `make deps` installs it.
             linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
         // What several test targets share: collectors, bounded polling, temporary directories.

@@ -8,7 +8,8 @@ import Glibc
 ///
 /// The `citybrain` executable links jemalloc, which replaces glibc's allocator in the whole
 /// process: events, alerts and libzmq's messages are allocated on one thread and freed on
-/// another, where glibc's per-thread arenas contend (docs/performance.md, "Prefetched keys, one deadline per key, jemalloc, smaller trend states").
+/// another, where glibc's per-thread arenas contend (docs/performance.md, "Prefetched keys, one
+/// deadline per key, jemalloc, smaller trend states").
 /// Test binaries, and a build without it, run on glibc's.
 public enum Allocator: String, Sendable {
     case glibc
