@@ -52,7 +52,7 @@ struct LatenessAndStateTests {
         harness.feed([traffic("s1", at: 10), traffic("s1", at: 125), traffic("s1", at: 61, speed: 80)])
         // At watermark 125 s, [0, 2m) has fired; [1m, 3m) is open and takes the late event.
         #expect(harness.engine.statistics.lateEvents == 0)
-        let results = harness.finishRecords().compactMap { if case .window(let r) = $0 { r } else { nil } }
+        let results = harness.finishWindows()
         let open = try #require(results.first { $0.windowStart == Fixture.minute(1) })
         #expect(open.count == 2)
         #expect(open.values.first?.value == 80)
@@ -119,7 +119,7 @@ struct LatenessAndStateTests {
         """)
         // One event every 20 s for 5 minutes: the gap never breaks it, the maximum length does.
         harness.feed(stride(from: 0.0, to: 300, by: 20).map { traffic("s1", at: $0) })
-        let sessions = harness.finishRecords().compactMap { if case .window(let r) = $0 { r } else { nil } }
+        let sessions = harness.finishWindows()
         #expect(sessions.map { ($0.windowStart - Fixture.base) / 1000 } == [0, 120, 240])
         #expect(sessions.map { ($0.windowEnd - Fixture.base) / 1000 } == [120, 240, 310])
         #expect(sessions.map(\.count) == [6, 6, 3])
@@ -136,7 +136,7 @@ struct LatenessAndStateTests {
         // but within the bound, moves its start and so its end to 120 s. The event at 125 s is
         // then past it and starts a session of its own.
         harness.feed(stride(from: 10.0, through: 110, by: 10).map { traffic("s1", at: $0) } + [traffic("s1", at: 0), traffic("s1", at: 125)])
-        let sessions = harness.finishRecords().compactMap { if case .window(let r) = $0 { r } else { nil } }
+        let sessions = harness.finishWindows()
         #expect(sessions.map { ($0.windowStart - Fixture.base) / 1000 } == [0, 125])
         #expect(sessions.map { ($0.windowEnd - Fixture.base) / 1000 } == [120, 155])
         #expect(sessions.map(\.count) == [12, 1])

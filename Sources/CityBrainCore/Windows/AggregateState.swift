@@ -48,31 +48,32 @@ public struct AggregateState: Sendable {
             rare = other.rare?.copy()
         }
 
-        /// Made on first change when absent (a reused slot of a layout that needed none).
+        /// The rare parts to change, made first when absent (a slot reused for a layout that
+        /// needs them, after one that did not).
+        private var changingRare: Rare {
+            if let rare { return rare }
+            let made = Rare()
+            rare = made
+            return made
+        }
+
         var moments: Moments {
             get { rare?.moments ?? Moments() }
-            _modify {
-                if rare == nil { rare = Rare() }
-                yield &rare.unsafelyUnwrapped.moments
-            }
+            _modify { yield &changingRare.moments }
         }
 
         var sketch: QuantileSketch {
             get { rare?.sketch ?? QuantileSketch() }
-            _modify {
-                if rare == nil { rare = Rare() }
-                yield &rare.unsafelyUnwrapped.sketch
-            }
+            _modify { yield &changingRare.sketch }
         }
 
         var distinct: DistinctCounter {
             get { rare?.distinct ?? DistinctCounter() }
-            _modify {
-                if rare == nil { rare = Rare() }
-                yield &rare.unsafelyUnwrapped.distinct
-            }
+            _modify { yield &changingRare.distinct }
         }
 
+        /// 112 bytes each for these parts and for ``Rare`` (object headers included), plus what
+        /// a sketch and a distinct counter hold.
         var byteCount: Int { 112 + (rare.map { 112 + $0.sketch.bucketCount * 24 + $0.distinct.byteCount } ?? 0) }
 
         /// Back to empty, in place.

@@ -1,9 +1,9 @@
 import HeapModule
 
 /// Absence detection in event time: a key is silent once the watermark passes its last event
-/// time plus its timeout, and speaks again at its next event newer than that. With a cadence timeout
-/// (``SilenceTimeout/cadence(intervals:atLeast:atMost:)``) each key's own reporting interval is
-/// learnt from its events. A firing's only value is the key's timeout in ms.
+/// time plus its timeout, and speaks again at its next event newer than that. With a cadence
+/// timeout (``SilenceTimeout/cadence(intervals:atLeast:atMost:)``) each key's own reporting
+/// interval is learnt from its events. A firing's only value is the key's timeout in ms.
 final class SilenceTracker {
     let timeout: SilenceTimeout
     /// By key id, in copy-on-write chunks: the first reading after a checkpoint copies its

@@ -39,6 +39,12 @@ final class EngineHarness: Sendable {
         return records
     }
 
+    /// Ends the input and returns every window result emitted so far.
+    func finishWindows() -> [WindowResult] {
+        engine.finish()
+        return windowResults
+    }
+
     var records: [OutputRecord] { collected.all }
     var alerts: [Alert] { records.compactMap(\.alert) }
     var windowResults: [WindowResult] {
