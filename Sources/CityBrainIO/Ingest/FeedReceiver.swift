@@ -184,7 +184,9 @@ public final class FeedReceiver: Sendable {
                         progress = true
                         taken += 1
                         budget -= 1
-                        func admit(_ event: Event, mark: (bytes: Int, count: Int)) {
+                        // Consuming: the event moves into the batch (a borrowed one was copied,
+                        // retaining its strings and readings, and the frame's copy released).
+                        func admit(_ event: consuming Event, mark: (bytes: Int, count: Int)) {
                             if let shard = options.shard, !shard.keeps(event) {
                                 frames.rollback(to: mark)
                                 counts.accepted -= 1
@@ -203,7 +205,7 @@ public final class FeedReceiver: Sendable {
                             }
                             batch.append(event)
                         }
-                        switch received {
+                        switch consume received {
                         case .event(let event):
                             admit(event, mark: mark)
                         case .converted(let event):

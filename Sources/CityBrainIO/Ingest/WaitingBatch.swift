@@ -21,7 +21,7 @@ struct WaitingBatch {
     /// The readings not yet handed on.
     var waiting: ArraySlice<Event> { events[handedOn...] }
 
-    mutating func append(_ event: Event) {
+    mutating func append(_ event: consuming Event) {
         events.append(event)
     }
 
