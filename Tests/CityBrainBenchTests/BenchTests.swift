@@ -235,5 +235,9 @@ struct BenchTests {
         #expect(report.json.contains(#""ratioToBaseline""#))
         #expect(report.table.contains("raw PUSH→PULL"))
         #expect(lines.withLock { $0.first } == "raw libzmq PUSH→PULL over ipc, 0.5 s…")
+        // Its ipc:// socket files are gone with it (they were left in the temporary directory).
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
+            .filter { $0.hasPrefix("citybrain-bench-\(getpid())-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
     }
 }

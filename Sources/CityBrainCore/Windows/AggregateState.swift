@@ -35,6 +35,13 @@ public struct AggregateState: Sendable {
                 copy.distinct = distinct
                 return copy
             }
+
+            /// Back to empty, in place.
+            func clear() {
+                moments = Moments()
+                sketch = QuantileSketch()
+                distinct = DistinctCounter()
+            }
         }
 
         /// Parts for `features`: ``Rare`` only if they need variance, a sketch or distinct values.
@@ -80,11 +87,7 @@ public struct AggregateState: Sendable {
         func clear() {
             edges = FirstLast()
             trend = LinearTrend()
-            if let rare {
-                rare.moments = Moments()
-                rare.sketch = QuantileSketch()
-                rare.distinct = DistinctCounter()
-            }
+            rare?.clear()
         }
 
         func copy() -> Extras { Extras(copying: self) }
