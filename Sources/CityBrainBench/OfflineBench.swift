@@ -202,8 +202,9 @@ public struct OfflineBench {
         var decoded = 0
         var events: [Event] = []
         events.reserveCapacity(4096)
+        var shapes = FrameShapes()
         try LineReader(path: path).forEachLine { line, _ in
-            _ = try? decoder.decode(frame: line, appendingTo: &events)
+            _ = try? decoder.decode(frame: line, shapes: &shapes, appendingTo: &events)
             if events.count >= 4096 {
                 decoded += events.count
                 events.removeAll(keepingCapacity: true)

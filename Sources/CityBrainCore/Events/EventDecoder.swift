@@ -22,6 +22,9 @@ public struct EventDecoder: Sendable {
     public var maxFrameBytes: Int
     /// The kinds accepted besides the built-in ones (``EventKind/builtIn``).
     public let declaredKinds: Set<EventKind>
+    /// Who taught a ``FrameShapes`` its layouts: one decoder's layouts say nothing of another's
+    /// kinds, so shapes taught by another are forgotten.
+    private let shapesOwner = FrameShapes.Owner()
 
     /// - Parameter kinds: the kinds to accept (``Pipeline/knownKinds``); the built-in ones are
     ///   always accepted.
@@ -32,11 +35,29 @@ public struct EventDecoder: Sendable {
 
     /// Decodes one JSON frame, checked against an optional topic frame.
     public func decode(json: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil) throws(FrameRejection) -> Event {
+        try decode(json: json, topic: topic, shapes: nil)
+    }
+
+    /// Decodes one JSON frame like ``decode(json:topic:)``, first against the layouts of the
+    /// frames `shapes` has seen (a frame of a known layout costs about half); the event or the
+    /// rejection is the same. `shapes` belongs to the calling thread.
+    public func decode(json: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil, shapes: inout FrameShapes) throws(FrameRejection) -> Event {
+        try withUnsafeMutablePointer(to: &shapes) { shapes throws(FrameRejection) in try decode(json: json, topic: topic, shapes: shapes) }
+    }
+
+    /// The one path of both: with `shapes`, the layouts' cache.
+    func decode(json: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer?, shapes: UnsafeMutablePointer<FrameShapes>?) throws(FrameRejection) -> Event {
         guard json.count <= maxFrameBytes else {
             throw FrameRejection(.frameTooLarge, "frame of \(json.count) bytes exceeds the limit of \(maxFrameBytes) bytes")
         }
         var scanner = JSONEventScanner(bytes: json, declaredKinds: declaredKinds)
-        var event = try scanner.scanEvent()
+        var event: Event
+        if let shapes {
+            if shapes.pointee.owner !== shapesOwner { shapes.pointee = FrameShapes(owner: shapesOwner) }
+            event = try scanner.scanEvent(shapes: &shapes.pointee)
+        } else {
+            event = try scanner.scanEvent()
+        }
         if let topic {
             try FeedTopic.reconcile(topic, with: &event)
         }

@@ -21,7 +21,32 @@ struct JSONEventScanner {
         }
     }
 
+    /// Reads an event as ``scanEvent()`` does, first trying the frame against the layouts of
+    /// frames read before (``FrameShapes``); a frame read in full may teach `shapes` its layout.
+    /// The event, or the rejection, is the one ``scanEvent()`` gives.
+    mutating func scanEvent(shapes: inout FrameShapes) throws(FrameRejection) -> Event {
+        if let event = shapes.firstMatch(where: { shape in scanShaped(shape) }) { return event }
+        cursor.index = 0
+        guard shapes.wantsToLearn else { return try scanEvent() }
+        var recording: ShapeRecording? = ShapeRecording()
+        let event: Event
+        do {
+            event = try scanObject(recording: &recording)
+        } catch {
+            cursor.index = 0
+            return try scanEvent()  // the rejection scanEvent() gives
+        }
+        if let recording, let shape = FrameShape(recording, of: cursor.bytes, event: event) { shapes.learn(shape) }
+        return event
+    }
+
     private mutating func scanObject() throws(FrameRejection) -> Event {
+        var recording: ShapeRecording?
+        return try scanObject(recording: &recording)
+    }
+
+    /// The full scan. With a `recording`, it notes where each value lies, for ``FrameShape``.
+    private mutating func scanObject(recording: inout ShapeRecording?) throws(FrameRejection) -> Event {
         if cursor.bytes.count >= 3, cursor.bytes[0] == 0xEF, cursor.bytes[1] == 0xBB, cursor.bytes[2] == 0xBF { cursor.index = 3 }  // UTF-8 BOM
         cursor.skipWhitespace()
         guard cursor.peek() == UInt8(ascii: "{") else {
@@ -42,15 +67,10 @@ struct JSONEventScanner {
         // Room for a typical reading's measurements at once: growing from one took two more
         // allocations per event (`perf probe` on malloc: 14 % of them on the benchmark pipeline).
         readings.reserveCapacity(4)
+        var ranges = RangeChecks()
         // Built-in measurements seen so far (by catalogue index), to find duplicates without
         // comparing names.
         var known: UInt64 = 0
-        // Validation fused into the scan: a known measurement's range is checked as its value is
-        // read, and the first one outside it reported after the scan, where a separate
-        // validation pass reported it (so a frame's first error stays the same). A measurement
-        // read before `kind` is checked after the scan instead.
-        var outOfRange: FrameRejection?
-        var rangesDeferred = false
 
         cursor.skipWhitespace()
         if cursor.peek() == UInt8(ascii: "}") {
@@ -76,6 +96,7 @@ struct JSONEventScanner {
                 guard cursor.peek() == UInt8(ascii: ":") else { throw cursor.malformed("expected ':' after field '\(key)'") }
                 cursor.index += 1
                 cursor.skipWhitespace()
+                let valueStart = cursor.index
                 switch field {
                 case .kind:
                     if let builtIn = scanBuiltInKind() {
@@ -99,19 +120,12 @@ struct JSONEventScanner {
                     let value = try cursor.scanNumberValue(field: key)
                     if let catalogueIndex {
                         known |= 1 << UInt64(catalogueIndex)
-                        if kind == nil && kindText == nil {
-                            rangesDeferred = true
-                        } else if outOfRange == nil, let kind, let kindIndex,
-                                  let range = Self.catalogue.entries[catalogueIndex].ranges[kindIndex], !range.contains(value) {
-                            do throws(FrameRejection) {
-                                try EventValidation.check(Reading(key, value), of: kind, range: range)
-                            } catch {
-                                outOfRange = error
-                            }
-                        }
+                        ranges.check(value, named: key, catalogueIndex: catalogueIndex, kindRead: kind != nil || kindText != nil, kind: kind,
+                                     kindIndex: kindIndex)
                     }
                     readings.append(Reading(key, value))
                 }
+                recording?.note(field, key, catalogueIndex, value: valueStart..<cursor.index)
                 if try cursor.reachedEnd(UInt8(ascii: "}"), "after field", key) { break }
             }
         }
@@ -125,19 +139,102 @@ struct JSONEventScanner {
             let known = (EventKind.builtIn + declaredKinds.sorted()).map(\.rawValue).joined(separator: ", ")
             throw FrameRejection(.unknownKind, "unknown kind '\(kindText?.prefix(40) ?? "")'; expected one of \(known)")
         }
-        // What a separate validation pass (``EventValidation/check(_:)``) checked, in its order:
-        // the identity, then each reading (the count and finiteness were checked as they were read).
-        try EventValidation.checkIdentity(sensor: sensor, district: district, timestamp: timestamp)
-        if rangesDeferred {
-            for reading in readings { try EventValidation.check(reading, of: kind) }
-        } else if let outOfRange {
-            throw outOfRange
+        let event = Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings, sequence: sequence)
+        try ranges.checkRest(of: event)
+        return event
+    }
+
+    /// Validation fused into the scan: a built-in measurement's range is checked as its value
+    /// is read, and the first one outside it reported after the scan, where a separate
+    /// validation pass reported it (so a frame's first error stays the same). A measurement read
+    /// before `kind` is checked after the scan instead.
+    struct RangeChecks {
+        private var outOfRange: FrameRejection?
+        private var deferred = false
+
+        /// Checks a built-in measurement's value, or defers that until the kind is known:
+        /// `kindRead` says whether the `kind` field came before it (`kind` is `nil` if it named
+        /// no kind the decoder knows).
+        @inline(__always)
+        mutating func check(_ value: Double, named key: String, catalogueIndex: Int, kindRead: Bool, kind: EventKind?, kindIndex: Int?) {
+            if !kindRead {
+                deferred = true
+            } else if outOfRange == nil, let kind, let kindIndex,
+                      let range = JSONEventScanner.catalogue.entries[catalogueIndex].ranges[kindIndex], !range.contains(value) {
+                do throws(FrameRejection) {
+                    try EventValidation.check(Reading(key, value), of: kind, range: range)
+                } catch {
+                    outOfRange = error
+                }
+            }
         }
-        return Event(kind: kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings, sequence: sequence)
+
+        /// The checks left once every field is read, in the order a separate validation pass
+        /// (``EventValidation/check(_:)``) made them: the identity, then each reading (the
+        /// count and finiteness were checked as they were read).
+        @inline(__always)
+        func checkRest(of event: borrowing Event) throws(FrameRejection) {
+            try EventValidation.checkIdentity(sensor: event.sensor, district: event.district, timestamp: event.timestamp)
+            if deferred {
+                for reading in event.readings { try EventValidation.check(reading, of: event.kind) }
+            } else if let outOfRange {
+                throw outOfRange
+            }
+        }
+    }
+
+    // MARK: Frames of a known layout
+
+    /// Reads the frame as one of `shape`'s layout: its literal bytes compared, only its values
+    /// read. `nil` if the frame does not have that layout or anything in it is rejected (the
+    /// full scan then reads it again, and reports what is wrong where it always has).
+    ///
+    /// The literal holds every byte the full scan read outside the values (the `kind` value
+    /// too), so a frame that matches it is read by the full scan in the same steps: the same
+    /// fields in the same order (no duplicates, the same kind), and each value by the same
+    /// function. Only the values' own checks can differ, and they are the same calls.
+    private mutating func scanShaped(_ shape: FrameShape) -> Event? {
+        cursor.index = 0
+        // The event is filled in place (the layout has a sensor and a time: its frame had).
+        var event = Event(kind: shape.kind, sensor: "", timestamp: 0, readings: [])
+        event.readings.reserveCapacity(shape.readingCount)
+        var ranges = RangeChecks()
+        var literalStart = 0
+        do throws(FrameRejection) {
+            for slot in shape.slots.indices {
+                let literalEnd = shape.slots[slot].literalEnd
+                guard shape.matches(cursor.bytes, at: cursor.index, literal: literalStart..<literalEnd) else { return nil }
+                cursor.index += literalEnd - literalStart
+                literalStart = literalEnd
+                switch shape.slots[slot].field {
+                case .sensor: event.sensor = try cursor.scanStringValue(field: "sensor")
+                case .district: event.district = try cursor.scanStringValue(field: "district")
+                case .ts: event.timestamp = try scanTimestamp()
+                case .seq: event.sequence = try scanSequence()
+                case .measurement:
+                    let name = shape.slots[slot].name
+                    let value = try cursor.scanNumberValue(field: name)
+                    if let catalogueIndex = shape.slots[slot].catalogueIndex {
+                        ranges.check(value, named: name, catalogueIndex: catalogueIndex, kindRead: slot >= shape.slotsBeforeKind, kind: shape.kind,
+                                     kindIndex: shape.kindIndex)
+                    }
+                    event.readings.append(Reading(name, value))
+                case .kind:
+                    return nil  // never a slot: the kind's value is literal
+                }
+            }
+            let literalEnd = shape.literalCount
+            guard cursor.index + literalEnd - literalStart == cursor.bytes.count,
+                  shape.matches(cursor.bytes, at: cursor.index, literal: literalStart..<literalEnd) else { return nil }
+            try ranges.checkRest(of: event)
+            return event
+        } catch {
+            return nil
+        }
     }
 
     /// The built-in measurements, matched from a frame's bytes.
-    private static let catalogue = KnownMeasurements.builtIn
+    fileprivate static let catalogue = KnownMeasurements.builtIn
 
     /// Reads a field name: what it stands for, its text (for a measurement's reading and for
     /// errors), and its index in the built-in catalogue if it is a built-in measurement. A short

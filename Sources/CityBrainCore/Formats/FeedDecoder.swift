@@ -43,9 +43,24 @@ public struct FeedDecoder: Sendable {
     /// - Parameter receivedAt: when the frame arrived (Unix ms), for SenML's relative times;
     ///   `nil` for a file, whose SenML times must then be absolute.
     public func decode(frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil, receivedAt: Int64? = nil) throws(FrameRejection) -> FrameContent {
+        try decode(frame: frame, topic: topic, receivedAt: receivedAt, shapes: nil)
+    }
+
+    /// Decodes one frame like ``decode(frame:topic:receivedAt:)``, a native one first against
+    /// the layouts of the frames `shapes` has seen (``FrameShapes``); the content or the
+    /// rejection is the same. `shapes` belongs to the calling thread.
+    public func decode(frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil, receivedAt: Int64? = nil,
+                       shapes: inout FrameShapes) throws(FrameRejection) -> FrameContent {
+        try withUnsafeMutablePointer(to: &shapes) { shapes throws(FrameRejection) in
+            try decode(frame: frame, topic: topic, receivedAt: receivedAt, shapes: shapes)
+        }
+    }
+
+    private func decode(frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer?, receivedAt: Int64?,
+                        shapes: UnsafeMutablePointer<FrameShapes>?) throws(FrameRejection) -> FrameContent {
         guard readsAsNative(frame) else { return try decodeNonNative(frame, topic: topic, receivedAt: receivedAt) }
         do {
-            return .event(try native.decode(json: frame, topic: topic))
+            return .event(try native.decode(json: frame, topic: topic, shapes: shapes))
         } catch {
             return try entityInstead(of: frame, topic: topic, nativeError: error)
         }
@@ -59,10 +74,24 @@ public struct FeedDecoder: Sendable {
     /// readings, released again when the content was dropped).
     public func decode(frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil, receivedAt: Int64? = nil,
                        appendingTo events: inout [Event]) throws(FrameRejection) -> [FrameRejection] {
+        try decode(frame: frame, topic: topic, receivedAt: receivedAt, shapes: nil, appendingTo: &events)
+    }
+
+    /// Decodes one frame like ``decode(frame:topic:receivedAt:appendingTo:)``, a native one
+    /// first against the layouts `shapes` has seen (``FrameShapes``).
+    public func decode(frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil, receivedAt: Int64? = nil,
+                       shapes: inout FrameShapes, appendingTo events: inout [Event]) throws(FrameRejection) -> [FrameRejection] {
+        try withUnsafeMutablePointer(to: &shapes) { shapes throws(FrameRejection) in
+            try decode(frame: frame, topic: topic, receivedAt: receivedAt, shapes: shapes, appendingTo: &events)
+        }
+    }
+
+    private func decode(frame: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer?, receivedAt: Int64?,
+                        shapes: UnsafeMutablePointer<FrameShapes>?, appendingTo events: inout [Event]) throws(FrameRejection) -> [FrameRejection] {
         let content: FrameContent
         if readsAsNative(frame) {
             do {
-                events.append(try native.decode(json: frame, topic: topic))
+                events.append(try native.decode(json: frame, topic: topic, shapes: shapes))
                 return []
             } catch {
                 content = try entityInstead(of: frame, topic: topic, nativeError: error)

@@ -41,16 +41,19 @@ struct DecodedChunk: Sendable {
     }
 
     /// Decodes `body` (checked against `topic`, if any) and appends what it gives. `receivedAt`:
-    /// when the frame arrived, if known (SenML's relative times need it).
+    /// when the frame arrived, if known (SenML's relative times need it). `shapes`: the decoding
+    /// thread's layouts of recent frames (``FrameShapes``).
     mutating func append(decoding body: UnsafeRawBufferPointer, topic: [UInt8]? = nil, receivedAt: Int64? = nil,
-                         at position: InputPosition, with decoder: FeedDecoder) {
+                         at position: InputPosition, with decoder: FeedDecoder, shapes: inout FrameShapes) {
         let before = events.count
         let outcome: Result<[FrameRejection], FrameRejection> = if let topic {
             topic.withUnsafeBytes { topicBytes in
-                Result { () throws(FrameRejection) in try decoder.decode(frame: body, topic: topicBytes, receivedAt: receivedAt, appendingTo: &events) }
+                Result { () throws(FrameRejection) in
+                    try decoder.decode(frame: body, topic: topicBytes, receivedAt: receivedAt, shapes: &shapes, appendingTo: &events)
+                }
             }
         } else {
-            Result { () throws(FrameRejection) in try decoder.decode(frame: body, receivedAt: receivedAt, appendingTo: &events) }
+            Result { () throws(FrameRejection) in try decoder.decode(frame: body, receivedAt: receivedAt, shapes: &shapes, appendingTo: &events) }
         }
         var issue: Int?
         switch outcome {

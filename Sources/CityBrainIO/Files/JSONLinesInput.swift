@@ -42,13 +42,15 @@ public enum JSONLinesInput {
     /// Decodes the lines of `block` numbered after `skipped`, leaving out blank ones.
     static func decode(_ block: LineBlock, after skipped: Int, with decoder: FeedDecoder) -> DecodedChunk {
         var chunk = DecodedChunk(capacity: block.lines.count)
+        // Layouts learned afresh for each block: a few frames of a block's thousands.
+        var shapes = FrameShapes()
         block.bytes.withUnsafeBytes { bytes in
             for (offset, range) in block.lines.enumerated() {
                 let number = block.firstNumber + offset
                 guard number > skipped else { continue }
                 let line = UnsafeRawBufferPointer(rebasing: bytes[range])
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                chunk.append(decoding: line, at: InputPosition(segment: 0, frame: number), with: decoder)
+                chunk.append(decoding: line, at: InputPosition(segment: 0, frame: number), with: decoder, shapes: &shapes)
             }
         }
         return chunk

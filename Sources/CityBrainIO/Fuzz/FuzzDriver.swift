@@ -27,11 +27,23 @@ public enum FuzzDriver {
         public var failures: [(index: Int, problem: String)] = []
     }
 
+    /// What is wrong, if `json` read through the layouts of earlier frames (``FrameShapes``)
+    /// decodes otherwise than alone.
+    static func layoutDisagreement(_ json: [UInt8], decoder: EventDecoder, shapes: inout FrameShapes) -> String? {
+        json.withUnsafeBytes { bytes in
+            let alone = Result { () throws(FrameRejection) in try decoder.decode(json: bytes) }
+            let byLayout = Result { () throws(FrameRejection) in try decoder.decode(json: bytes, shapes: &shapes) }
+            return alone == byLayout ? nil : "read through the layouts of earlier frames it gives \(byLayout), alone \(alone)"
+        }
+    }
+
     /// Runs `count` inputs from `start`; `progress` is called every 10 000 inputs.
     public static func run(_ target: Target, seed: UInt64, count: Int, start: Int = 0, progress: (Int) -> Void = { _ in }) -> Report {
         var report = Report()
         let decoder = EventDecoder(maxFrameBytes: 4_096)
         let feedDecoder = FeedDecoder(format: .auto, maxFrameBytes: 4_096)
+        // The layouts of the inputs so far: a frame read through them must decode as it does alone.
+        var shapes = FrameShapes()
         for index in start..<(start + count) {
             let bytes = input(target, seed: seed, index: index)
             report.inputs += 1
@@ -39,8 +51,10 @@ public enum FuzzDriver {
             case .decoder:
                 let topicLength = Int(bytes.first ?? 0) % 4 == 0 ? Int(bytes.last ?? 0) % 24 : 0
                 let topic = topicLength > 0 ? Array(bytes.prefix(topicLength)) : nil
+                let json = Array(bytes.dropFirst(topicLength))
+                if let problem = Self.layoutDisagreement(json, decoder: decoder, shapes: &shapes) { report.failures.append((index, problem)) }
                 do throws(FrameRejection) {
-                    let event = try decoder.decode(json: Array(bytes.dropFirst(topicLength)), topic: topic)
+                    let event = try decoder.decode(json: json, topic: topic)
                     report.accepted += 1
                     let again = try? decoder.decode(json: Array(EventEncoder.json(event).utf8))
                     if again != event { report.failures.append((index, "decoded event does not survive a re-encode: \(event)")) }

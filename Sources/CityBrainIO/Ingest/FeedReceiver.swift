@@ -155,6 +155,7 @@ public final class FeedReceiver: Sendable {
         var batch = WaitingBatch(capacity: options.batchSize)
         var counts = IngestStatistics.Snapshot()
         var frames = FrameLog(enabled: logFrames != nil)
+        var shapes = FrameShapes()
         var receivedAt: Int64 = 0
         // Only a receiver with SUB sockets sheds; one with PULL sockets alone waits for the engine.
         let handoff: Handoff = sockets.contains(where: \.sheds) ? .ifRoom : .wait
@@ -180,7 +181,7 @@ public final class FeedReceiver: Sendable {
                     while taken < options.batchSize && budget > 0 {
                         let mark = frames.mark
                         guard let received = receiveOne(from: socket, name: name, decoder: decoder, receivedAt: receivedAt, counts: &counts,
-                                                        frames: &frames, sheds: sheds, shedder: &shedder, gaps: &gaps) else { break }
+                                                        frames: &frames, shapes: &shapes, sheds: sheds, shedder: &shedder, gaps: &gaps) else { break }
                         progress = true
                         taken += 1
                         budget -= 1
@@ -314,7 +315,7 @@ public final class FeedReceiver: Sendable {
     /// A native frame is added to `frames` here, as it arrived; the events of other formats are
     /// added by the caller, one native record each.
     private func receiveOne(from socket: Socket, name: String, decoder: FeedDecoder, receivedAt: Int64, counts: inout IngestStatistics.Snapshot,
-                            frames: inout FrameLog, sheds: Bool, shedder: inout OverloadShedder,
+                            frames: inout FrameLog, shapes: inout FrameShapes, sheds: Bool, shedder: inout OverloadShedder,
                             gaps: inout SequenceGapTracker) -> FrameContent? {
         let nothing = FrameContent.events([], rejected: [])
         do {
@@ -323,10 +324,10 @@ public final class FeedReceiver: Sendable {
             func decode(_ body: UnsafeRawBufferPointer, topic: [UInt8]?) -> Result<FrameContent, FrameRejection> {
                 let result = if let topic {
                     topic.withUnsafeBytes { topicBytes in
-                        Result { () throws(FrameRejection) in try decoder.decode(frame: body, topic: topicBytes, receivedAt: receivedAt) }
+                        Result { () throws(FrameRejection) in try decoder.decode(frame: body, topic: topicBytes, receivedAt: receivedAt, shapes: &shapes) }
                     }
                 } else {
-                    Result { () throws(FrameRejection) in try decoder.decode(frame: body, receivedAt: receivedAt) }
+                    Result { () throws(FrameRejection) in try decoder.decode(frame: body, receivedAt: receivedAt, shapes: &shapes) }
                 }
                 switch result {
                 case .success(.event): frames.append(topic: topic, payload: body)

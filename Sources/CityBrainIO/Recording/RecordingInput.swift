@@ -98,9 +98,10 @@ public enum RecordingInput {
     /// Decodes a chunk of frames, each checked against its topic if it has one.
     static func decode(_ frames: [(RecordedFrame, InputPosition)], with decoder: FeedDecoder) -> DecodedChunk {
         var chunk = DecodedChunk(capacity: frames.count)
+        var shapes = FrameShapes()
         for (frame, position) in frames {
             frame.payload.withUnsafeBytes { json in
-                chunk.append(decoding: json, topic: frame.topic.isEmpty ? nil : frame.topic, receivedAt: frame.receivedAt, at: position, with: decoder)
+                chunk.append(decoding: json, topic: frame.topic.isEmpty ? nil : frame.topic, receivedAt: frame.receivedAt, at: position, with: decoder, shapes: &shapes)
             }
         }
         return chunk
