@@ -40,6 +40,13 @@ let benchmarks: @Sendable () -> Void = {
                 for _ in benchmark.scaledIterations { blackHole(try? decoder.decode(json: bytes)) }
             }
         }
+        // As live input and files decode: the frame's layout seen before (FrameShapes).
+        Benchmark("decode \(kind) frame, layout known", configuration: .init(metrics: [.throughput, .mallocCountTotal], scalingFactor: .kilo)) { benchmark in
+            var shapes = FrameShapes()
+            frame.withUnsafeBytes { bytes in
+                for _ in benchmark.scaledIterations { blackHole(try? decoder.decode(json: bytes, shapes: &shapes)) }
+            }
+        }
     }
     let engineConfiguration = Benchmark.Configuration(metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxIterations: 5)
     for (name, window) in [("tumbling 1m", "{ tumbling: 1m }"), ("sliding 5m/1m", "{ sliding: { size: 5m, slide: 1m } }"), ("session gap 30s", "{ session: { gap: 30s } }")] {

@@ -14,8 +14,11 @@ final class FrameShape: @unchecked Sendable {
         var field: JSONEventScanner.Field
         /// The field's name (for a measurement, its reading's name).
         var name: String
-        /// A built-in measurement's index in ``KnownMeasurements``.
-        var catalogueIndex: Int?
+        /// A measurement's range for the shape's kind (``MeasurementLimits``), or ±∞: a value
+        /// outside it is rejected, whether the scan checks it as it reads it or after (when the
+        /// measurement comes before `kind`).
+        var lowest = -Double.infinity
+        var highest = Double.infinity
     }
 
     /// The longest literal and the most values a shape keeps; larger frames are read in full.
@@ -23,11 +26,8 @@ final class FrameShape: @unchecked Sendable {
     static let maxSlots = MeasurementLimits.maxMeasurements + 4
 
     let slots: [Slot]
-    /// The kind the literal names, and its index among the built-in kinds.
+    /// The kind the literal names.
     let kind: EventKind
-    let kindIndex: Int?
-    /// How many values come before the `kind` field (the scan knows the kind from there on).
-    let slotsBeforeKind: Int
     /// The values that are readings.
     let readingCount: Int
     let literalCount: Int
@@ -39,23 +39,25 @@ final class FrameShape: @unchecked Sendable {
     init?(_ recording: ShapeRecording, of frame: UnsafeRawBufferPointer, event: Event) {
         var bytes: [UInt8] = []
         var slots: [Slot] = []
-        var slotsBeforeKind: Int?
+        var hasKind = false
         var position = 0
         for span in recording.spans {
             if span.field == .kind {
-                slotsBeforeKind = slots.count  // its value stays in the literal
+                hasKind = true  // its value stays in the literal
                 continue
             }
             bytes += frame[position..<span.value.lowerBound]
-            slots.append(Slot(literalEnd: bytes.count, field: span.field, name: span.name, catalogueIndex: span.catalogueIndex))
+            var slot = Slot(literalEnd: bytes.count, field: span.field, name: span.name)
+            if span.field == .measurement, let range = MeasurementLimits.range(of: span.name, for: event.kind) {
+                (slot.lowest, slot.highest) = (range.lowerBound, range.upperBound)
+            }
+            slots.append(slot)
             position = span.value.upperBound
         }
         bytes += frame[position..<frame.count]
-        guard let slotsBeforeKind, bytes.count <= Self.maxLiteralBytes, slots.count <= Self.maxSlots else { return nil }
+        guard hasKind, bytes.count <= Self.maxLiteralBytes, slots.count <= Self.maxSlots else { return nil }
         self.slots = slots
         self.kind = event.kind
-        self.kindIndex = EventKind.builtIn.firstIndex(of: event.kind)
-        self.slotsBeforeKind = slotsBeforeKind
         self.readingCount = slots.count { $0.field == .measurement }
         self.literalCount = bytes.count
         literal = UnsafeMutableRawPointer.allocate(byteCount: bytes.count + 8, alignment: 8)
@@ -109,14 +111,13 @@ struct ShapeRecording {
     struct Span {
         var field: JSONEventScanner.Field
         var name: String
-        var catalogueIndex: Int?
         /// The value's bytes (a string's with its quotes).
         var value: Range<Int>
     }
 
     private(set) var spans: [Span] = []
 
-    mutating func note(_ field: JSONEventScanner.Field, _ name: String, _ catalogueIndex: Int?, value: Range<Int>) {
-        spans.append(Span(field: field, name: name, catalogueIndex: catalogueIndex, value: value))
+    mutating func note(_ field: JSONEventScanner.Field, _ name: String, value: Range<Int>) {
+        spans.append(Span(field: field, name: name, value: value))
     }
 }

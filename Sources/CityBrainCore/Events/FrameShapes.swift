@@ -41,7 +41,7 @@ public struct FrameShapes: Sendable {
     /// stops paying for layouts it never reuses.
     var wantsToLearn: Bool { learned < Self.freeLessons || learned * 16 <= hits }
 
-    /// The event `read` gives for the first layout it accepts: the last one that fitted first.
+    /// The event `read` gives for the first layout it accepts, trying the last one that fitted first.
     @inline(__always)
     mutating func firstMatch(where read: (FrameShape) -> Event?) -> Event? {
         guard !shapes.isEmpty else { return nil }

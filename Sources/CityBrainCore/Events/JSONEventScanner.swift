@@ -125,7 +125,7 @@ struct JSONEventScanner {
                     }
                     readings.append(Reading(key, value))
                 }
-                recording?.note(field, key, catalogueIndex, value: valueStart..<cursor.index)
+                recording?.note(field, key, value: valueStart..<cursor.index)
                 if try cursor.reachedEnd(UInt8(ascii: "}"), "after field", key) { break }
             }
         }
@@ -186,19 +186,23 @@ struct JSONEventScanner {
     // MARK: Frames of a known layout
 
     /// Reads the frame as one of `shape`'s layout: its literal bytes compared, only its values
-    /// read. `nil` if the frame does not have that layout or anything in it is rejected (the
-    /// full scan then reads it again, and reports what is wrong where it always has).
+    /// read. `nil` if the frame does not have that layout or anything in it is
+    /// rejected (the full scan then reads it again, and reports what is wrong where it always has).
     ///
     /// The literal holds every byte the full scan read outside the values (the `kind` value
     /// too), so a frame that matches it is read by the full scan in the same steps: the same
     /// fields in the same order (no duplicates, the same kind), and each value by the same
-    /// function. Only the values' own checks can differ, and they are the same calls.
+    /// function. What is left are the checks of the values: the same calls, and each
+    /// measurement's range for the kind (the one the scan checks, as it reads the value or after).
     private mutating func scanShaped(_ shape: FrameShape) -> Event? {
         cursor.index = 0
-        // The event is filled in place (the layout has a sensor and a time: its frame had).
-        var event = Event(kind: shape.kind, sensor: "", timestamp: 0, readings: [])
-        event.readings.reserveCapacity(shape.readingCount)
-        var ranges = RangeChecks()
+        // The layout has a sensor and a time (its frame had); the event is made once, at the end.
+        var sensor = ""
+        var district: String?
+        var timestamp: Int64 = 0
+        var sequence: Int64?
+        var readings: [Reading] = []
+        readings.reserveCapacity(shape.readingCount)
         var literalStart = 0
         do throws(FrameRejection) {
             for slot in shape.slots.indices {
@@ -207,18 +211,15 @@ struct JSONEventScanner {
                 cursor.index += literalEnd - literalStart
                 literalStart = literalEnd
                 switch shape.slots[slot].field {
-                case .sensor: event.sensor = try cursor.scanStringValue(field: "sensor")
-                case .district: event.district = try cursor.scanStringValue(field: "district")
-                case .ts: event.timestamp = try scanTimestamp()
-                case .seq: event.sequence = try scanSequence()
+                case .sensor: sensor = try cursor.scanStringValue(field: "sensor")
+                case .district: district = try cursor.scanStringValue(field: "district")
+                case .ts: timestamp = try scanTimestamp()
+                case .seq: sequence = try scanSequence()
                 case .measurement:
                     let name = shape.slots[slot].name
                     let value = try cursor.scanNumberValue(field: name)
-                    if let catalogueIndex = shape.slots[slot].catalogueIndex {
-                        ranges.check(value, named: name, catalogueIndex: catalogueIndex, kindRead: slot >= shape.slotsBeforeKind, kind: shape.kind,
-                                     kindIndex: shape.kindIndex)
-                    }
-                    event.readings.append(Reading(name, value))
+                    guard value >= shape.slots[slot].lowest, value <= shape.slots[slot].highest else { return nil }
+                    readings.append(Reading(name, value))
                 case .kind:
                     return nil  // never a slot: the kind's value is literal
                 }
@@ -226,8 +227,8 @@ struct JSONEventScanner {
             let literalEnd = shape.literalCount
             guard cursor.index + literalEnd - literalStart == cursor.bytes.count,
                   shape.matches(cursor.bytes, at: cursor.index, literal: literalStart..<literalEnd) else { return nil }
-            try ranges.checkRest(of: event)
-            return event
+            try EventValidation.checkIdentity(sensor: sensor, district: district, timestamp: timestamp)
+            return Event(kind: shape.kind, sensor: sensor, district: district, timestamp: timestamp, readings: readings, sequence: sequence)
         } catch {
             return nil
         }
