@@ -116,6 +116,15 @@ struct AggregateArena {
         }
     }
 
+    /// `body` run on the arena where it lies. A class holding an arena that calls one of its
+    /// non-mutating methods copies it first (retaining each of its arrays), since the call
+    /// might change the class's property meanwhile; through this mutating call it is reached in
+    /// place. For the reads of every window close (``appendValues(at:for:to:)``).
+    @inline(__always)
+    mutating func inPlace<Result>(_ body: (borrowing AggregateArena) -> Result) -> Result {
+        body(self)
+    }
+
     /// Appends the slot values of the states at `base` to `values`.
     func appendValues(at base: Int32, for slots: [AggregateSlot], to values: inout [Double?]) {
         let start = Int(base)
@@ -129,8 +138,17 @@ struct AggregateArena {
     func appendMergedValues(of bases: some Collection<Int32>, for slots: [AggregateSlot], scratch merged: inout [AggregateState],
                             to values: inout [Double?]) {
         if bases.count == 1 { return appendValues(at: bases.first!, for: slots, to: &values) }
-        merged.removeAll(keepingCapacity: true)
-        for offset in layouts.indices { merged.append(AggregateState(layouts[offset])) }
+        if merged.count == layouts.count {
+            // The scratch states emptied in place: made afresh, each with optional parts
+            // allocated a new object per merge.
+            for offset in layouts.indices {
+                merged[offset].clear()
+                merged[offset].reset(for: layouts[offset])
+            }
+        } else {
+            merged.removeAll(keepingCapacity: true)
+            for offset in layouts.indices { merged.append(AggregateState(layouts[offset])) }
+        }
         for base in bases {
             // By index: iterating the layouts would copy each (retaining its expression).
             for offset in layouts.indices { merged[offset].merge(states[Int(base) + offset], layout: layouts[offset]) }

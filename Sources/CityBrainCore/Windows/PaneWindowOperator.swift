@@ -250,14 +250,16 @@ final class PaneWindowOperator {
     }
 
     private func appendValues(key: Int32, start: Int64, to values: inout [Double?]) {
+        let slots = aggregation.slots
         if size == pane, let base = panes[key, start] {
-            return arena.appendValues(at: base, for: aggregation.slots, to: &values)  // a tumbling window is one pane
+            return arena.inPlace { $0.appendValues(at: base, for: slots, to: &values) }  // a tumbling window is one pane
         }
         mergedBases.removeAll(keepingCapacity: true)
         for paneStart in Swift.stride(from: start, to: start + size, by: Int(pane)) {
             if let base = panes[key, paneStart] { mergedBases.append(base) }
         }
-        arena.appendMergedValues(of: mergedBases, for: aggregation.slots, scratch: &mergedStates, to: &values)
+        let bases = mergedBases
+        arena.inPlace { $0.appendMergedValues(of: bases, for: slots, scratch: &mergedStates, to: &values) }
     }
 
     static func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
