@@ -45,7 +45,9 @@ public struct EventDecoder: Sendable {
         try withUnsafeMutablePointer(to: &shapes) { shapes throws(FrameRejection) in try decode(json: json, topic: topic, shapes: shapes) }
     }
 
-    /// The one path of both: with `shapes`, the layouts' cache.
+    /// The one path of both: with `shapes`, the layouts' cache. Inlined: returned through each
+    /// layer, the event was copied at each.
+    @inline(__always)
     func decode(json: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer?, shapes: UnsafeMutablePointer<FrameShapes>?) throws(FrameRejection) -> Event {
         guard json.count <= maxFrameBytes else {
             throw FrameRejection(.frameTooLarge, "frame of \(json.count) bytes exceeds the limit of \(maxFrameBytes) bytes")

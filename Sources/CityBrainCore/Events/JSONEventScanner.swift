@@ -24,8 +24,11 @@ struct JSONEventScanner {
     /// Reads an event as ``scanEvent()`` does, first trying the frame against the layouts of
     /// frames read before (``FrameShapes``); a frame read in full may teach `shapes` its layout.
     /// The event, or the rejection, is the one ``scanEvent()`` gives.
+    @inline(__always)
     mutating func scanEvent(shapes: inout FrameShapes) throws(FrameRejection) -> Event {
-        if let event = shapes.firstMatch(where: { shape in scanShaped(shape) }) { return event }
+        // Taken out, not bound: binding the optional copied the event (retaining its parts).
+        var shaped = shapes.firstMatch(where: { shape in scanShaped(shape) })
+        if let event = shaped.take() { return event }
         cursor.index = 0
         guard shapes.wantsToLearn else { return try scanEvent() }
         var recording: ShapeRecording? = ShapeRecording()
