@@ -39,7 +39,7 @@ public struct EventDecoder: Sendable {
     }
 
     /// Decodes one JSON frame like ``decode(json:topic:)``, first against the layouts of the
-    /// frames `shapes` has seen (a frame of a known layout costs about half); the event or the
+    /// frames `shapes` has seen (a frame of a known layout costs about 60 %); the event or the
     /// rejection is the same. `shapes` belongs to the calling thread.
     public func decode(json: UnsafeRawBufferPointer, topic: UnsafeRawBufferPointer? = nil, shapes: inout FrameShapes) throws(FrameRejection) -> Event {
         try withUnsafeMutablePointer(to: &shapes) { shapes throws(FrameRejection) in try decode(json: json, topic: topic, shapes: shapes) }

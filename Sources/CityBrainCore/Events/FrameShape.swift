@@ -31,7 +31,7 @@ final class FrameShape: @unchecked Sendable {
     /// The values that are readings.
     let readingCount: Int
     let literalCount: Int
-    /// The literal's bytes, with eight more of padding.
+    /// The literal's bytes (``matches(_:at:literal:)`` never reads past them).
     private let literal: UnsafeMutableRawPointer
 
     /// The layout of `frame`, which the scanner read as `event` while noting `recording`;
@@ -60,8 +60,7 @@ final class FrameShape: @unchecked Sendable {
         self.kind = event.kind
         self.readingCount = slots.count { $0.field == .measurement }
         self.literalCount = bytes.count
-        literal = UnsafeMutableRawPointer.allocate(byteCount: bytes.count + 8, alignment: 8)
-        literal.initializeMemory(as: UInt8.self, repeating: 0, count: bytes.count + 8)
+        literal = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 8)
         bytes.withUnsafeBytes { literal.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
     }
 

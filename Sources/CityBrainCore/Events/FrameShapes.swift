@@ -1,6 +1,6 @@
 /// The layouts (``FrameShape``) of the last few kinds of native frame a decoder read: with them,
 /// a frame shaped like one seen before is read by comparing its literal bytes and reading only
-/// its values, about twice as fast as the full scan. The events and rejections are the same
+/// its values, in about 60 % of the full scan's time. The events and rejections are the same
 /// either way (a frame that does not fit, or that anything is wrong with, is read in full).
 ///
 /// Mutable state of one reader: each thread that decodes keeps its own and passes it to
