@@ -71,6 +71,26 @@ struct FrameShapeTests {
         #expect(shapes.hits == 0)
     }
 
+    @Test("a new layout takes the place of the least recently used one")
+    func leastRecentlyUsedMakesRoom() throws {
+        var shapes = FrameShapes()
+        func frame(_ layout: Int) -> [UInt8] {
+            Array(#"{"kind":"environment","sensor":"aq-1","ts":1732270000000,"m\#(layout)":1}"#.utf8)
+        }
+        for layout in 0..<FrameShapes.capacity { _ = try shaped(frame(layout), &shapes).get() }
+        #expect(shapes.learned == FrameShapes.capacity && shapes.hits == 0)
+        _ = try shaped(frame(0), &shapes).get()  // layout 0 used again: layout 1 is now the oldest
+        #expect(shapes.hits == 1)
+        _ = try shaped(frame(FrameShapes.capacity), &shapes).get()  // one more layout: layout 1 goes
+        #expect(shapes.learned == FrameShapes.capacity + 1)
+        _ = try shaped(frame(0), &shapes).get()
+        #expect(shapes.hits == 2)
+        _ = try shaped(frame(2), &shapes).get()
+        #expect(shapes.hits == 3)
+        _ = try shaped(frame(1), &shapes).get()  // read in full and learned again
+        #expect(shapes.hits == 3 && shapes.learned == FrameShapes.capacity + 2)
+    }
+
     @Test("a feed whose frames all differ stops learning layouts")
     func learningSlowsDown() throws {
         var shapes = FrameShapes()

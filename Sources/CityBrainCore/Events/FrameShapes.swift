@@ -16,10 +16,8 @@ public struct FrameShapes: Sendable {
     /// Layouts learned before learning slows down (see ``wantsToLearn``).
     public static let freeLessons = 32
 
+    /// Most recently used first.
     private var shapes: [FrameShape] = []
-    private var lastUse: [UInt64] = []
-    private var clock: UInt64 = 0
-    private var lastHit = 0
     /// Frames read by a layout, and layouts learned.
     public private(set) var hits = 0
     public private(set) var learned = 0
@@ -41,36 +39,23 @@ public struct FrameShapes: Sendable {
     /// stops paying for layouts it never reuses.
     var wantsToLearn: Bool { learned < Self.freeLessons || learned * 16 <= hits }
 
-    /// The event `read` gives for the first layout it accepts, trying the last one that fitted first.
+    /// The event `read` gives for the first layout it accepts, the most recently used first;
+    /// that layout moves to the front.
     @inline(__always)
     mutating func firstMatch(where read: (FrameShape) -> Event?) -> Event? {
-        guard !shapes.isEmpty else { return nil }
-        for offset in shapes.indices {
-            let index = (lastHit + offset) % shapes.count
-            if let event = read(shapes[index]) {
-                clock += 1
-                lastUse[index] = clock
-                lastHit = index
-                hits += 1
-                return event
-            }
+        for index in shapes.indices {
+            guard let event = read(shapes[index]) else { continue }
+            if index > 0 { shapes.insert(shapes.remove(at: index), at: 0) }
+            hits += 1
+            return event
         }
         return nil
     }
 
-    /// Keeps `shape`, in place of the least recently used one when full.
+    /// Keeps `shape` in front, in place of the least recently used one when full.
     mutating func learn(_ shape: FrameShape) {
-        clock += 1
         learned += 1
-        if shapes.count < Self.capacity {
-            shapes.append(shape)
-            lastUse.append(clock)
-            lastHit = shapes.count - 1
-        } else {
-            let oldest = lastUse.indices.min { lastUse[$0] < lastUse[$1] }!
-            shapes[oldest] = shape
-            lastUse[oldest] = clock
-            lastHit = oldest
-        }
+        shapes.insert(shape, at: 0)
+        if shapes.count > Self.capacity { shapes.removeLast() }
     }
 }

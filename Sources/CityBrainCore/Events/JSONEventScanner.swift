@@ -11,8 +11,15 @@ struct JSONEventScanner {
     // MARK: Object
 
     mutating func scanEvent() throws(FrameRejection) -> Event {
+        var recording: ShapeRecording?
+        return try scanEvent(recording: &recording)
+    }
+
+    /// The full scan, and the one rejection a frame cut short gets. With a `recording`, it notes
+    /// where each value lies, for ``FrameShape``.
+    private mutating func scanEvent(recording: inout ShapeRecording?) throws(FrameRejection) -> Event {
         do {
-            return try scanObject()
+            return try scanObject(recording: &recording)
         } catch where error.reason != .malformedJSON && !cursor.endsLikeAnObject {
             // A frame cut short can look like a wrong type (`"speed_kmh":tr`) or a number out of
             // range (`"ts":17322`) before its end is reached: a frame that does not end with '}'
@@ -32,23 +39,11 @@ struct JSONEventScanner {
         cursor.index = 0
         guard shapes.wantsToLearn else { return try scanEvent() }
         var recording: ShapeRecording? = ShapeRecording()
-        let event: Event
-        do {
-            event = try scanObject(recording: &recording)
-        } catch {
-            cursor.index = 0
-            return try scanEvent()  // the rejection scanEvent() gives
-        }
+        let event = try scanEvent(recording: &recording)
         if let recording, let shape = FrameShape(recording, of: cursor.bytes, event: event) { shapes.learn(shape) }
         return event
     }
 
-    private mutating func scanObject() throws(FrameRejection) -> Event {
-        var recording: ShapeRecording?
-        return try scanObject(recording: &recording)
-    }
-
-    /// The full scan. With a `recording`, it notes where each value lies, for ``FrameShape``.
     private mutating func scanObject(recording: inout ShapeRecording?) throws(FrameRejection) -> Event {
         if cursor.bytes.count >= 3, cursor.bytes[0] == 0xEF, cursor.bytes[1] == 0xBB, cursor.bytes[2] == 0xBF { cursor.index = 3 }  // UTF-8 BOM
         cursor.skipWhitespace()
